@@ -1,0 +1,15 @@
+//! graphseed: keep a Neo4j knowledge graph in step with a folder of
+//! knowledge sources.
+//!
+//! The pipeline, one module each: [`sources`] walks and parses files into
+//! episodes; [`metadata`] stamps the `_metadata` block; [`planning`] decides
+//! create / update / replace / refresh / skip / prune per episode;
+//! [`applying`] commits the plan in batches under a lock; [`stores`] hides
+//! Neo4j and SQLite behind one trait; [`provenance`] records runs.
+
+pub mod cypher;
+pub mod exit_codes;
+pub mod hashing;
+pub mod metadata;
+pub mod stores;
+pub mod version;

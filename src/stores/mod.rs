@@ -1,0 +1,283 @@
+//! The store: the one seam between graphseed and a database. Planning and
+//! applying only ever see this trait, never Bolt or SQL, so a second driver
+//! could replace `neo4rs` without touching them.
+//!
+//! Two implementations: [`neo4j::Neo4jStore`] (Bolt via `neo4rs`) and
+//! [`sqlite::SqliteStore`] (the embedded default). Both keep the same facts
+//! with the same semantics; the integration tests run the same scenarios on
+//! both.
+
+pub mod neo4j;
+pub mod sqlite;
+pub mod target;
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::metadata::{EpisodeRecord, StoredEpisode};
+
+pub use target::Target;
+
+/// What happened to an episode in a run. Stored on the provenance link so an
+/// episode's history can be read back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Action {
+    Create,
+    Update,
+    Replace,
+    /// Content unchanged, but the source file changed (another item of a
+    /// multi-episode file) or moved: only `source_hash` / `source_path` are
+    /// brought up to date; `updated_at` is kept.
+    Refresh,
+    Skip,
+    Prune,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Replace => "replace",
+            Action::Refresh => "refresh",
+            Action::Skip => "skip",
+            Action::Prune => "prune",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "create" => Action::Create,
+            "update" => Action::Update,
+            "replace" => Action::Replace,
+            "refresh" => Action::Refresh,
+            "skip" => Action::Skip,
+            "prune" => Action::Prune,
+            _ => return None,
+        })
+    }
+}
+
+/// One episode write: the full record and the action that produced it.
+#[derive(Debug, Clone)]
+pub struct EpisodeWrite {
+    pub action: Action,
+    pub record: EpisodeRecord,
+}
+
+/// One transaction's worth of changes. A store commits a batch entirely or
+/// not at all: the episode writes, the deletes, their provenance links and the
+/// run record go in one transaction, so a crash never leaves half a batch.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub writes: Vec<EpisodeWrite>,
+    /// `entity_id`s to delete (prune) in the run's group.
+    pub deletes: Vec<String>,
+}
+
+impl Batch {
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.deletes.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.writes.len() + self.deletes.len()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+    Abandoned,
+}
+
+impl RunStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunStatus::Running => "running",
+            RunStatus::Succeeded => "succeeded",
+            RunStatus::Failed => "failed",
+            RunStatus::Abandoned => "abandoned",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "running" => RunStatus::Running,
+            "succeeded" => RunStatus::Succeeded,
+            "failed" => RunStatus::Failed,
+            "abandoned" => RunStatus::Abandoned,
+            _ => return None,
+        })
+    }
+}
+
+/// The run record as stored. Nothing secret is ever put here.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunRecord {
+    pub run_id: String,
+    pub group_id: String,
+    pub status: RunStatus,
+    pub started_at: DateTime<Utc>,
+    pub finished_at: Option<DateTime<Utc>>,
+    pub tool_version: String,
+    pub seed_version: String,
+    pub params_hash: String,
+    /// Canonical JSON of the effective parameters (no secrets).
+    pub params_json: String,
+    pub graph_signature: Option<String>,
+    pub git_commit: Option<String>,
+    pub git_branch: Option<String>,
+    pub git_dirty: Option<bool>,
+    pub hostname: String,
+    pub os: String,
+    /// Decisions per action name (`create`, `skip`, `orphan`, ...).
+    pub counts: BTreeMap<String, u64>,
+}
+
+/// A lease lock on one (database, group). Only one writer may hold it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LockInfo {
+    pub group_id: String,
+    pub owner: String,
+    pub host: String,
+    pub run_id: String,
+    pub acquired_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum LockOutcome {
+    Acquired,
+    /// Someone else holds a lease that has not expired (and no takeover was
+    /// asked for).
+    Held(LockInfo),
+}
+
+/// Filters for provenance queries; all set filters must match.
+#[derive(Debug, Clone, Default)]
+pub struct EpisodeFilter {
+    pub group_id: Option<String>,
+    pub source: Option<String>,
+    pub version: Option<String>,
+    pub entity_id: Option<String>,
+    /// Episodes whose last write was by this run.
+    pub run_id: Option<String>,
+    /// `updated_at >= since`.
+    pub since: Option<DateTime<Utc>>,
+    /// `updated_at < until`.
+    pub until: Option<DateTime<Utc>>,
+    pub limit: Option<u64>,
+}
+
+/// One provenance link: a run wrote an episode with an action.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub run_id: String,
+    pub action: Action,
+    pub at: DateTime<Utc>,
+    pub version: String,
+    pub content_hash: String,
+    pub source_hash: Option<String>,
+}
+
+/// One row of `status`: how many episodes a (group, source, version) holds.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StatusRow {
+    pub group_id: String,
+    pub source: String,
+    pub version: String,
+    pub episodes: u64,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("cannot reach {target}: {message}")]
+    Unreachable { target: String, message: String },
+    #[error("the schema of {target} is missing or incomplete: {missing}")]
+    SchemaMissing { target: String, missing: String },
+    /// Worth retrying: Neo4j marked it transient, or the connection dropped.
+    #[error("transient error from {target}: {message}")]
+    Transient { target: String, message: String },
+    #[error("{target} rejected a query: {message}")]
+    Query { target: String, message: String },
+    #[error("{target} holds a value graphseed cannot read: {message}")]
+    Corrupt { target: String, message: String },
+}
+
+impl StoreError {
+    pub fn is_transient(&self) -> bool {
+        matches!(self, StoreError::Transient { .. })
+    }
+}
+
+/// The database seam. Methods are `async` because the Neo4j driver is; the
+/// SQLite store does its (fast, local) work inline. The binary runs a
+/// current-thread runtime, so futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Store {
+    /// The target's name for messages and records: never carries a secret.
+    fn describe(&self) -> String;
+
+    /// Create constraints, indexes or tables. Idempotent.
+    async fn init(&self) -> Result<(), StoreError>;
+
+    /// `SchemaMissing` unless `init` has been run on this target.
+    async fn check_schema(&self) -> Result<(), StoreError>;
+
+    /// Every episode of a group, without bodies, in `entity_id` order.
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError>;
+
+    /// A counter bumped by every committed batch of the group. A planner reads
+    /// it before planning and again under the lock: equal values prove the
+    /// plan was made on the state it will be applied to.
+    async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError>;
+
+    /// Commit one batch atomically: upsert `writes` (MERGE on
+    /// (group_id, entity_id)), delete `deletes`, link each written episode to
+    /// the run with its action, upsert `run` (creating the run record the
+    /// first time a run writes) and bump the group revision. Idempotent, so a
+    /// batch can be replayed after a lost connection.
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError>;
+
+    /// Upsert a run record (used at the end of a run that wrote something,
+    /// and to mark crashed runs abandoned).
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError>;
+
+    /// Runs, newest first; `group_id` narrows to one group.
+    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError>;
+
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// Take the group's lease for `claim.run_id` until `claim.expires_at`.
+    /// Succeeds when the lock is free, expired, already ours, or `takeover`
+    /// is set; otherwise returns the holder.
+    async fn acquire_lock(&self, claim: &LockInfo, takeover: bool) -> Result<LockOutcome, StoreError>;
+
+    /// Extend our lease; `Held` if someone else took it over meanwhile.
+    async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError>;
+
+    /// Release the lease if `run_id` holds it (no-op otherwise).
+    async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError>;
+
+    /// The current holder of a group's lock, expired or not.
+    async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError>;
+
+    /// Remove a group's lock whoever holds it (`graphseed unlock`).
+    async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError>;
+
+    /// Full episode records (bodies included) matching a filter, ordered by
+    /// (group_id, entity_id).
+    async fn query_episodes(&self, filter: &EpisodeFilter) -> Result<Vec<EpisodeRecord>, StoreError>;
+
+    /// Every provenance link of one episode, oldest first.
+    async fn episode_history(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Episode counts per (group, source, version), sorted.
+    async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError>;
+}
