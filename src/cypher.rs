@@ -2,6 +2,313 @@
 //! compile time. No query is ever built by formatting input into a string:
 //! values travel as `$parameters`, labels and relationship types are fixed in
 //! these files. A test checks that every file in `cypher/` is listed here.
+//!
+//! Each file holds one statement and starts with `//` comment lines saying
+//! what it is for and naming its `$parameters`, so the same files can be
+//! pasted into Neo4j Browser as they are.
+//!
+//! To add a statement (for the store, or a ready provenance query for users):
+//! put the file in `cypher/` and add one line to the [`cypher_files!`] list
+//! below; that defines its constant and lists it in [`ALL`].
 
-/// (file name, text) for every statement, so the test can check coverage.
-pub const ALL: &[(&str, &str)] = &[];
+/// Defines one `pub const NAME: &str` per file and [`ALL`] listing them all,
+/// so a file cannot be loaded without being listed (or listed without being
+/// loaded).
+macro_rules! cypher_files {
+    ($($(#[$meta:meta])* $name:ident => $file:literal;)*) => {
+        $(
+            $(#[$meta])*
+            pub const $name: &str =
+                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/cypher/", $file));
+        )*
+
+        /// (file name, text) for every statement in `cypher/`, in the order
+        /// listed here.
+        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
+    };
+}
+
+cypher_files! {
+    /// `RETURN 1`: connectivity check.
+    PING => "ping.cypher";
+
+    // --- schema (init / check_schema) ---------------------------------------
+    /// Unique (group_id, entity_id) on `:Episode`.
+    SCHEMA_EPISODE_KEY => "schema_episode_key.cypher";
+    /// Unique run_id on `:SeedRun`.
+    SCHEMA_RUN_KEY => "schema_run_key.cypher";
+    /// Unique group_id on `:SeedGroup`.
+    SCHEMA_GROUP_KEY => "schema_group_key.cypher";
+    /// Unique group_id on `:SeedLock`.
+    SCHEMA_LOCK_KEY => "schema_lock_key.cypher";
+    SCHEMA_EPISODE_SOURCE_INDEX => "schema_episode_source_index.cypher";
+    SCHEMA_EPISODE_VERSION_INDEX => "schema_episode_version_index.cypher";
+    SCHEMA_EPISODE_RUN_INDEX => "schema_episode_run_index.cypher";
+    SCHEMA_EPISODE_UPDATED_INDEX => "schema_episode_updated_index.cypher";
+    SCHEMA_EPISODE_PATH_INDEX => "schema_episode_path_index.cypher";
+    SCHEMA_RUN_GROUP_INDEX => "schema_run_group_index.cypher";
+    /// `SHOW CONSTRAINTS`, for `check_schema`.
+    SCHEMA_CONSTRAINTS_SHOW => "schema_constraints_show.cypher";
+
+    // --- runs ----------------------------------------------------------------
+    RUN_UPSERT => "run_upsert.cypher";
+    RUN_GET => "run_get.cypher";
+    RUN_LIST => "run_list.cypher";
+
+    // --- group revision --------------------------------------------------------
+    GROUP_REVISION_GET => "group_revision_get.cypher";
+    GROUP_REVISION_BUMP => "group_revision_bump.cypher";
+
+    // --- episodes ------------------------------------------------------------
+    EPISODE_UPSERT_BATCH => "episode_upsert_batch.cypher";
+    EPISODE_DELETE_BATCH => "episode_delete_batch.cypher";
+    EPISODE_LOAD_GROUP => "episode_load_group.cypher";
+    EPISODE_QUERY => "episode_query.cypher";
+    EPISODE_HISTORY => "episode_history.cypher";
+    EPISODE_STATUS => "episode_status.cypher";
+
+    // --- locks ---------------------------------------------------------------
+    LOCK_ACQUIRE => "lock_acquire.cypher";
+    LOCK_RENEW => "lock_renew.cypher";
+    LOCK_RELEASE => "lock_release.cypher";
+    LOCK_READ => "lock_read.cypher";
+    LOCK_FORCE_UNLOCK => "lock_force_unlock.cypher";
+}
+
+/// The statements `init` runs, in order: constraints first (the MERGEs rely
+/// on them), then the indexes for provenance queries. All are `IF NOT
+/// EXISTS`, so `init` is idempotent.
+pub const SCHEMA: &[&str] = &[
+    SCHEMA_EPISODE_KEY,
+    SCHEMA_RUN_KEY,
+    SCHEMA_GROUP_KEY,
+    SCHEMA_LOCK_KEY,
+    SCHEMA_EPISODE_SOURCE_INDEX,
+    SCHEMA_EPISODE_VERSION_INDEX,
+    SCHEMA_EPISODE_RUN_INDEX,
+    SCHEMA_EPISODE_UPDATED_INDEX,
+    SCHEMA_EPISODE_PATH_INDEX,
+    SCHEMA_RUN_GROUP_INDEX,
+];
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::fs;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    fn root() -> &'static Path {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn every_file_in_cypher_dir_is_listed_and_vice_versa() {
+        let on_disk: BTreeSet<String> = fs::read_dir(root().join("cypher"))
+            .expect("read cypher/")
+            .map(|e| {
+                e.expect("dir entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .filter(|name| name.ends_with(".cypher"))
+            .collect();
+        let listed: BTreeSet<String> = ALL.iter().map(|(f, _)| f.to_string()).collect();
+        assert_eq!(listed.len(), ALL.len(), "a file is listed twice in ALL");
+        let missing: Vec<_> = on_disk.difference(&listed).collect();
+        let stale: Vec<_> = listed.difference(&on_disk).collect();
+        assert!(
+            missing.is_empty(),
+            "cypher/ files not in cypher::ALL: {missing:?}"
+        );
+        assert!(
+            stale.is_empty(),
+            "cypher::ALL lists files not in cypher/: {stale:?}"
+        );
+        // Nothing else hides in cypher/ (a typo'd extension would never load).
+        for entry in fs::read_dir(root().join("cypher")).unwrap() {
+            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+            assert!(
+                name.ends_with(".cypher") || name == "README.md",
+                "unexpected file cypher/{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_schema_statement_is_listed() {
+        for s in SCHEMA {
+            assert!(ALL.iter().any(|(_, text)| text == s));
+            assert!(s.contains("IF NOT EXISTS"), "init must be idempotent: {s}");
+        }
+    }
+
+    /// The `//` header lines and the statement lines of a file.
+    fn split(text: &str) -> (Vec<&str>, Vec<&str>) {
+        let mut header = Vec::new();
+        let mut body = Vec::new();
+        for line in text.lines() {
+            let t = line.trim_start();
+            if t.starts_with("//") {
+                header.push(t);
+            } else if !t.is_empty() {
+                body.push(line);
+            }
+        }
+        (header, body)
+    }
+
+    /// `$name` tokens of a text.
+    fn params(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut chars = text.char_indices().peekable();
+        while let Some((i, c)) = chars.next() {
+            if c != '$' {
+                continue;
+            }
+            let rest = &text[i + 1..];
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !name.is_empty() {
+                out.insert(name);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn every_statement_starts_with_a_comment_naming_its_parameters() {
+        for (file, text) in ALL {
+            assert!(
+                text.trim_start().starts_with("//"),
+                "{file} must start with a `//` comment saying what it is for"
+            );
+            let (header, body) = split(text);
+            assert!(!body.is_empty(), "{file} holds no statement");
+            let header = header.join("\n");
+            let used = params(&body.join("\n"));
+            for p in &used {
+                assert!(
+                    header.contains(&format!("${p}")),
+                    "{file}: parameter ${p} is not described in the header comment"
+                );
+            }
+            if used.is_empty() {
+                assert!(
+                    header.to_lowercase().contains("parameters: none"),
+                    "{file}: say `Parameters: none.` in the header"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_statement_holds_a_format_placeholder() {
+        for (file, text) in ALL {
+            let (_, body) = split(text);
+            let body = body.join("\n");
+            // `{}` / `{0}` / `{name}` would mean someone meant to format!() into
+            // the text. Cypher map literals (`{group_id: $g}`) and map
+            // projections (`{.x}`) always hold a `:` or a `.`, so they pass.
+            let mut rest = body.as_str();
+            while let Some(open) = rest.find('{') {
+                let after = &rest[open + 1..];
+                let close = after.find('}').unwrap_or(after.len());
+                let inner = after[..close].trim();
+                assert!(
+                    inner.contains(':') || inner.contains('.') || inner.contains('|'),
+                    "{file}: `{{{inner}}}` looks like a format! placeholder"
+                );
+                rest = &after[close.min(after.len())..];
+            }
+            assert!(!body.contains("{}"), "{file} contains `{{}}`");
+            // One statement per file: no `;` separating a second one.
+            assert!(
+                !body.trim_end().trim_end_matches(';').contains(';'),
+                "{file} holds more than one statement"
+            );
+        }
+    }
+
+    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).expect("read src/") {
+            let path = entry.expect("dir entry").path();
+            if path.is_dir() {
+                rust_files(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+
+    /// Heuristic guard for §6 "values always travel as $parameters": outside
+    /// this file, every call of neo4rs's `query(...)` (bare or qualified) must
+    /// take a `cypher::` constant, never a string built at run time. Method
+    /// calls (`.query(` of rusqlite) and `fn query(` definitions are not
+    /// neo4rs calls and are ignored.
+    #[test]
+    fn src_builds_no_cypher_at_run_time() {
+        let mut files = Vec::new();
+        rust_files(&root().join("src"), &mut files);
+        let mut offenders = Vec::new();
+        for path in files {
+            if path.ends_with("src/cypher.rs") {
+                continue;
+            }
+            let text = fs::read_to_string(&path).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                let trimmed = line.trim_start();
+                if trimmed.starts_with("//") {
+                    continue;
+                }
+                for bad in ["Query::new(", "neo4rs::Query::from("] {
+                    if line.contains(bad) {
+                        offenders.push(format!("{}:{}: {bad}", path.display(), n + 1));
+                    }
+                }
+                let mut from = 0;
+                while let Some(pos) = line[from..].find("query(") {
+                    let at = from + pos;
+                    from = at + "query(".len();
+                    let before = line[..at].chars().next_back();
+                    let is_call = match before {
+                        None => true,
+                        Some(c) => !(c.is_ascii_alphanumeric() || c == '_' || c == '.'),
+                    };
+                    if !is_call || line[..at].trim_end().ends_with("fn") {
+                        continue;
+                    }
+                    let arg = line[from..].trim_start();
+                    // An argument on the next line: look there.
+                    let arg = if arg.is_empty() {
+                        text.lines().nth(n + 1).unwrap_or("").trim_start()
+                    } else {
+                        arg
+                    };
+                    // A plain identifier is fine when this file binds it
+                    // straight from `cypher::` (`for s in cypher::SCHEMA`).
+                    let ident: String = arg
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    let bound_from_cypher = !ident.is_empty()
+                        && arg[ident.len()..].trim_start().starts_with(')')
+                        && (text.contains(&format!("for {ident} in cypher::"))
+                            || text.contains(&format!("let {ident} = cypher::")));
+                    if !arg.starts_with("cypher::") && !bound_from_cypher {
+                        offenders.push(format!("{}:{}: {}", path.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(
+            offenders.is_empty(),
+            "Cypher must come from cypher:: constants, never be built at run time:\n{}",
+            offenders.join("\n")
+        );
+    }
+}

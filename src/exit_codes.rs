@@ -28,11 +28,29 @@ pub const TABLE: &[(i32, &str)] = &[
     (OK, "success"),
     (ERROR, "unexpected error (I/O, internal)"),
     (USAGE, "invalid command line"),
-    (CHANGES_PENDING, "plan / seed --dry-run: changes are pending"),
-    (INPUT_ERRORS, "input errors: parse error, duplicate entity_id, bad version or config"),
-    (DOWNGRADE_REFUSED, "a downgrade was refused (use --allow-downgrade)"),
+    (
+        CHANGES_PENDING,
+        "plan / seed --dry-run: changes are pending",
+    ),
+    (
+        INPUT_ERRORS,
+        "input errors: parse error, duplicate entity_id, bad version or config",
+    ),
+    (
+        DOWNGRADE_REFUSED,
+        "a downgrade was refused (use --allow-downgrade)",
+    ),
     (LOCK_HELD, "another seeder holds the group's lock"),
-    (VALIDATION_FAILED, "validate: stored episodes break the metadata rules"),
-    (DRIFT_FOUND, "verify: drift between files, graph and run records"),
-    (TARGET_UNAVAILABLE, "target unreachable or schema missing (run init)"),
+    (
+        VALIDATION_FAILED,
+        "validate: stored episodes break the metadata rules",
+    ),
+    (
+        DRIFT_FOUND,
+        "verify: drift between files, graph and run records",
+    ),
+    (
+        TARGET_UNAVAILABLE,
+        "target unreachable or schema missing (run init)",
+    ),
 ];

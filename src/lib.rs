@@ -7,9 +7,19 @@
 //! [`applying`] commits the plan in batches under a lock; [`stores`] hides
 //! Neo4j and SQLite behind one trait; [`provenance`] records runs.
 
+pub mod applying;
+pub mod cli;
+pub mod clock;
+pub mod commands;
+pub mod config;
 pub mod cypher;
+pub mod error;
 pub mod exit_codes;
 pub mod hashing;
 pub mod metadata;
+pub mod planning;
+pub mod provenance;
+pub mod sources;
 pub mod stores;
+pub mod ui;
 pub mod version;

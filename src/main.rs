@@ -1,3 +1,6 @@
+//! The `graphseed` binary: parse, run, exit with a documented code
+//! (`graphseed::exit_codes`). Everything else lives in the library.
+
 fn main() {
-    println!("Hello, world!");
+    std::process::exit(graphseed::cli::main_exit_code());
 }

@@ -97,6 +97,9 @@ mod tests {
         let t = DateTime::parse_from_rfc3339("2024-01-30T12:00:00.1234567Z")
             .unwrap()
             .with_timezone(&Utc);
-        assert_eq!(format_time(&truncate_micros(t)), "2024-01-30T12:00:00.123456+00:00");
+        assert_eq!(
+            format_time(&truncate_micros(t)),
+            "2024-01-30T12:00:00.123456+00:00"
+        );
     }
 }

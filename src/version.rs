@@ -104,6 +104,9 @@ mod tests {
     #[test]
     fn exposes_parts() {
         let x = v("3.14.15-rc.2");
-        assert_eq!((x.major(), x.minor(), x.patch(), x.pre()), (3, 14, 15, "rc.2"));
+        assert_eq!(
+            (x.major(), x.minor(), x.patch(), x.pre()),
+            (3, 14, 15, "rc.2")
+        );
     }
 }

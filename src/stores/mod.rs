@@ -7,6 +7,7 @@
 //! with the same semantics; the integration tests run the same scenarios on
 //! both.
 
+pub mod any;
 pub mod neo4j;
 pub mod sqlite;
 pub mod target;
@@ -253,7 +254,11 @@ pub trait Store {
     /// Take the group's lease for `claim.run_id` until `claim.expires_at`.
     /// Succeeds when the lock is free, expired, already ours, or `takeover`
     /// is set; otherwise returns the holder.
-    async fn acquire_lock(&self, claim: &LockInfo, takeover: bool) -> Result<LockOutcome, StoreError>;
+    async fn acquire_lock(
+        &self,
+        claim: &LockInfo,
+        takeover: bool,
+    ) -> Result<LockOutcome, StoreError>;
 
     /// Extend our lease; `Held` if someone else took it over meanwhile.
     async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError>;
@@ -269,7 +274,10 @@ pub trait Store {
 
     /// Full episode records (bodies included) matching a filter, ordered by
     /// (group_id, entity_id).
-    async fn query_episodes(&self, filter: &EpisodeFilter) -> Result<Vec<EpisodeRecord>, StoreError>;
+    async fn query_episodes(
+        &self,
+        filter: &EpisodeFilter,
+    ) -> Result<Vec<EpisodeRecord>, StoreError>;
 
     /// Every provenance link of one episode, oldest first.
     async fn episode_history(

@@ -65,7 +65,9 @@ pub enum TargetError {
         "unsupported target `{0}`: use bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc:// or sqlite:PATH"
     )]
     Scheme(String),
-    #[error("target `{0}` carries credentials in the URI: pass the user with --username and the password with NEO4J_PASSWORD or --password-file")]
+    #[error(
+        "target `{0}` carries credentials in the URI: pass the user with --username and the password with NEO4J_PASSWORD or --password-file"
+    )]
     CredentialsInUri(String),
     #[error("target `{0}` has no host")]
     NoHost(String),
@@ -137,9 +139,7 @@ impl Target {
         match self {
             Target::Neo4j { tls, host, .. } => {
                 *tls == Tls::None
-                    && !(host == "localhost"
-                        || host == "::1"
-                        || host.starts_with("127."))
+                    && !(host == "localhost" || host == "::1" || host.starts_with("127."))
             }
             Target::Sqlite { .. } => false,
         }
@@ -161,13 +161,17 @@ mod tests {
             ("neo4j+ssc://h", true, Tls::SelfSigned),
         ] {
             match Target::parse(uri, None, None, None).unwrap() {
-                Target::Neo4j { routing: r, tls: t, .. } => assert_eq!((r, t), (routing, tls), "{uri}"),
+                Target::Neo4j {
+                    routing: r, tls: t, ..
+                } => assert_eq!((r, t), (routing, tls), "{uri}"),
                 other => panic!("{other:?}"),
             }
         }
         assert_eq!(
             Target::parse("sqlite:.graphseed/graph.db", None, None, None).unwrap(),
-            Target::Sqlite { path: ".graphseed/graph.db".into() }
+            Target::Sqlite {
+                path: ".graphseed/graph.db".into()
+            }
         );
     }
 
@@ -179,7 +183,11 @@ mod tests {
 
     #[test]
     fn warns_only_for_plaintext_remote() {
-        let t = |u| Target::parse(u, None, None, None).unwrap().is_plaintext_remote();
+        let t = |u| {
+            Target::parse(u, None, None, None)
+                .unwrap()
+                .is_plaintext_remote()
+        };
         assert!(t("bolt://db.example.com"));
         assert!(!t("bolt://127.0.0.1:7687"));
         assert!(!t("bolt://localhost"));

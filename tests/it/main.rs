@@ -3,4 +3,5 @@
 
 mod support;
 
+mod seeding;
 mod smoke;

@@ -61,15 +61,19 @@ needs_build() {
 
 build() {
     command -v mvn >/dev/null 2>&1 || die "mvn (Maven 3) not found on PATH; it builds the launcher. Install it (e.g. apt-get install maven), or run the tests against an existing server with NEO4J_TEST_URI=bolt://host:port."
-    local mvn_args=(-B -q -Dstyle.color=never -f "$here/pom.xml" -DskipTests package)
+    local mvn_args=(-B -q -f "$here/pom.xml" -DskipTests package)
     [[ -n "$want_version" ]] && mvn_args+=("-Dneo4j.version=$want_version")
-    echo "neo4j-test-server: building launcher with Maven (first run downloads Neo4j ${want_version:-as pinned in pom.xml})..." >&2
+    echo "neo4j-test-server: building launcher with Maven (Neo4j ${want_version:-as pinned in pom.xml}; a first build downloads ~130 MB from Maven Central)" >&2
     local t0=$SECONDS
-    # A stale lib/ from another neo4j.version must not end up on the classpath.
-    rm -rf "$here/target/lib" "$stamp"
+    # lib/ is not wiped: a launcher already running from this target/ keeps its
+    # jars open and loads classes lazily. Jars of another neo4j.version that stay
+    # behind do no harm: the classpath is the jar manifest's exact file list.
+    rm -f "$stamp"
     # Maven's own stdout (progress, warnings) must not reach our stdout: the
-    # parent reads stdout for the ready line only.
-    if ! JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$java")")")}" mvn "${mvn_args[@]}" 1>&2; then
+    # parent reads stdout for the ready line only. The sed drops the bare colour
+    # resets Debian's Maven 3.8 prints even with -B -q; pipefail keeps mvn's status.
+    if ! JAVA_HOME="${JAVA_HOME:-$(dirname "$(dirname "$(readlink -f "$java")")")}" \
+        mvn "${mvn_args[@]}" 2>&1 | sed -u $'s/\x1b\\[[0-9;]*m//g' >&2; then
         die "Maven build of $here failed (see the output above). Check that Maven Central is reachable and that -Dneo4j.version=${want_version:-<pinned>} exists."
     fi
     [[ -f "$jar" ]] || die "Maven finished but $jar is missing"
@@ -77,18 +81,34 @@ build() {
     echo "neo4j-test-server: build done in $((SECONDS - t0))s" >&2
 }
 
-if [[ "${1:-}" == "--build-only" ]]; then
+# Two test processes starting at once (two `cargo test` runs, or CI's prebuild
+# racing a developer's run) must not run Maven into the same target/ together:
+# build under an exclusive lock, and re-check once the lock is ours.
+build_if_needed() {
+    needs_build || return 0
+    mkdir -p "$here/target"
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$here/target/.build-lock"
+        flock 9
+    fi
     if needs_build; then
         build
+    fi
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>&- # the JVM must not inherit (and hold) the lock
+    fi
+}
+
+if [[ "${1:-}" == "--build-only" ]]; then
+    if needs_build; then
+        build_if_needed
     else
         echo "neo4j-test-server: launcher is up to date ($jar)" >&2
     fi
     exit 0
 fi
 
-if needs_build; then
-    build
-fi
+build_if_needed
 
 # --- run --------------------------------------------------------------------
 # The options mirror the server's own launcher (neo4j.conf defaults for 5.26):
@@ -109,6 +129,10 @@ jvm_opts=(
 )
 if [[ "$major" -ge 21 ]]; then
     jvm_opts+=(--enable-native-access=ALL-UNNAMED)
+fi
+if [[ "$major" -ge 23 ]]; then
+    # Neo4j 5.26 uses sun.misc.Unsafe; newer JDKs warn about it on every start.
+    jvm_opts+=(--sun-misc-unsafe-memory-access=allow)
 fi
 # shellcheck disable=SC2206 # word splitting of user-supplied options is intended
 [[ -n "${NEO4J_TEST_JAVA_OPTS:-}" ]] && jvm_opts+=(${NEO4J_TEST_JAVA_OPTS})

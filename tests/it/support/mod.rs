@@ -1,1 +1,2 @@
 pub mod neo4j;
+pub mod workspace;

@@ -1,0 +1,442 @@
+//! Applying a plan: take the group's lease, check the plan still matches the
+//! graph, commit the writes in batches (each batch, its provenance links and
+//! the run record in one transaction), prune only after every write
+//! succeeded, record the run, release the lease.
+//!
+//! A run whose plan changes nothing takes no lock and writes nothing.
+
+pub mod retry;
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::error::Error;
+use crate::metadata::EpisodeRecord;
+use crate::planning::{self, Decision, Origin, Plan, PlanAction, PlanInput};
+use crate::stores::{Batch, EpisodeWrite, LockInfo, LockOutcome, RunRecord, RunStatus, Store};
+use crate::ui::Ui;
+pub use retry::RetryPolicy;
+
+#[derive(Debug, Clone)]
+pub struct SeedOptions {
+    pub batch_size: usize,
+    pub lock_ttl: Duration,
+    pub retry: RetryPolicy,
+    /// Take the lock over even if another run's lease has not expired.
+    pub break_lock: bool,
+    pub keep_going: bool,
+    pub dry_run: bool,
+    pub max_file_bytes: u64,
+    /// Create the schema if it is missing (the embedded store: zero set-up).
+    /// Neo4j targets need an explicit `graphseed init`.
+    pub auto_init: bool,
+    /// Who takes the lock (user@host style), for the holder's details.
+    pub owner: String,
+    pub host: String,
+}
+
+/// What a seed did. Returned even when it failed, so the caller can print
+/// the plan, write the audit trail and pick the exit code.
+#[derive(Debug)]
+pub struct SeedOutcome {
+    pub plan: Plan,
+    pub run: RunRecord,
+    pub stats: ApplyStats,
+    /// The infrastructure failure that stopped the run, if any (plan errors
+    /// live in `plan.errors`).
+    pub failure: Option<Error>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ApplyStats {
+    /// Committed write transactions (batches, run record, lock changes).
+    pub write_transactions: u64,
+    pub batches: u64,
+    pub retries: u64,
+    pub episodes_written: u64,
+    pub episodes_pruned: u64,
+    pub runs_abandoned: Vec<String>,
+    /// Whether the lock was taken (only runs that write take it).
+    pub locked: bool,
+}
+
+/// Plan and (unless dry-run or the plan has blocking errors) apply.
+pub async fn seed<S: Store>(
+    store: &S,
+    input: &PlanInput,
+    opts: &SeedOptions,
+    mut run: RunRecord,
+    now: DateTime<Utc>,
+    ui: &Ui,
+) -> Result<SeedOutcome, Error> {
+    if opts.auto_init {
+        store.init().await?;
+    }
+    store.check_schema().await?;
+    let mut plan = make_plan(store, input, ui).await?;
+    run.counts = counts_of(&plan);
+    let mut stats = ApplyStats::default();
+
+    let blocked = !plan.errors.is_empty() && !opts.keep_going;
+    if opts.dry_run || blocked || !plan.has_changes() {
+        run.status = if plan.errors.is_empty() {
+            RunStatus::Succeeded
+        } else {
+            RunStatus::Failed
+        };
+        if !opts.dry_run && plan.errors.is_empty() {
+            // Nothing changes: the graph already has this signature.
+            run.graph_signature = Some(plan.signature_after.clone());
+        }
+        run.finished_at = Some(crate::clock::now());
+        return Ok(SeedOutcome {
+            plan,
+            run,
+            stats,
+            failure: None,
+        });
+    }
+
+    // From here on the run writes: one writer per (database, group).
+    let claim = lock_claim(&run, opts);
+    match retry::retry(
+        opts.retry,
+        || store.acquire_lock(&claim, opts.break_lock),
+        |_, _| {},
+    )
+    .await?
+    {
+        LockOutcome::Acquired => {}
+        LockOutcome::Held(holder) => return Err(Error::LockHeld(holder)),
+    }
+    stats.locked = true;
+    stats.write_transactions += 1;
+    ui.debug(&format!(
+        "lock of group `{}` taken by run {}",
+        run.group_id, run.run_id
+    ));
+
+    let result = apply_locked(
+        store, input, opts, &mut plan, &mut run, now, &claim, &mut stats, ui,
+    )
+    .await;
+    run.finished_at = Some(crate::clock::now());
+    let failure = match result {
+        Ok(()) => {
+            run.status = if plan.errors.is_empty() {
+                RunStatus::Succeeded
+            } else {
+                RunStatus::Failed
+            };
+            if plan.errors.is_empty() {
+                run.graph_signature = Some(plan.signature_after.clone());
+            }
+            None
+        }
+        Err(e) => {
+            run.status = RunStatus::Failed;
+            Some(e)
+        }
+    };
+    run.counts = counts_of(&plan);
+    // Record the outcome, then free the lock. Both best effort on a failed
+    // run: the lease expires anyway, and the next run marks a run left
+    // `running` as abandoned.
+    match retry::retry(opts.retry, || store.save_run(&run), |_, _| {}).await {
+        Ok(()) => stats.write_transactions += 1,
+        Err(e) if failure.is_some() => ui.warn(&format!("could not record the failed run: {e}")),
+        Err(e) => return Err(e.into()),
+    }
+    if let Err(e) = store.release_lock(&run.group_id, &run.run_id).await {
+        ui.warn(&format!(
+            "could not release the lock (it expires by itself): {e}"
+        ));
+    } else {
+        stats.write_transactions += 1;
+    }
+    Ok(SeedOutcome {
+        plan,
+        run,
+        stats,
+        failure,
+    })
+}
+
+async fn make_plan<S: Store>(store: &S, input: &PlanInput, ui: &Ui) -> Result<Plan, Error> {
+    let t = Instant::now();
+    let revision = store.group_revision(&input.group_id).await?;
+    let stored = store.load_episodes(&input.group_id).await?;
+    ui.debug(&format!(
+        "loaded {} stored episodes of group `{}` in {:.2?}",
+        stored.len(),
+        input.group_id,
+        t.elapsed()
+    ));
+    let t = Instant::now();
+    let plan = planning::plan(input, &stored, revision);
+    ui.debug(&format!(
+        "planned {} decisions from {} files ({} parsed) in {:.2?}",
+        plan.decisions.len(),
+        plan.stats.files_seen,
+        plan.stats.files_parsed,
+        t.elapsed()
+    ));
+    Ok(plan)
+}
+
+fn counts_of(plan: &Plan) -> std::collections::BTreeMap<String, u64> {
+    let mut m: std::collections::BTreeMap<String, u64> = plan
+        .counts()
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+    m.insert("error".into(), plan.errors.len() as u64);
+    m
+}
+
+fn lock_claim(run: &RunRecord, opts: &SeedOptions) -> LockInfo {
+    let now = crate::clock::wall();
+    LockInfo {
+        group_id: run.group_id.clone(),
+        owner: opts.owner.clone(),
+        host: opts.host.clone(),
+        run_id: run.run_id.clone(),
+        acquired_at: now,
+        expires_at: now
+            + chrono::Duration::from_std(opts.lock_ttl).unwrap_or(chrono::Duration::seconds(60)),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn apply_locked<S: Store>(
+    store: &S,
+    input: &PlanInput,
+    opts: &SeedOptions,
+    plan: &mut Plan,
+    run: &mut RunRecord,
+    now: DateTime<Utc>,
+    claim: &LockInfo,
+    stats: &mut ApplyStats,
+    ui: &Ui,
+) -> Result<(), Error> {
+    // The plan was made before the lock; if any batch committed since, the
+    // graph moved under it, so plan again on what is there now.
+    let revision = store.group_revision(&input.group_id).await?;
+    if revision != plan.revision {
+        ui.info("the group changed while planning; planning again under the lock");
+        *plan = make_plan(store, input, ui).await?;
+        if !plan.errors.is_empty() && !opts.keep_going {
+            return Err(Error::Plan {
+                count: plan.errors.len(),
+                downgrade_only: false,
+                applied: false,
+            });
+        }
+    }
+
+    // Holding the lock proves no other run of this group is alive: any run
+    // still marked `running` crashed.
+    for mut other in store.list_runs(Some(&input.group_id)).await? {
+        if other.status == RunStatus::Running && other.run_id != run.run_id {
+            other.status = RunStatus::Abandoned;
+            retry::retry(opts.retry, || store.save_run(&other), |_, _| {}).await?;
+            stats.write_transactions += 1;
+            ui.warn(&format!(
+                "run {} was left running by a crash; marked abandoned",
+                other.run_id
+            ));
+            stats.runs_abandoned.push(other.run_id);
+        }
+    }
+
+    run.status = RunStatus::Running;
+    let mut lease = Lease {
+        claim: claim.clone(),
+        renewed: Instant::now(),
+        ttl: opts.lock_ttl,
+    };
+    let writes: Vec<&Decision> = plan
+        .decisions
+        .iter()
+        .filter(|d| d.action.writes() && d.action != PlanAction::Prune)
+        .collect();
+    let prunes: Vec<&Decision> = plan
+        .decisions
+        .iter()
+        .filter(|d| d.action == PlanAction::Prune)
+        .collect();
+    let planned = (writes.len() + prunes.len()) as u64;
+    let pb = ui.progress(planned, "applying");
+    let mut bodies = BodyCache::default();
+    let fail = |stats: &ApplyStats, message: String| Error::Apply {
+        run_id: run.run_id.clone(),
+        written: stats.episodes_written + stats.episodes_pruned,
+        planned,
+        message,
+    };
+
+    let batch_size = opts.batch_size.max(1);
+    for chunk in writes.chunks(batch_size) {
+        let mut batch = Batch::default();
+        for d in chunk {
+            let fields = bodies
+                .fields(plan, d, opts.max_file_bytes)
+                .map_err(|m| fail(stats, m))?;
+            batch.writes.push(EpisodeWrite {
+                action: d
+                    .action
+                    .stored_action()
+                    .expect("writes have a stored action"),
+                record: record_for(&input.group_id, &run.run_id, plan, d, &fields, now),
+            });
+        }
+        commit(store, opts, run, &batch, stats, ui)
+            .await
+            .map_err(|e| fail(stats, e.to_string()))?;
+        stats.episodes_written += batch.writes.len() as u64;
+        pb.inc(batch.writes.len() as u64);
+        lease.keep(store, stats).await?;
+    }
+
+    // Prune last: only once every write has committed, so a failure part-way
+    // never leaves the graph with less than it started with.
+    for chunk in prunes.chunks(batch_size) {
+        let batch = Batch {
+            writes: vec![],
+            deletes: chunk.iter().map(|d| d.entity_id.clone()).collect(),
+        };
+        commit(store, opts, run, &batch, stats, ui)
+            .await
+            .map_err(|e| fail(stats, e.to_string()))?;
+        stats.episodes_pruned += batch.deletes.len() as u64;
+        pb.inc(batch.deletes.len() as u64);
+        lease.keep(store, stats).await?;
+    }
+    pb.finish_and_clear();
+    Ok(())
+}
+
+async fn commit<S: Store>(
+    store: &S,
+    opts: &SeedOptions,
+    run: &RunRecord,
+    batch: &Batch,
+    stats: &mut ApplyStats,
+    ui: &Ui,
+) -> Result<(), crate::stores::StoreError> {
+    let mut retries = 0;
+    let r = retry::retry(
+        opts.retry,
+        || store.apply_batch(run, batch),
+        |e, delay| {
+            retries += 1;
+            ui.warn(&format!("{e}; retrying the batch in {delay:.1?}"));
+        },
+    )
+    .await;
+    stats.retries += retries;
+    r?;
+    stats.batches += 1;
+    stats.write_transactions += 1;
+    Ok(())
+}
+
+/// The lease: renewed between batches once a third of its time has passed,
+/// so a live run never loses it and a dead one frees it within one TTL.
+struct Lease {
+    claim: LockInfo,
+    renewed: Instant,
+    ttl: Duration,
+}
+
+impl Lease {
+    async fn keep<S: Store>(&mut self, store: &S, stats: &mut ApplyStats) -> Result<(), Error> {
+        if self.renewed.elapsed() < self.ttl / 3 {
+            return Ok(());
+        }
+        let now = crate::clock::wall();
+        self.claim.expires_at =
+            now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::seconds(60));
+        match store.renew_lock(&self.claim).await? {
+            LockOutcome::Acquired => {
+                stats.write_transactions += 1;
+                self.renewed = Instant::now();
+                Ok(())
+            }
+            LockOutcome::Held(holder) => Err(Error::LockLost(holder)),
+        }
+    }
+}
+
+/// Bodies are not kept in the plan; files are read again when applied. The
+/// writes of one file are adjacent in the plan, so each file is read once.
+#[derive(Default)]
+struct BodyCache {
+    file: Option<usize>,
+    items: HashMap<String, Map<String, Value>>,
+}
+
+impl BodyCache {
+    fn fields(
+        &mut self,
+        plan: &Plan,
+        d: &Decision,
+        max: u64,
+    ) -> Result<Map<String, Value>, String> {
+        match d.origin {
+            Origin::Generated(i) => Ok(plan.generated[i].fields.clone()),
+            Origin::File(fi) => {
+                if self.file != Some(fi) {
+                    let pf = &plan.files[fi];
+                    let cands =
+                        planning::reread(pf, max).map_err(|m| format!("{}: {m}", pf.display))?;
+                    self.items = cands.into_iter().map(|c| (c.entity_id, c.fields)).collect();
+                    self.file = Some(fi);
+                }
+                self.items.remove(&d.entity_id).ok_or_else(|| {
+                    format!(
+                        "{}: `{}` is no longer in the file",
+                        plan.files[fi].display, d.entity_id
+                    )
+                })
+            }
+            Origin::Stored => Err(format!("`{}` has no body to write", d.entity_id)),
+        }
+    }
+}
+
+fn record_for(
+    group_id: &str,
+    run_id: &str,
+    plan: &Plan,
+    d: &Decision,
+    fields: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> EpisodeRecord {
+    let after = d.after.as_ref().expect("writes have an after state");
+    let mut r = EpisodeRecord {
+        group_id: group_id.to_string(),
+        entity_id: d.entity_id.clone(),
+        name: d.name.clone(),
+        source: d.source.clone(),
+        version: plan.version.clone(),
+        // created_at is set once and kept across updates, replaces, --force.
+        created_at: d.created_at.unwrap_or(now),
+        // updated_at moves only when the content does (refresh keeps it).
+        updated_at: if d.action == PlanAction::Refresh {
+            d.keep_updated_at.unwrap_or(now)
+        } else {
+            now
+        },
+        source_hash: after.source_hash.clone(),
+        content_hash: after.content_hash.clone(),
+        source_path: d.source_path.clone(),
+        run_id: run_id.to_string(),
+        body: String::new(),
+    };
+    r.stamp_body(fields);
+    r
+}

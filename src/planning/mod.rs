@@ -1,0 +1,763 @@
+//! The planner: one decision per episode, made from the sources and the
+//! stored state alone. It never writes, never sees Bolt or SQL, and its
+//! output is deterministic: same inputs, same graph, byte-identical plan.
+//!
+//! | stored | condition | decision |
+//! |---|---|---|
+//! | none | | create |
+//! | same version | same content | skip (update with `--force`) |
+//! | same version | same content, file changed or moved | refresh |
+//! | same version | content differs | update |
+//! | older version | | replace |
+//! | newer version | | error: downgrade, unless `--allow-downgrade` (replace) |
+//! | not in sources | same group and source | orphan; prune with `--prune` |
+//!
+//! Hash first: a file whose bytes hash to the stored `source_hash` (at the
+//! same version) is not parsed at all; its stored episodes are skipped.
+
+pub mod render;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::io::Read;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+
+use crate::hashing;
+use crate::metadata::StoredEpisode;
+use crate::sources::{self, Candidate, ParseError, RootSpec, SourceFile};
+use crate::version::SeedVersion;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PlanAction {
+    Create,
+    Update,
+    Replace,
+    Refresh,
+    Skip,
+    /// Stored, gone from the sources; reported, kept (no `--prune`).
+    Orphan,
+    /// Stored, gone from the sources; deleted (`--prune`).
+    Prune,
+}
+
+impl PlanAction {
+    pub const ALL: [PlanAction; 7] = [
+        PlanAction::Create,
+        PlanAction::Update,
+        PlanAction::Replace,
+        PlanAction::Refresh,
+        PlanAction::Skip,
+        PlanAction::Orphan,
+        PlanAction::Prune,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlanAction::Create => "create",
+            PlanAction::Update => "update",
+            PlanAction::Replace => "replace",
+            PlanAction::Refresh => "refresh",
+            PlanAction::Skip => "skip",
+            PlanAction::Orphan => "orphan",
+            PlanAction::Prune => "prune",
+        }
+    }
+
+    /// Whether applying this decision writes to the store.
+    pub fn writes(self) -> bool {
+        matches!(
+            self,
+            PlanAction::Create
+                | PlanAction::Update
+                | PlanAction::Replace
+                | PlanAction::Refresh
+                | PlanAction::Prune
+        )
+    }
+
+    /// The action recorded on the provenance link.
+    pub fn stored_action(self) -> Option<crate::stores::Action> {
+        use crate::stores::Action;
+        Some(match self {
+            PlanAction::Create => Action::Create,
+            PlanAction::Update => Action::Update,
+            PlanAction::Replace => Action::Replace,
+            PlanAction::Refresh => Action::Refresh,
+            PlanAction::Prune => Action::Prune,
+            PlanAction::Skip | PlanAction::Orphan => return None,
+        })
+    }
+}
+
+/// The facts that identify an episode's state, before or after.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    pub version: String,
+    pub content_hash: String,
+    pub source_hash: Option<String>,
+}
+
+/// Where an episode's body comes from at apply time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// `Plan::files[i]`: re-read and re-parsed when applied, so the plan
+    /// keeps no bodies in memory (100k episodes would not fit the budget).
+    File(usize),
+    /// `Plan::generated[i]`, read from standard input and kept.
+    Generated(usize),
+    /// Only in the store (orphans, prunes).
+    Stored,
+}
+
+#[derive(Debug, Clone)]
+pub struct Decision {
+    pub action: PlanAction,
+    pub entity_id: String,
+    pub name: String,
+    pub source: String,
+    pub source_path: Option<String>,
+    pub reason: String,
+    pub before: Option<Snapshot>,
+    pub after: Option<Snapshot>,
+    pub origin: Origin,
+    /// Kept from the stored episode; `None` means "now" (a create).
+    pub created_at: Option<DateTime<Utc>>,
+    /// Kept from the stored episode for a refresh (content did not change).
+    pub keep_updated_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    /// Parse errors, duplicate ids, unreadable files, invalid stored values.
+    Input,
+    /// A stored episode is newer than the sources.
+    Downgrade,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanError {
+    pub kind: ErrorKind,
+    /// `source_root/relative/path` where a file is involved.
+    pub path: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+impl PlanError {
+    fn input(path: Option<String>, message: impl Into<String>, hint: Option<&str>) -> Self {
+        Self {
+            kind: ErrorKind::Input,
+            path,
+            line: None,
+            column: None,
+            message: message.into(),
+            hint: hint.map(str::to_string),
+        }
+    }
+
+    fn from_parse(path: &str, e: ParseError) -> Self {
+        Self {
+            kind: ErrorKind::Input,
+            path: Some(path.to_string()),
+            line: e.line,
+            column: e.column,
+            message: e.message,
+            hint: e.hint,
+        }
+    }
+
+    /// `path:line:column: message`, the shape editors and CI annotate.
+    pub fn location(&self) -> String {
+        let mut s = self.path.clone().unwrap_or_else(|| "<input>".to_string());
+        if let Some(l) = self.line {
+            s.push_str(&format!(":{l}"));
+            if let Some(c) = self.column {
+                s.push_str(&format!(":{c}"));
+            }
+        }
+        s
+    }
+}
+
+/// A file the plan read, with the hash it had then.
+#[derive(Debug, Clone)]
+pub struct PlannedFile {
+    pub root: usize,
+    pub file: SourceFile,
+    pub source_hash: String,
+    /// `root display/rel`, for messages.
+    pub display: String,
+}
+
+/// What the walk saw, for summaries and the tests' "parses no file" checks.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WalkStats {
+    pub files_seen: u64,
+    pub files_parsed: u64,
+    pub bytes_hashed: u64,
+    pub skipped: Vec<(String, String)>,
+}
+
+/// Episodes read from standard input.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub source: String,
+    pub bytes: Vec<u8>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanInput {
+    pub group_id: String,
+    pub version: SeedVersion,
+    pub roots: Vec<RootSpec>,
+    pub generated: Option<Generated>,
+    pub force: bool,
+    pub allow_downgrade: bool,
+    pub prune: bool,
+    pub max_file_bytes: u64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub group_id: String,
+    pub version: SeedVersion,
+    /// The store's group revision the plan was made against.
+    pub revision: u64,
+    pub decisions: Vec<Decision>,
+    pub errors: Vec<PlanError>,
+    pub files: Vec<PlannedFile>,
+    pub generated: Vec<Candidate>,
+    pub stats: WalkStats,
+    /// The sources (labels) whose orphans this plan considered.
+    pub scope_sources: BTreeSet<String>,
+    /// `graph_signature` of the group once this plan is fully applied.
+    pub signature_after: String,
+}
+
+impl Plan {
+    pub fn counts(&self) -> BTreeMap<&'static str, u64> {
+        let mut m: BTreeMap<&'static str, u64> =
+            PlanAction::ALL.iter().map(|a| (a.as_str(), 0)).collect();
+        for d in &self.decisions {
+            *m.entry(d.action.as_str()).or_default() += 1;
+        }
+        m
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.decisions.iter().any(|d| d.action.writes())
+    }
+
+    pub fn has_input_errors(&self) -> bool {
+        self.errors.iter().any(|e| e.kind == ErrorKind::Input)
+    }
+}
+
+/// `graph_signature`: SHA-256 over the canonical JSON of the sorted
+/// `[entity_id, content_hash, version]` tuples of a scope.
+pub fn graph_signature<'a>(
+    tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let mut v: Vec<_> = tuples.into_iter().collect();
+    v.sort();
+    let arr: Vec<Value> = v
+        .into_iter()
+        .map(|(e, c, ver)| json!([e, c, ver]))
+        .collect();
+    hashing::canonical_hash(&Value::Array(arr))
+}
+
+fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, String> {
+    let f = std::fs::File::open(&file.path).map_err(|e| format!("cannot read: {e}"))?;
+    let len = f.metadata().map_err(|e| format!("cannot read: {e}"))?.len();
+    if len > max {
+        return Err(format!(
+            "file is {len} bytes, over the {max}-byte limit (max_file_mb)"
+        ));
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // `take` guards against a file that grows while we read it.
+    f.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {e}"))?;
+    if bytes.len() as u64 > max {
+        return Err(format!(
+            "file grew past the {max}-byte limit while being read"
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Read a planned file again at apply time and check it is what was planned.
+pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, String> {
+    let bytes = read_limited(&pf.file, max)?;
+    if hashing::sha256_hex(&bytes) != pf.source_hash {
+        return Err("the file changed while graphseed was running; run again".to_string());
+    }
+    sources::parse_file(&pf.file, &bytes).map_err(|errs| {
+        errs.into_iter()
+            .map(|e| e.message)
+            .collect::<Vec<_>>()
+            .join("; ")
+    })
+}
+
+struct Seen {
+    /// entity_id → where it came from (for duplicate messages).
+    origins: HashMap<String, String>,
+}
+
+impl Seen {
+    fn claim(
+        &mut self,
+        entity_id: &str,
+        here: String,
+        errors: &mut Vec<PlanError>,
+        path: &str,
+    ) -> bool {
+        match self.origins.get(entity_id) {
+            Some(first) => {
+                errors.push(PlanError::input(
+                    Some(path.to_string()),
+                    format!("duplicate entity_id `{entity_id}`: produced by {first} and by {here}"),
+                    Some("give one of them a distinct `entity_id`, or rename one of the files"),
+                ));
+                false
+            }
+            None => {
+                self.origins.insert(entity_id.to_string(), here);
+                true
+            }
+        }
+    }
+}
+
+/// Make the plan. `stored` is the group's current state, `revision` the
+/// group revision read before it.
+pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan {
+    let by_id: HashMap<&str, &StoredEpisode> =
+        stored.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+    let mut by_path: HashMap<(&str, &str), Vec<&StoredEpisode>> = HashMap::new();
+    for s in stored {
+        if let Some(p) = &s.source_path {
+            by_path
+                .entry((s.source.as_str(), p.as_str()))
+                .or_default()
+                .push(s);
+        }
+    }
+    let version_text = input.version.to_string();
+    let mut decisions = Vec::new();
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    let mut stats = WalkStats::default();
+    let mut seen = Seen {
+        origins: HashMap::new(),
+    };
+    // entity_ids whose stored episode must survive this run whatever happens
+    // (its file failed): never orphaned, never pruned.
+    let mut protected: BTreeSet<String> = BTreeSet::new();
+    let mut scope_sources = BTreeSet::new();
+    let mut found_any_source = false;
+
+    let ctx = Ctx {
+        input,
+        by_id: &by_id,
+        version_text: &version_text,
+    };
+
+    for (ri, root) in input.roots.iter().enumerate() {
+        scope_sources.insert(root.source.clone());
+        let report = match sources::walk(root) {
+            Ok(r) => r,
+            Err(message) => {
+                errors.push(PlanError::input(
+                    Some(root.display.clone()),
+                    message,
+                    Some("check the `root` of this source in graphseed.toml or --root"),
+                ));
+                continue;
+            }
+        };
+        for s in report.skipped {
+            stats
+                .skipped
+                .push((format!("{}/{}", root.display, s.rel), s.why.to_string()));
+        }
+        for e in report.errors {
+            // Protect everything stored under a path we could not read.
+            for s in stored.iter().filter(|s| s.source == root.source) {
+                if let Some(p) = &s.source_path
+                    && (p == &e.rel || p.starts_with(&format!("{}/", e.rel)))
+                {
+                    protected.insert(s.entity_id.clone());
+                }
+            }
+            errors.push(PlanError::input(
+                Some(format!("{}/{}", root.display, e.rel)),
+                e.message,
+                Some("fix the permissions or the link, or exclude the path"),
+            ));
+        }
+        for file in report.files {
+            found_any_source = true;
+            stats.files_seen += 1;
+            let display = format!("{}/{}", root.display, file.rel);
+            let stored_here = by_path
+                .get(&(root.source.as_str(), file.rel.as_str()))
+                .cloned()
+                .unwrap_or_default();
+            let bytes = match read_limited(&file, input.max_file_bytes) {
+                Ok(b) => b,
+                Err(message) => {
+                    protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                    errors.push(PlanError::input(
+                        Some(display),
+                        message,
+                        Some("fix the file, raise the limit, or exclude it"),
+                    ));
+                    continue;
+                }
+            };
+            stats.bytes_hashed += bytes.len() as u64;
+            let source_hash = hashing::sha256_hex(&bytes);
+            let fi = files.len();
+            files.push(PlannedFile {
+                root: ri,
+                file: file.clone(),
+                source_hash: source_hash.clone(),
+                display: display.clone(),
+            });
+
+            // Hash first: an unchanged file at the same version is not parsed.
+            let unchanged = !input.force
+                && !stored_here.is_empty()
+                && stored_here.iter().all(|s| {
+                    s.source_hash.as_deref() == Some(source_hash.as_str())
+                        && SeedVersion::parse(&s.version).is_ok_and(|v| v == input.version)
+                });
+            if unchanged {
+                let mut ids: Vec<&&StoredEpisode> = stored_here.iter().collect();
+                ids.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+                for s in ids {
+                    if !seen.claim(&s.entity_id, display.clone(), &mut errors, &display) {
+                        continue;
+                    }
+                    decisions.push(Decision {
+                        action: PlanAction::Skip,
+                        entity_id: s.entity_id.clone(),
+                        name: s.name.clone(),
+                        source: s.source.clone(),
+                        source_path: s.source_path.clone(),
+                        reason: "file unchanged (source_hash matches); not parsed".into(),
+                        before: Some(snapshot(s)),
+                        after: Some(snapshot(s)),
+                        origin: Origin::File(fi),
+                        created_at: Some(s.created_at),
+                        keep_updated_at: Some(s.updated_at),
+                    });
+                }
+                continue;
+            }
+
+            stats.files_parsed += 1;
+            let candidates = match sources::parse_file(&file, &bytes) {
+                Ok(c) => c,
+                Err(errs) => {
+                    // A file that fails to parse never loses its episodes.
+                    protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                    errors.extend(errs.into_iter().map(|e| PlanError::from_parse(&display, e)));
+                    continue;
+                }
+            };
+            for c in candidates {
+                let here = match c.line {
+                    Some(l) => format!("{display}:{l}"),
+                    None => display.clone(),
+                };
+                if !seen.claim(&c.entity_id, here, &mut errors, &display) {
+                    continue;
+                }
+                let origin = Origin::File(fi);
+                let facts = Facts {
+                    source: &root.source,
+                    source_path: Some(&file.rel),
+                    source_hash: Some(&source_hash),
+                    display: &display,
+                };
+                if let Some(d) = ctx.decide(&c, &facts, origin, &mut errors) {
+                    decisions.push(d);
+                }
+            }
+        }
+    }
+
+    let mut generated = Vec::new();
+    if let Some(g) = &input.generated {
+        scope_sources.insert(g.source.clone());
+        match sources::parse_generated(&g.bytes) {
+            Ok(cands) => {
+                found_any_source |= !cands.is_empty();
+                for c in cands {
+                    let here = format!("<stdin>:{}", c.line.unwrap_or(0));
+                    if !seen.claim(&c.entity_id, here, &mut errors, "<stdin>") {
+                        continue;
+                    }
+                    let origin = Origin::Generated(generated.len());
+                    let facts = Facts {
+                        source: &g.source,
+                        source_path: None,
+                        source_hash: None,
+                        display: "<stdin>",
+                    };
+                    if let Some(d) = ctx.decide(&c, &facts, origin, &mut errors) {
+                        decisions.push(d);
+                    }
+                    generated.push(c);
+                }
+            }
+            Err(errs) => {
+                // Nothing from stdin is trusted, and nothing of its source is
+                // pruned, when any line is bad.
+                protected.extend(
+                    stored
+                        .iter()
+                        .filter(|s| s.source == g.source)
+                        .map(|s| s.entity_id.clone()),
+                );
+                errors.extend(
+                    errs.into_iter()
+                        .map(|e| PlanError::from_parse("<stdin>", e)),
+                );
+            }
+        }
+    }
+
+    // Orphans: stored in this group under a source this run walked, and
+    // produced by nothing (and not protected by a failing file).
+    let mut orphans: Vec<&StoredEpisode> = stored
+        .iter()
+        .filter(|s| {
+            scope_sources.contains(&s.source)
+                && !seen.origins.contains_key(&s.entity_id)
+                && !protected.contains(&s.entity_id)
+        })
+        .collect();
+    orphans.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+    if input.prune && !orphans.is_empty() && !found_any_source {
+        errors.push(PlanError::input(
+            None,
+            format!(
+                "refusing to prune {} episodes: the walk found no sources at all",
+                orphans.len()
+            ),
+            Some("check the source roots and include globs; an empty walk would delete everything"),
+        ));
+    }
+    for s in orphans {
+        let prune = input.prune && found_any_source;
+        decisions.push(Decision {
+            action: if prune {
+                PlanAction::Prune
+            } else {
+                PlanAction::Orphan
+            },
+            entity_id: s.entity_id.clone(),
+            name: s.name.clone(),
+            source: s.source.clone(),
+            source_path: s.source_path.clone(),
+            reason: if prune {
+                "gone from the sources; deleted by --prune".into()
+            } else {
+                "gone from the sources; kept (use --prune to delete)".into()
+            },
+            before: Some(snapshot(s)),
+            after: None,
+            origin: Origin::Stored,
+            created_at: Some(s.created_at),
+            keep_updated_at: Some(s.updated_at),
+        });
+    }
+
+    let signature_after = signature_after(stored, &decisions);
+    Plan {
+        group_id: input.group_id.clone(),
+        version: input.version.clone(),
+        revision,
+        decisions,
+        errors,
+        files,
+        generated,
+        stats,
+        scope_sources,
+        signature_after,
+    }
+}
+
+fn snapshot(s: &StoredEpisode) -> Snapshot {
+    Snapshot {
+        version: s.version.clone(),
+        content_hash: s.content_hash.clone(),
+        source_hash: s.source_hash.clone(),
+    }
+}
+
+/// The group's signature once every decision is applied (errors leave their
+/// stored episodes as they are).
+fn signature_after(stored: &[StoredEpisode], decisions: &[Decision]) -> String {
+    let mut state: BTreeMap<&str, (&str, &str)> = stored
+        .iter()
+        .map(|s| {
+            (
+                s.entity_id.as_str(),
+                (s.content_hash.as_str(), s.version.as_str()),
+            )
+        })
+        .collect();
+    for d in decisions {
+        match (&d.action, &d.after) {
+            (PlanAction::Prune, _) => {
+                state.remove(d.entity_id.as_str());
+            }
+            (_, Some(after)) => {
+                state.insert(&d.entity_id, (&after.content_hash, &after.version));
+            }
+            _ => {}
+        }
+    }
+    graph_signature(state.into_iter().map(|(e, (c, v))| (e, c, v)))
+}
+
+struct Ctx<'a> {
+    input: &'a PlanInput,
+    by_id: &'a HashMap<&'a str, &'a StoredEpisode>,
+    version_text: &'a str,
+}
+
+struct Facts<'a> {
+    source: &'a str,
+    source_path: Option<&'a str>,
+    source_hash: Option<&'a str>,
+    display: &'a str,
+}
+
+impl Ctx<'_> {
+    fn decide(
+        &self,
+        c: &Candidate,
+        f: &Facts<'_>,
+        origin: Origin,
+        errors: &mut Vec<PlanError>,
+    ) -> Option<Decision> {
+        let after = Snapshot {
+            version: self.version_text.to_string(),
+            content_hash: c.content_hash.clone(),
+            source_hash: f.source_hash.map(str::to_string),
+        };
+        let mut d = Decision {
+            action: PlanAction::Create,
+            entity_id: c.entity_id.clone(),
+            name: c.name.clone(),
+            source: f.source.to_string(),
+            source_path: f.source_path.map(str::to_string),
+            reason: "new episode".into(),
+            before: None,
+            after: Some(after),
+            origin,
+            created_at: None,
+            keep_updated_at: None,
+        };
+        let Some(s) = self.by_id.get(c.entity_id.as_str()) else {
+            return Some(d);
+        };
+        d.before = Some(snapshot(s));
+        d.created_at = Some(s.created_at);
+        let short = |h: &str| h.get(..12).unwrap_or(h).to_string();
+        let stored_version = match SeedVersion::parse(&s.version) {
+            Ok(v) => v,
+            Err(_) if self.input.force => {
+                d.action = PlanAction::Replace;
+                d.reason = format!(
+                    "stored version `{}` is not semver; replaced by --force",
+                    s.version
+                );
+                return Some(d);
+            }
+            Err(e) => {
+                errors.push(PlanError::input(
+                    Some(f.display.to_string()),
+                    format!(
+                        "stored episode `{}` has an invalid version: {e}",
+                        c.entity_id
+                    ),
+                    Some("repair it in the graph, or reseed with --force"),
+                ));
+                return None;
+            }
+        };
+        use std::cmp::Ordering::*;
+        match stored_version.cmp(&self.input.version) {
+            Less => {
+                d.action = PlanAction::Replace;
+                d.reason = format!("version {} -> {}", s.version, self.version_text);
+            }
+            Greater if self.input.allow_downgrade => {
+                d.action = PlanAction::Replace;
+                d.reason = format!(
+                    "downgrade {} -> {} allowed by --allow-downgrade",
+                    s.version, self.version_text
+                );
+            }
+            Greater => {
+                errors.push(PlanError {
+                    kind: ErrorKind::Downgrade,
+                    path: Some(f.display.to_string()),
+                    line: c.line,
+                    column: None,
+                    message: format!(
+                        "`{}` is stored at version {}, newer than the sources' {}",
+                        c.entity_id, s.version, self.version_text
+                    ),
+                    hint: Some("bump the version, or pass --allow-downgrade to replace it".into()),
+                });
+                return None;
+            }
+            Equal if self.input.force => {
+                d.action = PlanAction::Update;
+                d.reason = "rewritten by --force".into();
+            }
+            Equal if s.content_hash != c.content_hash => {
+                d.action = PlanAction::Update;
+                d.reason = format!(
+                    "content changed ({} -> {})",
+                    short(&s.content_hash),
+                    short(&c.content_hash)
+                );
+            }
+            Equal => {
+                let moved = s.source != f.source || s.source_path.as_deref() != f.source_path;
+                let rehashed = s.source_hash.as_deref() != f.source_hash;
+                d.keep_updated_at = Some(s.updated_at);
+                if moved || rehashed {
+                    d.action = PlanAction::Refresh;
+                    d.reason = if moved {
+                        format!(
+                            "content unchanged; moved from {}",
+                            s.source_path.as_deref().unwrap_or("<generated>")
+                        )
+                    } else {
+                        "content unchanged; its file changed elsewhere (source_hash refreshed)"
+                            .into()
+                    };
+                } else {
+                    d.action = PlanAction::Skip;
+                    d.reason = "content unchanged (content_hash matches)".into();
+                }
+            }
+        }
+        Some(d)
+    }
+}

@@ -1,0 +1,137 @@
+//! The file audit trail: `.graphseed/runs/<run_id>/` with `manifest.json`,
+//! `actions.jsonl` (one line per decision) and `summary.md`.
+//!
+//! Written atomically: everything goes into a hidden temporary folder next to
+//! the final one, each file is synced, then the folder is renamed into place.
+//! A process killed while writing leaves at most a `.tmp-*` folder, never a
+//! half-written run folder (rename is atomic on one filesystem).
+
+use std::fs::{self, File};
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use crate::metadata::format_time;
+use crate::planning::{Plan, render};
+use crate::stores::RunRecord;
+
+pub fn run_json(run: &RunRecord) -> Value {
+    json!({
+        "run_id": run.run_id,
+        "group_id": run.group_id,
+        "status": run.status.as_str(),
+        "started_at": format_time(&run.started_at),
+        "finished_at": run.finished_at.as_ref().map(format_time),
+        "tool_version": run.tool_version,
+        "seed_version": run.seed_version,
+        "params_hash": run.params_hash,
+        "params": serde_json::from_str::<Value>(&run.params_json).unwrap_or(Value::Null),
+        "graph_signature": run.graph_signature,
+        "git": {"commit": run.git_commit, "branch": run.git_branch, "dirty": run.git_dirty},
+        "hostname": run.hostname,
+        "os": run.os,
+        "counts": run.counts,
+    })
+}
+
+/// Everything the trail records about one run.
+pub struct Trail<'a> {
+    pub run: &'a RunRecord,
+    pub plan: &'a Plan,
+    pub target: &'a str,
+    /// Extra facts for the manifest (write counts, failure message).
+    pub extra: Value,
+}
+
+fn write_synced(
+    path: &Path,
+    write: impl FnOnce(&mut BufWriter<&File>) -> std::io::Result<()>,
+) -> std::io::Result<()> {
+    let f = File::create(path)?;
+    let mut w = BufWriter::new(&f);
+    write(&mut w)?;
+    w.flush()?;
+    drop(w);
+    f.sync_all()
+}
+
+/// Write the trail under `state_dir/runs/<run_id>/`; returns that folder.
+pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
+    let runs = state_dir.join("runs");
+    fs::create_dir_all(&runs)?;
+    let id = &trail.run.run_id;
+    let tmp = runs.join(format!(".tmp-{id}"));
+    let done = runs.join(id);
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp)?;
+    }
+    fs::create_dir_all(&tmp)?;
+
+    let mut manifest = run_json(trail.run);
+    manifest["target"] = json!(trail.target);
+    manifest["files"] = json!({
+        "seen": trail.plan.stats.files_seen,
+        "parsed": trail.plan.stats.files_parsed,
+        "bytes_hashed": trail.plan.stats.bytes_hashed,
+    });
+    manifest["errors"] = trail.plan.errors.iter().map(render::error_json).collect();
+    manifest["apply"] = trail.extra.clone();
+    write_synced(&tmp.join("manifest.json"), |w| {
+        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        w.write_all(b"\n")
+    })?;
+
+    write_synced(&tmp.join("actions.jsonl"), |w| {
+        for d in &trail.plan.decisions {
+            let mut line = render::decision_json(d);
+            line["run_id"] = json!(id);
+            serde_json::to_writer(&mut *w, &line)?;
+            w.write_all(b"\n")?;
+        }
+        Ok(())
+    })?;
+
+    write_synced(&tmp.join("summary.md"), |w| {
+        w.write_all(summary_md(trail).as_bytes())
+    })?;
+    fs::rename(&tmp, &done)?;
+    // Make the rename itself durable.
+    File::open(&runs)?.sync_all()?;
+    Ok(done)
+}
+
+fn summary_md(t: &Trail<'_>) -> String {
+    let r = t.run;
+    let mut s = format!(
+        "# graphseed run {}\n\n| | |\n|---|---|\n| status | {} |\n| group | `{}` |\n| version | {} |\n| target | {} |\n| started | {} |\n| finished | {} |\n| git | {} {}{} |\n| host | {} ({}) |\n| params_hash | `{}` |\n| graph_signature | `{}` |\n\n## Decisions\n\n| action | episodes |\n|---|---|\n",
+        r.run_id,
+        r.status.as_str(),
+        r.group_id,
+        r.seed_version,
+        t.target,
+        format_time(&r.started_at),
+        r.finished_at.as_ref().map(format_time).unwrap_or_default(),
+        r.git_commit.as_deref().unwrap_or("-"),
+        r.git_branch.as_deref().unwrap_or(""),
+        if r.git_dirty == Some(true) {
+            " (dirty)"
+        } else {
+            ""
+        },
+        r.hostname,
+        r.os,
+        r.params_hash,
+        r.graph_signature.as_deref().unwrap_or("-"),
+    );
+    for (action, n) in &r.counts {
+        s.push_str(&format!("| {action} | {n} |\n"));
+    }
+    if !t.plan.errors.is_empty() {
+        s.push_str("\n## Errors\n\n");
+        for e in &t.plan.errors {
+            s.push_str(&format!("- `{}`: {}\n", e.location(), e.message));
+        }
+    }
+    s
+}

@@ -1,0 +1,6 @@
+//! Provenance: who wrote what, when, from which commit. The run record
+//! ([`record`]), the file audit trail ([`audit`]) and git capture ([`git`]).
+
+pub mod audit;
+pub mod git;
+pub mod record;

@@ -1,0 +1,253 @@
+//! Walking a source root: recursive, sorted by file name at every level (the
+//! same order on every machine), symlinks not followed unless asked, hidden
+//! entries (`.git`, `.DS_Store`) left out, include / exclude globs applied to
+//! the `/`-separated path relative to the root.
+
+use std::path::{Path, PathBuf};
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use walkdir::WalkDir;
+
+use super::formats::Format;
+
+/// One configured source root.
+#[derive(Debug, Clone)]
+pub struct RootSpec {
+    /// Where to walk (already resolved against the config file's folder).
+    pub path: PathBuf,
+    /// The root as the user wrote it, for messages and run parameters.
+    pub display: String,
+    /// The `_metadata.source` label of everything under this root.
+    pub source: String,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub follow_symlinks: bool,
+}
+
+/// A file the walk will hash (and maybe parse).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    pub path: PathBuf,
+    /// Relative to the root, `/`-separated.
+    pub rel: String,
+    /// The first directory under the root, if any.
+    pub category: Option<String>,
+    pub stem: String,
+    pub format: Format,
+}
+
+/// Something under the root that is not walked, with why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    pub rel: String,
+    pub why: &'static str,
+}
+
+/// A path the walk could not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkError {
+    pub rel: String,
+    pub message: String,
+}
+
+#[derive(Debug, Default)]
+pub struct WalkReport {
+    pub files: Vec<SourceFile>,
+    pub skipped: Vec<Skipped>,
+    pub errors: Vec<WalkError>,
+}
+
+fn glob_set(patterns: &[String]) -> Result<Option<GlobSet>, String> {
+    if patterns.is_empty() {
+        return Ok(None);
+    }
+    let mut b = GlobSetBuilder::new();
+    for p in patterns {
+        b.add(Glob::new(p).map_err(|e| format!("invalid glob `{p}`: {e}"))?);
+    }
+    b.build().map(Some).map_err(|e| e.to_string())
+}
+
+fn rel_string(root: &Path, path: &Path) -> Result<String, String> {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let mut parts = Vec::new();
+    for c in rel.components() {
+        match c.as_os_str().to_str() {
+            Some(s) => parts.push(s),
+            None => return Err(format!("file name is not UTF-8: {}", rel.display())),
+        }
+    }
+    Ok(parts.join("/"))
+}
+
+/// Walk one root. Errors in globs come back as `Err`; unreadable entries are
+/// collected in the report so every problem is listed, not just the first.
+pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
+    let include = glob_set(&spec.include)?;
+    let exclude = glob_set(&spec.exclude)?;
+    if !spec.path.is_dir() {
+        return Err(format!("source root `{}` is not a directory", spec.display));
+    }
+    let mut report = WalkReport::default();
+    let walker = WalkDir::new(&spec.path)
+        .follow_links(spec.follow_symlinks)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+    for entry in walker {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(e) => {
+                let rel = e
+                    .path()
+                    .map(|p| rel_string(&spec.path, p).unwrap_or_else(|m| m))
+                    .unwrap_or_default();
+                let message = if e.loop_ancestor().is_some() {
+                    "symlink loop".to_string()
+                } else {
+                    e.io_error()
+                        .map_or_else(|| e.to_string(), |io| io.to_string())
+                };
+                report.errors.push(WalkError { rel, message });
+                continue;
+            }
+        };
+        if entry.depth() == 0 {
+            continue;
+        }
+        let rel = match rel_string(&spec.path, entry.path()) {
+            Ok(r) => r,
+            Err(message) => {
+                report.errors.push(WalkError {
+                    rel: entry.path().to_string_lossy().into_owned(),
+                    message,
+                });
+                continue;
+            }
+        };
+        let ft = entry.file_type();
+        if ft.is_dir() {
+            continue;
+        }
+        let skip = |why| Skipped {
+            rel: rel.clone(),
+            why,
+        };
+        if ft.is_symlink() {
+            // Not followed: a link can point outside the root or loop.
+            report.skipped.push(skip("symlink (not followed)"));
+            continue;
+        }
+        if !ft.is_file() {
+            // FIFOs would block a read forever; sockets and devices are not
+            // knowledge. Skipped, and said so.
+            report.skipped.push(skip("not a regular file"));
+            continue;
+        }
+        if include.as_ref().is_some_and(|g| !g.is_match(&rel)) {
+            report.skipped.push(skip("not included"));
+            continue;
+        }
+        if exclude.as_ref().is_some_and(|g| g.is_match(&rel)) {
+            report.skipped.push(skip("excluded"));
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Some(format) = Format::from_name(&name) else {
+            report.skipped.push(skip("unsupported file type"));
+            continue;
+        };
+        let stem = match name.rsplit_once('.') {
+            Some((s, _)) => s.to_string(),
+            None => name.clone(),
+        };
+        let category = rel.split_once('/').map(|(c, _)| c.to_string());
+        report.files.push(SourceFile {
+            path: entry.into_path(),
+            rel,
+            category,
+            stem,
+            format,
+        });
+    }
+    Ok(report)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn spec(root: &Path) -> RootSpec {
+        RootSpec {
+            path: root.to_path_buf(),
+            display: "root".into(),
+            source: "s".into(),
+            include: vec![],
+            exclude: vec![],
+            follow_symlinks: false,
+        }
+    }
+
+    #[test]
+    fn walks_sorted_with_categories_and_skips() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        fs::create_dir_all(r.join("b/sub")).unwrap();
+        fs::create_dir_all(r.join("a")).unwrap();
+        fs::create_dir_all(r.join(".git")).unwrap();
+        fs::write(r.join("b/sub/z.md"), "x").unwrap();
+        fs::write(r.join("b/y.json"), "{}").unwrap();
+        fs::write(r.join("a/x.yaml"), "a: 1").unwrap();
+        fs::write(r.join("top.txt"), "t").unwrap();
+        fs::write(r.join("a/image.png"), "p").unwrap();
+        fs::write(r.join(".git/config"), "c").unwrap();
+        std::os::unix::fs::symlink(r.join("top.txt"), r.join("link.txt")).unwrap();
+        let rep = walk(&spec(r)).unwrap();
+        let rels: Vec<_> = rep.files.iter().map(|f| f.rel.as_str()).collect();
+        assert_eq!(rels, ["a/x.yaml", "b/sub/z.md", "b/y.json", "top.txt"]);
+        assert_eq!(rep.files[1].category.as_deref(), Some("b"));
+        assert_eq!(rep.files[3].category, None);
+        let skipped: Vec<_> = rep
+            .skipped
+            .iter()
+            .map(|s| (s.rel.as_str(), s.why))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                ("a/image.png", "unsupported file type"),
+                ("link.txt", "symlink (not followed)")
+            ]
+        );
+    }
+
+    #[test]
+    fn include_and_exclude_globs() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("a/drafts")).unwrap();
+        fs::write(d.path().join("a/one.md"), "x").unwrap();
+        fs::write(d.path().join("a/drafts/two.md"), "x").unwrap();
+        let mut s = spec(d.path());
+        s.exclude = vec!["**/drafts/**".into()];
+        let rep = walk(&s).unwrap();
+        assert_eq!(rep.files.len(), 1);
+        s.exclude.clear();
+        s.include = vec!["a/drafts/*".into()];
+        assert_eq!(walk(&s).unwrap().files[0].rel, "a/drafts/two.md");
+    }
+
+    #[test]
+    fn fifo_is_skipped_not_read() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("pipe.json");
+        let ok = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(ok.success());
+        let rep = walk(&spec(d.path())).unwrap();
+        assert!(rep.files.is_empty());
+        assert_eq!(rep.skipped[0].why, "not a regular file");
+    }
+}

@@ -1,0 +1,104 @@
+//! The store chosen at run time from the target. One enum that delegates
+//! every call, so commands are written once against `Store`.
+
+use std::time::Duration;
+
+use super::neo4j::{Neo4jOptions, Neo4jStore};
+use super::sqlite::SqliteStore;
+use super::*;
+
+pub enum AnyStore {
+    Neo4j(Neo4jStore),
+    Sqlite(SqliteStore),
+}
+
+/// Open the store a target names. A Neo4j connection timeout bounds every
+/// read too, so it is set above the slowest batch.
+pub async fn open(target: &Target, connection_timeout: Duration) -> Result<AnyStore, StoreError> {
+    match target {
+        Target::Sqlite { path } => SqliteStore::open(path).map(AnyStore::Sqlite),
+        Target::Neo4j { .. } => {
+            let opts = Neo4jOptions {
+                connection_timeout,
+                ..Neo4jOptions::default()
+            };
+            super::neo4j::connect(target, &opts)
+                .await
+                .map(AnyStore::Neo4j)
+        }
+    }
+}
+
+macro_rules! delegate {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self {
+            AnyStore::Neo4j($s) => $call,
+            AnyStore::Sqlite($s) => $call,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    fn describe(&self) -> String {
+        delegate!(self, s => s.describe())
+    }
+    async fn init(&self) -> Result<(), StoreError> {
+        delegate!(self, s => s.init().await)
+    }
+    async fn check_schema(&self) -> Result<(), StoreError> {
+        delegate!(self, s => s.check_schema().await)
+    }
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+        delegate!(self, s => s.load_episodes(group_id).await)
+    }
+    async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.group_revision(group_id).await)
+    }
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
+        delegate!(self, s => s.apply_batch(run, batch).await)
+    }
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        delegate!(self, s => s.save_run(run).await)
+    }
+    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        delegate!(self, s => s.list_runs(group_id).await)
+    }
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        delegate!(self, s => s.get_run(run_id).await)
+    }
+    async fn acquire_lock(
+        &self,
+        claim: &LockInfo,
+        takeover: bool,
+    ) -> Result<LockOutcome, StoreError> {
+        delegate!(self, s => s.acquire_lock(claim, takeover).await)
+    }
+    async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError> {
+        delegate!(self, s => s.renew_lock(claim).await)
+    }
+    async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
+        delegate!(self, s => s.release_lock(group_id, run_id).await)
+    }
+    async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        delegate!(self, s => s.read_lock(group_id).await)
+    }
+    async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        delegate!(self, s => s.force_unlock(group_id).await)
+    }
+    async fn query_episodes(
+        &self,
+        filter: &EpisodeFilter,
+    ) -> Result<Vec<EpisodeRecord>, StoreError> {
+        delegate!(self, s => s.query_episodes(filter).await)
+    }
+    async fn episode_history(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        delegate!(self, s => s.episode_history(group_id, entity_id).await)
+    }
+    async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
+        delegate!(self, s => s.status(group_id).await)
+    }
+}
