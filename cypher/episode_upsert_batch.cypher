@@ -1,6 +1,7 @@
 // Upsert a batch of episodes (MERGE on the (group_id, entity_id) constraint, then every property is set) and link
-// each to the run that wrote it, one WRITTEN_BY per (episode, run), so replaying the batch changes nothing.
-// Parameters: $run_id (the writing run), $at (time recorded on the links: the run's start),
+// each to the run that wrote it: one WRITTEN_BY per (episode, run), whose `at` is set only when it is created, so
+// replaying the batch changes nothing.
+// Parameters: $run_id (the writing run), $at (the time of this write, recorded on new links),
 // $writes (list of maps with keys group_id, entity_id, name, source, version, version_major, version_minor,
 // version_patch, version_pre, created_at, updated_at, source_hash, content_hash, source_path, run_id, body, action).
 MERGE (r:SeedRun {run_id: $run_id})
@@ -22,8 +23,8 @@ SET e.name = w.name,
     e.run_id = w.run_id,
     e.body = w.body
 MERGE (e)-[l:WRITTEN_BY]->(r)
+ON CREATE SET l.at = $at
 SET l.action = w.action,
-    l.at = $at,
     l.version = w.version,
     l.content_hash = w.content_hash,
     l.source_hash = w.source_hash

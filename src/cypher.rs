@@ -47,6 +47,8 @@ cypher_files! {
     SCHEMA_EPISODE_UPDATED_INDEX => "schema_episode_updated_index.cypher";
     SCHEMA_EPISODE_PATH_INDEX => "schema_episode_path_index.cypher";
     SCHEMA_RUN_GROUP_INDEX => "schema_run_group_index.cypher";
+    /// Finds the `:PrunedEpisode` tombstones of an entity (its history).
+    SCHEMA_PRUNED_EPISODE_INDEX => "schema_pruned_episode_index.cypher";
     /// `SHOW CONSTRAINTS`, for `check_schema`.
     SCHEMA_CONSTRAINTS_SHOW => "schema_constraints_show.cypher";
 
@@ -89,6 +91,7 @@ pub const SCHEMA: &[&str] = &[
     SCHEMA_EPISODE_UPDATED_INDEX,
     SCHEMA_EPISODE_PATH_INDEX,
     SCHEMA_RUN_GROUP_INDEX,
+    SCHEMA_PRUNED_EPISODE_INDEX,
 ];
 
 #[cfg(test)]
