@@ -87,10 +87,42 @@ pub enum Command {
     Runs(RunsArgs),
     /// Release a group's lock whoever holds it (after a crash)
     Unlock,
+    /// Which episodes came from where: by source, version, entity, run, time
+    Provenance(ProvenanceArgs),
+    /// Check every stored episode against the metadata rules
+    Validate,
+    /// Recompute hashes from the files and the graph; report drift and hand edits
+    Verify(SourceSelect),
 }
 
 #[derive(Debug, Args, Clone, Default)]
-pub struct SourceArgs {
+pub struct ProvenanceArgs {
+    /// Episodes of this source label
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Episodes stored at this version
+    #[arg(long = "version", value_name = "SEMVER")]
+    pub version: Option<String>,
+    /// One episode, with its whole history
+    #[arg(long, value_name = "ENTITY_ID")]
+    pub entity: Option<String>,
+    /// Episodes last written by this run
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: Option<String>,
+    /// updated_at at or after this time (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// updated_at before this time (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// At most this many episodes
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
+
+/// Which sources: shared by `plan`, `seed` and `verify`.
+#[derive(Debug, Args, Clone, Default)]
+pub struct SourceSelect {
     /// Source root to walk (replaces the config's [[sources]])
     #[arg(long, value_name = "DIR")]
     pub root: Option<PathBuf>,
@@ -109,6 +141,12 @@ pub struct SourceArgs {
     /// Read generated episodes as JSONL from standard input instead of walking roots
     #[arg(long)]
     pub stdin: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    pub select: SourceSelect,
     /// Rewrite everything in scope (keeps created_at)
     #[arg(long)]
     pub force: bool,

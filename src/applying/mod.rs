@@ -252,7 +252,12 @@ async fn apply_locked<S: Store>(
         }
     }
 
+    // Record the run as `running` before the first batch: if this process
+    // dies at any point from here on, the next run finds the record and marks
+    // it abandoned.
     run.status = RunStatus::Running;
+    retry::retry(opts.retry, || store.save_run(run), |_, _| {}).await?;
+    stats.write_transactions += 1;
     let mut lease = Lease {
         claim: claim.clone(),
         renewed: Instant::now(),

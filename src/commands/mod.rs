@@ -3,12 +3,14 @@
 //! an exit code (or an error the binary maps to one).
 
 mod inspect;
+mod provenance;
 mod seed;
+mod verify;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, Global, SourceArgs};
+use crate::cli::{Cli, Command, Global, SourceSelect};
 use crate::config::{self, Loaded, TargetFlags};
 use crate::error::Error;
 use crate::sources::RootSpec;
@@ -114,7 +116,7 @@ impl Context {
     }
 
     /// The source roots: `--root` replaces the config's `[[sources]]`.
-    pub fn roots(&self, a: &SourceArgs) -> Result<Vec<RootSpec>, Error> {
+    pub fn roots(&self, a: &SourceSelect) -> Result<Vec<RootSpec>, Error> {
         if a.stdin {
             return Ok(vec![]);
         }
@@ -171,5 +173,8 @@ pub async fn run(cli: Cli, ui: Ui) -> Result<i32, Error> {
         Command::Status => inspect::status(&ctx).await,
         Command::Runs(a) => inspect::runs(&ctx, a.run_id.as_deref()).await,
         Command::Unlock => inspect::unlock(&ctx).await,
+        Command::Provenance(a) => provenance::provenance(&ctx, &a).await,
+        Command::Validate => verify::validate(&ctx).await,
+        Command::Verify(a) => verify::verify(&ctx, &a).await,
     }
 }

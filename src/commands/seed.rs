@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::{Context, DEFAULT_GENERATED_SOURCE, print_json};
 use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
-use crate::cli::{SeedArgs, SourceArgs};
+use crate::cli::{SeedArgs, SourceArgs, SourceSelect};
 use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS, DEFAULT_MAX_FILE_MB};
 use crate::error::Error;
 use crate::exit_codes;
@@ -16,6 +16,15 @@ use crate::provenance::{audit, git, record};
 use crate::stores::Store;
 
 fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
+    let mut input = select_input(ctx, &a.select)?;
+    input.force = a.force;
+    input.allow_downgrade = a.allow_downgrade;
+    input.prune = a.prune;
+    Ok(input)
+}
+
+/// The plan input for a source selection, with no flags set.
+pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput, Error> {
     let generated = if a.stdin {
         let mut bytes = Vec::new();
         std::io::stdin()
@@ -45,9 +54,9 @@ fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
         version: ctx.version(a.seed_version.as_deref())?,
         roots: ctx.roots(a)?,
         generated,
-        force: a.force,
-        allow_downgrade: a.allow_downgrade,
-        prune: a.prune,
+        force: false,
+        allow_downgrade: false,
+        prune: false,
         max_file_bytes: max_mb.saturating_mul(1024 * 1024),
     })
 }

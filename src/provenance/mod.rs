@@ -4,3 +4,4 @@
 pub mod audit;
 pub mod git;
 pub mod record;
+pub mod validate;

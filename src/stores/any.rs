@@ -101,4 +101,7 @@ impl Store for AnyStore {
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
         delegate!(self, s => s.status(group_id).await)
     }
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        delegate!(self, s => s.raw_episodes(group_id).await)
+    }
 }

@@ -192,6 +192,28 @@ pub struct StatusRow {
     pub episodes: u64,
 }
 
+/// A stored property as the database holds it, typed, without decoding into
+/// graphseed's types: `validate` must be able to report a value planted by
+/// hand (a string where a DATETIME belongs, a local time) instead of failing
+/// to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RawValue {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(String),
+    /// A zoned date-time, as RFC 3339 with its offset.
+    DateTime(String),
+    /// A date-time without an offset (Neo4j LOCAL DATETIME).
+    LocalDateTime(String),
+    /// Any other type, by name.
+    Other(String),
+}
+
+/// One stored episode's properties by name (a missing property is absent).
+pub type RawEpisode = BTreeMap<String, RawValue>;
+
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("cannot reach {target}: {message}")]
@@ -288,4 +310,14 @@ pub trait Store {
 
     /// Episode counts per (group, source, version), sorted.
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError>;
+
+    /// Every episode of a group with its properties as stored (see
+    /// [`RawValue`]), ordered by entity_id.
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        let _ = group_id;
+        Err(StoreError::Query {
+            target: self.describe(),
+            message: "raw episode reads are not supported by this store".into(),
+        })
+    }
 }

@@ -16,8 +16,14 @@
 //! - `(:SeedRun)`: one per run_id, every field of [`RunRecord`] (counts as
 //!   `counts_json`).
 //! - `(:Episode)-[:WRITTEN_BY {action, at, version, content_hash,
-//!   source_hash}]->(:SeedRun)`: one per (episode, run). `at` is the run's
-//!   `started_at`, so a replayed batch writes the very same link.
+//!   source_hash}]->(:SeedRun)`: one per (episode, run), MERGEd, so a
+//!   replayed batch adds none; `at` (the time of the write, from
+//!   [`crate::clock::now`]) is set when the link is created and kept on replay.
+//! - `(:PrunedEpisode {group_id, entity_id, pruned_at, pruned_by})`: what a
+//!   prune leaves of an episode. The node loses its `:Episode` label and its
+//!   content (planning, queries and consumers no longer see it) but keeps its
+//!   `WRITTEN_BY` links and gains a `prune` one, so the history of a pruned
+//!   episode can still be read.
 //! - `(:SeedGroup {group_id, revision})`: bumped in every batch transaction.
 //! - `(:SeedLock {group_id, owner, host, run_id, acquired_at, expires_at})`:
 //!   the lease; a free lock is the node without holder properties.
@@ -214,6 +220,16 @@ fn connect_hint(
         E::UnsupportedScheme(s) => format!("unsupported URI scheme `{s}`"),
         other => describe_error(other),
     }
+}
+
+/// The schema rule `init` asked for already exists (created concurrently).
+fn is_already_there(code: &str) -> bool {
+    matches!(
+        code,
+        "Neo.ClientError.Schema.EquivalentSchemaRuleAlreadyExists"
+            | "Neo.ClientError.Schema.IndexAlreadyExists"
+            | "Neo.ClientError.Schema.ConstraintAlreadyExists"
+    )
 }
 
 /// How an error should be handled by the caller.
@@ -589,6 +605,8 @@ impl Neo4jStore {
         batch: &Batch,
     ) -> Result<(), StoreError> {
         let e = |e: neo4rs::Error| self.err(doing, &e);
+        // The time of this write on the provenance links; kept by a replay.
+        let at = crate::clock::now();
         // The run node first: the links below point at it.
         txn.run(run_query(run)).await.map_err(e)?;
         if !batch.writes.is_empty() {
@@ -598,7 +616,7 @@ impl Neo4jStore {
             let writes: BoltType = batch.writes.iter().map(write_map).collect();
             let q = query(cypher::EPISODE_UPSERT_BATCH)
                 .param("run_id", run.run_id.as_str())
-                .param("at", run.started_at)
+                .param("at", at)
                 .param("writes", writes);
             let mut rows = txn.execute(q).await.map_err(e)?;
             let mut written = None;
@@ -624,7 +642,9 @@ impl Neo4jStore {
             let ids: BoltType = batch.deletes.iter().map(String::as_str).collect();
             let q = query(cypher::EPISODE_DELETE_BATCH)
                 .param("group_id", run.group_id.as_str())
-                .param("entity_ids", ids);
+                .param("entity_ids", ids)
+                .param("run_id", run.run_id.as_str())
+                .param("at", at);
             txn.run(q).await.map_err(e)?;
         }
         // In the same transaction as the writes: a planner that sees the
@@ -682,10 +702,14 @@ impl Store for Neo4jStore {
         // runs on its own (auto-commit, retried by the driver when transient)
         // and all are IF NOT EXISTS, so a rerun is a no-op.
         for statement in cypher::SCHEMA {
-            self.graph
-                .run(query(statement))
-                .await
-                .map_err(|e| self.err("creating graphseed's constraints and indexes", &e))?;
+            match self.graph.run(query(statement)).await {
+                Ok(_) => {}
+                // Two `init`s at once: IF NOT EXISTS is checked before the
+                // rule is created, so the slower one can still be told the
+                // rule exists. That is the outcome it asked for.
+                Err(neo4rs::Error::Neo4j(e)) if is_already_there(e.code()) => {}
+                Err(e) => return Err(self.err("creating graphseed's constraints and indexes", &e)),
+            }
         }
         Ok(())
     }
@@ -758,6 +782,10 @@ impl Store for Neo4jStore {
     }
 
     async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
+        // A run that changes nothing writes nothing: not even its run node.
+        if batch.is_empty() {
+            return Ok(());
+        }
         if let Some(w) = batch
             .writes
             .iter()
@@ -842,14 +870,30 @@ impl Store for Neo4jStore {
     }
 
     async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError> {
-        let q = lock_params(query(cypher::LOCK_RENEW), claim);
+        let q = query(cypher::LOCK_RENEW)
+            .param("group_id", claim.group_id.as_str())
+            .param("run_id", claim.run_id.as_str())
+            .param("expires_at", claim.expires_at);
         let group = claim.group_id.as_str();
         let rows = self
             .write(&format!("renewing the lock of group {group}"), q, |row| {
                 Ok((col::<bool>(row, "granted")?, holder_from_row(row, group)?))
             })
             .await?;
-        lock_outcome(self, rows, group)
+        match rows.into_iter().next() {
+            Some((true, _)) => Ok(LockOutcome::Acquired),
+            Some((false, Some(holder))) => Ok(LockOutcome::Held(holder)),
+            // Released or removed (`graphseed unlock`) while we ran: the lease
+            // is lost. Taking it again silently would hide that another writer
+            // may have held it, and written, in between; so the run stops.
+            Some((false, None)) | None => Err(StoreError::Query {
+                target: self.name.clone(),
+                message: format!(
+                    "run {} no longer holds the lock of group {group}: it was released or removed (graphseed unlock)",
+                    claim.run_id
+                ),
+            }),
+        }
     }
 
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {

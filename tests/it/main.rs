@@ -3,5 +3,7 @@
 
 mod support;
 
+mod provenance;
 mod seeding;
 mod smoke;
+mod store_contract;

@@ -104,9 +104,8 @@ impl<'a> Ep<'a> {
 
     fn record(&self) -> EpisodeRecord {
         let item = json!({"name": self.entity, "content": self.text});
-        let content_hash = graphseed::hashing::sha256_hex(
-            graphseed::hashing::canonical_json(&item).as_bytes(),
-        );
+        let content_hash =
+            graphseed::hashing::sha256_hex(graphseed::hashing::canonical_json(&item).as_bytes());
         let mut r = EpisodeRecord {
             group_id: self.group.to_string(),
             entity_id: self.entity.to_string(),
@@ -200,7 +199,16 @@ async fn contract_round_trip<S: Store>(s: &S, group: &str) {
     assert_eq!(s.group_revision(group).await.unwrap(), 0);
     s.apply_batch(
         &run,
-        &batch(records.iter().map(|r| EpisodeWrite { action: Action::Create, record: r.clone() }).collect(), &[]),
+        &batch(
+            records
+                .iter()
+                .map(|r| EpisodeWrite {
+                    action: Action::Create,
+                    record: r.clone(),
+                })
+                .collect(),
+            &[],
+        ),
     )
     .await
     .unwrap();
@@ -211,14 +219,25 @@ async fn contract_round_trip<S: Store>(s: &S, group: &str) {
     assert_eq!(loaded, expected.iter().map(stored).collect::<Vec<_>>());
     let queried = s.query_episodes(&by_group(group)).await.unwrap();
     assert_eq!(queried, expected);
-    let beta = loaded.iter().find(|e| e.entity_id == "generated_beta").unwrap();
-    assert_eq!((beta.source_hash.as_deref(), beta.source_path.as_deref()), (None, None));
+    let beta = loaded
+        .iter()
+        .find(|e| e.entity_id == "generated_beta")
+        .unwrap();
+    assert_eq!(
+        (beta.source_hash.as_deref(), beta.source_path.as_deref()),
+        (None, None)
+    );
     assert_eq!(s.group_revision(group).await.unwrap(), 1);
 
     // The run record was created by the first batch of the run.
     assert_eq!(s.get_run(&run_id).await.unwrap(), Some(run));
     // An unknown group is empty, not an error.
-    assert!(s.load_episodes(&format!("{group}_none")).await.unwrap().is_empty());
+    assert!(
+        s.load_episodes(&format!("{group}_none"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// An update batch keeps created_at as the planner passes it, replaces the
@@ -229,37 +248,53 @@ async fn contract_update_keeps_created_at<S: Store>(s: &S, group: &str) {
     let mut v1 = Ep::new(group, "guides_alpha", &r1);
     v1.created_at = created;
     v1.updated_at = created;
-    s.apply_batch(&run_record(group, &r1, created), &batch(vec![v1.write(Action::Create)], &[]))
-        .await
-        .unwrap();
+    s.apply_batch(
+        &run_record(group, &r1, created),
+        &batch(vec![v1.write(Action::Create)], &[]),
+    )
+    .await
+    .unwrap();
 
     let later = t("2024-06-01T08:30:00.654321Z");
+    let between = Utc::now();
     let mut v2 = Ep::new(group, "guides_alpha", &r2);
     v2.created_at = created;
     v2.updated_at = later;
     v2.version = "1.1.0";
     v2.text = "changed";
     v2.file = Some("docs/moved.md");
-    s.apply_batch(&run_record(group, &r2, later), &batch(vec![v2.write(Action::Replace)], &[]))
-        .await
-        .unwrap();
+    s.apply_batch(
+        &run_record(group, &r2, later),
+        &batch(vec![v2.write(Action::Replace)], &[]),
+    )
+    .await
+    .unwrap();
 
     let loaded = s.load_episodes(group).await.unwrap();
     assert_eq!(loaded, vec![stored(&v2.record())]);
     assert_eq!(loaded[0].created_at, created);
     assert_eq!(loaded[0].updated_at, later);
     assert_eq!(loaded[0].run_id, r2);
-    assert_eq!(s.query_episodes(&by_group(group)).await.unwrap(), vec![v2.record()]);
+    assert_eq!(
+        s.query_episodes(&by_group(group)).await.unwrap(),
+        vec![v2.record()]
+    );
 
     let history = s.episode_history(group, "guides_alpha").await.unwrap();
     let (h1, h2) = (v1.record(), v2.record());
+    assert_eq!(history.len(), 2, "{history:?}");
+    // `at` is when the batch was written (not a record field): between the calls.
+    assert!(
+        history[0].at <= between && between <= history[1].at,
+        "{history:?}"
+    );
     assert_eq!(
         history,
         vec![
             HistoryEntry {
                 run_id: r1.clone(),
                 action: Action::Create,
-                at: created,
+                at: history[0].at,
                 version: "1.0.0".into(),
                 content_hash: h1.content_hash.clone(),
                 source_hash: h1.source_hash.clone(),
@@ -267,7 +302,7 @@ async fn contract_update_keeps_created_at<S: Store>(s: &S, group: &str) {
             HistoryEntry {
                 run_id: r2.clone(),
                 action: Action::Replace,
-                at: later,
+                at: history[1].at,
                 version: "1.1.0".into(),
                 content_hash: h2.content_hash.clone(),
                 source_hash: h2.source_hash.clone(),
@@ -286,7 +321,10 @@ async fn contract_replay_is_idempotent<S: Store>(s: &S, group: &str) {
     let mut gen_ep = Ep::new(group, "generated_two", &r1);
     gen_ep.file = None;
     let b = batch(
-        vec![Ep::new(group, "guides_one", &r1).write(Action::Create), gen_ep.write(Action::Create)],
+        vec![
+            Ep::new(group, "guides_one", &r1).write(Action::Create),
+            gen_ep.write(Action::Create),
+        ],
         &["guides_never_existed"],
     );
     s.apply_batch(&run, &b).await.unwrap();
@@ -298,8 +336,18 @@ async fn contract_replay_is_idempotent<S: Store>(s: &S, group: &str) {
     s.apply_batch(&run, &b).await.unwrap();
     assert_eq!(s.load_episodes(group).await.unwrap(), loaded);
     assert_eq!(s.query_episodes(&by_group(group)).await.unwrap(), queried);
-    assert_eq!(s.episode_history(group, "guides_one").await.unwrap(), history, "duplicate link");
-    assert_eq!(s.episode_history(group, "generated_two").await.unwrap().len(), 1);
+    assert_eq!(
+        s.episode_history(group, "guides_one").await.unwrap(),
+        history,
+        "duplicate link"
+    );
+    assert_eq!(
+        s.episode_history(group, "generated_two")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
     let runs = s.list_runs(Some(group)).await.unwrap();
     assert_eq!(runs, vec![run]);
     assert_eq!(s.group_revision(group).await.unwrap(), 2);
@@ -313,13 +361,44 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
         .iter()
         .map(|e| Ep::new(group, e, &r1).write(Action::Create))
         .collect();
-    s.apply_batch(&run_record(group, &r1, t0()), &batch(writes, &[])).await.unwrap();
+    s.apply_batch(&run_record(group, &r1, t0()), &batch(writes, &[]))
+        .await
+        .unwrap();
 
     let prune = batch(vec![], &["guides_b", "guides_gone"]);
     let run2 = run_record(group, &r2, t0() + secs(60));
     s.apply_batch(&run2, &prune).await.unwrap();
-    assert_eq!(ids(&s.load_episodes(group).await.unwrap(), |e| &e.entity_id), ["guides_a", "guides_c"]);
-    assert!(s.episode_history(group, "guides_b").await.unwrap().is_empty());
+    assert_eq!(
+        ids(&s.load_episodes(group).await.unwrap(), |e| &e.entity_id),
+        ["guides_a", "guides_c"]
+    );
+    // The pruned episode's history outlives it and ends with the prune, which
+    // records what was removed.
+    let gone = Ep::new(group, "guides_b", &r1).record();
+    let history = s.episode_history(group, "guides_b").await.unwrap();
+    let actions: Vec<(&str, Action)> = history
+        .iter()
+        .map(|h| (h.run_id.as_str(), h.action))
+        .collect();
+    assert_eq!(
+        actions,
+        [(r1.as_str(), Action::Create), (r2.as_str(), Action::Prune)]
+    );
+    assert_eq!(
+        (
+            history[1].version.as_str(),
+            &history[1].content_hash,
+            &history[1].source_hash
+        ),
+        ("1.0.0", &gone.content_hash, &gone.source_hash)
+    );
+    // Nothing was pruned for an id that did not exist.
+    assert!(
+        s.episode_history(group, "guides_gone")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let filter = EpisodeFilter {
         entity_id: Some("guides_b".into()),
         ..by_group(group)
@@ -329,50 +408,98 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
     assert_eq!(s.get_run(&r2).await.unwrap(), Some(run2.clone()));
     assert_eq!(s.group_revision(group).await.unwrap(), 2);
 
-    // Replay of the prune: nothing left to delete, nothing else touched.
+    // Replay of the prune: nothing left to delete, nothing else touched, and
+    // the prune link stands as it was.
     s.apply_batch(&run2, &prune).await.unwrap();
     assert_eq!(s.load_episodes(group).await.unwrap().len(), 2);
+    assert_eq!(s.episode_history(group, "guides_b").await.unwrap(), history);
+
+    // Created again later: a fresh episode whose history continues the old one.
+    let r4 = format!("{group}_r4");
+    let again = Ep::new(group, "guides_b", &r4);
+    s.apply_batch(
+        &run_record(group, &r4, t0() + secs(120)),
+        &batch(vec![again.write(Action::Create)], &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        ids(&s.load_episodes(group).await.unwrap(), |e| &e.entity_id),
+        ["guides_a", "guides_b", "guides_c"]
+    );
+    let runs: Vec<String> = ids(&s.episode_history(group, "guides_b").await.unwrap(), |h| {
+        &h.run_id
+    });
+    assert_eq!(runs, [r1.clone(), r2.clone(), r4.clone()]);
 
     // Deletes are scoped to the run's group.
     let other = format!("{group}_other");
     let r3 = format!("{group}_r3");
-    s.apply_batch(&run_record(&other, &r3, t0()), &batch(vec![], &["guides_a"])).await.unwrap();
-    assert_eq!(s.load_episodes(group).await.unwrap().len(), 2);
+    s.apply_batch(
+        &run_record(&other, &r3, t0()),
+        &batch(vec![], &["guides_a"]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.load_episodes(group).await.unwrap().len(), 3);
 }
 
-/// History: one entry per run that wrote the episode, oldest first, ties on
-/// `at` broken by run_id; `at` is the run's start.
+/// History: one entry per run that wrote the episode, oldest first, each with
+/// its action, the time of the write and what was written.
 async fn contract_history<S: Store>(s: &S, group: &str) {
     let ra = format!("{group}_ra");
     let rb = format!("{group}_rb");
     let rc = format!("{group}_rc");
-    let t1 = t0() + secs(3600);
-    // rb writes first but shares its start time with ra: order is (at, run_id).
-    for (run_id, at, action, text) in [
-        (&rb, t0(), Action::Create, "one"),
-        (&ra, t0(), Action::Update, "two"),
-        (&rc, t1, Action::Refresh, "two"),
+    let before = Utc::now() - secs(1);
+    for (run_id, action, text) in [
+        (&rb, Action::Create, "one"),
+        (&ra, Action::Update, "two"),
+        (&rc, Action::Refresh, "two"),
     ] {
         let mut e = Ep::new(group, "guides_h", run_id);
         e.text = text;
-        s.apply_batch(&run_record(group, run_id, at), &batch(vec![e.write(action)], &[]))
-            .await
-            .unwrap();
+        s.apply_batch(
+            &run_record(group, run_id, t0()),
+            &batch(vec![e.write(action)], &[]),
+        )
+        .await
+        .unwrap();
+        // Distinct write times, whatever the clock's resolution.
+        tokio::time::sleep(Duration::from_millis(5)).await;
     }
+    let after = Utc::now() + secs(1);
     let history = s.episode_history(group, "guides_h").await.unwrap();
-    let got: Vec<(String, Action, DateTime<Utc>)> =
-        history.iter().map(|h| (h.run_id.clone(), h.action, h.at)).collect();
+    let got: Vec<(String, Action)> = history
+        .iter()
+        .map(|h| (h.run_id.clone(), h.action))
+        .collect();
     assert_eq!(
         got,
         vec![
-            (ra.clone(), Action::Update, t0()),
-            (rb.clone(), Action::Create, t0()),
-            (rc.clone(), Action::Refresh, t1),
+            (rb.clone(), Action::Create),
+            (ra.clone(), Action::Update),
+            (rc.clone(), Action::Refresh)
         ]
     );
-    assert_eq!(history[0].source_hash, Some(hex64("docs/a.md:two")));
-    assert_eq!(history[1].source_hash, Some(hex64("docs/a.md:one")));
-    assert!(s.episode_history(group, "guides_unknown").await.unwrap().is_empty());
+    for h in &history {
+        assert!(before <= h.at && h.at <= after, "{h:?}");
+        assert_eq!(
+            h.at,
+            graphseed::metadata::truncate_micros(h.at),
+            "microsecond precision"
+        );
+    }
+    assert!(history.windows(2).all(|w| w[0].at <= w[1].at));
+    assert_eq!(history[0].source_hash, Some(hex64("docs/a.md:one")));
+    assert_eq!(history[1].source_hash, Some(hex64("docs/a.md:two")));
+    assert_ne!(history[0].content_hash, history[1].content_hash);
+    assert_eq!(history[1].content_hash, history[2].content_hash);
+    assert!(
+        s.episode_history(group, "guides_unknown")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// The revision starts at 0, counts committed batches of its own group only.
@@ -382,12 +509,23 @@ async fn contract_revision<S: Store>(s: &S, group: &str) {
     for i in 1..=3u64 {
         let r = format!("{group}_r{i}");
         let e = Ep::new(group, "guides_x", &r);
-        s.apply_batch(&run_record(group, &r, t0() + secs(i as i64)), &batch(vec![e.write(Action::Update)], &[]))
-            .await
-            .unwrap();
+        s.apply_batch(
+            &run_record(group, &r, t0() + secs(i as i64)),
+            &batch(vec![e.write(Action::Update)], &[]),
+        )
+        .await
+        .unwrap();
         assert_eq!(s.group_revision(group).await.unwrap(), i);
     }
     assert_eq!(s.group_revision(&other).await.unwrap(), 0);
+
+    // An empty batch writes nothing at all: no revision bump, no run record.
+    let idle = format!("{group}_idle");
+    s.apply_batch(&run_record(group, &idle, t0()), &Batch::default())
+        .await
+        .unwrap();
+    assert_eq!(s.group_revision(group).await.unwrap(), 3);
+    assert_eq!(s.get_run(&idle).await.unwrap(), None);
 }
 
 /// The lease: acquire, a second claimant sees the holder, re-acquire and
@@ -398,16 +536,28 @@ async fn contract_locks<S: Store>(s: &S, group: &str) {
     let b = claim(group, &format!("{group}_rb"), "bob", now + secs(10), 60);
 
     assert_eq!(s.read_lock(group).await.unwrap(), None);
-    assert_eq!(s.acquire_lock(&a, false).await.unwrap(), LockOutcome::Acquired);
+    assert_eq!(
+        s.acquire_lock(&a, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
     assert_eq!(s.read_lock(group).await.unwrap(), Some(a.clone()));
 
     // A second claimant before expiry: refused, with every detail of the holder.
-    assert_eq!(s.acquire_lock(&b, false).await.unwrap(), LockOutcome::Held(a.clone()));
-    assert_eq!(s.renew_lock(&b).await.unwrap(), LockOutcome::Held(a.clone()));
+    assert_eq!(
+        s.acquire_lock(&b, false).await.unwrap(),
+        LockOutcome::Held(a.clone())
+    );
+    assert_eq!(
+        s.renew_lock(&b).await.unwrap(),
+        LockOutcome::Held(a.clone())
+    );
     assert_eq!(s.read_lock(group).await.unwrap(), Some(a.clone()));
 
     // The holder may claim again, and renew: the lease moves, acquired_at stays.
-    assert_eq!(s.acquire_lock(&a, false).await.unwrap(), LockOutcome::Acquired);
+    assert_eq!(
+        s.acquire_lock(&a, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
     let a_renew = LockInfo {
         acquired_at: now + secs(30),
         expires_at: now + secs(120),
@@ -420,10 +570,16 @@ async fn contract_locks<S: Store>(s: &S, group: &str) {
     assert_eq!(held.acquired_at, a.acquired_at);
 
     // Explicit takeover wins even before expiry.
-    assert_eq!(s.acquire_lock(&b, true).await.unwrap(), LockOutcome::Acquired);
+    assert_eq!(
+        s.acquire_lock(&b, true).await.unwrap(),
+        LockOutcome::Acquired
+    );
     assert_eq!(s.read_lock(group).await.unwrap(), Some(b.clone()));
     // The old holder's renew now reports the new holder.
-    assert_eq!(s.renew_lock(&a_renew).await.unwrap(), LockOutcome::Held(b.clone()));
+    assert_eq!(
+        s.renew_lock(&a_renew).await.unwrap(),
+        LockOutcome::Held(b.clone())
+    );
 
     // Release by someone else is a no-op; by the holder it frees the lock.
     s.release_lock(group, &a.run_id).await.unwrap();
@@ -431,29 +587,64 @@ async fn contract_locks<S: Store>(s: &S, group: &str) {
     s.release_lock(group, &b.run_id).await.unwrap();
     assert_eq!(s.read_lock(group).await.unwrap(), None);
     s.release_lock(group, &b.run_id).await.unwrap();
+    // A lease that was released (or force-removed) is lost: renewing it fails
+    // rather than silently taking the lock again.
+    match s.renew_lock(&b).await {
+        Err(StoreError::Query { message, .. }) => {
+            assert!(message.contains("no longer holds"), "{message}")
+        }
+        other => panic!("renew of a released lease: {other:?}"),
+    }
+    assert_eq!(s.read_lock(group).await.unwrap(), None);
 
     // Expiry: a lease is free once its expires_at is not after the claimant's now.
     let c = claim(group, &format!("{group}_rc"), "carol", now, 60);
-    assert_eq!(s.acquire_lock(&c, false).await.unwrap(), LockOutcome::Acquired);
+    assert_eq!(
+        s.acquire_lock(&c, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
     let d_early = claim(group, &format!("{group}_rd"), "dave", now + secs(59), 60);
-    assert_eq!(s.acquire_lock(&d_early, false).await.unwrap(), LockOutcome::Held(c.clone()));
+    assert_eq!(
+        s.acquire_lock(&d_early, false).await.unwrap(),
+        LockOutcome::Held(c.clone())
+    );
     let d = claim(group, &format!("{group}_rd"), "dave", now + secs(61), 60);
-    assert_eq!(s.acquire_lock(&d, false).await.unwrap(), LockOutcome::Acquired);
+    assert_eq!(
+        s.acquire_lock(&d, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
     assert_eq!(s.read_lock(group).await.unwrap(), Some(d.clone()));
     // An expired lease still shows in read_lock (`unlock` reports it).
-    assert_eq!(s.read_lock(group).await.unwrap().unwrap().expires_at, now + secs(121));
+    assert_eq!(
+        s.read_lock(group).await.unwrap().unwrap().expires_at,
+        now + secs(121)
+    );
 
     // Force: returns who held it, then it is free; a second force finds nothing.
     assert_eq!(s.force_unlock(group).await.unwrap(), Some(d.clone()));
     assert_eq!(s.read_lock(group).await.unwrap(), None);
     assert_eq!(s.force_unlock(group).await.unwrap(), None);
-    assert_eq!(s.acquire_lock(&a, false).await.unwrap(), LockOutcome::Acquired);
+    assert_eq!(
+        s.acquire_lock(&a, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
 
     // Locks are per group.
-    let other = claim(&format!("{group}_other"), &format!("{group}_re"), "erin", now, 60);
-    assert_eq!(s.acquire_lock(&other, false).await.unwrap(), LockOutcome::Acquired);
+    let other = claim(
+        &format!("{group}_other"),
+        &format!("{group}_re"),
+        "erin",
+        now,
+        60,
+    );
+    assert_eq!(
+        s.acquire_lock(&other, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
     assert_eq!(s.read_lock(group).await.unwrap(), Some(a.clone()));
-    s.release_lock(&other.group_id, &other.run_id).await.unwrap();
+    s.release_lock(&other.group_id, &other.run_id)
+        .await
+        .unwrap();
     s.release_lock(group, &a.run_id).await.unwrap();
 }
 
@@ -469,7 +660,11 @@ async fn contract_runs<S: Store>(s: &S, group: &str) {
     r2.git_commit = None;
     r2.git_branch = None;
     r2.git_dirty = None;
-    r2.counts = BTreeMap::from([("create".to_string(), 3), ("skip".to_string(), 12), ("orphan".to_string(), 0)]);
+    r2.counts = BTreeMap::from([
+        ("create".to_string(), 3),
+        ("skip".to_string(), 12),
+        ("orphan".to_string(), 0),
+    ]);
     // Same start as r2: ordered by run_id descending after it.
     let r3 = run_record(&other, &format!("{group}_r3"), t0() + secs(60));
     for r in [&r1, &r2, &r3] {
@@ -478,7 +673,10 @@ async fn contract_runs<S: Store>(s: &S, group: &str) {
     assert_eq!(s.get_run(&r1.run_id).await.unwrap(), Some(r1.clone()));
     assert_eq!(s.get_run(&r2.run_id).await.unwrap(), Some(r2.clone()));
     assert_eq!(s.get_run(&format!("{group}_nope")).await.unwrap(), None);
-    assert_eq!(s.list_runs(Some(group)).await.unwrap(), vec![r2.clone(), r1.clone()]);
+    assert_eq!(
+        s.list_runs(Some(group)).await.unwrap(),
+        vec![r2.clone(), r1.clone()]
+    );
     let all: Vec<RunRecord> = s
         .list_runs(None)
         .await
@@ -495,7 +693,10 @@ async fn contract_runs<S: Store>(s: &S, group: &str) {
     r1_done.git_dirty = Some(true);
     s.save_run(&r1_done).await.unwrap();
     assert_eq!(s.get_run(&r1.run_id).await.unwrap(), Some(r1_done.clone()));
-    assert_eq!(s.list_runs(Some(group)).await.unwrap(), vec![r2.clone(), r1_done]);
+    assert_eq!(
+        s.list_runs(Some(group)).await.unwrap(),
+        vec![r2.clone(), r1_done]
+    );
     // Back to unset optional fields: saved as absent, read back as None.
     s.save_run(&r1).await.unwrap();
     assert_eq!(s.get_run(&r1.run_id).await.unwrap(), Some(r1));
@@ -518,11 +719,16 @@ async fn contract_status<S: Store>(s: &S, group: &str) {
         e.version = version;
         writes.push(e.write(Action::Create));
     }
-    s.apply_batch(&run_record(group, &r, t0()), &batch(writes, &[])).await.unwrap();
-    let e = Ep::new(&other, "guides_z", &ro);
-    s.apply_batch(&run_record(&other, &ro, t0()), &batch(vec![e.write(Action::Create)], &[]))
+    s.apply_batch(&run_record(group, &r, t0()), &batch(writes, &[]))
         .await
         .unwrap();
+    let e = Ep::new(&other, "guides_z", &ro);
+    s.apply_batch(
+        &run_record(&other, &ro, t0()),
+        &batch(vec![e.write(Action::Create)], &[]),
+    )
+    .await
+    .unwrap();
 
     let row = |g: &str, source: &str, version: &str, n: u64| StatusRow {
         group_id: g.to_string(),
@@ -546,14 +752,23 @@ async fn contract_status<S: Store>(s: &S, group: &str) {
     let mut expected = mine.clone();
     expected.push(row(&other, "project_seeding", "1.0.0", 1));
     assert_eq!(all, expected);
-    assert!(s.status(Some(&format!("{group}_none"))).await.unwrap().is_empty());
+    assert!(
+        s.status(Some(&format!("{group}_none")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// Every filter of `query_episodes` alone returns exactly the right
 /// episodes, and combined filters intersect.
 async fn contract_query_filters<S: Store>(s: &S, group: &str) {
     let other = format!("{group}_other");
-    let (r1, r2, r3) = (format!("{group}_r1"), format!("{group}_r2"), format!("{group}_r3"));
+    let (r1, r2, r3) = (
+        format!("{group}_r1"),
+        format!("{group}_r2"),
+        format!("{group}_r3"),
+    );
     let day = |d: i64| t0() + TimeDelta::days(d);
     // entity, source, version, last run, updated_at
     let rows: [(&str, &str, &str, &str, DateTime<Utc>); 5] = [
@@ -572,38 +787,110 @@ async fn contract_query_filters<S: Store>(s: &S, group: &str) {
         by_run.entry(run).or_default().push(e.write(Action::Create));
     }
     for (run, writes) in by_run {
-        s.apply_batch(&run_record(group, run, t0()), &batch(writes, &[])).await.unwrap();
+        s.apply_batch(&run_record(group, run, t0()), &batch(writes, &[]))
+            .await
+            .unwrap();
     }
     // Same entity id in another group, written by a third run.
     let e = Ep::new(&other, "guides_a", &r3);
-    s.apply_batch(&run_record(&other, &r3, t0()), &batch(vec![e.write(Action::Create)], &[]))
-        .await
-        .unwrap();
+    s.apply_batch(
+        &run_record(&other, &r3, t0()),
+        &batch(vec![e.write(Action::Create)], &[]),
+    )
+    .await
+    .unwrap();
 
+    let other_ref = other.as_str();
     let q = |f: EpisodeFilter| async move {
         s.query_episodes(&f)
             .await
             .unwrap()
             .into_iter()
-            .filter(|r| r.group_id == group || r.group_id == other)
-            .map(|r| format!("{}/{}", if r.group_id == group { "g" } else { "o" }, r.entity_id))
+            .filter(|r| r.group_id == group || r.group_id == other_ref)
+            .map(|r| {
+                format!(
+                    "{}/{}",
+                    if r.group_id == group { "g" } else { "o" },
+                    r.entity_id
+                )
+            })
             .collect::<Vec<_>>()
     };
     let g = || by_group(group);
-    assert_eq!(q(g()).await, ["g/guides_a", "g/guides_b", "g/guides_c", "g/guides_d", "g/notes_e"]);
     assert_eq!(
-        q(EpisodeFilter { source: Some("guardkit_seeding".into()), ..g() }).await,
+        q(g()).await,
+        [
+            "g/guides_a",
+            "g/guides_b",
+            "g/guides_c",
+            "g/guides_d",
+            "g/notes_e"
+        ]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            source: Some("guardkit_seeding".into()),
+            ..g()
+        })
+        .await,
         ["g/guides_c", "g/guides_d"]
     );
-    assert_eq!(q(EpisodeFilter { version: Some("1.1.0".into()), ..g() }).await, ["g/guides_b", "g/guides_d"]);
-    assert_eq!(q(EpisodeFilter { version: Some("2.0.0-rc.1".into()), ..g() }).await, ["g/notes_e"]);
-    assert_eq!(q(EpisodeFilter { run_id: Some(r1.clone()), ..g() }).await, ["g/guides_a", "g/guides_c"]);
-    assert_eq!(q(EpisodeFilter { entity_id: Some("guides_c".into()), ..g() }).await, ["g/guides_c"]);
-    // since is inclusive, until exclusive.
-    assert_eq!(q(EpisodeFilter { since: Some(day(3)), ..g() }).await, ["g/guides_d", "g/notes_e"]);
-    assert_eq!(q(EpisodeFilter { until: Some(day(1)), ..g() }).await, ["g/guides_a"]);
     assert_eq!(
-        q(EpisodeFilter { since: Some(day(1)), until: Some(day(3)), ..g() }).await,
+        q(EpisodeFilter {
+            version: Some("1.1.0".into()),
+            ..g()
+        })
+        .await,
+        ["g/guides_b", "g/guides_d"]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            version: Some("2.0.0-rc.1".into()),
+            ..g()
+        })
+        .await,
+        ["g/notes_e"]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            run_id: Some(r1.clone()),
+            ..g()
+        })
+        .await,
+        ["g/guides_a", "g/guides_c"]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            entity_id: Some("guides_c".into()),
+            ..g()
+        })
+        .await,
+        ["g/guides_c"]
+    );
+    // since is inclusive, until exclusive.
+    assert_eq!(
+        q(EpisodeFilter {
+            since: Some(day(3)),
+            ..g()
+        })
+        .await,
+        ["g/guides_d", "g/notes_e"]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            until: Some(day(1)),
+            ..g()
+        })
+        .await,
+        ["g/guides_a"]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            since: Some(day(1)),
+            until: Some(day(3)),
+            ..g()
+        })
+        .await,
         ["g/guides_b", "g/guides_c"]
     );
     // Combined filters intersect.
@@ -617,16 +904,51 @@ async fn contract_query_filters<S: Store>(s: &S, group: &str) {
         .await,
         ["g/notes_e"]
     );
-    assert!(q(EpisodeFilter { source: Some("nobody".into()), ..g() }).await.is_empty());
-    assert_eq!(q(EpisodeFilter { limit: Some(2), ..g() }).await, ["g/guides_a", "g/guides_b"]);
-    assert_eq!(q(EpisodeFilter { limit: Some(0), ..g() }).await, Vec::<String>::new());
+    assert!(
+        q(EpisodeFilter {
+            source: Some("nobody".into()),
+            ..g()
+        })
+        .await
+        .is_empty()
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            limit: Some(2),
+            ..g()
+        })
+        .await,
+        ["g/guides_a", "g/guides_b"]
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            limit: Some(0),
+            ..g()
+        })
+        .await,
+        Vec::<String>::new()
+    );
     // Without a group: every group, ordered by (group_id, entity_id).
-    let across = q(EpisodeFilter { entity_id: Some("guides_a".into()), ..EpisodeFilter::default() }).await;
+    let across = q(EpisodeFilter {
+        entity_id: Some("guides_a".into()),
+        ..EpisodeFilter::default()
+    })
+    .await;
     let mut expected = vec![("g", group), ("o", other.as_str())];
     expected.sort_by_key(|(_, g)| *g);
-    assert_eq!(across, expected.iter().map(|(p, _)| format!("{p}/guides_a")).collect::<Vec<_>>());
     assert_eq!(
-        q(EpisodeFilter { run_id: Some(r3.clone()), ..EpisodeFilter::default() }).await,
+        across,
+        expected
+            .iter()
+            .map(|(p, _)| format!("{p}/guides_a"))
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(
+        q(EpisodeFilter {
+            run_id: Some(r3.clone()),
+            ..EpisodeFilter::default()
+        })
+        .await,
         ["o/guides_a"]
     );
 }
@@ -666,6 +988,7 @@ async fn neo4j_cleanup(uri: &str, groups: &[String]) {
         "MATCH (n:SeedRun) WHERE n.group_id IN $groups DETACH DELETE n",
         "MATCH (n:SeedGroup) WHERE n.group_id IN $groups DETACH DELETE n",
         "MATCH (n:SeedLock) WHERE n.group_id IN $groups DETACH DELETE n",
+        "MATCH (n:PrunedEpisode) WHERE n.group_id IN $groups DETACH DELETE n",
     ] {
         graph
             .run(neo4rs::query(label_query).param("groups", groups.to_vec()))
@@ -736,7 +1059,9 @@ async fn sqlite_check_schema_before_and_after_init() {
 /// With an external `NEO4J_TEST_URI` it checks only the "after" half.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neo4j_check_schema_before_and_after_init() {
-    let Some(shared_uri) = neo4j::neo4j_uri() else { return };
+    let Some(shared_uri) = neo4j::neo4j_uri() else {
+        return;
+    };
     if std::env::var("NEO4J_TEST_URI").is_ok_and(|u| !u.trim().is_empty()) {
         let store = connect_neo4j(&shared_uri).await;
         store.init().await.unwrap();
@@ -772,7 +1097,12 @@ impl FreshNeo4j {
             for line in BufReader::new(stdout).lines() {
                 let Ok(line) = line else { break };
                 if let Some(rest) = line.strip_prefix("GRAPHSEED_NEO4J_READY ") {
-                    let _ = tx.send(rest.split_whitespace().next().unwrap_or_default().to_string());
+                    let _ = tx.send(
+                        rest.split_whitespace()
+                            .next()
+                            .unwrap_or_default()
+                            .to_string(),
+                    );
                 }
             }
         });
@@ -812,7 +1142,9 @@ impl Drop for FreshNeo4j {
 async fn neo4j_load_100k_episodes() {
     const TOTAL: usize = 100_000;
     const BATCH: usize = 10_000;
-    let Some(uri) = neo4j::neo4j_uri() else { return };
+    let Some(uri) = neo4j::neo4j_uri() else {
+        return;
+    };
     let group = neo4j::unique_group("contract_load_100k");
     let store = connect_neo4j(&uri).await;
     store.init().await.unwrap();
@@ -826,7 +1158,10 @@ async fn neo4j_load_100k_episodes() {
                 let mut record = template.clone();
                 record.entity_id = format!("bulk_{i:06}");
                 record.name = record.entity_id.clone();
-                EpisodeWrite { action: Action::Create, record }
+                EpisodeWrite {
+                    action: Action::Create,
+                    record,
+                }
             })
             .collect();
         store.apply_batch(&run, &batch(writes, &[])).await.unwrap();
@@ -845,7 +1180,10 @@ async fn neo4j_load_100k_episodes() {
         assert_eq!(e.entity_id, format!("bulk_{i:06}"));
     }
     assert_eq!(loaded[TOTAL - 1].created_at, template.created_at);
-    assert_eq!(store.group_revision(&group).await.unwrap(), (TOTAL / BATCH) as u64);
+    assert_eq!(
+        store.group_revision(&group).await.unwrap(),
+        (TOTAL / BATCH) as u64
+    );
     neo4j_cleanup(&uri, &groups_of(&group)).await;
 }
 
@@ -853,7 +1191,9 @@ async fn neo4j_load_100k_episodes() {
 /// same instant: exactly one wins, the other sees the winner.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neo4j_lock_race_has_one_winner() {
-    let Some(uri) = neo4j::neo4j_uri() else { return };
+    let Some(uri) = neo4j::neo4j_uri() else {
+        return;
+    };
     let base = neo4j::unique_group("contract_lock_race");
     let (one, two) = (connect_neo4j(&uri).await, connect_neo4j(&uri).await);
     one.init().await.unwrap();
@@ -862,8 +1202,17 @@ async fn neo4j_lock_race_has_one_winner() {
         let group = format!("{base}_{round}");
         // Odd rounds race against an expired lease, even rounds on a fresh group.
         if round % 2 == 1 {
-            let stale = claim(&group, &format!("{group}_stale"), "old", t0() - secs(600), 60);
-            assert_eq!(one.acquire_lock(&stale, false).await.unwrap(), LockOutcome::Acquired);
+            let stale = claim(
+                &group,
+                &format!("{group}_stale"),
+                "old",
+                t0() - secs(600),
+                60,
+            );
+            assert_eq!(
+                one.acquire_lock(&stale, false).await.unwrap(),
+                LockOutcome::Acquired
+            );
         }
         let a = claim(&group, &format!("{group}_a"), "a", t0(), 60);
         let b = claim(&group, &format!("{group}_b"), "b", t0(), 60);
@@ -882,7 +1231,9 @@ async fn neo4j_lock_race_has_one_winner() {
 /// documented types, one WRITTEN_BY per (episode, run), the group revision.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neo4j_graph_model_is_queryable_from_cypher() {
-    let Some(uri) = neo4j::neo4j_uri() else { return };
+    let Some(uri) = neo4j::neo4j_uri() else {
+        return;
+    };
     let group = neo4j::unique_group("contract_model");
     let store = connect_neo4j(&uri).await;
     store.init().await.unwrap();
@@ -891,9 +1242,18 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
     e.version = "1.10.2-rc.1";
     let mut generated = Ep::new(&group, "generated_model", &run_id);
     generated.file = None;
-    let b = batch(vec![e.write(Action::Create), generated.write(Action::Create)], &[]);
-    store.apply_batch(&run_record(&group, &run_id, t0()), &b).await.unwrap();
-    store.apply_batch(&run_record(&group, &run_id, t0()), &b).await.unwrap();
+    let b = batch(
+        vec![e.write(Action::Create), generated.write(Action::Create)],
+        &[],
+    );
+    store
+        .apply_batch(&run_record(&group, &run_id, t0()), &b)
+        .await
+        .unwrap();
+    store
+        .apply_batch(&run_record(&group, &run_id, t0()), &b)
+        .await
+        .unwrap();
 
     let graph = neo4j::graph(&uri).await;
     let mut rows = graph
@@ -916,7 +1276,10 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
     assert_eq!(row.get::<i64>("minor").unwrap(), 10);
     assert_eq!(row.get::<i64>("patch").unwrap(), 2);
     assert_eq!(row.get::<String>("pre").unwrap(), "rc.1");
-    assert_eq!(row.get::<String>("created_type").unwrap(), "ZONED DATETIME NOT NULL");
+    assert_eq!(
+        row.get::<String>("created_type").unwrap(),
+        "ZONED DATETIME NOT NULL"
+    );
     assert_eq!(row.get::<String>("body_type").unwrap(), "STRING NOT NULL");
     assert_eq!(row.get::<i64>("links").unwrap(), 1);
     assert_eq!(row.get::<String>("run_id").unwrap(), run_id);
@@ -940,7 +1303,8 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
     assert_eq!(row.get::<String>("pre").unwrap(), "");
     assert!(row.get::<bool>("no_hash").unwrap());
     assert!(row.get::<bool>("no_path").unwrap());
-    let body: serde_json::Value = serde_json::from_str(&row.get::<String>("body").unwrap()).unwrap();
+    let body: serde_json::Value =
+        serde_json::from_str(&row.get::<String>("body").unwrap()).unwrap();
     assert_eq!(body["_metadata"]["entity_id"], "generated_model");
     assert_eq!(body["_metadata"]["source_hash"], serde_json::Value::Null);
     neo4j_cleanup(&uri, &groups_of(&group)).await;
@@ -950,7 +1314,11 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
 #[tokio::test]
 async fn neo4j_connect_refused_is_unreachable() {
     // A port nothing listens on: bind one, learn its number, close it.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let uri = format!("bolt://127.0.0.1:{port}");
     let target = Target::parse(&uri, None, None, Some(Secret::new("s3cret-pw"))).unwrap();
     let opts = Neo4jOptions {
@@ -966,4 +1334,60 @@ async fn neo4j_connect_refused_is_unreachable() {
         Err(other) => panic!("expected Unreachable, got {other}"),
         Ok(_) => panic!("connected to a closed port"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn zz_probe_index_use() {
+    let uri = neo4j::neo4j_uri().unwrap();
+    let store = connect_neo4j(&uri).await;
+    store.init().await.unwrap();
+    let big = neo4j::unique_group("zz_big");
+    let run = run_record(&big, &format!("{big}_r"), t0());
+    let template = Ep::new(&big, "x", &run.run_id).record();
+    for chunk in 0..20 {
+        let writes = (chunk * 10_000..(chunk + 1) * 10_000)
+            .map(|i| {
+                let mut r = template.clone();
+                r.entity_id = format!("b_{i:06}");
+                EpisodeWrite {
+                    action: Action::Create,
+                    record: r,
+                }
+            })
+            .collect();
+        store.apply_batch(&run, &batch(writes, &[])).await.unwrap();
+    }
+    let small = neo4j::unique_group("zz_small");
+    let r2 = run_record(&small, &format!("{small}_r"), t0());
+    store
+        .apply_batch(
+            &r2,
+            &batch(
+                vec![Ep::new(&small, "one", &r2.run_id).write(Action::Create)],
+                &[],
+            ),
+        )
+        .await
+        .unwrap();
+    for _ in 0..3 {
+        let t = Instant::now();
+        let n = store.load_episodes(&small).await.unwrap().len();
+        eprintln!("load small: {n} in {:?}", t.elapsed());
+        let t = Instant::now();
+        let n = store.status(Some(&small)).await.unwrap().len();
+        eprintln!("status small: {n} in {:?}", t.elapsed());
+        let t = Instant::now();
+        let n = store.query_episodes(&by_group(&small)).await.unwrap().len();
+        eprintln!("query small: {n} in {:?}", t.elapsed());
+        let t = Instant::now();
+        let n = store.episode_history(&small, "one").await.unwrap().len();
+        eprintln!("history small: {n} in {:?}", t.elapsed());
+        let t = Instant::now();
+        let n = store.list_runs(Some(&small)).await.unwrap().len();
+        eprintln!("runs small: {n} in {:?}", t.elapsed());
+    }
+    let t = Instant::now();
+    neo4j_cleanup(&uri, &[big.clone(), small.clone()]).await;
+    eprintln!("cleanup 200k: {:?}", t.elapsed());
 }

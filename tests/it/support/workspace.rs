@@ -117,6 +117,21 @@ impl Ws {
         c
     }
 
+    /// The same as [`Ws::cmd`] as a plain `std::process::Command`, for tests
+    /// that spawn and kill the process.
+    pub fn process(&self) -> std::process::Command {
+        let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("graphseed"));
+        c.current_dir(self.path())
+            .env_remove("NEO4J_URI")
+            .env_remove("NEO4J_USERNAME")
+            .env_remove("NEO4J_PASSWORD")
+            .env_remove("NEO4J_DATABASE")
+            .env_remove("GRAPHSEED_NOW")
+            .arg("--uri")
+            .arg(&self.uri);
+        c
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
         self.cmd().args(args).output().unwrap()
     }

@@ -1,0 +1,124 @@
+"""Shared helpers of the Python peers: walk the corpus like graphseed does, derive
+the same entity ids, talk to Neo4j with the official driver, print one JSON line."""
+
+import hashlib
+import json
+import os
+import re
+import sys
+import time
+
+T0 = time.perf_counter()  # after interpreter start-up, before the driver import
+
+
+def walk(root):
+    """Sorted recursive walk of *.json files: [(rel_path, abs_path)]."""
+    out = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            if name.endswith(".json"):
+                p = os.path.join(dirpath, name)
+                out.append((os.path.relpath(p, root).replace(os.sep, "/"), p))
+    out.sort()
+    return out
+
+
+_snake = re.compile(r"[^a-z0-9]+")
+
+
+def entity_id(rel):
+    """`{first dir under root}_{file stem}` in snake_case, as graphseed derives it."""
+    parts = rel.split("/")
+    cat = parts[0] if len(parts) > 1 else ""
+    stem = os.path.splitext(parts[-1])[0]
+    s = _snake.sub("_", f"{cat}_{stem}".lower()).strip("_")
+    return s
+
+
+def read(path):
+    with open(path, "rb") as f:
+        return f.read()
+
+
+def sha256(data):
+    return hashlib.sha256(data).hexdigest()
+
+
+def episode_row(rel, data, digest, source, version):
+    """Parse the file and build the row one episode is written from: the body
+    keeps a `_metadata` block like graphseed's, stored as a JSON string."""
+    eid = entity_id(rel)
+    obj = json.loads(data)
+    obj["_metadata"] = {
+        "source": source,
+        "version": version,
+        "source_hash": digest,
+        "entity_id": eid,
+    }
+    return {
+        "entity_id": eid,
+        "source_path": rel,
+        "source_hash": digest,
+        "body": json.dumps(obj, separators=(",", ":"), sort_keys=True),
+    }
+
+
+# One statement for every peer: MERGE on the (group_id, entity_id) key, keep
+# created_at, stamp the rest. LABEL is fixed per peer script (never from input).
+UPSERT_ONE = """
+MERGE (e:{label} {{group_id: $group, entity_id: $row.entity_id}})
+ON CREATE SET e.created_at = datetime()
+SET e.source = $source, e.version = $version, e.source_path = $row.source_path,
+    e.source_hash = $row.source_hash, e.body = $row.body, e.updated_at = datetime()
+"""
+
+UPSERT_UNWIND = """
+UNWIND $rows AS row
+MERGE (e:{label} {{group_id: $group, entity_id: row.entity_id}})
+ON CREATE SET e.created_at = datetime()
+SET e.source = $source, e.version = $version, e.source_path = row.source_path,
+    e.source_hash = row.source_hash, e.body = row.body, e.updated_at = datetime()
+"""
+
+
+def driver(uri):
+    from neo4j import GraphDatabase
+
+    return GraphDatabase.driver(uri, auth=("neo4j", "bench"))
+
+
+def init(drv, label):
+    with drv.session() as s:
+        s.run(
+            f"CREATE CONSTRAINT bench_{label.lower()}_key IF NOT EXISTS "
+            f"FOR (e:{label}) REQUIRE (e.group_id, e.entity_id) IS UNIQUE"
+        ).consume()
+
+
+def clear(drv, label, group):
+    with drv.session() as s:
+        s.run(
+            f"MATCH (e:{label} {{group_id: $g}}) "
+            "CALL { WITH e DETACH DELETE e } IN TRANSACTIONS OF 10000 ROWS",
+            g=group,
+        ).consume()
+
+
+def emit(**kw):
+    kw["inner_seconds"] = round(time.perf_counter() - T0, 4)
+    sys.stdout.write(json.dumps(kw) + "\n")
+    sys.stdout.flush()
+
+
+def base_args(ap):
+    ap.add_argument("--uri", required=True)
+    ap.add_argument("--group", required=True)
+    ap.add_argument("--root")
+    ap.add_argument("--source", default="project_seeding")
+    ap.add_argument("--seed-version", default="1.0.0")
+    ap.add_argument("--prune", action="store_true", help="delete nodes whose file is gone")
+    ap.add_argument("--force", action="store_true")
+    ap.add_argument("--init", action="store_true", help="create the constraint and exit")
+    ap.add_argument("--clear", action="store_true", help="delete the group's nodes and exit")
+    return ap

@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""python-unwind and python-unwind-skip peers.
+
+python-unwind: read and parse every file, write UNWIND batches in explicit
+transactions (session.execute_write, one write transaction per batch). Every
+run rewrites everything; --prune deletes stored ids whose file is gone.
+
+python-unwind-skip (--skip): the same, plus the strongest simple reseed logic:
+read the stored (entity_id, source_hash) pairs first, sha256 every file, and
+neither parse nor write a file whose hash is unchanged. --force (a version bump)
+writes everything."""
+
+import argparse
+import sys
+
+import common
+
+
+def main():
+    ap = common.base_args(argparse.ArgumentParser())
+    ap.add_argument("--skip", action="store_true")
+    ap.add_argument("--batch-size", type=int, default=5000)
+    a = ap.parse_args()
+    label = "SkipEpisode" if a.skip else "UnwindEpisode"
+    tool = "python-unwind-skip" if a.skip else "python-unwind"
+    drv = common.driver(a.uri)
+    if a.init:
+        common.init(drv, label)
+        return 0
+    if a.clear:
+        common.clear(drv, label, a.group)
+        return 0
+
+    stored = None
+    if a.skip or a.prune:
+        with drv.session() as s:
+            stored = {r[0]: r[1] for r in s.run(
+                f"MATCH (e:{label} {{group_id: $g}}) RETURN e.entity_id, e.source_hash", g=a.group)}
+
+    q = common.UPSERT_UNWIND.format(label=label)
+    txns = [0]
+
+    def write(tx, rows):
+        txns[0] += 1
+        tx.run(q, rows=rows, group=a.group, source=a.source, version=a.seed_version).consume()
+
+    seen = set()
+    written = skipped = parsed = 0
+    batch = []
+    with drv.session() as s:
+        for rel, path in common.walk(a.root):
+            eid = common.entity_id(rel)
+            seen.add(eid)
+            data = common.read(path)
+            digest = common.sha256(data)
+            if a.skip and not a.force and stored.get(eid) == digest:
+                skipped += 1
+                continue
+            batch.append(common.episode_row(rel, data, digest, a.source, a.seed_version))
+            parsed += 1
+            if len(batch) >= a.batch_size:
+                s.execute_write(write, batch)
+                written += len(batch)
+                batch = []
+        if batch:
+            s.execute_write(write, batch)
+            written += len(batch)
+        pruned = 0
+        if a.prune:
+            gone = [eid for eid in stored if eid not in seen]
+            for i in range(0, len(gone), a.batch_size):
+                chunk = gone[i:i + a.batch_size]
+
+                def delete(tx, ids=chunk):
+                    txns[0] += 1
+                    tx.run(f"UNWIND $ids AS id MATCH (e:{label} {{group_id: $g, entity_id: id}}) "
+                           "DETACH DELETE e", ids=ids, g=a.group).consume()
+
+                s.execute_write(delete)
+                pruned += len(chunk)
+    drv.close()
+    common.emit(tool=tool, written=written, skipped=skipped, pruned=pruned, parsed=parsed,
+                write_transactions=txns[0], batch_size=a.batch_size)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
