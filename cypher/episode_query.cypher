@@ -1,9 +1,9 @@
-// Full episodes (body included) matching every filter that is not null, in (group_id, entity_id) order.
-// Parameters: $group_id, $source, $version, $entity_id, $run_id (episodes last written by that run),
+// Full episodes (body included) of every group matching every filter that is not null, in (group_id, entity_id)
+// order (episode_query_group.cypher is the same with a group).
+// Parameters: $source, $version, $entity_id, $run_id (episodes last written by that run),
 // $since (updated_at >= since), $until (updated_at < until), each null for "any"; $limit (an integer).
 MATCH (e:Episode)
-WHERE ($group_id IS NULL OR e.group_id = $group_id)
-  AND ($source IS NULL OR e.source = $source)
+WHERE ($source IS NULL OR e.source = $source)
   AND ($version IS NULL OR e.version = $version)
   AND ($entity_id IS NULL OR e.entity_id = $entity_id)
   AND ($run_id IS NULL OR e.run_id = $run_id)

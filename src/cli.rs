@@ -219,9 +219,9 @@ pub fn main_exit_code() -> i32 {
 }
 
 fn report(e: &Error, ui: &Ui) {
-    // Plan errors were already printed with the plan (as JSON under --json);
-    // a second JSON document would break the one on stdout.
-    if ui.json && !matches!(e, Error::Plan { .. }) {
+    // Plan errors, violations and drift were already printed with the result
+    // (as JSON under --json); a second JSON document would break that one.
+    if ui.json && !e.already_reported() {
         let v = serde_json::json!({
             "error": e.to_string(),
             "hint": e.hint(),

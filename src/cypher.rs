@@ -8,7 +8,7 @@
 //! pasted into Neo4j Browser as they are.
 //!
 //! To add a statement (for the store, or a ready provenance query for users):
-//! put the file in `cypher/` and add one line to the [`cypher_files!`] list
+//! put the file in `cypher/` and add one line to the `cypher_files!` list
 //! below; that defines its constant and lists it in [`ALL`].
 
 /// Defines one `pub const NAME: &str` per file and [`ALL`] listing them all,
@@ -65,9 +65,15 @@ cypher_files! {
     EPISODE_UPSERT_BATCH => "episode_upsert_batch.cypher";
     EPISODE_DELETE_BATCH => "episode_delete_batch.cypher";
     EPISODE_LOAD_GROUP => "episode_load_group.cypher";
+    /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.cypher";
+    /// Provenance query within one group (index-backed).
+    EPISODE_QUERY_GROUP => "episode_query_group.cypher";
     EPISODE_HISTORY => "episode_history.cypher";
     EPISODE_STATUS => "episode_status.cypher";
+    EPISODE_STATUS_GROUP => "episode_status_group.cypher";
+    /// Every property of every episode of a group, as stored.
+    EPISODE_RAW_GROUP => "episode_raw_group.cypher";
 
     // --- locks ---------------------------------------------------------------
     LOCK_ACQUIRE => "lock_acquire.cypher";
@@ -166,11 +172,7 @@ mod tests {
     /// `$name` tokens of a text.
     fn params(text: &str) -> BTreeSet<String> {
         let mut out = BTreeSet::new();
-        let mut chars = text.char_indices().peekable();
-        while let Some((i, c)) = chars.next() {
-            if c != '$' {
-                continue;
-            }
+        for (i, _) in text.match_indices('$') {
             let rest = &text[i + 1..];
             let name: String = rest
                 .chars()

@@ -84,6 +84,14 @@ impl Error {
         }
     }
 
+    /// Whether the command printed the details with its result already.
+    pub fn already_reported(&self) -> bool {
+        matches!(
+            self,
+            Error::Plan { .. } | Error::Validation(_) | Error::Drift(_)
+        )
+    }
+
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Config { hint, .. } => hint.clone(),

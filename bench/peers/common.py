@@ -85,7 +85,7 @@ SET e.source = $source, e.version = $version, e.source_path = row.source_path,
 def driver(uri):
     from neo4j import GraphDatabase
 
-    return GraphDatabase.driver(uri, auth=("neo4j", "bench"))
+    return GraphDatabase.driver(uri, auth=("neo4j", "bench"), notifications_min_severity="OFF")
 
 
 def init(drv, label):
@@ -100,7 +100,7 @@ def clear(drv, label, group):
     with drv.session() as s:
         s.run(
             f"MATCH (e:{label} {{group_id: $g}}) "
-            "CALL { WITH e DETACH DELETE e } IN TRANSACTIONS OF 10000 ROWS",
+            "CALL (e) { DETACH DELETE e } IN TRANSACTIONS OF 10000 ROWS",
             g=group,
         ).consume()
 

@@ -76,7 +76,7 @@ pub async fn seed<S: Store>(
         store.init().await?;
     }
     store.check_schema().await?;
-    let mut plan = make_plan(store, input, ui).await?;
+    let mut plan = make_plan(store, input, opts.retry, ui).await?;
     run.counts = counts_of(&plan);
     let mut stats = ApplyStats::default();
 
@@ -150,7 +150,18 @@ pub async fn seed<S: Store>(
         Err(e) if failure.is_some() => ui.warn(&format!("could not record the failed run: {e}")),
         Err(e) => return Err(e.into()),
     }
-    if let Err(e) = store.release_lock(&run.group_id, &run.run_id).await {
+    // Releasing is idempotent; a short budget, since the lease expires anyway.
+    let release_policy = RetryPolicy {
+        budget: opts.retry.budget.min(Duration::from_secs(10)),
+        ..opts.retry
+    };
+    if let Err(e) = retry::retry(
+        release_policy,
+        || store.release_lock(&run.group_id, &run.run_id),
+        |_, _| {},
+    )
+    .await
+    {
         ui.warn(&format!(
             "could not release the lock (it expires by itself): {e}"
         ));
@@ -165,10 +176,17 @@ pub async fn seed<S: Store>(
     })
 }
 
-async fn make_plan<S: Store>(store: &S, input: &PlanInput, ui: &Ui) -> Result<Plan, Error> {
+async fn make_plan<S: Store>(
+    store: &S,
+    input: &PlanInput,
+    policy: RetryPolicy,
+    ui: &Ui,
+) -> Result<Plan, Error> {
     let t = Instant::now();
-    let revision = store.group_revision(&input.group_id).await?;
-    let stored = store.load_episodes(&input.group_id).await?;
+    // Reads are retried like writes: a lost connection or a restarting
+    // server must not end a run that the batch retries would have carried.
+    let revision = read(policy, ui, || store.group_revision(&input.group_id)).await?;
+    let stored = read(policy, ui, || store.load_episodes(&input.group_id)).await?;
     ui.debug(&format!(
         "loaded {} stored episodes of group `{}` in {:.2?}",
         stored.len(),
@@ -185,6 +203,19 @@ async fn make_plan<S: Store>(store: &S, input: &PlanInput, ui: &Ui) -> Result<Pl
         t.elapsed()
     ));
     Ok(plan)
+}
+
+/// A store read, retried on transient errors within the policy's budget.
+async fn read<T, F, Fut>(policy: RetryPolicy, ui: &Ui, op: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, crate::stores::StoreError>>,
+{
+    retry::retry(policy, op, |e, delay| {
+        ui.warn(&format!("{e}; retrying in {delay:.1?}"))
+    })
+    .await
+    .map_err(Error::from)
 }
 
 fn counts_of(plan: &Plan) -> std::collections::BTreeMap<String, u64> {
@@ -224,10 +255,10 @@ async fn apply_locked<S: Store>(
 ) -> Result<(), Error> {
     // The plan was made before the lock; if any batch committed since, the
     // graph moved under it, so plan again on what is there now.
-    let revision = store.group_revision(&input.group_id).await?;
+    let revision = read(opts.retry, ui, || store.group_revision(&input.group_id)).await?;
     if revision != plan.revision {
         ui.info("the group changed while planning; planning again under the lock");
-        *plan = make_plan(store, input, ui).await?;
+        *plan = make_plan(store, input, opts.retry, ui).await?;
         if !plan.errors.is_empty() && !opts.keep_going {
             return Err(Error::Plan {
                 count: plan.errors.len(),
@@ -239,7 +270,7 @@ async fn apply_locked<S: Store>(
 
     // Holding the lock proves no other run of this group is alive: any run
     // still marked `running` crashed.
-    for mut other in store.list_runs(Some(&input.group_id)).await? {
+    for mut other in read(opts.retry, ui, || store.list_runs(Some(&input.group_id))).await? {
         if other.status == RunStatus::Running && other.run_id != run.run_id {
             other.status = RunStatus::Abandoned;
             retry::retry(opts.retry, || store.save_run(&other), |_, _| {}).await?;
@@ -303,7 +334,7 @@ async fn apply_locked<S: Store>(
             .map_err(|e| fail(stats, e.to_string()))?;
         stats.episodes_written += batch.writes.len() as u64;
         pb.inc(batch.writes.len() as u64);
-        lease.keep(store, stats).await?;
+        lease.keep(store, opts.retry, stats).await?;
     }
 
     // Prune last: only once every write has committed, so a failure part-way
@@ -318,7 +349,7 @@ async fn apply_locked<S: Store>(
             .map_err(|e| fail(stats, e.to_string()))?;
         stats.episodes_pruned += batch.deletes.len() as u64;
         pb.inc(batch.deletes.len() as u64);
-        lease.keep(store, stats).await?;
+        lease.keep(store, opts.retry, stats).await?;
     }
     pb.finish_and_clear();
     Ok(())
@@ -358,14 +389,31 @@ struct Lease {
 }
 
 impl Lease {
-    async fn keep<S: Store>(&mut self, store: &S, stats: &mut ApplyStats) -> Result<(), Error> {
+    async fn keep<S: Store>(
+        &mut self,
+        store: &S,
+        policy: RetryPolicy,
+        stats: &mut ApplyStats,
+    ) -> Result<(), Error> {
         if self.renewed.elapsed() < self.ttl / 3 {
             return Ok(());
         }
-        let now = crate::clock::wall();
-        self.claim.expires_at =
-            now + chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::seconds(60));
-        match store.renew_lock(&self.claim).await? {
+        // Renewing is idempotent (it only moves our own expiry), so a
+        // renewal lost with its connection is simply sent again.
+        let ttl = chrono::Duration::from_std(self.ttl).unwrap_or(chrono::Duration::seconds(60));
+        let (renewed, claim) = retry::retry(
+            policy,
+            || {
+                // A full lease from the time of each attempt.
+                let mut claim = self.claim.clone();
+                claim.expires_at = crate::clock::wall() + ttl;
+                async move { store.renew_lock(&claim).await.map(|o| (o, claim)) }
+            },
+            |_, _| {},
+        )
+        .await?;
+        self.claim = claim;
+        match renewed {
             LockOutcome::Acquired => {
                 stats.write_transactions += 1;
                 self.renewed = Instant::now();

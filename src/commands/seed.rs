@@ -207,6 +207,17 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
     };
     print_outcome(ctx, &outcome, &target, &extra, audit_dir.as_deref());
     if let Some(f) = outcome.failure {
+        if ctx.ui.json {
+            // The run's JSON above already carries the failure (status
+            // `failed`, `apply.failure`): returning the error would make the
+            // caller print a second JSON document on stdout. Say it on
+            // stderr only, with the same exit code.
+            eprintln!("error: {f}");
+            if let Some(h) = f.hint() {
+                eprintln!("  hint: {h}");
+            }
+            return Ok(f.exit_code());
+        }
         return Err(f);
     }
     plan_code(&outcome.plan, a.keep_going)

@@ -17,6 +17,8 @@ fn git(dir: &Path, args: &[&str]) -> Option<String> {
         .arg(dir)
         .args(args)
         .env("GIT_OPTIONAL_LOCKS", "0") // a read must never block a concurrent git
+        // git may run hooks or an fsmonitor from the source tree: it gets no secret.
+        .env_remove("NEO4J_PASSWORD")
         .output()
         .ok()?;
     out.status

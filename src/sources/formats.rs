@@ -78,6 +78,16 @@ impl ParseError {
 
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
 
+/// True for a file with nothing in it: no bytes, or only a UTF-8 byte-order
+/// mark and ASCII whitespace.
+pub fn is_blank(bytes: &[u8]) -> bool {
+    bytes
+        .strip_prefix(UTF8_BOM)
+        .unwrap_or(bytes)
+        .iter()
+        .all(u8::is_ascii_whitespace)
+}
+
 /// Parse a file's bytes. `stem` names single-episode text files.
 pub fn parse(format: Format, bytes: &[u8], stem: &str) -> Result<Parsed, ParseError> {
     // The hash is taken over the raw bytes elsewhere; only parsing ignores
@@ -136,11 +146,19 @@ fn json_error(e: &serde_json::Error, line_offset: usize) -> ParseError {
     // serde_json appends " at line L column C" itself; keep the bare message.
     let msg = e.to_string();
     let bare = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-    ParseError::at(
+    // serde_json says column 0 for "before the first character of the line"
+    // (an empty document, say); editors count from 1.
+    let err = ParseError::at(
         Some(e.line() + line_offset),
-        Some(e.column()),
+        Some(e.column().max(1)),
         format!("invalid JSON: {bare}"),
-    )
+    );
+    if bare.contains("recursion limit") {
+        // serde_json stops at 128 levels instead of overflowing the stack.
+        err.hint("nesting deeper than 128 levels is refused; flatten the document")
+    } else {
+        err
+    }
 }
 
 fn parse_json(text: &str) -> Result<Parsed, ParseError> {
@@ -231,11 +249,23 @@ fn parse_yaml(text: &str, line_offset: usize) -> Result<Parsed, ParseError> {
         let loc = e.location();
         let msg = e.to_string();
         let bare = msg.split(" at line ").next().unwrap_or(&msg).to_string();
-        ParseError::at(
+        let err = ParseError::at(
             loc.as_ref().map(|l| l.line() + line_offset),
             loc.as_ref().map(|l| l.column()),
             format!("invalid YAML: {bare}"),
-        )
+        );
+        // serde_yaml_ng stops at 128 levels of nesting and bounds alias
+        // expansion, so neither a deep document nor an alias bomb can take
+        // the stack or the memory down.
+        if bare.contains("recursion limit") {
+            err.hint("nesting deeper than 128 levels is refused; flatten the document")
+        } else if bare.contains("repetition limit") {
+            err.hint(
+                "too many alias expansions (`*name`); write the values out or use fewer aliases",
+            )
+        } else {
+            err
+        }
     })?;
     let json = yaml_to_json(value).map_err(|m| ParseError::at(None, None, m))?;
     match json {

@@ -95,9 +95,9 @@ pub fn candidates(
         if entity_id.is_empty() {
             errors.push(err(
                 format!(
-                    "{where_}: no entity_id can be derived (the name has no letters or digits)"
+                    "{where_}: no entity_id can be derived (the name has no Latin letters or digits)"
                 ),
-                "rename the file or set `entity_id`",
+                "set `entity_id` in the item, or rename the file",
             ));
             continue;
         }
@@ -122,7 +122,27 @@ pub fn candidates(
 }
 
 /// Parse one file's bytes into candidates.
+///
+/// An empty file (no bytes, or only a byte-order mark and whitespace) is an
+/// error in every format, never "zero episodes": a file truncated by a failed
+/// write or a bad merge must not quietly turn its episodes into orphans that
+/// `--prune` would delete. The error keeps them (see the planner).
 pub fn parse_file(file: &SourceFile, bytes: &[u8]) -> Result<Vec<Candidate>, Vec<ParseError>> {
+    if formats::is_blank(bytes) {
+        return Err(vec![ParseError {
+            line: Some(1),
+            column: Some(1),
+            message: if bytes.is_empty() {
+                "file is empty".to_string()
+            } else {
+                "file holds only whitespace".to_string()
+            },
+            hint: Some(
+                "add content, or delete or exclude the file (its stored episodes are kept until then)"
+                    .to_string(),
+            ),
+        }]);
+    }
     let parsed = formats::parse(file.format, bytes, &file.stem).map_err(|e| vec![e])?;
     candidates(parsed, file.category.as_deref(), &file.stem)
 }

@@ -74,10 +74,20 @@ fn rel_string(root: &Path, path: &Path) -> Result<String, String> {
     for c in rel.components() {
         match c.as_os_str().to_str() {
             Some(s) => parts.push(s),
-            None => return Err(format!("file name is not UTF-8: {}", rel.display())),
+            None => return Err("file name is not UTF-8".to_string()),
         }
     }
     Ok(parts.join("/"))
+}
+
+/// The relative path for a message when it is not UTF-8 (invalid bytes
+/// shown as U+FFFD): the file must still be named, relative to its root.
+fn rel_lossy(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    rel.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// Walk one root. Errors in globs come back as `Err`; unreadable entries are
@@ -100,7 +110,7 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             Err(e) => {
                 let rel = e
                     .path()
-                    .map(|p| rel_string(&spec.path, p).unwrap_or_else(|m| m))
+                    .map(|p| rel_lossy(&spec.path, p))
                     .unwrap_or_default();
                 let message = if e.loop_ancestor().is_some() {
                     "symlink loop".to_string()
@@ -119,7 +129,7 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             Ok(r) => r,
             Err(message) => {
                 report.errors.push(WalkError {
-                    rel: entry.path().to_string_lossy().into_owned(),
+                    rel: rel_lossy(&spec.path, entry.path()),
                     message,
                 });
                 continue;
@@ -235,6 +245,24 @@ mod tests {
         s.exclude.clear();
         s.include = vec!["a/drafts/*".into()];
         assert_eq!(walk(&s).unwrap().files[0].rel, "a/drafts/two.md");
+    }
+
+    #[test]
+    fn a_name_that_is_not_utf8_is_an_error_naming_it_relative_to_the_root() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("a")).unwrap();
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9.md");
+        fs::write(d.path().join("a").join(name), "x").unwrap();
+        let rep = walk(&spec(d.path())).unwrap();
+        assert!(rep.files.is_empty());
+        assert_eq!(
+            rep.errors,
+            [WalkError {
+                rel: "a/caf\u{fffd}.md".into(),
+                message: "file name is not UTF-8".into()
+            }]
+        );
     }
 
     #[test]

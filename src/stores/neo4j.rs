@@ -26,7 +26,16 @@
 //!   episode can still be read.
 //! - `(:SeedGroup {group_id, revision})`: bumped in every batch transaction.
 //! - `(:SeedLock {group_id, owner, host, run_id, acquired_at, expires_at})`:
-//!   the lease; a free lock is the node without holder properties.
+//!   the lease; a free lock is the node without holder properties (kept, so
+//!   claimants MERGE one node instead of racing a delete). Every lock
+//!   statement writes the node before reading its holder, which takes the
+//!   node's write lock first: two processes can never both see it free.
+//!
+//! `init` creates a uniqueness constraint for each MERGE key above (the
+//! composite one on `:Episode` is available in Community 5.x) and indexes on
+//! `source`, `version`, `run_id`, `updated_at`, `source_path` for provenance
+//! queries. Statements that take a group seek it through the
+//! `(group_id, entity_id)` constraint's index.
 //!
 //! # Transactions and retries
 //!
@@ -35,7 +44,7 @@
 //! [`StoreError::is_transient`], which [`classify`] feeds. Reads use
 //! auto-commit queries (which the driver retries on transient errors) in
 //! write mode, so on a cluster they go to the leader and see every committed
-//! batch, the revision check depends on that.
+//! batch: the revision check depends on that.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -46,8 +55,8 @@ use serde::Deserialize;
 
 use super::target::Target;
 use super::{
-    Action, Batch, EpisodeFilter, EpisodeWrite, HistoryEntry, LockInfo, LockOutcome, RunRecord,
-    RunStatus, StatusRow, Store, StoreError,
+    Action, Batch, EpisodeFilter, EpisodeWrite, HistoryEntry, LockInfo, LockOutcome, RawEpisode,
+    RawValue, RunRecord, RunStatus, StatusRow, Store, StoreError,
 };
 use crate::cypher;
 use crate::metadata::{EpisodeRecord, StoredEpisode};
@@ -325,15 +334,63 @@ fn col<'r, T: Deserialize<'r>>(row: &'r Row, key: &str) -> Result<T, String> {
 }
 
 fn time_col(row: &Row, key: &str) -> Result<DateTime<Utc>, String> {
-    col::<DateTime<FixedOffset>>(row, key)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| format!("{e} (expected a zoned DATETIME)"))
+    opt_time_col(row, key)?
+        .ok_or_else(|| format!("property `{key}`: missing (expected a zoned DATETIME)"))
 }
 
+/// A zoned DATETIME as an instant. Strict on the type: serde would happily
+/// parse an RFC 3339 *string* too, but Cypher compares a string with a
+/// DATETIME as null, so a hand-edited text time must be reported, not read.
 fn opt_time_col(row: &Row, key: &str) -> Result<Option<DateTime<Utc>>, String> {
-    col::<Option<DateTime<FixedOffset>>>(row, key)
-        .map(|t| t.map(|t| t.with_timezone(&Utc)))
-        .map_err(|e| format!("{e} (expected a zoned DATETIME)"))
+    let bad = |what: &str| format!("property `{key}`: expected a zoned DATETIME, found {what}");
+    let t: DateTime<FixedOffset> = match col::<BoltType>(row, key)? {
+        BoltType::Null(_) => return Ok(None),
+        BoltType::DateTime(t) => {
+            DateTime::<FixedOffset>::try_from(&t).map_err(|e| bad(&e.to_string()))?
+        }
+        // `datetime('...[Europe/Berlin]')` by hand: still an instant.
+        BoltType::DateTimeZoneId(t) => {
+            DateTime::<FixedOffset>::try_from(&t).map_err(|e| bad(&e.to_string()))?
+        }
+        BoltType::LocalDateTime(_) => return Err(bad("a LOCAL DATETIME (no time zone)")),
+        BoltType::String(s) => return Err(bad(&format!("the string {:?}", s.value))),
+        other => return Err(bad(&format!("{other:?}"))),
+    };
+    Ok(Some(t.with_timezone(&Utc)))
+}
+
+/// A stored value as [`RawValue`], keeping its Neo4j type: `validate` must
+/// see a text time as text and a LOCAL DATETIME as one.
+fn raw_value(v: &BoltType) -> RawValue {
+    use chrono::SecondsFormat;
+    let instant = |t: Result<DateTime<FixedOffset>, neo4rs::Error>, what: &str| match t {
+        Ok(t) => RawValue::DateTime(t.to_rfc3339_opts(SecondsFormat::AutoSi, false)),
+        Err(_) => RawValue::Other(what.to_string()),
+    };
+    match v {
+        BoltType::Null(_) => RawValue::Null,
+        BoltType::Boolean(b) => RawValue::Bool(b.value),
+        BoltType::Integer(i) => RawValue::Int(i.value),
+        BoltType::Float(f) => RawValue::Float(f.value),
+        BoltType::String(s) => RawValue::Str(s.value.clone()),
+        BoltType::DateTime(t) => instant(DateTime::<FixedOffset>::try_from(t), "ZONED DATETIME"),
+        BoltType::DateTimeZoneId(t) => {
+            instant(DateTime::<FixedOffset>::try_from(t), "ZONED DATETIME")
+        }
+        BoltType::LocalDateTime(t) => match chrono::NaiveDateTime::try_from(t) {
+            Ok(t) => RawValue::LocalDateTime(t.format("%Y-%m-%dT%H:%M:%S%.f").to_string()),
+            Err(_) => RawValue::Other("LOCAL DATETIME".into()),
+        },
+        BoltType::Date(_) => RawValue::Other("DATE".into()),
+        BoltType::Time(_) => RawValue::Other("ZONED TIME".into()),
+        BoltType::LocalTime(_) => RawValue::Other("LOCAL TIME".into()),
+        BoltType::Duration(_) => RawValue::Other("DURATION".into()),
+        BoltType::List(_) => RawValue::Other("LIST".into()),
+        BoltType::Map(_) => RawValue::Other("MAP".into()),
+        BoltType::Bytes(_) => RawValue::Other("BYTES".into()),
+        BoltType::Point2D(_) | BoltType::Point3D(_) => RawValue::Other("POINT".into()),
+        _ => RawValue::Other("unknown type".into()),
+    }
 }
 
 fn non_negative(v: i64, key: &str) -> Result<u64, String> {
@@ -921,14 +978,23 @@ impl Store for Neo4jStore {
 
     async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
         let q = query(cypher::LOCK_FORCE_UNLOCK).param("group_id", group_id);
+        // The mapper never fails the transaction: `unlock` exists to clear
+        // a stuck lock, so a holder that cannot be read (hand-edited) is
+        // still removed, and then reported.
         let holders = self
             .write(
                 &format!("removing the lock of group {group_id}"),
                 q,
-                |row| holder_from_row(row, group_id),
+                |row| Ok(holder_from_row(row, group_id)),
             )
             .await?;
-        Ok(holders.into_iter().next().flatten())
+        match holders.into_iter().next() {
+            None => Ok(None),
+            Some(Ok(holder)) => Ok(holder),
+            Some(Err(e)) => Err(self.corrupt(format!(
+                "removed the lock of group {group_id}, but its holder could not be read: {e}"
+            ))),
+        }
     }
 
     async fn query_episodes(
@@ -939,8 +1005,14 @@ impl Store for Neo4jStore {
             .limit
             .map(|l| i64::try_from(l).unwrap_or(i64::MAX))
             .unwrap_or(i64::MAX);
-        let q = query(cypher::EPISODE_QUERY)
-            .param("group_id", filter.group_id.as_deref())
+        // Two fixed statements rather than one with `$group_id IS NULL OR`:
+        // that form hides the group from the planner, which then scans every
+        // episode of every group instead of seeking the group in the index.
+        let q = match filter.group_id.as_deref() {
+            Some(group_id) => query(cypher::EPISODE_QUERY_GROUP).param("group_id", group_id),
+            None => query(cypher::EPISODE_QUERY),
+        };
+        let q = q
             .param("source", filter.source.as_deref())
             .param("version", filter.version.as_deref())
             .param("entity_id", filter.entity_id.as_deref())
@@ -969,8 +1041,30 @@ impl Store for Neo4jStore {
         .await
     }
 
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        let q = query(cypher::EPISODE_RAW_GROUP).param("group_id", group_id);
+        self.read(
+            &format!("reading the stored episodes of group {group_id}"),
+            q,
+            |row| match col::<BoltType>(row, "properties")? {
+                BoltType::Map(m) => Ok(m
+                    .value
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), raw_value(v)))
+                    .collect()),
+                other => Err(format!("properties of an episode: not a map: {other:?}")),
+            },
+        )
+        .await
+    }
+
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
-        let q = query(cypher::EPISODE_STATUS).param("group_id", group_id);
+        // As in query_episodes: a separate statement per case keeps the
+        // group's index seek.
+        let q = match group_id {
+            Some(group_id) => query(cypher::EPISODE_STATUS_GROUP).param("group_id", group_id),
+            None => query(cypher::EPISODE_STATUS),
+        };
         let mut rows = self
             .read("counting episodes", q, |row| {
                 let episodes: i64 = col(row, "episodes")?;

@@ -28,8 +28,8 @@ use rusqlite::{
 };
 
 use super::{
-    Action, Batch, EpisodeFilter, HistoryEntry, LockInfo, LockOutcome, RunRecord, RunStatus,
-    StatusRow, Store, StoreError,
+    Action, Batch, EpisodeFilter, HistoryEntry, LockInfo, LockOutcome, RawEpisode, RawValue,
+    RunRecord, RunStatus, StatusRow, Store, StoreError,
 };
 use crate::metadata::{EpisodeRecord, StoredEpisode, format_time};
 use crate::version::SeedVersion;
@@ -974,6 +974,35 @@ impl Store for SqliteStore {
             // The order of `StatusRow`'s `Ord` (byte order of the strings,
             // same as SQLite's default BINARY collation): make it explicit.
             out.sort();
+            Ok(out)
+        })
+    }
+
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        use rusqlite::types::ValueRef;
+        self.with(|conn| {
+            // `SELECT *` on purpose: `validate` wants every column as stored,
+            // whatever its declared type says (SQLite is dynamically typed, so
+            // a hand-edit can put any type in any column).
+            let mut stmt = conn
+                .prepare_cached("SELECT * FROM episodes WHERE group_id = ?1 ORDER BY entity_id")?;
+            let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+            let mut rows = stmt.query(params![group_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut e = RawEpisode::new();
+                for (i, name) in names.iter().enumerate() {
+                    let v = match row.get_ref(i)? {
+                        ValueRef::Null => RawValue::Null,
+                        ValueRef::Integer(n) => RawValue::Int(n),
+                        ValueRef::Real(f) => RawValue::Float(f),
+                        ValueRef::Text(t) => RawValue::Str(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Blob(_) => RawValue::Other("blob".into()),
+                    };
+                    e.insert(name.clone(), v);
+                }
+                out.push(e);
+            }
             Ok(out)
         })
     }

@@ -137,13 +137,22 @@ impl Target {
     /// Plaintext Bolt to a host that is not this machine: worth a warning.
     pub fn is_plaintext_remote(&self) -> bool {
         match self {
-            Target::Neo4j { tls, host, .. } => {
-                *tls == Tls::None
-                    && !(host == "localhost" || host == "::1" || host.starts_with("127."))
-            }
+            Target::Neo4j { tls, host, .. } => *tls == Tls::None && !is_loopback(host),
             Target::Sqlite { .. } => false,
         }
     }
+}
+
+/// This machine by name or address. An address must parse as one: a name
+/// like `127.example.com` is somebody else's machine.
+fn is_loopback(host: &str) -> bool {
+    let host = host.to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host);
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]
@@ -189,8 +198,13 @@ mod tests {
                 .is_plaintext_remote()
         };
         assert!(t("bolt://db.example.com"));
+        assert!(t("bolt://127.example.com:7687"), "a name, not an address");
+        assert!(t("neo4j://10.0.0.5"));
         assert!(!t("bolt://127.0.0.1:7687"));
+        assert!(!t("bolt://127.1.2.3:7687"));
         assert!(!t("bolt://localhost"));
+        assert!(!t("bolt://LOCALHOST:7687"));
+        assert!(!t("bolt://[::1]:7687"));
         assert!(!t("bolt+s://db.example.com"));
     }
 

@@ -3,7 +3,11 @@
 
 mod support;
 
+mod hostile;
 mod provenance;
+mod reliability;
+mod secrets;
 mod seeding;
 mod smoke;
 mod store_contract;
+mod tls;

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Start graphseed's Neo4j test server (Neo4j Community embedded, Bolt on 127.0.0.1).
 #
-#   tools/neo4j-test-server/start.sh [--port N] [--data-dir DIR] [--pagecache-mb N] [--ignore-stdin]
+#   tools/neo4j-test-server/start.sh [--port N] [--data-dir DIR] [--pagecache-mb N] [--ignore-stdin] [--tls]
 #   tools/neo4j-test-server/start.sh --build-only
 #
 # stdout carries exactly one line once the server is up:
 #   GRAPHSEED_NEO4J_READY bolt://127.0.0.1:<port> <neo4j-version>
+# With --tls, Bolt requires TLS (server.bolt.tls_level=REQUIRED, dbms.ssl.policy.bolt.*)
+# with a self-signed certificate made at start by the JDK's keytool (CN=localhost, SAN
+# localhost and 127.0.0.1, in <data dir>/certificates/bolt/), and the line reads
+#   GRAPHSEED_NEO4J_READY bolt+ssc://127.0.0.1:<port> <neo4j-version>
 # Everything else (the Maven build, Neo4j, this script) goes to stderr.
 #
 # The server stops when its stdin reaches EOF (the parent that holds the pipe went

@@ -15,9 +15,16 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.security.Key;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import org.neo4j.configuration.GraphDatabaseSettings;
 import org.neo4j.configuration.connectors.BoltConnector;
@@ -25,6 +32,9 @@ import org.neo4j.configuration.connectors.BoltConnectorInternalSettings;
 import org.neo4j.configuration.connectors.HttpConnector;
 import org.neo4j.configuration.connectors.HttpsConnector;
 import org.neo4j.configuration.helpers.SocketAddress;
+import org.neo4j.configuration.ssl.ClientAuth;
+import org.neo4j.configuration.ssl.SslPolicyConfig;
+import org.neo4j.configuration.ssl.SslPolicyScope;
 import org.neo4j.dbms.api.DatabaseManagementService;
 import org.neo4j.dbms.api.DatabaseManagementServiceBuilder;
 import org.neo4j.graphdb.GraphDatabaseService;
@@ -49,7 +59,9 @@ import org.neo4j.graphdb.GraphDatabaseService;
  * <p>Flags: {@code --port N} (default: a free port), {@code --data-dir DIR} (keep the store
  * there and never delete it, for restart tests; default: a fresh temp dir deleted on exit),
  * {@code --pagecache-mb N} (default 512), {@code --ignore-stdin} (for a server started by hand
- * in the background with stdin at /dev/null; it then stops only on a signal).
+ * in the background with stdin at /dev/null; it then stops only on a signal), {@code --tls}
+ * (Bolt requires TLS with a self-signed certificate made at start; the ready line then reads
+ * {@code bolt+ssc://127.0.0.1:<port>} and the certificate's PEM path follows on stderr).
  */
 public final class Main {
     static final String READY_PREFIX = "GRAPHSEED_NEO4J_READY";
@@ -108,6 +120,16 @@ public final class Main {
             return;
         }
 
+        Path certDir = null;
+        if (opts.tls) {
+            try {
+                certDir = makeSelfSignedCertificate(home.resolve("certificates").resolve("bolt"));
+            } catch (IOException | RuntimeException e) {
+                fail("cannot make a self-signed certificate for --tls: " + e, e);
+                return;
+            }
+        }
+
         int port = -1;
         GraphDatabaseService db = null;
         for (int attempt = 1; attempt <= PORT_ATTEMPTS; attempt++) {
@@ -115,7 +137,7 @@ public final class Main {
             // retry with a fresh one rather than fail the whole test run on that race.
             port = opts.port > 0 ? opts.port : freePort();
             try {
-                db = startDbms(opts, port);
+                db = startDbms(opts, port, certDir);
                 break;
             } catch (RuntimeException e) {
                 boolean retry = opts.port <= 0 && attempt < PORT_ATTEMPTS && looksLikeBindFailure(e);
@@ -150,18 +172,27 @@ public final class Main {
         System.err.printf("neo4j-test-server: Neo4j %s ready on 127.0.0.1:%d in %.1fs (data: %s%s)%n",
                 version, port, (System.nanoTime() - started) / 1e9, home,
                 deleteHome ? ", deleted on exit" : ", kept");
-        protocolOut.println(READY_PREFIX + " bolt://127.0.0.1:" + port + " " + version);
+        if (certDir != null) {
+            System.err.println("neo4j-test-server: Bolt requires TLS; self-signed certificate: "
+                    + certDir.resolve("public.crt"));
+        }
+        // The scheme tells the client what the server speaks: TLS with a certificate that no
+        // root vouches for (`+ssc`), or plaintext.
+        String scheme = certDir != null ? "bolt+ssc" : "bolt";
+        protocolOut.println(READY_PREFIX + " " + scheme + "://127.0.0.1:" + port + " " + version);
         protocolOut.flush();
         // main returns; the non-daemon Neo4j threads keep the JVM alive until a shutdown trigger.
     }
 
-    private static GraphDatabaseService startDbms(Options opts, int port) {
+    private static GraphDatabaseService startDbms(Options opts, int port, Path certDir) {
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
-                // Loopback only, no TLS, no auth: this is a throwaway test server.
+                // Loopback only, no auth, TLS only with --tls: this is a throwaway test server.
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, new SocketAddress("127.0.0.1", port))
                 .setConfig(BoltConnector.advertised_address, new SocketAddress("127.0.0.1", port))
-                .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.DISABLED)
+                .setConfig(BoltConnector.encryption_level, certDir != null
+                        ? BoltConnector.EncryptionLevel.REQUIRED
+                        : BoltConnector.EncryptionLevel.DISABLED)
                 .setConfig(HttpConnector.enabled, false)
                 .setConfig(HttpsConnector.enabled, false)
                 .setConfig(GraphDatabaseSettings.auth_enabled, false)
@@ -175,6 +206,18 @@ public final class Main {
                 // graceful waits for idle Bolt threads would only make every test run 10 s longer.
                 .setConfig(BoltConnectorInternalSettings.thread_pool_shutdown_wait_time, Duration.ofSeconds(1))
                 .setConfig(BoltConnectorInternalSettings.connection_shutdown_wait_time, Duration.ofSeconds(1));
+        if (certDir != null) {
+            // neo4j.conf's dbms.ssl.policy.bolt.*: private.key + public.crt in the base directory,
+            // no client certificates.
+            SslPolicyConfig bolt = SslPolicyConfig.forScope(SslPolicyScope.BOLT);
+            builder.setConfig(bolt.enabled, true)
+                    .setConfig(bolt.base_directory, certDir)
+                    .setConfig(bolt.private_key, certDir.resolve("private.key"))
+                    .setConfig(bolt.public_certificate, certDir.resolve("public.crt"))
+                    .setConfig(bolt.trusted_dir, certDir.resolve("trusted"))
+                    .setConfig(bolt.revoked_dir, certDir.resolve("revoked"))
+                    .setConfig(bolt.client_auth, ClientAuth.NONE);
+        }
         synchronized (LOCK) {
             if (stopping) {
                 throw new IllegalStateException("shutdown requested during startup");
@@ -182,6 +225,67 @@ public final class Main {
             dbms = builder.build();
             return dbms.database(GraphDatabaseSettings.DEFAULT_DATABASE_NAME);
         }
+    }
+
+    /**
+     * Makes {@code dir/private.key} (PKCS#8 PEM) and {@code dir/public.crt} (PEM): an RSA key and
+     * a certificate for CN=localhost with subject alternative names localhost and 127.0.0.1, valid
+     * for 7 days, signed by itself. The JDK's keytool generates them (Neo4j ships no BouncyCastle,
+     * and the JDK's own certificate classes are not exported); the PKCS#12 store it writes is then
+     * read back with {@link KeyStore} and written out in the PEM form Neo4j expects. Because the
+     * SAN matches the address, a verifying client fails on the issuer alone ("not trusted"), which
+     * is the case the tests want to show.
+     */
+    static Path makeSelfSignedCertificate(Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("trusted"));
+        Files.createDirectories(dir.resolve("revoked"));
+        Path store = dir.resolve("keystore.p12");
+        String pass = "graphseed-test"; // protects nothing: the store is deleted right away
+        Path keytool = Paths.get(System.getProperty("java.home"), "bin", "keytool");
+        List<String> cmd = new ArrayList<>(List.of(
+                keytool.toString(), "-genkeypair", "-noprompt",
+                "-alias", "bolt", "-keyalg", "RSA", "-keysize", "2048", "-validity", "7",
+                "-dname", "CN=localhost", "-ext", "SAN=dns:localhost,ip:127.0.0.1",
+                "-storetype", "PKCS12", "-keystore", store.toString(),
+                "-storepass", pass, "-keypass", pass));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.to(dir.resolve("keytool.log").toFile()))
+                .start();
+        try {
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new IOException("keytool did not finish within 120 s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for keytool", e);
+        }
+        if (p.exitValue() != 0) {
+            throw new IOException("keytool exited " + p.exitValue() + ": "
+                    + Files.readString(dir.resolve("keytool.log")));
+        }
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(store)) {
+                ks.load(in, pass.toCharArray());
+            }
+            Key key = ks.getKey("bolt", pass.toCharArray());
+            Certificate cert = ks.getCertificate("bolt");
+            // Key.getEncoded() of an RSA private key is PKCS#8 DER.
+            Files.writeString(dir.resolve("private.key"), pem("PRIVATE KEY", key.getEncoded()));
+            Files.writeString(dir.resolve("public.crt"), pem("CERTIFICATE", cert.getEncoded()));
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IOException("cannot read the keystore keytool wrote", e);
+        } finally {
+            Files.deleteIfExists(store);
+        }
+        return dir;
+    }
+
+    private static String pem(String type, byte[] der) {
+        String body = Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+                .encodeToString(der);
+        return "-----BEGIN " + type + "-----\n" + body + "\n-----END " + type + "-----\n";
     }
 
     /** Idempotent; runs in the shutdown hook (signals, System.exit from the stdin watcher). */
@@ -340,14 +444,16 @@ public final class Main {
 
     static final class Options {
         static final String USAGE = "usage: neo4j-test-server [--port N] [--data-dir DIR] "
-                + "[--pagecache-mb N] [--ignore-stdin]\n"
-                + "  prints '" + READY_PREFIX + " bolt://127.0.0.1:<port> <version>' on stdout when ready;\n"
+                + "[--pagecache-mb N] [--ignore-stdin] [--tls]\n"
+                + "  prints '" + READY_PREFIX + " bolt://127.0.0.1:<port> <version>' on stdout when ready\n"
+                + "  (bolt+ssc:// with --tls: Bolt then requires TLS, self-signed certificate);\n"
                 + "  stops on stdin EOF (unless --ignore-stdin) or SIGTERM/SIGINT.";
 
         int port = -1;
         Path dataDir;
         long pagecacheMb = 512;
         boolean ignoreStdin;
+        boolean tls;
         boolean help;
 
         static Options parse(String[] args) {
@@ -366,6 +472,9 @@ public final class Main {
                         break;
                     case "--ignore-stdin":
                         o.ignoreStdin = true;
+                        break;
+                    case "--tls":
+                        o.tls = true;
                         break;
                     case "-h":
                     case "--help":

@@ -1,0 +1,18 @@
+// Full episodes (body included) of one group matching every other filter that is not null, in entity_id order.
+// The same filters as episode_query.cypher, with the group required so the (group_id, entity_id) index is used.
+// Parameters: $group_id, $source, $version, $entity_id, $run_id (episodes last written by that run),
+// $since (updated_at >= since), $until (updated_at < until), each null for "any"; $limit (an integer).
+MATCH (e:Episode)
+WHERE e.group_id = $group_id AND e.entity_id IS NOT NULL
+  AND ($source IS NULL OR e.source = $source)
+  AND ($version IS NULL OR e.version = $version)
+  AND ($entity_id IS NULL OR e.entity_id = $entity_id)
+  AND ($run_id IS NULL OR e.run_id = $run_id)
+  AND ($since IS NULL OR e.updated_at >= $since)
+  AND ($until IS NULL OR e.updated_at < $until)
+RETURN e.group_id AS group_id, e.entity_id AS entity_id, e.name AS name, e.source AS source,
+       e.version AS version, e.created_at AS created_at, e.updated_at AS updated_at,
+       e.source_hash AS source_hash, e.content_hash AS content_hash, e.source_path AS source_path,
+       e.run_id AS run_id, e.body AS body
+ORDER BY entity_id
+LIMIT $limit
