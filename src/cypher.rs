@@ -81,6 +81,24 @@ cypher_files! {
     LOCK_RELEASE => "lock_release.cypher";
     LOCK_READ => "lock_read.cypher";
     LOCK_FORCE_UNLOCK => "lock_force_unlock.cypher";
+
+    // --- ready provenance queries for users (Neo4j Browser, cypher-shell) ----
+    // Not run by graphseed itself: the integration tests run each over Bolt
+    // and compare its answer with `graphseed provenance`.
+    /// Episodes of one source.
+    PROVENANCE_BY_SOURCE => "provenance_by_source.cypher";
+    /// Episodes stored at one version.
+    PROVENANCE_BY_VERSION => "provenance_by_version.cypher";
+    /// Episodes older than a version, compared as numbers.
+    PROVENANCE_OLDER_THAN_VERSION => "provenance_older_than_version.cypher";
+    /// The history of one episode.
+    PROVENANCE_ENTITY_HISTORY => "provenance_entity_history.cypher";
+    /// Episodes last written by one run.
+    PROVENANCE_BY_RUN => "provenance_by_run.cypher";
+    /// Episodes changed in a time window.
+    PROVENANCE_CHANGED_BETWEEN => "provenance_changed_between.cypher";
+    /// The runs of a group.
+    PROVENANCE_RUNS => "provenance_runs.cypher";
 }
 
 /// The statements `init` runs, in order: constraints first (the MERGEs rely

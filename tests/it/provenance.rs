@@ -515,3 +515,130 @@ fn git_state_is_captured_and_a_dirty_tree_warns() {
     assert_eq!(stored[0].git_dirty, Some(true));
     assert_eq!(stored[0].git_commit.as_deref(), Some(head.as_str()));
 }
+
+/// The ready Cypher in `cypher/provenance_*.cypher`, run over Bolt as a user
+/// would paste it, gives the same answers as `graphseed provenance`.
+#[test]
+fn provenance_cypher_files_agree_with_the_command() {
+    let Some(ws) = Ws::new(Backend::Neo4j, "prov_cypher") else {
+        return;
+    };
+    ws.write("a/one.md", "one\n");
+    ws.write("a/two.md", "two\n");
+    ws.set_version("1.9.0");
+    let run1 = ws.seed_ok(&[]);
+    ws.write("b/three.md", "three\n");
+    ws.set_version("1.10.0");
+    let run2 = ws.seed_ok(&[]);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    ws.write("a/one.md", "one, edited\n");
+    let run3 = ws.seed_ok(&[]);
+    let (r1, r3) = (
+        run1["run_id"].as_str().unwrap(),
+        run3["run_id"].as_str().unwrap(),
+    );
+    let cmd = |args: &[&str]| {
+        let mut all = vec!["provenance", "--json"];
+        all.extend_from_slice(args);
+        ids(&json_of(&ws, &all).1)
+    };
+    let (group, uri) = (ws.group.clone(), ws.uri.clone());
+    let cypher =
+        |text: &'static str, params: Vec<(&'static str, neo4rs::BoltType)>| -> Vec<neo4rs::Row> {
+            let (group, uri) = (group.clone(), uri.clone());
+            block_on(async move {
+                let g = neo4j::graph(&uri).await;
+                let mut q = neo4rs::query(text).param("group_id", group);
+                for (k, v) in params {
+                    q = q.param(k, v);
+                }
+                let mut stream = g.execute(q).await.unwrap();
+                let mut rows = Vec::new();
+                while let Some(row) = stream.next().await.unwrap() {
+                    rows.push(row);
+                }
+                rows
+            })
+        };
+    let ids_of = |rows: Vec<neo4rs::Row>| -> BTreeSet<String> {
+        rows.iter()
+            .map(|r| r.get::<String>("entity_id").unwrap())
+            .collect()
+    };
+    use graphseed::cypher as c;
+    let s = |v: &str| neo4rs::BoltType::from(v.to_string());
+    assert_eq!(
+        ids_of(cypher(
+            c::PROVENANCE_BY_SOURCE,
+            vec![("source", s("project_seeding"))]
+        )),
+        cmd(&["--source", "project_seeding"])
+    );
+    assert_eq!(
+        ids_of(cypher(
+            c::PROVENANCE_BY_VERSION,
+            vec![("version", s("1.10.0"))]
+        )),
+        cmd(&["--version", "1.10.0"])
+    );
+    assert_eq!(
+        cmd(&["--version", "1.10.0"]),
+        set(&["a_one", "a_two", "b_three"])
+    );
+    assert_eq!(
+        ids_of(cypher(c::PROVENANCE_BY_RUN, vec![("run_id", s(r3))])),
+        cmd(&["--run", r3])
+    );
+    // 1.10.0 is newer than 1.9.0: nothing is older than 1.10.0, all of it is
+    // older than 1.11.0 (numbers, not strings).
+    let older = |minor: i64| {
+        ids_of(cypher(
+            c::PROVENANCE_OLDER_THAN_VERSION,
+            vec![
+                ("major", 1.into()),
+                ("minor", minor.into()),
+                ("patch", 0.into()),
+            ],
+        ))
+    };
+    assert!(older(10).is_empty());
+    assert_eq!(older(11).len(), 3);
+    let since = run3["started_at"].as_str().unwrap();
+    let t = |v: &str| neo4rs::BoltType::from(chrono::DateTime::parse_from_rfc3339(v).unwrap());
+    assert_eq!(
+        ids_of(cypher(
+            c::PROVENANCE_CHANGED_BETWEEN,
+            vec![("since", t(since)), ("until", t("2999-01-01T00:00:00Z"))]
+        )),
+        cmd(&["--since", since])
+    );
+    let history = cypher(
+        c::PROVENANCE_ENTITY_HISTORY,
+        vec![("entity_id", s("a_one"))],
+    );
+    let via_cmd = json_of(&ws, &["provenance", "--json", "--entity", "a_one"]).1;
+    let actions: Vec<(String, String)> = history
+        .iter()
+        .map(|r| (r.get("action").unwrap(), r.get("run_id").unwrap()))
+        .collect();
+    let expected: Vec<(String, String)> = via_cmd["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["action"].as_str().unwrap().into(),
+                h["run_id"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    assert_eq!(actions, expected);
+    assert_eq!(
+        actions.iter().map(|a| a.0.as_str()).collect::<Vec<_>>(),
+        ["create", "replace", "update"]
+    );
+    assert_eq!(actions[0].1, r1);
+    let runs = cypher(c::PROVENANCE_RUNS, vec![]);
+    let run_ids: Vec<String> = runs.iter().map(|r| r.get("run_id").unwrap()).collect();
+    assert_eq!(run_ids, [r3, run2["run_id"].as_str().unwrap(), r1]);
+}
