@@ -81,6 +81,8 @@ cypher_files! {
     LOCK_RELEASE => "lock_release.cypher";
     LOCK_READ => "lock_read.cypher";
     LOCK_FORCE_UNLOCK => "lock_force_unlock.cypher";
+    /// Refuse a batch while another run holds a live lease (fencing).
+    BATCH_FENCE => "batch_fence.cypher";
 
     // --- ready provenance queries for users (Neo4j Browser, cypher-shell) ----
     // Not run by graphseed itself: the integration tests run each over Bolt

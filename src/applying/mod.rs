@@ -16,7 +16,9 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::metadata::EpisodeRecord;
 use crate::planning::{self, Decision, Origin, Plan, PlanAction, PlanInput};
-use crate::stores::{Batch, EpisodeWrite, LockInfo, LockOutcome, RunRecord, RunStatus, Store};
+use crate::stores::{
+    Batch, EpisodeWrite, LockInfo, LockOutcome, RunRecord, RunStatus, Store, StoreError,
+};
 use crate::ui::Ui;
 pub use retry::RetryPolicy;
 
@@ -331,7 +333,10 @@ async fn apply_locked<S: Store>(
         }
         commit(store, opts, run, &batch, stats, ui)
             .await
-            .map_err(|e| fail(stats, e.to_string()))?;
+            .map_err(|e| match e {
+                StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
+                e => fail(stats, e.to_string()),
+            })?;
         stats.episodes_written += batch.writes.len() as u64;
         pb.inc(batch.writes.len() as u64);
         lease.keep(store, opts.retry, stats).await?;
@@ -346,7 +351,10 @@ async fn apply_locked<S: Store>(
         };
         commit(store, opts, run, &batch, stats, ui)
             .await
-            .map_err(|e| fail(stats, e.to_string()))?;
+            .map_err(|e| match e {
+                StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
+                e => fail(stats, e.to_string()),
+            })?;
         stats.episodes_pruned += batch.deletes.len() as u64;
         pb.inc(batch.deletes.len() as u64);
         lease.keep(store, opts.retry, stats).await?;

@@ -227,6 +227,13 @@ pub enum StoreError {
     Query { target: String, message: String },
     #[error("{target} holds a value graphseed cannot read: {message}")]
     Corrupt { target: String, message: String },
+    /// A batch was refused because another run holds the group's live lease
+    /// (this run lost it, e.g. during a long outage). Never retried.
+    #[error("{target}: run {} ({} on {}) holds the lock of group `{}`; this run's batch was refused", .holder.run_id, .holder.owner, .holder.host, .holder.group_id)]
+    Fenced {
+        target: String,
+        holder: Box<LockInfo>,
+    },
 }
 
 impl StoreError {
@@ -257,7 +264,8 @@ pub trait Store {
     /// plan was made on the state it will be applied to.
     async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError>;
 
-    /// Commit one batch atomically: upsert `writes` (MERGE on
+    /// Commit one batch atomically, unless another run holds a live lease on
+    /// the group (`Fenced`: a writer that lost its lease never commits): upsert `writes` (MERGE on
     /// (group_id, entity_id)), delete `deletes`, link each written episode to
     /// the run with its action, upsert `run` (creating the run record the
     /// first time a run writes) and bump the group revision. Idempotent, so a

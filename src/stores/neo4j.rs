@@ -664,6 +664,24 @@ impl Neo4jStore {
         let e = |e: neo4rs::Error| self.err(doing, &e);
         // The time of this write on the provenance links; kept by a replay.
         let at = crate::clock::now();
+        // Fencing first: if another run holds a live lease on the group (we
+        // lost ours, e.g. during a long outage), nothing of this batch may
+        // commit. The statement also write-locks the lease until commit.
+        let fence = query(cypher::BATCH_FENCE)
+            .param("group_id", run.group_id.as_str())
+            .param("run_id", run.run_id.as_str())
+            .param("now", crate::clock::wall());
+        let mut rows = txn.execute(fence).await.map_err(e)?;
+        while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
+            if let Some(holder) =
+                holder_from_row(&row, &run.group_id).map_err(|m| self.corrupt(m))?
+            {
+                return Err(StoreError::Fenced {
+                    target: self.name.clone(),
+                    holder: Box::new(holder),
+                });
+            }
+        }
         // The run node first: the links below point at it.
         txn.run(run_query(run)).await.map_err(e)?;
         if !batch.writes.is_empty() {

@@ -238,6 +238,8 @@ enum Fail {
     Corrupt(String),
     /// A request the store refuses.
     Refused(String),
+    /// Another run holds the group's live lease: the batch is refused.
+    Fenced(LockInfo),
 }
 
 impl From<rusqlite::Error> for Fail {
@@ -304,6 +306,10 @@ impl SqliteStore {
         match fail {
             Fail::Corrupt(message) => StoreError::Corrupt { target, message },
             Fail::Refused(message) => StoreError::Query { target, message },
+            Fail::Fenced(holder) => StoreError::Fenced {
+                target,
+                holder: Box::new(holder),
+            },
             Fail::Sql(e) => map_sqlite_error(target, e),
         }
     }
@@ -553,6 +559,15 @@ fn apply_batch_in(conn: &mut Connection, run: &RunRecord, batch: &Batch) -> R<()
     // their history links, the run record and the revision bump commit
     // together or not at all, so a crash never leaves half a batch.
     let tx = immediate(conn)?;
+    // Fencing: a run that lost its lease (another run took it over after it
+    // expired) must not commit. IMMEDIATE already holds the write lock, so
+    // the lease cannot change between this check and the commit.
+    if let Some(holder) = select_lock(&tx, &run.group_id)?
+        && holder.run_id != run.run_id
+        && holder.expires_at > Utc::now()
+    {
+        return Err(Fail::Fenced(holder));
+    }
     upsert_run(&tx, run)?;
     let mut groups: Vec<&str> = vec![run.group_id.as_str()];
     {

@@ -503,6 +503,66 @@ async fn contract_history<S: Store>(s: &S, group: &str) {
 }
 
 /// The revision starts at 0, counts committed batches of its own group only.
+/// Fencing: while another run holds a live lease on the group, a batch is
+/// refused whole (a writer that lost its lease never commits); an expired
+/// lease fences nothing. Lease times are real time, as the stores compare
+/// them with their own clock.
+async fn contract_fencing<S: Store>(s: &S, group: &str) {
+    // Microseconds: what every store keeps.
+    let now = graphseed::clock::wall();
+    let (ra, rb, rc) = (
+        format!("{group}_fa"),
+        format!("{group}_fb"),
+        format!("{group}_fc"),
+    );
+    let holder = claim(group, &ra, "alice", now, 60);
+    assert_eq!(
+        s.acquire_lock(&holder, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
+    let e = Ep::new(group, "fenced_x", &rb);
+    let refused = s
+        .apply_batch(
+            &run_record(group, &rb, now),
+            &batch(vec![e.write(Action::Create)], &[]),
+        )
+        .await;
+    match refused {
+        Err(StoreError::Fenced { holder: h, .. }) => assert_eq!(*h, holder),
+        other => panic!("expected Fenced, got {other:?}"),
+    }
+    assert!(
+        s.load_episodes(group).await.unwrap().is_empty(),
+        "nothing of a fenced batch commits"
+    );
+    assert_eq!(s.group_revision(group).await.unwrap(), 0);
+    assert!(
+        s.get_run(&rb).await.unwrap().is_none(),
+        "not even its run record"
+    );
+    // The holder itself writes.
+    let a = Ep::new(group, "fenced_a", &ra);
+    s.apply_batch(
+        &run_record(group, &ra, now),
+        &batch(vec![a.write(Action::Create)], &[]),
+    )
+    .await
+    .unwrap();
+    // A lease that has expired fences nothing.
+    let stale = claim(group, &rc, "carol", now - secs(120), 60);
+    assert_eq!(
+        s.acquire_lock(&stale, true).await.unwrap(),
+        LockOutcome::Acquired
+    );
+    s.apply_batch(
+        &run_record(group, &rb, now),
+        &batch(vec![e.write(Action::Create)], &[]),
+    )
+    .await
+    .unwrap();
+    assert_eq!(s.load_episodes(group).await.unwrap().len(), 2);
+}
+
 async fn contract_revision<S: Store>(s: &S, group: &str) {
     let other = format!("{group}_other");
     assert_eq!(s.group_revision(group).await.unwrap(), 0);
@@ -1105,6 +1165,7 @@ contract_tests!(
     contract_history,
     contract_revision,
     contract_locks,
+    contract_fencing,
     contract_runs,
     contract_status,
     contract_query_filters,
