@@ -6,6 +6,7 @@ mod support;
 mod hostile;
 mod provenance;
 mod reliability;
+mod scale;
 mod secrets;
 mod seeding;
 mod smoke;

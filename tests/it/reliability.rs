@@ -626,7 +626,7 @@ fn an_outage_at_any_statement_of_a_run_is_ridden_out() {
         ("reading the revision to plan", "MATCH (g:SeedGroup", 1),
         (
             "loading the stored episodes",
-            "e.source_path AS source_path, e.run_id AS run_id",
+            "e.created_at AS created_at, e.updated_at AS updated_at, e.source_hash AS source_hash",
             1,
         ),
         ("taking the lock", "$takeover", 1),
@@ -637,7 +637,7 @@ fn an_outage_at_any_statement_of_a_run_is_ridden_out() {
         ),
         (
             "listing runs for crashed ones",
-            "ORDER BY r.started_at DESC",
+            "WHERE $group_id IS NULL OR r.group_id = $group_id",
             1,
         ),
         ("saving the run record", "SET r.group_id = $group_id", 1),
