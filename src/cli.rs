@@ -53,8 +53,9 @@ pub struct Global {
     #[arg(long, global = true, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
     /// Refused: a password on the command line would show in `ps` and shell history.
+    /// Held as a `Secret` so that no `Debug` of the arguments can print it.
     #[arg(long, global = true, hide = true, value_name = "PASSWORD")]
-    pub password: Option<String>,
+    pub password: Option<crate::stores::target::Secret>,
     /// The group (Graphiti's partition key) [config: group]
     #[arg(long, global = true)]
     pub group: Option<String>,
