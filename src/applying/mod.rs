@@ -316,6 +316,12 @@ async fn apply_locked<S: Store>(
         message,
     };
 
+    // A fenced batch means another run took the lease over: say that, not
+    // "apply failed".
+    let batch_error = |e: StoreError, stats: &ApplyStats| match e {
+        StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
+        e => fail(stats, e.to_string()),
+    };
     let batch_size = opts.batch_size.max(1);
     for chunk in writes.chunks(batch_size) {
         let mut batch = Batch::default();
@@ -333,10 +339,7 @@ async fn apply_locked<S: Store>(
         }
         commit(store, opts, run, &batch, stats, ui)
             .await
-            .map_err(|e| match e {
-                StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
-                e => fail(stats, e.to_string()),
-            })?;
+            .map_err(|e| batch_error(e, stats))?;
         stats.episodes_written += batch.writes.len() as u64;
         pb.inc(batch.writes.len() as u64);
         lease.keep(store, opts.retry, stats).await?;
@@ -351,10 +354,7 @@ async fn apply_locked<S: Store>(
         };
         commit(store, opts, run, &batch, stats, ui)
             .await
-            .map_err(|e| match e {
-                StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
-                e => fail(stats, e.to_string()),
-            })?;
+            .map_err(|e| batch_error(e, stats))?;
         stats.episodes_pruned += batch.deletes.len() as u64;
         pb.inc(batch.deletes.len() as u64);
         lease.keep(store, opts.retry, stats).await?;

@@ -103,22 +103,8 @@ impl Ws {
     }
 
     /// The binary, in the workspace, aimed at this target; the environment
-    /// is cleared of NEO4J_* so the developer's settings cannot leak in.
-    pub fn cmd(&self) -> Command {
-        let mut c = Command::cargo_bin("graphseed").unwrap();
-        c.current_dir(self.path())
-            .env_remove("NEO4J_URI")
-            .env_remove("NEO4J_USERNAME")
-            .env_remove("NEO4J_PASSWORD")
-            .env_remove("NEO4J_DATABASE")
-            .env_remove("GRAPHSEED_NOW")
-            .arg("--uri")
-            .arg(&self.uri);
-        c
-    }
-
-    /// The same as [`Ws::cmd`] as a plain `std::process::Command`, for tests
-    /// that spawn and kill the process.
+    /// is cleared of NEO4J_* so the developer's settings cannot leak in. A
+    /// plain `std::process::Command`, for tests that spawn and kill it.
     pub fn process(&self) -> std::process::Command {
         let mut c = std::process::Command::new(assert_cmd::cargo::cargo_bin!("graphseed"));
         c.current_dir(self.path())
@@ -130,6 +116,11 @@ impl Ws {
             .arg("--uri")
             .arg(&self.uri);
         c
+    }
+
+    /// The same as an `assert_cmd` command (stdin, output helpers).
+    pub fn cmd(&self) -> Command {
+        Command::from_std(self.process())
     }
 
     pub fn run(&self, args: &[&str]) -> Output {
