@@ -31,7 +31,6 @@ pub struct SeedOptions {
     pub break_lock: bool,
     pub keep_going: bool,
     pub dry_run: bool,
-    pub max_file_bytes: u64,
     /// Create the schema if it is missing (the embedded store: zero set-up).
     /// Neo4j targets need an explicit `graphseed init`.
     pub auto_init: bool,
@@ -327,7 +326,7 @@ async fn apply_locked<S: Store>(
         let mut batch = Batch::default();
         for d in chunk {
             let fields = bodies
-                .fields(plan, d, opts.max_file_bytes)
+                .fields(plan, d, input.max_file_bytes)
                 .map_err(|m| fail(stats, m))?;
             batch.writes.push(EpisodeWrite {
                 action: d

@@ -25,19 +25,11 @@ fn parse_time(flag: &str, s: &str) -> Result<DateTime<Utc>, Error> {
 }
 
 pub fn episode_json(e: &EpisodeRecord) -> Value {
-    json!({
-        "group_id": e.group_id,
-        "entity_id": e.entity_id,
-        "name": e.name,
-        "source": e.source,
-        "version": e.version.to_string(),
-        "created_at": format_time(&e.created_at),
-        "updated_at": format_time(&e.updated_at),
-        "source_hash": e.source_hash,
-        "content_hash": e.content_hash,
-        "source_path": e.source_path,
-        "run_id": e.run_id,
-    })
+    // The same facts as the body's `_metadata`, plus where it lives.
+    let mut v = e.metadata_json();
+    v["group_id"] = json!(e.group_id);
+    v["name"] = json!(e.name);
+    v
 }
 
 fn history_json(h: &HistoryEntry) -> Value {

@@ -109,13 +109,6 @@ fn options(ctx: &Context, a: &SeedArgs) -> SeedOptions {
         break_lock: a.break_lock,
         keep_going: a.keep_going,
         dry_run: a.dry_run,
-        max_file_bytes: ctx
-            .cfg
-            .file
-            .limits
-            .max_file_mb
-            .unwrap_or(DEFAULT_MAX_FILE_MB)
-            .saturating_mul(1024 * 1024),
         auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }),
         owner: format!("{user}@{host} pid {}", std::process::id()),
         host,

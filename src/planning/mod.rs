@@ -467,7 +467,10 @@ pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan 
                 && !stored_here.is_empty()
                 && stored_here.iter().all(|s| {
                     s.source_hash.as_deref() == Some(source_hash.as_str())
-                        && SeedVersion::parse(&s.version).is_ok_and(|v| v == input.version)
+                        // graphseed always stores the canonical text of the
+                        // version, so text equality is semver equality here
+                        // (and costs no parse per episode on the hot path).
+                        && s.version == version_text
                 });
             if unchanged {
                 let mut ids: Vec<&&StoredEpisode> = stored_here.iter().collect();

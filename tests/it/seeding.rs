@@ -405,41 +405,29 @@ fn readme_main_command_seeds_the_sample_into_the_embedded_store() {
         dir.path().join("graphseed.toml"),
     )
     .unwrap();
-    let ws_seeds = dir.path().join("seeds");
-    for entry in walkdir::WalkDir::new(repo.join("seeds")) {
-        let entry = entry.unwrap();
-        let to = ws_seeds.join(entry.path().strip_prefix(repo.join("seeds")).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
-    let out = assert_cmd::Command::cargo_bin("graphseed")
-        .unwrap()
-        .current_dir(dir.path())
-        .env_remove("NEO4J_URI")
-        .arg("seed")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::support::workspace::copy_dir(&repo.join("seeds"), &dir.path().join("seeds"));
+    let seed = || {
+        let out = assert_cmd::Command::cargo_bin("graphseed")
+            .unwrap()
+            .current_dir(dir.path())
+            .env_remove("NEO4J_URI")
+            .arg("seed")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr,
+        )
+    };
+    let (ok, stdout, stderr) = seed();
+    assert!(ok, "{stdout}\n{stderr}");
     assert!(stdout.contains("succeeded"), "{stdout}");
     assert!(stdout.contains("on sqlite:"), "{stdout}");
     assert!(dir.path().join(".graphseed/graph.db").is_file());
     // And the second run is a no-op.
-    let again = assert_cmd::Command::cargo_bin("graphseed")
-        .unwrap()
-        .current_dir(dir.path())
-        .env_remove("NEO4J_URI")
-        .arg("seed")
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&again.stdout);
+    let (_, stdout, _) = seed();
     assert!(
         stdout.contains(" 0 create, 0 update, 0 replace, 0 refresh,"),
         "{stdout}"

@@ -89,17 +89,10 @@ impl Ws {
 
     /// Copy a folder of the repository (e.g. `seeds`) into the source root.
     pub fn copy_from_repo(&self, folder: &str) {
-        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join(folder);
-        for entry in walkdir::WalkDir::new(&from) {
-            let entry = entry.unwrap();
-            let rel = entry.path().strip_prefix(&from).unwrap();
-            let to = self.root().join(rel);
-            if entry.file_type().is_dir() {
-                std::fs::create_dir_all(&to).unwrap();
-            } else {
-                std::fs::copy(entry.path(), &to).unwrap();
-            }
-        }
+        copy_dir(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join(folder),
+            &self.root(),
+        );
     }
 
     /// The binary, in the workspace, aimed at this target; the environment
@@ -209,6 +202,19 @@ impl Ws {
             .into_iter()
             .find(|e| e.entity_id == entity_id)
             .unwrap_or_else(|| panic!("no episode {entity_id}"))
+    }
+}
+
+/// Copy a folder tree.
+pub fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&target).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
     }
 }
 
