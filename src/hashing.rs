@@ -11,58 +11,141 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     hex::encode(Sha256::digest(bytes))
 }
 
+/// SHA-256 of `bytes`.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    Sha256::digest(bytes).into()
+}
+
+/// A digest as lowercase hex on the stack, to compare with stored hex
+/// without allocating.
+pub struct Hex([u8; 64]);
+
+impl Hex {
+    pub fn of(digest: &[u8; 32]) -> Self {
+        let mut out = [0u8; 64];
+        hex::encode_to_slice(digest, &mut out).expect("64 bytes hold 32 in hex");
+        Hex(out)
+    }
+
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("hex is ASCII")
+    }
+}
+
 /// Canonical JSON: object keys sorted by their UTF-8 bytes at every depth, no
 /// insignificant whitespace. Written by hand rather than relying on
 /// serde_json's map order, which flips to insertion order if any crate in the
-/// build enables its `preserve_order` feature.
+/// build enables its `preserve_order` feature. Strings and scalars are
+/// written by serde_json itself, so escaping is serde_json's.
 pub fn canonical_json(value: &Value) -> String {
-    let mut out = String::new();
-    write_canonical(value, &mut out);
-    out
+    let mut out = Vec::new();
+    write_canonical(value, None, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out).expect("serde_json writes UTF-8")
 }
 
-fn write_canonical(value: &Value, out: &mut String) {
+/// Streams bytes into a SHA-256: hashes are computed over canonical JSON
+/// without building the text first (a 100k-episode signature or a 16 KB
+/// body would otherwise be copied into a String just to be hashed).
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.update(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl HashWriter {
+    fn new() -> Self {
+        HashWriter(Sha256::new())
+    }
+    fn hex(self) -> String {
+        hex::encode(self.0.finalize())
+    }
+}
+
+/// `skip`: a key left out of this object only (not of nested ones).
+fn write_canonical<W: std::io::Write>(
+    value: &Value,
+    skip: Option<&str>,
+    out: &mut W,
+) -> std::io::Result<()> {
     match value {
-        Value::Object(map) => {
-            let mut keys: Vec<&String> = map.keys().collect();
-            keys.sort();
-            out.push('{');
-            for (i, k) in keys.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                out.push_str(&Value::String(k.clone()).to_string());
-                out.push(':');
-                write_canonical(&map[k], out);
-            }
-            out.push('}');
-        }
+        Value::Object(map) => write_object(map, skip, out),
         Value::Array(items) => {
-            out.push('[');
+            out.write_all(b"[")?;
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.write_all(b",")?;
                 }
-                write_canonical(item, out);
+                write_canonical(item, None, out)?;
             }
-            out.push(']');
+            out.write_all(b"]")
         }
-        scalar => out.push_str(&scalar.to_string()),
+        scalar => serde_json::to_writer(out, scalar).map_err(std::io::Error::other),
     }
+}
+
+fn write_object<W: std::io::Write>(
+    map: &serde_json::Map<String, Value>,
+    skip: Option<&str>,
+    out: &mut W,
+) -> std::io::Result<()> {
+    let mut keys: Vec<&String> = map.keys().filter(|k| Some(k.as_str()) != skip).collect();
+    keys.sort();
+    out.write_all(b"{")?;
+    for (i, k) in keys.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        serde_json::to_writer(&mut *out, k).map_err(std::io::Error::other)?;
+        out.write_all(b":")?;
+        write_canonical(&map[k], None, out)?;
+    }
+    out.write_all(b"}")
 }
 
 /// SHA-256 of the canonical JSON of `body`, ignoring a top-level `_metadata`.
 pub fn content_hash(body: &serde_json::Map<String, Value>) -> String {
-    let mut hasher = Sha256::new();
-    let mut stripped = body.clone();
-    stripped.remove("_metadata");
-    hasher.update(canonical_json(&Value::Object(stripped)).as_bytes());
-    hex::encode(hasher.finalize())
+    let mut h = HashWriter::new();
+    write_object(body, Some("_metadata"), &mut h).expect("hashing cannot fail");
+    h.hex()
 }
 
 /// SHA-256 of the canonical JSON of any value (parameters, signatures).
 pub fn canonical_hash(value: &Value) -> String {
-    sha256_hex(canonical_json(value).as_bytes())
+    let mut h = HashWriter::new();
+    write_canonical(value, None, &mut h).expect("hashing cannot fail");
+    h.hex()
+}
+
+/// SHA-256 of the canonical JSON of a list of string triples, the same
+/// bytes as [`canonical_hash`] of the equivalent JSON array, without
+/// building it (a graph signature covers every episode of a group).
+pub fn canonical_hash_of_triples<'a>(
+    triples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    let mut h = HashWriter::new();
+    let write = || -> std::io::Result<()> {
+        use std::io::Write;
+        h.write_all(b"[")?;
+        for (i, (a, b, c)) in triples.into_iter().enumerate() {
+            h.write_all(if i > 0 { b",[" } else { b"[" })?;
+            for (j, s) in [a, b, c].into_iter().enumerate() {
+                if j > 0 {
+                    h.write_all(b",")?;
+                }
+                serde_json::to_writer(&mut h, s).map_err(std::io::Error::other)?;
+            }
+            h.write_all(b"]")?;
+        }
+        h.write_all(b"]")
+    };
+    write().expect("hashing cannot fail");
+    h.hex()
 }
 
 pub fn is_sha256_hex(s: &str) -> bool {
@@ -92,6 +175,25 @@ mod tests {
             canonical_json(&v),
             r#"{"a":{"c":"x","d":[3,{"y":2,"z":1}]},"b":1}"#
         );
+    }
+
+    #[test]
+    fn streamed_hashes_equal_hashes_of_the_text() {
+        let v = json!({"b": [1, 2.5, null, true, "é\"\n\u{1}"], "a": {"z": {}, "_metadata": 1}, "_metadata": {"x": 1}});
+        assert_eq!(
+            canonical_hash(&v),
+            sha256_hex(canonical_json(&v).as_bytes())
+        );
+        let mut top = v.as_object().unwrap().clone();
+        top.remove("_metadata");
+        assert_eq!(
+            content_hash(v.as_object().unwrap()),
+            sha256_hex(canonical_json(&Value::Object(top)).as_bytes())
+        );
+        let triples = [("a\"b", "c", "1.0.0"), ("d", "e\u{7f}", "2.0.0-rc.1")];
+        let arr = Value::Array(triples.iter().map(|(a, b, c)| json!([a, b, c])).collect());
+        assert_eq!(canonical_hash_of_triples(triples), canonical_hash(&arr));
+        assert_eq!(canonical_hash_of_triples([]), canonical_hash(&json!([])));
     }
 
     #[test]

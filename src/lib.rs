@@ -17,6 +17,7 @@ pub mod error;
 pub mod exit_codes;
 pub mod hashing;
 pub mod metadata;
+pub mod parallel;
 pub mod planning;
 pub mod provenance;
 pub mod sources;

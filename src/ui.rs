@@ -24,9 +24,17 @@ impl Ui {
     }
 
     /// Shown with `-vv`.
+    /// `-vv` lines carry the process's current and peak resident memory
+    /// (where the OS tells it), so a memory regression shows which stage
+    /// it comes from.
     pub fn debug(&self, msg: &str) {
         if self.verbose >= 2 {
-            eprintln!("debug: {msg}");
+            match memory() {
+                Some((rss, peak)) => {
+                    eprintln!("debug: {msg} [rss {rss} MB, peak {peak} MB]")
+                }
+                None => eprintln!("debug: {msg}"),
+            }
         }
     }
 
@@ -45,4 +53,19 @@ impl Ui {
         pb.set_message(what.to_string());
         pb
     }
+}
+
+/// (current, peak) resident set size in MB, from `/proc/self/status`.
+fn memory() -> Option<(u64, u64)> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb = |key: &str| -> Option<u64> {
+        let line = status.lines().find(|l| l.starts_with(key))?;
+        line[key.len()..]
+            .trim()
+            .trim_end_matches("kB")
+            .trim()
+            .parse()
+            .ok()
+    };
+    Some((kb("VmRSS:")? / 1024, kb("VmHWM:")? / 1024))
 }

@@ -184,6 +184,11 @@ async fn make_plan<S: Store>(
     ui: &Ui,
 ) -> Result<Plan, Error> {
     let t = Instant::now();
+    // Walking and hashing the sources needs nothing from the store: it runs
+    // on other threads while the stored state streams in, so a no-op reseed
+    // costs about the longer of the two, not their sum.
+    let (roots, max) = (input.roots.clone(), input.max_file_bytes);
+    let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max));
     // Reads are retried like writes: a lost connection or a restarting
     // server must not end a run that the batch retries would have carried.
     let revision = read(policy, ui, || store.group_revision(&input.group_id)).await?;
@@ -194,8 +199,16 @@ async fn make_plan<S: Store>(
         input.group_id,
         t.elapsed()
     ));
+    let scan = scanning
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    ui.debug(&format!(
+        "walked and hashed {} files in {:.2?}",
+        scan.files(),
+        scan.elapsed
+    ));
     let t = Instant::now();
-    let plan = planning::plan(input, &stored, revision);
+    let plan = planning::plan_scanned(input, scan, &stored, revision);
     ui.debug(&format!(
         "planned {} decisions from {} files ({} parsed) in {:.2?}",
         plan.decisions.len(),
@@ -322,27 +335,48 @@ async fn apply_locked<S: Store>(
         e => fail(stats, e.to_string()),
     };
     let batch_size = opts.batch_size.max(1);
-    for chunk in writes.chunks(batch_size) {
-        let mut batch = Batch::default();
-        for d in chunk {
-            let fields = bodies
-                .fields(plan, d, input.max_file_bytes)
-                .map_err(|m| fail(stats, m))?;
-            batch.writes.push(EpisodeWrite {
-                action: d
-                    .action
-                    .stored_action()
-                    .expect("writes have a stored action"),
-                record: record_for(&input.group_id, &run.run_id, plan, d, &fields, now),
-            });
-        }
-        commit(store, opts, run, &batch, stats, ui)
-            .await
-            .map_err(|e| batch_error(e, stats))?;
+    let chunks: Vec<&[&Decision]> = writes.chunks(batch_size).collect();
+    let plan_ref: &Plan = plan;
+    let run_id = run.run_id.clone();
+    let mut ready = match chunks.first() {
+        Some(chunk) => Some(
+            build_batch(&mut bodies, plan_ref, chunk, input, &run_id, now)
+                .await
+                .map_err(|m| fail(stats, m))?,
+        ),
+        None => None,
+    };
+    let mut next_chunk = 1;
+    let t = Instant::now();
+    while let Some(batch) = ready.take() {
+        // Pipelined: batch k+1 is read, parsed and stamped while batch k is
+        // on the wire and the server works on it, so client and server
+        // time overlap instead of adding up. Both run on this thread; the
+        // builder yields often enough that the commit is resumed as soon as
+        // the server answers. At most two batches are in memory.
+        let upcoming = chunks.get(next_chunk).copied();
+        let (committed, next) = tokio::join!(commit(store, opts, run, &batch, stats, ui), async {
+            match upcoming {
+                Some(chunk) => {
+                    Some(build_batch(&mut bodies, plan_ref, chunk, input, &run_id, now).await)
+                }
+                None => None,
+            }
+        });
+        committed.map_err(|e| batch_error(e, stats))?;
         stats.episodes_written += batch.writes.len() as u64;
         pb.inc(batch.writes.len() as u64);
+        drop(batch);
         lease.keep(store, opts.retry, stats).await?;
+        ready = next.transpose().map_err(|m| fail(stats, m))?;
+        next_chunk += 1;
     }
+    ui.debug(&format!(
+        "wrote {} episodes in {} batches in {:.2?}",
+        stats.episodes_written,
+        chunks.len(),
+        t.elapsed()
+    ));
 
     // Prune last: only once every write has committed, so a failure part-way
     // never leaves the graph with less than it started with.
@@ -385,6 +419,38 @@ async fn commit<S: Store>(
     stats.batches += 1;
     stats.write_transactions += 1;
     Ok(())
+}
+
+/// Read, parse and stamp the episodes of one batch. Yields to the runtime
+/// every few episodes so that a commit running alongside (see the apply
+/// loop) is not held up by this CPU work.
+async fn build_batch(
+    bodies: &mut BodyCache,
+    plan: &Plan,
+    chunk: &[&Decision],
+    input: &PlanInput,
+    run_id: &str,
+    now: DateTime<Utc>,
+) -> Result<Batch, String> {
+    const YIELD_EVERY: usize = 8;
+    let mut batch = Batch {
+        writes: Vec::with_capacity(chunk.len()),
+        deletes: Vec::new(),
+    };
+    for (i, d) in chunk.iter().enumerate() {
+        if i % YIELD_EVERY == YIELD_EVERY - 1 {
+            tokio::task::yield_now().await;
+        }
+        let fields = bodies.fields(plan, d, input.max_file_bytes)?;
+        batch.writes.push(EpisodeWrite {
+            action: d
+                .action
+                .stored_action()
+                .expect("writes have a stored action"),
+            record: record_for(&input.group_id, run_id, plan, d, &fields, now),
+        });
+    }
+    Ok(batch)
 }
 
 /// The lease: renewed between batches once a third of its time has passed,

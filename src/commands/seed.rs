@@ -188,8 +188,13 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
         target: &target,
         extra: extra.clone(),
     };
+    let t = std::time::Instant::now();
     let audit_dir = match audit::write(&ctx.state_dir(), &trail) {
-        Ok(d) => Some(d),
+        Ok(d) => {
+            ctx.ui
+                .debug(&format!("wrote the audit trail in {:.2?}", t.elapsed()));
+            Some(d)
+        }
         Err(e) => {
             ctx.ui.warn(&format!(
                 "could not write the audit trail under {}: {e}",

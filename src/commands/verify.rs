@@ -134,7 +134,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 ),
             ),
             PlanAction::Refresh => ("file_changed", format!("source file changed: {}", d.reason)),
-            PlanAction::Replace => ("version_drift", d.reason.clone()),
+            PlanAction::Replace => ("version_drift", d.reason.to_string()),
             PlanAction::Orphan | PlanAction::Prune => (
                 "source_gone",
                 "in the graph but its source is gone (an orphan)".to_string(),

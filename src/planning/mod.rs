@@ -17,11 +17,12 @@
 
 pub mod render;
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use serde_json::{Value, json};
 
 use crate::hashing;
 use crate::metadata::StoredEpisode;
@@ -106,7 +107,8 @@ pub enum Origin {
     File(usize),
     /// `Plan::generated[i]`, read from standard input and kept.
     Generated(usize),
-    /// Only in the store (orphans, prunes).
+    /// Only the stored episode is involved (skips of unchanged files,
+    /// orphans, prunes): nothing is read when applied.
     Stored,
 }
 
@@ -117,9 +119,11 @@ pub struct Decision {
     pub name: String,
     pub source: String,
     pub source_path: Option<String>,
-    pub reason: String,
-    pub before: Option<Snapshot>,
-    pub after: Option<Snapshot>,
+    /// Static for the common cases: a 100k-file reseed is 100k skips.
+    pub reason: Cow<'static, str>,
+    /// Shared with `after` where nothing changes (skips).
+    pub before: Option<Arc<Snapshot>>,
+    pub after: Option<Arc<Snapshot>>,
     pub origin: Origin,
     /// Kept from the stored episode; `None` means "now" (a create).
     pub created_at: Option<DateTime<Utc>>,
@@ -262,12 +266,8 @@ pub fn graph_signature<'a>(
     tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
 ) -> String {
     let mut v: Vec<_> = tuples.into_iter().collect();
-    v.sort();
-    let arr: Vec<Value> = v
-        .into_iter()
-        .map(|(e, c, ver)| json!([e, c, ver]))
-        .collect();
-    hashing::canonical_hash(&Value::Array(arr))
+    v.sort_unstable();
+    hashing::canonical_hash_of_triples(v)
 }
 
 /// `n` bytes as megabytes (or gigabytes) for messages; `max_file_mb` counts
@@ -335,21 +335,56 @@ pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, String> {
     })
 }
 
-struct Seen {
-    /// entity_id → where it came from (for duplicate messages).
-    origins: HashMap<String, String>,
+/// Where an entity_id was first produced: one per episode, so kept compact
+/// (no text) and spelled out only for a duplicate's message.
+#[derive(Debug, Clone, Copy)]
+enum Here<'s> {
+    /// An unchanged (unparsed) file: its root and the stored path.
+    Unchanged {
+        root: usize,
+        rel: &'s str,
+    },
+    /// An item of the parsed file `files[file]`.
+    Parsed {
+        file: usize,
+        line: Option<usize>,
+    },
+    Stdin {
+        line: Option<usize>,
+    },
 }
 
-impl Seen {
+impl Here<'_> {
+    fn describe(self, roots: &[RootSpec], files: &[PlannedFile]) -> String {
+        match self {
+            Here::Unchanged { root, rel } => format!("{}/{rel}", roots[root].display),
+            Here::Parsed { file, line: None } => files[file].display.clone(),
+            Here::Parsed {
+                file,
+                line: Some(l),
+            } => format!("{}:{l}", files[file].display),
+            Here::Stdin { line } => format!("<stdin>:{}", line.unwrap_or(0)),
+        }
+    }
+}
+
+struct Seen<'s> {
+    /// entity_id → where it came from. Ids of stored episodes are borrowed.
+    origins: HashMap<Cow<'s, str>, Here<'s>>,
+}
+
+impl<'s> Seen<'s> {
     fn claim(
         &mut self,
-        entity_id: &str,
-        here: String,
+        entity_id: Cow<'s, str>,
+        here: Here<'s>,
         errors: &mut Vec<PlanError>,
         path: &str,
+        (roots, files): (&[RootSpec], &[PlannedFile]),
     ) -> bool {
-        match self.origins.get(entity_id) {
+        match self.origins.get(entity_id.as_ref()) {
             Some(first) => {
+                let (first, here) = (first.describe(roots, files), here.describe(roots, files));
                 errors.push(PlanError::input(
                     Some(path.to_string()),
                     format!("duplicate entity_id `{entity_id}`: produced by {first} and by {here}"),
@@ -358,34 +393,118 @@ impl Seen {
                 false
             }
             None => {
-                self.origins.insert(entity_id.to_string(), here);
+                self.origins.insert(entity_id, here);
                 true
             }
         }
     }
 }
 
-/// Make the plan. `stored` is the group's current state, `revision` the
-/// group revision read before it.
+/// The sources as walked and hashed: everything planning needs from the disk
+/// before it sees the stored state, so it can run while that state loads.
+#[derive(Debug)]
+pub struct Scan {
+    roots: Vec<RootScan>,
+    /// Walk, read and hash time, for `-vv`.
+    pub elapsed: std::time::Duration,
+}
+
+#[derive(Debug)]
+struct RootScan {
+    report: Result<sources::WalkReport, String>,
+    /// Per walked file, in walk order: `(length, SHA-256)` or why the file
+    /// could not be read. Raw digests: 100k hex strings would be 100k
+    /// allocations held through planning.
+    hashed: Vec<Result<(u64, [u8; 32]), String>>,
+}
+
+impl Scan {
+    pub fn files(&self) -> usize {
+        self.roots.iter().map(|r| r.hashed.len()).sum()
+    }
+}
+
+/// Walk every root and hash every file, on all cores. Bodies are not kept:
+/// most files of a reseed are unchanged and never need them.
+pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
+    let t = std::time::Instant::now();
+    let roots = roots
+        .iter()
+        .map(|root| {
+            let report = sources::walk(root);
+            let hashed = match &report {
+                Ok(r) => crate::parallel::map(&r.files, |f| {
+                    read_limited(f, max_file_bytes).map(|b| (b.len() as u64, hashing::sha256(&b)))
+                }),
+                Err(_) => Vec::new(),
+            };
+            RootScan { report, hashed }
+        })
+        .collect();
+    Scan {
+        roots,
+        elapsed: t.elapsed(),
+    }
+}
+
+/// What planning learned about one file.
+enum Examined {
+    Unreadable(String),
+    /// Same bytes as stored, at the same version: not parsed.
+    Unchanged,
+    Parsed {
+        source_hash: String,
+        items: Result<Vec<Candidate>, Vec<ParseError>>,
+    },
+}
+
+/// Files examined per round: the parsed items of one round are held in
+/// memory at once (without their bodies), so this bounds the plan's memory.
+const EXAMINE_ROUND: usize = 4096;
+
+/// Make the plan from scratch (walk, hash, decide). `stored` is the group's
+/// current state, `revision` the group revision read before it.
 pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan {
+    plan_scanned(
+        input,
+        scan(&input.roots, input.max_file_bytes),
+        stored,
+        revision,
+    )
+}
+
+/// Make the plan from a [`scan`] of `input.roots`.
+pub fn plan_scanned(
+    input: &PlanInput,
+    scan: Scan,
+    stored: &[StoredEpisode],
+    revision: u64,
+) -> Plan {
     let by_id: HashMap<&str, &StoredEpisode> =
         stored.iter().map(|s| (s.entity_id.as_str(), s)).collect();
-    let mut by_path: HashMap<(&str, &str), Vec<&StoredEpisode>> = HashMap::new();
+    // source → source_path → stored episodes. Nested so that lookups take
+    // plain `&str`s of any lifetime.
+    let mut by_path: HashMap<&str, HashMap<&str, Vec<&StoredEpisode>>> = HashMap::new();
     for s in stored {
         if let Some(p) = &s.source_path {
             by_path
-                .entry((s.source.as_str(), p.as_str()))
+                .entry(s.source.as_str())
+                .or_default()
+                .entry(p.as_str())
                 .or_default()
                 .push(s);
         }
     }
     let version_text = input.version.to_string();
-    let mut decisions = Vec::new();
+    // Sized up front: a 100k-episode plan otherwise spends a sixth of its
+    // time growing these.
+    let expected = stored.len().max(scan.files());
+    let mut decisions = Vec::with_capacity(expected);
     let mut errors = Vec::new();
     let mut files = Vec::new();
     let mut stats = WalkStats::default();
     let mut seen = Seen {
-        origins: HashMap::new(),
+        origins: HashMap::with_capacity(expected),
     };
     // entity_ids whose stored episode must survive this run whatever happens
     // (its file failed): never orphaned, never pruned.
@@ -399,9 +518,9 @@ pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan 
         version_text: &version_text,
     };
 
-    for (ri, root) in input.roots.iter().enumerate() {
+    for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         scope_sources.insert(root.source.clone());
-        let report = match sources::walk(root) {
+        let mut report = match rs.report {
             Ok(r) => r,
             Err(message) => {
                 errors.push(PlanError::input(
@@ -432,97 +551,141 @@ pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan 
                 Some("fix the permissions or the link, or exclude the path"),
             ));
         }
-        for file in report.files {
-            found_any_source = true;
-            stats.files_seen += 1;
-            let display = format!("{}/{}", root.display, file.rel);
-            let stored_here = by_path
-                .get(&(root.source.as_str(), file.rel.as_str()))
-                .cloned()
-                .unwrap_or_default();
-            let bytes = match read_limited(&file, input.max_file_bytes) {
-                Ok(b) => b,
-                Err(message) => {
-                    protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
-                    errors.push(PlanError::input(
-                        Some(display),
-                        message,
-                        Some("fix the file, raise the limit, or exclude it"),
-                    ));
-                    continue;
+        let here_by_path = by_path.get(root.source.as_str());
+        let stored_at = |rel: &str| -> &[&StoredEpisode] {
+            here_by_path
+                .and_then(|m| m.get(rel))
+                .map_or(&[], Vec::as_slice)
+        };
+        let indices: Vec<usize> = (0..report.files.len()).collect();
+        for round in indices.chunks(EXAMINE_ROUND) {
+            // Deciding needs the files in walk order (duplicates are reported
+            // against the first producer); reading and parsing do not, so
+            // they run on all cores, a round at a time.
+            let examined = crate::parallel::map(round, |&i| {
+                let file = &report.files[i];
+                let scanned_hash = match &rs.hashed[i] {
+                    Ok((_, digest)) => hashing::Hex::of(digest),
+                    Err(m) => return Examined::Unreadable(m.clone()),
+                };
+                // Hash first: an unchanged file at the same version is not
+                // parsed. graphseed always stores the canonical text of the
+                // version, so text equality is semver equality here.
+                let here = stored_at(&file.rel);
+                if !input.force
+                    && !here.is_empty()
+                    && here.iter().all(|s| {
+                        s.source_hash.as_deref() == Some(scanned_hash.as_str())
+                            && s.version == version_text
+                    })
+                {
+                    return Examined::Unchanged;
                 }
-            };
-            stats.bytes_hashed += bytes.len() as u64;
-            let source_hash = hashing::sha256_hex(&bytes);
-            let fi = files.len();
-            files.push(PlannedFile {
-                root: ri,
-                file: file.clone(),
-                source_hash: source_hash.clone(),
-                display: display.clone(),
+                // Read again rather than keep every body from the scan; what
+                // is parsed is hashed with it, so the two always agree.
+                match read_limited(file, input.max_file_bytes) {
+                    Err(m) => Examined::Unreadable(m),
+                    Ok(bytes) => Examined::Parsed {
+                        source_hash: hashing::sha256_hex(&bytes),
+                        items: sources::parse_file(file, &bytes).map(|mut cands| {
+                            // Bodies are read again when applied.
+                            for c in &mut cands {
+                                c.fields = Default::default();
+                            }
+                            cands
+                        }),
+                    },
+                }
             });
-
-            // Hash first: an unchanged file at the same version is not parsed.
-            let unchanged = !input.force
-                && !stored_here.is_empty()
-                && stored_here.iter().all(|s| {
-                    s.source_hash.as_deref() == Some(source_hash.as_str())
-                        // graphseed always stores the canonical text of the
-                        // version, so text equality is semver equality here
-                        // (and costs no parse per episode on the hot path).
-                        && s.version == version_text
-                });
-            if unchanged {
-                let mut ids: Vec<&&StoredEpisode> = stored_here.iter().collect();
-                ids.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
-                for s in ids {
-                    if !seen.claim(&s.entity_id, display.clone(), &mut errors, &display) {
+            for (&i, ex) in round.iter().zip(examined) {
+                // Moved out, not cloned: the plan keeps the files it parsed.
+                let file = std::mem::replace(&mut report.files[i], SourceFile::placeholder());
+                found_any_source = true;
+                stats.files_seen += 1;
+                let display = format!("{}/{}", root.display, file.rel);
+                let stored_here = stored_at(&file.rel);
+                if let Ok((len, _)) = &rs.hashed[i] {
+                    stats.bytes_hashed += len;
+                }
+                let (source_hash, items) = match ex {
+                    Examined::Unreadable(message) => {
+                        protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                        errors.push(PlanError::input(
+                            Some(display),
+                            message,
+                            Some("fix the file, raise the limit, or exclude it"),
+                        ));
                         continue;
                     }
-                    decisions.push(Decision {
-                        action: PlanAction::Skip,
-                        entity_id: s.entity_id.clone(),
-                        name: s.name.clone(),
-                        source: s.source.clone(),
-                        source_path: s.source_path.clone(),
-                        reason: "file unchanged (source_hash matches); not parsed".into(),
-                        before: Some(snapshot(s)),
-                        after: Some(snapshot(s)),
-                        origin: Origin::File(fi),
-                        created_at: Some(s.created_at),
-                        keep_updated_at: Some(s.updated_at),
-                    });
-                }
-                continue;
-            }
-
-            stats.files_parsed += 1;
-            let candidates = match sources::parse_file(&file, &bytes) {
-                Ok(c) => c,
-                Err(errs) => {
-                    // A file that fails to parse never loses its episodes.
-                    protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
-                    errors.extend(errs.into_iter().map(|e| PlanError::from_parse(&display, e)));
-                    continue;
-                }
-            };
-            for c in candidates {
-                let here = match c.line {
-                    Some(l) => format!("{display}:{l}"),
-                    None => display.clone(),
+                    Examined::Unchanged => {
+                        let mut ids: Vec<&StoredEpisode> = stored_here.to_vec();
+                        ids.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+                        for s in ids {
+                            let here = Here::Unchanged {
+                                root: ri,
+                                rel: s.source_path.as_deref().unwrap_or_default(),
+                            };
+                            let at = (input.roots.as_slice(), files.as_slice());
+                            let id = Cow::Borrowed(s.entity_id.as_str());
+                            if !seen.claim(id, here, &mut errors, &display, at) {
+                                continue;
+                            }
+                            let snap = snapshot(s);
+                            decisions.push(Decision {
+                                action: PlanAction::Skip,
+                                entity_id: s.entity_id.clone(),
+                                name: s.name.clone(),
+                                source: s.source.clone(),
+                                source_path: s.source_path.clone(),
+                                reason: "file unchanged (source_hash matches); not parsed".into(),
+                                before: Some(snap.clone()),
+                                after: Some(snap),
+                                origin: Origin::Stored,
+                                created_at: Some(s.created_at),
+                                keep_updated_at: Some(s.updated_at),
+                            });
+                        }
+                        continue;
+                    }
+                    Examined::Parsed { source_hash, items } => (source_hash, items),
                 };
-                if !seen.claim(&c.entity_id, here, &mut errors, &display) {
-                    continue;
-                }
-                let origin = Origin::File(fi);
-                let facts = Facts {
-                    source: &root.source,
-                    source_path: Some(&file.rel),
-                    source_hash: Some(&source_hash),
-                    display: &display,
+                stats.files_parsed += 1;
+                let candidates = match items {
+                    Ok(c) => c,
+                    Err(errs) => {
+                        // A file that fails to parse never loses its episodes.
+                        protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                        errors.extend(errs.into_iter().map(|e| PlanError::from_parse(&display, e)));
+                        continue;
+                    }
                 };
-                if let Some(d) = ctx.decide(&c, &facts, origin, &mut errors) {
-                    decisions.push(d);
+                let fi = files.len();
+                files.push(PlannedFile {
+                    root: ri,
+                    file,
+                    source_hash: source_hash.clone(),
+                    display: display.clone(),
+                });
+                let file = &files[fi].file;
+                for c in candidates {
+                    let here = Here::Parsed {
+                        file: fi,
+                        line: c.line,
+                    };
+                    let at = (input.roots.as_slice(), files.as_slice());
+                    let id = Cow::Owned(c.entity_id.clone());
+                    if !seen.claim(id, here, &mut errors, &display, at) {
+                        continue;
+                    }
+                    let facts = Facts {
+                        source: &root.source,
+                        source_path: Some(&file.rel),
+                        source_hash: Some(&source_hash),
+                        display: &display,
+                    };
+                    if let Some(d) = ctx.decide(&c, &facts, Origin::File(fi), &mut errors) {
+                        decisions.push(d);
+                    }
                 }
             }
         }
@@ -535,8 +698,10 @@ pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan 
             Ok(cands) => {
                 found_any_source |= !cands.is_empty();
                 for c in cands {
-                    let here = format!("<stdin>:{}", c.line.unwrap_or(0));
-                    if !seen.claim(&c.entity_id, here, &mut errors, "<stdin>") {
+                    let here = Here::Stdin { line: c.line };
+                    let at = (input.roots.as_slice(), files.as_slice());
+                    let id = Cow::Owned(c.entity_id.clone());
+                    if !seen.claim(id, here, &mut errors, "<stdin>", at) {
                         continue;
                     }
                     let origin = Origin::Generated(generated.len());
@@ -575,7 +740,7 @@ pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan 
         .iter()
         .filter(|s| {
             scope_sources.contains(&s.source)
-                && !seen.origins.contains_key(&s.entity_id)
+                && !seen.origins.contains_key(s.entity_id.as_str())
                 && !protected.contains(&s.entity_id)
         })
         .collect();
@@ -630,12 +795,12 @@ pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan 
     }
 }
 
-fn snapshot(s: &StoredEpisode) -> Snapshot {
-    Snapshot {
+fn snapshot(s: &StoredEpisode) -> Arc<Snapshot> {
+    Arc::new(Snapshot {
         version: s.version.clone(),
         content_hash: s.content_hash.clone(),
         source_hash: s.source_hash.clone(),
-    }
+    })
 }
 
 /// The group's signature once every decision is applied (errors leave their
@@ -698,7 +863,7 @@ impl Ctx<'_> {
             source_path: f.source_path.map(str::to_string),
             reason: "new episode".into(),
             before: None,
-            after: Some(after),
+            after: Some(Arc::new(after)),
             origin,
             created_at: None,
             keep_updated_at: None,
@@ -716,7 +881,8 @@ impl Ctx<'_> {
                 d.reason = format!(
                     "stored version `{}` is not semver; replaced by --force",
                     s.version
-                );
+                )
+                .into();
                 return Some(d);
             }
             Err(e) => {
@@ -735,14 +901,15 @@ impl Ctx<'_> {
         match stored_version.cmp(&self.input.version) {
             Less => {
                 d.action = PlanAction::Replace;
-                d.reason = format!("version {} -> {}", s.version, self.version_text);
+                d.reason = format!("version {} -> {}", s.version, self.version_text).into();
             }
             Greater if self.input.allow_downgrade => {
                 d.action = PlanAction::Replace;
                 d.reason = format!(
                     "downgrade {} -> {} allowed by --allow-downgrade",
                     s.version, self.version_text
-                );
+                )
+                .into();
             }
             Greater => {
                 errors.push(PlanError {
@@ -768,7 +935,8 @@ impl Ctx<'_> {
                     "content changed ({} -> {})",
                     short(&s.content_hash),
                     short(&c.content_hash)
-                );
+                )
+                .into();
             }
             Equal => {
                 let moved = s.source != f.source || s.source_path.as_deref() != f.source_path;
@@ -781,6 +949,7 @@ impl Ctx<'_> {
                             "content unchanged; moved from {}",
                             s.source_path.as_deref().unwrap_or("<generated>")
                         )
+                        .into()
                     } else {
                         "content unchanged; its file changed elsewhere (source_hash refreshed)"
                             .into()

@@ -6,27 +6,61 @@ use serde_json::{Value, json};
 
 use super::{Decision, Plan, PlanAction, PlanError, Snapshot};
 
-fn snapshot_json(s: &Option<Snapshot>) -> Value {
-    match s {
-        Some(s) => json!({
-            "version": s.version,
-            "content_hash": s.content_hash,
-            "source_hash": s.source_hash,
-        }),
-        None => Value::Null,
+/// A snapshot as the plan JSON and the audit trail write it. Fields are in
+/// key order, the order `serde_json::Map` sorts them in, so writing this
+/// struct directly gives the same bytes as going through a `Value`.
+#[derive(serde::Serialize)]
+struct SnapshotLine<'a> {
+    content_hash: &'a str,
+    source_hash: Option<&'a str>,
+    version: &'a str,
+}
+
+impl<'a> SnapshotLine<'a> {
+    fn of(s: &'a Option<std::sync::Arc<Snapshot>>) -> Option<Self> {
+        s.as_ref().map(|s| SnapshotLine {
+            content_hash: &s.content_hash,
+            source_hash: s.source_hash.as_deref(),
+            version: &s.version,
+        })
+    }
+}
+
+/// One decision, borrowed: serialized straight into the audit trail's
+/// `actions.jsonl` (100k lines must not cost 100k `Value` trees), or into
+/// the plan JSON through [`decision_json`]. Fields in key order (see above).
+#[derive(serde::Serialize)]
+pub struct DecisionLine<'a> {
+    action: &'a str,
+    after: Option<SnapshotLine<'a>>,
+    before: Option<SnapshotLine<'a>>,
+    entity_id: &'a str,
+    reason: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    run_id: Option<&'a str>,
+    source: &'a str,
+    source_path: Option<&'a str>,
+}
+
+impl<'a> DecisionLine<'a> {
+    /// `run_id` is set in the audit trail, where lines of many runs may be
+    /// concatenated; the plan itself has no run yet.
+    pub fn of(d: &'a Decision, run_id: Option<&'a str>) -> Self {
+        DecisionLine {
+            action: d.action.as_str(),
+            after: SnapshotLine::of(&d.after),
+            before: SnapshotLine::of(&d.before),
+            entity_id: &d.entity_id,
+            reason: &d.reason,
+            run_id,
+            source: &d.source,
+            source_path: d.source_path.as_deref(),
+        }
     }
 }
 
 pub fn decision_json(d: &Decision) -> Value {
-    json!({
-        "action": d.action.as_str(),
-        "entity_id": d.entity_id,
-        "source": d.source,
-        "source_path": d.source_path,
-        "reason": d.reason,
-        "before": snapshot_json(&d.before),
-        "after": snapshot_json(&d.after),
-    })
+    serde_json::to_value(DecisionLine::of(d, None)).expect("a decision serializes")
 }
 
 pub fn error_json(e: &PlanError) -> Value {

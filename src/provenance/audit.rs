@@ -84,9 +84,7 @@ pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
 
     write_synced(&tmp.join("actions.jsonl"), |w| {
         for d in &trail.plan.decisions {
-            let mut line = render::decision_json(d);
-            line["run_id"] = json!(id);
-            serde_json::to_writer(&mut *w, &line)?;
+            serde_json::to_writer(&mut *w, &render::DecisionLine::of(d, Some(id)))?;
             w.write_all(b"\n")?;
         }
         Ok(())

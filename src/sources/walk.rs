@@ -36,6 +36,20 @@ pub struct SourceFile {
     pub format: Format,
 }
 
+impl SourceFile {
+    /// An empty stand-in (allocates nothing), left behind when a file is
+    /// moved out of a walk report.
+    pub fn placeholder() -> Self {
+        SourceFile {
+            path: PathBuf::new(),
+            rel: String::new(),
+            category: None,
+            stem: String::new(),
+            format: Format::Text,
+        }
+    }
+}
+
 /// Something under the root that is not walked, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {

@@ -80,7 +80,7 @@ impl Default for Neo4jOptions {
     fn default() -> Self {
         Self {
             connection_timeout: Duration::from_secs(120),
-            fetch_size: 2000,
+            fetch_size: 10_000,
             max_connections: 8,
         }
     }
