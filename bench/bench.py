@@ -483,6 +483,11 @@ class Bench:
             "date": time.strftime("%Y-%m-%d %H:%M:%S %z"),
             "cpu": cpu, "sha_ni": " sha_ni" in flags, "cores": os.cpu_count(), "mem_gib": mem_gb,
             "kernel": platform.release(), "python": platform.python_version(),
+            # Whether the binary may differ from the commit (bench/ and the
+            # report itself excluded: the run rewrites them).
+            "graphseed_dirty": bool(subprocess.run(
+                ["git", "-C", REPO, "status", "--porcelain", "--", ".", ":!bench", ":!BENCHMARKS.md"],
+                capture_output=True, text=True).stdout.strip()),
             "graphseed": v, "graphseed_commit": subprocess.run(
                 ["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip(),
             "neo4j": neo.version if neo else None,

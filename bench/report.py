@@ -160,8 +160,9 @@ def write(rows, meta, path):
     L.append(f"- CPU: {meta.get('cpu')}, {meta.get('cores')} cores, SHA-NI: "
              f"{'yes' if meta.get('sha_ni') else 'no (sha_ni flag absent)'}; RAM {meta.get('mem_gib')} GiB; "
              f"Linux {meta.get('kernel')}")
-    L.append(f"- {meta.get('graphseed')} (commit {meta.get('graphseed_commit')}, release build; working tree may "
-             f"contain uncommitted changes of the concurrent session)")
+    dirty = meta.get("graphseed_dirty")
+    tree = {True: "; the working tree had uncommitted changes", False: "; clean working tree"}.get(dirty, "")
+    L.append(f"- {meta.get('graphseed')} (commit {meta.get('graphseed_commit')}, release build{tree})")
     L.append(f"- Neo4j {meta.get('neo4j')} (tools/neo4j-test-server: Community, embedded, heap "
              f"{meta.get('neo4j_heap')}, page cache {meta.get('neo4j_pagecache_mb')} MB), on the same 2-core "
              f"machine as the tools")

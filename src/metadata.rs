@@ -5,6 +5,8 @@
 //! source_path, run_id). Tool-owned fields found in an input file are
 //! overwritten here, never trusted.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
@@ -70,22 +72,42 @@ impl EpisodeRecord {
     }
 }
 
-/// What a store returns about an episode when planning: everything but the
-/// body, which planning never needs (and which would cost memory at 100k).
+/// What a store returns about an episode when planning: what dedupe compares
+/// against and what a rewrite keeps, nothing else (no body, name or run id:
+/// a 100k-episode group is held in memory whole while planning).
+///
+/// Values many episodes share (source, version) are interned, and the hashes
+/// are `Arc<str>` so that a plan's decisions share them instead of copying.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEpisode {
     pub entity_id: String,
-    pub name: String,
-    pub source: String,
+    pub source: Arc<str>,
     /// Kept as stored text: a hand-edited graph may hold a non-semver value,
     /// which the planner reports instead of crashing on.
-    pub version: String,
+    pub version: Arc<str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub source_hash: Option<String>,
-    pub content_hash: String,
+    pub source_hash: Option<Arc<str>>,
+    pub content_hash: Arc<str>,
     pub source_path: Option<String>,
-    pub run_id: String,
+}
+
+/// Hands out one shared copy of each distinct text (sources, versions) while
+/// stored episodes are read.
+#[derive(Debug, Default)]
+pub struct Interner {
+    seen: std::collections::HashSet<Arc<str>>,
+}
+
+impl Interner {
+    pub fn get(&mut self, text: &str) -> Arc<str> {
+        if let Some(t) = self.seen.get(text) {
+            return t.clone();
+        }
+        let t: Arc<str> = Arc::from(text);
+        self.seen.insert(t.clone());
+        t
+    }
 }
 
 #[cfg(test)]

@@ -547,7 +547,7 @@ fn record_for(
         group_id: group_id.to_string(),
         entity_id: d.entity_id.clone(),
         name: d.name.clone(),
-        source: d.source.clone(),
+        source: d.source.to_string(),
         version: plan.version.clone(),
         // created_at is set once and kept across updates, replaces, --force.
         created_at: d.created_at.unwrap_or(now),
@@ -557,8 +557,8 @@ fn record_for(
         } else {
             now
         },
-        source_hash: after.source_hash.clone(),
-        content_hash: after.content_hash.clone(),
+        source_hash: after.source_hash.as_deref().map(str::to_string),
+        content_hash: after.content_hash.to_string(),
         source_path: d.source_path.clone(),
         run_id: run_id.to_string(),
         body: String::new(),

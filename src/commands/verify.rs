@@ -160,8 +160,8 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     let computed = planning::graph_signature(stored.iter().map(|e| {
         (
             e.entity_id.as_str(),
-            e.content_hash.as_str(),
-            e.version.as_str(),
+            e.content_hash.as_ref(),
+            e.version.as_ref(),
         )
     }));
     let last = store

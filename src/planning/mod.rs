@@ -91,12 +91,14 @@ impl PlanAction {
     }
 }
 
-/// The facts that identify an episode's state, before or after.
+/// The facts that identify an episode's state, before or after. Shared text:
+/// a before-snapshot points at the stored episode's strings, and every
+/// after-snapshot at the one version of the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
-    pub version: String,
-    pub content_hash: String,
-    pub source_hash: Option<String>,
+    pub version: Arc<str>,
+    pub content_hash: Arc<str>,
+    pub source_hash: Option<Arc<str>>,
 }
 
 /// Where an episode's body comes from at apply time.
@@ -116,8 +118,10 @@ pub enum Origin {
 pub struct Decision {
     pub action: PlanAction,
     pub entity_id: String,
+    /// The name written; empty for decisions that write nothing (skips,
+    /// orphans, prunes), which need none.
     pub name: String,
-    pub source: String,
+    pub source: Arc<str>,
     pub source_path: Option<String>,
     /// Static for the common cases: a 100k-file reseed is 100k skips.
     pub reason: Cow<'static, str>,
@@ -191,7 +195,8 @@ impl PlanError {
 pub struct PlannedFile {
     pub root: usize,
     pub file: SourceFile,
-    pub source_hash: String,
+    /// Shared with the after-snapshots of the file's episodes.
+    pub source_hash: Arc<str>,
     /// `root display/rel`, for messages.
     pub display: String,
 }
@@ -324,7 +329,7 @@ fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, String> {
 /// Read a planned file again at apply time and check it is what was planned.
 pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, String> {
     let bytes = read_limited(&pf.file, max)?;
-    if hashing::sha256_hex(&bytes) != pf.source_hash {
+    if hashing::sha256_hex(&bytes) != *pf.source_hash {
         return Err("the file changed while graphseed was running; run again".to_string());
     }
     sources::parse_file(&pf.file, &bytes).map_err(|errs| {
@@ -488,7 +493,7 @@ pub fn plan_scanned(
     for s in stored {
         if let Some(p) = &s.source_path {
             by_path
-                .entry(s.source.as_str())
+                .entry(s.source.as_ref())
                 .or_default()
                 .entry(p.as_str())
                 .or_default()
@@ -516,10 +521,13 @@ pub fn plan_scanned(
         input,
         by_id: &by_id,
         version_text: &version_text,
+        version: version_text.as_str().into(),
     };
 
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         scope_sources.insert(root.source.clone());
+        // One shared copy per root, for all its decisions.
+        let root_source: Arc<str> = root.source.as_str().into();
         let mut report = match rs.report {
             Ok(r) => r,
             Err(message) => {
@@ -538,7 +546,7 @@ pub fn plan_scanned(
         }
         for e in report.errors {
             // Protect everything stored under a path we could not read.
-            for s in stored.iter().filter(|s| s.source == root.source) {
+            for s in stored.iter().filter(|s| *s.source == *root.source) {
                 if let Some(p) = &s.source_path
                     && (p == &e.rel || p.starts_with(&format!("{}/", e.rel)))
                 {
@@ -576,7 +584,7 @@ pub fn plan_scanned(
                     && !here.is_empty()
                     && here.iter().all(|s| {
                         s.source_hash.as_deref() == Some(scanned_hash.as_str())
-                            && s.version == version_text
+                            && *s.version == *version_text
                     })
                 {
                     return Examined::Unchanged;
@@ -634,7 +642,7 @@ pub fn plan_scanned(
                             decisions.push(Decision {
                                 action: PlanAction::Skip,
                                 entity_id: s.entity_id.clone(),
-                                name: s.name.clone(),
+                                name: String::new(),
                                 source: s.source.clone(),
                                 source_path: s.source_path.clone(),
                                 reason: "file unchanged (source_hash matches); not parsed".into(),
@@ -663,10 +671,11 @@ pub fn plan_scanned(
                 files.push(PlannedFile {
                     root: ri,
                     file,
-                    source_hash: source_hash.clone(),
+                    source_hash: source_hash.as_str().into(),
                     display: display.clone(),
                 });
                 let file = &files[fi].file;
+                let file_hash = files[fi].source_hash.clone();
                 for c in candidates {
                     let here = Here::Parsed {
                         file: fi,
@@ -678,9 +687,9 @@ pub fn plan_scanned(
                         continue;
                     }
                     let facts = Facts {
-                        source: &root.source,
+                        source: &root_source,
                         source_path: Some(&file.rel),
-                        source_hash: Some(&source_hash),
+                        source_hash: Some(&file_hash),
                         display: &display,
                     };
                     if let Some(d) = ctx.decide(&c, &facts, Origin::File(fi), &mut errors) {
@@ -694,6 +703,7 @@ pub fn plan_scanned(
     let mut generated = Vec::new();
     if let Some(g) = &input.generated {
         scope_sources.insert(g.source.clone());
+        let stdin_source: Arc<str> = g.source.as_str().into();
         match sources::parse_generated(&g.bytes) {
             Ok(cands) => {
                 found_any_source |= !cands.is_empty();
@@ -706,7 +716,7 @@ pub fn plan_scanned(
                     }
                     let origin = Origin::Generated(generated.len());
                     let facts = Facts {
-                        source: &g.source,
+                        source: &stdin_source,
                         source_path: None,
                         source_hash: None,
                         display: "<stdin>",
@@ -723,7 +733,7 @@ pub fn plan_scanned(
                 protected.extend(
                     stored
                         .iter()
-                        .filter(|s| s.source == g.source)
+                        .filter(|s| *s.source == *g.source)
                         .map(|s| s.entity_id.clone()),
                 );
                 errors.extend(
@@ -739,7 +749,7 @@ pub fn plan_scanned(
     let mut orphans: Vec<&StoredEpisode> = stored
         .iter()
         .filter(|s| {
-            scope_sources.contains(&s.source)
+            scope_sources.contains(s.source.as_ref())
                 && !seen.origins.contains_key(s.entity_id.as_str())
                 && !protected.contains(&s.entity_id)
         })
@@ -764,7 +774,7 @@ pub fn plan_scanned(
                 PlanAction::Orphan
             },
             entity_id: s.entity_id.clone(),
-            name: s.name.clone(),
+            name: String::new(),
             source: s.source.clone(),
             source_path: s.source_path.clone(),
             reason: if prune {
@@ -811,7 +821,7 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[Decision]) -> String {
         .map(|s| {
             (
                 s.entity_id.as_str(),
-                (s.content_hash.as_str(), s.version.as_str()),
+                (s.content_hash.as_ref(), s.version.as_ref()),
             )
         })
         .collect();
@@ -833,12 +843,14 @@ struct Ctx<'a> {
     input: &'a PlanInput,
     by_id: &'a HashMap<&'a str, &'a StoredEpisode>,
     version_text: &'a str,
+    /// `version_text`, shared by every after-snapshot.
+    version: Arc<str>,
 }
 
 struct Facts<'a> {
-    source: &'a str,
+    source: &'a Arc<str>,
     source_path: Option<&'a str>,
-    source_hash: Option<&'a str>,
+    source_hash: Option<&'a Arc<str>>,
     display: &'a str,
 }
 
@@ -851,15 +863,15 @@ impl Ctx<'_> {
         errors: &mut Vec<PlanError>,
     ) -> Option<Decision> {
         let after = Snapshot {
-            version: self.version_text.to_string(),
-            content_hash: c.content_hash.clone(),
-            source_hash: f.source_hash.map(str::to_string),
+            version: self.version.clone(),
+            content_hash: c.content_hash.as_str().into(),
+            source_hash: f.source_hash.cloned(),
         };
         let mut d = Decision {
             action: PlanAction::Create,
             entity_id: c.entity_id.clone(),
             name: c.name.clone(),
-            source: f.source.to_string(),
+            source: f.source.clone(),
             source_path: f.source_path.map(str::to_string),
             reason: "new episode".into(),
             before: None,
@@ -929,7 +941,7 @@ impl Ctx<'_> {
                 d.action = PlanAction::Update;
                 d.reason = "rewritten by --force".into();
             }
-            Equal if s.content_hash != c.content_hash => {
+            Equal if *s.content_hash != *c.content_hash => {
                 d.action = PlanAction::Update;
                 d.reason = format!(
                     "content changed ({} -> {})",
@@ -939,8 +951,8 @@ impl Ctx<'_> {
                 .into();
             }
             Equal => {
-                let moved = s.source != f.source || s.source_path.as_deref() != f.source_path;
-                let rehashed = s.source_hash.as_deref() != f.source_hash;
+                let moved = *s.source != **f.source || s.source_path.as_deref() != f.source_path;
+                let rehashed = s.source_hash.as_deref() != f.source_hash.map(|h| h.as_ref());
                 d.keep_updated_at = Some(s.updated_at);
                 if moved || rehashed {
                     d.action = PlanAction::Refresh;

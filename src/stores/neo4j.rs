@@ -49,6 +49,8 @@
 use std::collections::BTreeMap;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use chrono::{DateTime, FixedOffset, Utc};
 use neo4rs::{BoltMap, BoltString, BoltType, ConfigBuilder, Graph, Query, Row, Txn, query};
 use serde::Deserialize;
@@ -59,7 +61,7 @@ use super::{
     RawValue, RunRecord, RunStatus, StatusRow, Store, StoreError,
 };
 use crate::cypher;
-use crate::metadata::{EpisodeRecord, StoredEpisode};
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 use crate::version::SeedVersion;
 
 /// Connection tuning for [`connect`].
@@ -481,20 +483,22 @@ fn run_from_row(row: &Row) -> Result<RunRecord, String> {
     inner().map_err(|e| format!("run {run_id}: {e}"))
 }
 
-fn stored_from_row(row: &Row, group_id: &str) -> Result<StoredEpisode, String> {
+fn stored_from_row(
+    row: &Row,
+    group_id: &str,
+    interner: &mut Interner,
+) -> Result<StoredEpisode, String> {
     let entity_id: String = col(row, "entity_id")?;
-    let inner = || -> Result<StoredEpisode, String> {
+    let mut inner = || -> Result<StoredEpisode, String> {
         Ok(StoredEpisode {
             entity_id: entity_id.clone(),
-            name: col(row, "name")?,
-            source: col(row, "source")?,
-            version: col(row, "version")?,
+            source: interner.get(&col::<String>(row, "source")?),
+            version: interner.get(&col::<String>(row, "version")?),
             created_at: time_col(row, "created_at")?,
             updated_at: time_col(row, "updated_at")?,
-            source_hash: col(row, "source_hash")?,
-            content_hash: col(row, "content_hash")?,
+            source_hash: col::<Option<String>>(row, "source_hash")?.map(Arc::from),
+            content_hash: Arc::from(col::<String>(row, "content_hash")?),
             source_path: col(row, "source_path")?,
-            run_id: col(row, "run_id")?,
         })
     };
     inner().map_err(|e| format!("episode {group_id}/{entity_id}: {e}"))
@@ -827,11 +831,10 @@ impl Store for Neo4jStore {
     async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
         let q = query(cypher::EPISODE_LOAD_GROUP).param("group_id", group_id);
         let mut episodes = self
-            .read(
-                &format!("loading the episodes of group {group_id}"),
-                q,
-                |row| stored_from_row(row, group_id),
-            )
+            .read(&format!("loading the episodes of group {group_id}"), q, {
+                let mut interner = Interner::default();
+                move |row| stored_from_row(row, group_id, &mut interner)
+            })
             .await?;
         // Cypher orders strings by UTF-16 code unit, Rust by code point; they
         // differ only beyond the BMP, but planning relies on this order.

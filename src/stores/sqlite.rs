@@ -19,7 +19,7 @@
 //! fixed offset, so text order *is* time order and SQL can compare them.
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -31,7 +31,7 @@ use super::{
     Action, Batch, EpisodeFilter, HistoryEntry, LockInfo, LockOutcome, RawEpisode, RawValue,
     RunRecord, RunStatus, StatusRow, Store, StoreError,
 };
-use crate::metadata::{EpisodeRecord, StoredEpisode, format_time};
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
 use crate::version::SeedVersion;
 
 /// The layout version `init` writes and `check_schema` expects.
@@ -194,8 +194,8 @@ const BUMP_REVISION: &str = "
 INSERT INTO groups (group_id, revision) VALUES (?1, 1)
 ON CONFLICT (group_id) DO UPDATE SET revision = revision + 1";
 
-const STORED_COLUMNS: &str = "entity_id, name, source, version, created_at, updated_at, \
-    source_hash, content_hash, source_path, run_id";
+const STORED_COLUMNS: &str = "entity_id, source, version, created_at, updated_at, \
+    source_hash, content_hash, source_path";
 
 const RECORD_COLUMNS: &str = "group_id, entity_id, name, source, version, created_at, \
     updated_at, source_hash, content_hash, source_path, run_id, body";
@@ -440,19 +440,17 @@ fn read_run_row(row: &Row<'_>) -> R<RunRecord> {
     })
 }
 
-fn read_stored_row(group_id: &str, row: &Row<'_>) -> R<StoredEpisode> {
+fn read_stored_row(group_id: &str, row: &Row<'_>, interner: &mut Interner) -> R<StoredEpisode> {
     let entity_id: String = row.get(0)?;
     let what = |col: &str| format!("episode `{group_id}/{entity_id}`: {col}");
     Ok(StoredEpisode {
-        name: row.get(1)?,
-        source: row.get(2)?,
-        version: row.get(3)?,
-        created_at: parse_time(&what("created_at"), &row.get::<_, String>(4)?)?,
-        updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(5)?)?,
-        source_hash: row.get(6)?,
-        content_hash: row.get(7)?,
-        source_path: row.get(8)?,
-        run_id: row.get(9)?,
+        source: interner.get(&row.get::<_, String>(1)?),
+        version: interner.get(&row.get::<_, String>(2)?),
+        created_at: parse_time(&what("created_at"), &row.get::<_, String>(3)?)?,
+        updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(4)?)?,
+        source_hash: row.get::<_, Option<String>>(5)?.map(Arc::from),
+        content_hash: Arc::from(row.get::<_, String>(6)?),
+        source_path: row.get(7)?,
         entity_id,
     })
 }
@@ -841,8 +839,9 @@ impl Store for SqliteStore {
             ))?;
             let mut rows = stmt.query(params![group_id])?;
             let mut out = Vec::new();
+            let mut interner = Interner::default();
             while let Some(row) = rows.next()? {
-                out.push(read_stored_row(group_id, row)?);
+                out.push(read_stored_row(group_id, row, &mut interner)?);
             }
             Ok(out)
         })
@@ -1218,15 +1217,13 @@ mod tests {
             la,
             &StoredEpisode {
                 entity_id: a.entity_id.clone(),
-                name: a.name.clone(),
-                source: a.source.clone(),
-                version: "3.14.15-rc.2".to_string(),
+                source: a.source.as_str().into(),
+                version: "3.14.15-rc.2".into(),
                 created_at: a.created_at,
                 updated_at: a.updated_at,
-                source_hash: a.source_hash.clone(),
-                content_hash: a.content_hash.clone(),
+                source_hash: a.source_hash.as_deref().map(Into::into),
+                content_hash: a.content_hash.as_str().into(),
                 source_path: a.source_path.clone(),
-                run_id: "run-1".to_string(),
             }
         );
         assert_eq!(
@@ -1939,7 +1936,7 @@ mod tests {
             .conn()
             .execute_batch("UPDATE episodes SET version = 'one'")
             .unwrap();
-        assert_eq!(store.load_episodes("g").await.unwrap()[0].version, "one");
+        assert_eq!(&*store.load_episodes("g").await.unwrap()[0].version, "one");
         let err = store.query_episodes(&all("g")).await.unwrap_err();
         assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
         assert!(err.to_string().contains("g/e"), "{err}");
