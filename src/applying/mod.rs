@@ -336,13 +336,39 @@ async fn apply_locked<S: Store>(
     };
     let batch_size = opts.batch_size.max(1);
     let chunks: Vec<&[&Decision]> = writes.chunks(batch_size).collect();
+    // Prune last: only once every write has committed, so a failure part-way
+    // never leaves the graph with less than it started with. The first
+    // prunes ride in the transaction of the last write batch: they commit
+    // with the final writes, never before them, and a failure undoes both
+    // (one transaction fewer for a typical incremental reseed).
+    let mut prune_chunks: Vec<&[&Decision]> = prunes.chunks(batch_size).collect();
+    let tail_prunes: &[&Decision] = if chunks.is_empty() || prune_chunks.is_empty() {
+        &[]
+    } else {
+        prune_chunks.remove(0)
+    };
+    let deletes_with = |k: usize| -> &[&Decision] {
+        if k + 1 == chunks.len() {
+            tail_prunes
+        } else {
+            &[]
+        }
+    };
     let plan_ref: &Plan = plan;
     let run_id = run.run_id.clone();
     let mut ready = match chunks.first() {
         Some(chunk) => Some(
-            build_batch(&mut bodies, plan_ref, chunk, input, &run_id, now)
-                .await
-                .map_err(|m| fail(stats, m))?,
+            build_batch(
+                &mut bodies,
+                plan_ref,
+                chunk,
+                deletes_with(0),
+                input,
+                &run_id,
+                now,
+            )
+            .await
+            .map_err(|m| fail(stats, m))?,
         ),
         None => None,
     };
@@ -358,14 +384,19 @@ async fn apply_locked<S: Store>(
         let (committed, next) = tokio::join!(commit(store, opts, run, &batch, stats, ui), async {
             match upcoming {
                 Some(chunk) => {
-                    Some(build_batch(&mut bodies, plan_ref, chunk, input, &run_id, now).await)
+                    let deletes = deletes_with(next_chunk);
+                    Some(
+                        build_batch(&mut bodies, plan_ref, chunk, deletes, input, &run_id, now)
+                            .await,
+                    )
                 }
                 None => None,
             }
         });
         committed.map_err(|e| batch_error(e, stats))?;
         stats.episodes_written += batch.writes.len() as u64;
-        pb.inc(batch.writes.len() as u64);
+        stats.episodes_pruned += batch.deletes.len() as u64;
+        pb.inc((batch.writes.len() + batch.deletes.len()) as u64);
         drop(batch);
         lease.keep(store, opts.retry, stats).await?;
         ready = next.transpose().map_err(|m| fail(stats, m))?;
@@ -378,9 +409,8 @@ async fn apply_locked<S: Store>(
         t.elapsed()
     ));
 
-    // Prune last: only once every write has committed, so a failure part-way
-    // never leaves the graph with less than it started with.
-    for chunk in prunes.chunks(batch_size) {
+    // The remaining prunes (all of them when nothing is written).
+    for chunk in prune_chunks {
         let batch = Batch {
             writes: vec![],
             deletes: chunk.iter().map(|d| d.entity_id.clone()).collect(),
@@ -428,6 +458,7 @@ async fn build_batch(
     bodies: &mut BodyCache,
     plan: &Plan,
     chunk: &[&Decision],
+    deletes: &[&Decision],
     input: &PlanInput,
     run_id: &str,
     now: DateTime<Utc>,
@@ -435,7 +466,7 @@ async fn build_batch(
     const YIELD_EVERY: usize = 8;
     let mut batch = Batch {
         writes: Vec::with_capacity(chunk.len()),
-        deletes: Vec::new(),
+        deletes: deletes.iter().map(|d| d.entity_id.clone()).collect(),
     };
     for (i, d) in chunk.iter().enumerate() {
         if i % YIELD_EVERY == YIELD_EVERY - 1 {

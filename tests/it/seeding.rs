@@ -16,6 +16,7 @@ on_both_stores!(
     versions_compare_as_semver_and_downgrades_are_refused,
     force_rewrites_everything_and_keeps_created_at,
     orphans_are_reported_and_pruned_only_when_safe,
+    prunes_commit_with_the_last_write_batch,
     plan_errors_are_all_listed_and_nothing_is_written,
     plan_is_byte_identical_across_runs,
     generated_episodes_dedupe_by_content_hash,
@@ -292,6 +293,44 @@ fn orphans_are_reported_and_pruned_only_when_safe(ws: &Ws) {
     let msg = json["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("refusing to prune"), "{msg}");
     assert_eq!(ws.episodes().len(), 2);
+}
+
+fn prunes_commit_with_the_last_write_batch(ws: &Ws) {
+    for f in ["one", "two", "three", "gone"] {
+        ws.write(&format!("a/{f}.md"), format!("{f}\n"));
+    }
+    ws.seed_ok(&[]);
+    ws.write("a/one.md", "one, edited\n");
+    ws.write("a/two.md", "two, edited\n");
+    ws.write("a/three.md", "three, edited\n");
+    ws.remove("a/gone.md");
+    let json = ws.seed_ok(&["--prune", "--batch-size", "2"]);
+    assert_eq!((count(&json, "update"), count(&json, "prune")), (3, 1));
+    // Writes in batches of 2 (2 + 1); the prune rides with the second one,
+    // not in a transaction of its own.
+    assert_eq!(json["apply"]["batches"], 2, "{json:#}");
+    assert_eq!(json["apply"]["episodes_written"], 3, "{json:#}");
+    assert_eq!(json["apply"]["episodes_pruned"], 1, "{json:#}");
+    let ids = by_id(ws.episodes());
+    assert_eq!(
+        ids.keys().collect::<Vec<_>>(),
+        ["a_one", "a_three", "a_two"]
+    );
+    // With more prunes than fit the last write batch, the rest follow in
+    // batches of their own, after every write.
+    for f in ["p1", "p2", "p3", "p4"] {
+        ws.write(&format!("a/{f}.md"), format!("{f}\n"));
+    }
+    ws.seed_ok(&[]);
+    for f in ["p1", "p2", "p3", "p4"] {
+        ws.remove(&format!("a/{f}.md"));
+    }
+    ws.write("a/one.md", "one, edited again\n");
+    let json = ws.seed_ok(&["--prune", "--batch-size", "2"]);
+    assert_eq!((count(&json, "update"), count(&json, "prune")), (1, 4));
+    assert_eq!(json["apply"]["batches"], 2, "{json:#}");
+    assert_eq!(json["apply"]["episodes_pruned"], 4, "{json:#}");
+    assert_eq!(ws.episodes().len(), 3);
 }
 
 fn plan_errors_are_all_listed_and_nothing_is_written(ws: &Ws) {
