@@ -143,31 +143,37 @@ pub async fn seed<S: Store>(
         }
     };
     run.counts = counts_of(&plan);
-    // Record the outcome, then free the lock. Both best effort on a failed
-    // run: the lease expires anyway, and the next run marks a run left
-    // `running` as abandoned.
-    match retry::retry(opts.retry, || store.save_run(&run), |_, _| {}).await {
+    // Record the outcome and free the lock, in one transaction. Best effort
+    // on a failed run: the lease expires anyway, and the next run marks a run
+    // left `running` as abandoned.
+    match retry::retry(opts.retry, || store.finish_run(&run), |_, _| {}).await {
         Ok(()) => stats.write_transactions += 1,
-        Err(e) if failure.is_some() => ui.warn(&format!("could not record the failed run: {e}")),
-        Err(e) => return Err(e.into()),
-    }
-    // Releasing is idempotent; a short budget, since the lease expires anyway.
-    let release_policy = RetryPolicy {
-        budget: opts.retry.budget.min(Duration::from_secs(10)),
-        ..opts.retry
-    };
-    if let Err(e) = retry::retry(
-        release_policy,
-        || store.release_lock(&run.group_id, &run.run_id),
-        |_, _| {},
-    )
-    .await
-    {
-        ui.warn(&format!(
-            "could not release the lock (it expires by itself): {e}"
-        ));
-    } else {
-        stats.write_transactions += 1;
+        Err(e) => {
+            if failure.is_some() {
+                ui.warn(&format!("could not record the failed run: {e}"));
+            } else {
+                return Err(e.into());
+            }
+            // Still try to free the lock on its own; releasing is idempotent,
+            // and gets a short budget, since the lease expires anyway.
+            let release_policy = RetryPolicy {
+                budget: opts.retry.budget.min(Duration::from_secs(10)),
+                ..opts.retry
+            };
+            if let Err(e) = retry::retry(
+                release_policy,
+                || store.release_lock(&run.group_id, &run.run_id),
+                |_, _| {},
+            )
+            .await
+            {
+                ui.warn(&format!(
+                    "could not release the lock (it expires by itself): {e}"
+                ));
+            } else {
+                stats.write_transactions += 1;
+            }
+        }
     }
     Ok(SeedOutcome {
         plan,
@@ -297,12 +303,12 @@ async fn apply_locked<S: Store>(
         }
     }
 
-    // Record the run as `running` before the first batch: if this process
-    // dies at any point from here on, the next run finds the record and marks
-    // it abandoned.
+    // The run is `running` from its first batch on: every batch upserts the
+    // run record in its own transaction, so a run that dies after writing
+    // anything leaves a `running` record, which the next run marks
+    // abandoned. A run that dies before its first commit wrote nothing and
+    // leaves no record (no transaction of its own is spent on one).
     run.status = RunStatus::Running;
-    retry::retry(opts.retry, || store.save_run(run), |_, _| {}).await?;
-    stats.write_transactions += 1;
     let mut lease = Lease {
         claim: claim.clone(),
         renewed: Instant::now(),

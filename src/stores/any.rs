@@ -79,6 +79,10 @@ impl Store for AnyStore {
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
         delegate!(self, s => s.release_lock(group_id, run_id).await)
     }
+
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        delegate!(self, s => s.finish_run(run).await)
+    }
     async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
         delegate!(self, s => s.read_lock(group_id).await)
     }

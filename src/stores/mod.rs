@@ -296,6 +296,12 @@ pub trait Store {
     /// Release the lease if `run_id` holds it (no-op otherwise).
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError>;
 
+    /// The end of a run that wrote: [`Store::save_run`] and
+    /// [`Store::release_lock`] for `run` in one transaction (one commit, and
+    /// no moment where the lock is free but the run still `running`).
+    /// Idempotent like both.
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError>;
+
     /// The current holder of a group's lock, expired or not.
     async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError>;
 

@@ -431,6 +431,12 @@ fn write_map(w: &EpisodeWrite) -> BoltType {
     ])
 }
 
+fn release_query(group_id: &str, run_id: &str) -> Query {
+    query(cypher::LOCK_RELEASE)
+        .param("group_id", group_id)
+        .param("run_id", run_id)
+}
+
 fn run_query(run: &RunRecord) -> Query {
     let counts =
         serde_json::to_string(&run.counts).expect("a map of strings to integers serializes");
@@ -975,16 +981,37 @@ impl Store for Neo4jStore {
     }
 
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
-        let q = query(cypher::LOCK_RELEASE)
-            .param("group_id", group_id)
-            .param("run_id", run_id);
         self.write(
             &format!("releasing the lock of group {group_id}"),
-            q,
+            release_query(group_id, run_id),
             |_| Ok(()),
         )
         .await
         .map(drop)
+    }
+
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let doing = format!(
+            "recording run {} and releasing the lock of group {}",
+            run.run_id, run.group_id
+        );
+        let mut txn = self
+            .graph
+            .start_txn()
+            .await
+            .map_err(|e| self.err(&doing, &e))?;
+        let result = async {
+            txn.run(run_query(run)).await?;
+            txn.run(release_query(&run.group_id, &run.run_id)).await
+        }
+        .await;
+        match result {
+            Ok(()) => txn.commit().await.map_err(|e| self.err(&doing, &e)),
+            Err(e) => {
+                rollback_quietly(txn).await;
+                Err(self.err(&doing, &e))
+            }
+        }
     }
 
     async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {

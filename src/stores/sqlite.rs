@@ -478,6 +478,14 @@ fn read_record_row(row: &Row<'_>) -> R<EpisodeRecord> {
     })
 }
 
+/// One conditional DELETE: a no-op unless `run_id` is the holder, so a late
+/// release never frees a lock that someone else has since taken over.
+fn release_lock_in(conn: &Connection, group_id: &str, run_id: &str) -> R<()> {
+    conn.prepare_cached("DELETE FROM locks WHERE group_id = ?1 AND run_id = ?2")?
+        .execute(params![group_id, run_id])?;
+    Ok(())
+}
+
 fn upsert_run(conn: &Connection, run: &RunRecord) -> R<()> {
     let counts = serde_json::to_string(&run.counts).map_err(|e| {
         Fail::Refused(format!(
@@ -908,12 +916,15 @@ impl Store for SqliteStore {
     }
 
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
-        // One conditional DELETE: atomic on its own, and a no-op unless
-        // `run_id` is the holder, so a late release never frees a lock that
-        // someone else has since taken over.
+        self.with(|conn| release_lock_in(conn, group_id, run_id))
+    }
+
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         self.with(|conn| {
-            conn.prepare_cached("DELETE FROM locks WHERE group_id = ?1 AND run_id = ?2")?
-                .execute(params![group_id, run_id])?;
+            let tx = immediate(conn)?;
+            upsert_run(&tx, run)?;
+            release_lock_in(&tx, &run.group_id, &run.run_id)?;
+            tx.commit()?;
             Ok(())
         })
     }

@@ -685,6 +685,24 @@ async fn contract_locks<S: Store>(s: &S, group: &str) {
         LockOutcome::Acquired
     );
 
+    // finish_run records the run and frees the lock it holds, together; a
+    // run that does not hold the lock is recorded and frees nothing.
+    let mut done_b = run_record(group, &b.run_id, now);
+    done_b.status = RunStatus::Succeeded;
+    s.finish_run(&done_b).await.unwrap();
+    assert_eq!(s.get_run(&b.run_id).await.unwrap(), Some(done_b));
+    assert_eq!(s.read_lock(group).await.unwrap(), Some(a.clone()));
+    let mut done_a = run_record(group, &a.run_id, now);
+    done_a.status = RunStatus::Failed;
+    s.finish_run(&done_a).await.unwrap();
+    s.finish_run(&done_a).await.unwrap();
+    assert_eq!(s.get_run(&a.run_id).await.unwrap(), Some(done_a));
+    assert_eq!(s.read_lock(group).await.unwrap(), None);
+    assert_eq!(
+        s.acquire_lock(&a, false).await.unwrap(),
+        LockOutcome::Acquired
+    );
+
     // Locks are per group.
     let other = claim(
         &format!("{group}_other"),
