@@ -478,13 +478,13 @@ async fn build_batch(
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
         }
-        let fields = bodies.fields(plan, d, input.max_file_bytes)?;
+        let (name, fields) = bodies.body(plan, d, input.max_file_bytes)?;
         batch.writes.push(EpisodeWrite {
             action: d
                 .action
                 .stored_action()
                 .expect("writes have a stored action"),
-            record: record_for(&input.group_id, run_id, plan, d, &fields, now),
+            record: record_for(&input.group_id, run_id, plan, d, name, &fields, now),
         });
     }
     Ok(batch)
@@ -534,35 +534,45 @@ impl Lease {
     }
 }
 
-/// Bodies are not kept in the plan; files are read again when applied. The
-/// writes of one file are adjacent in the plan, so each file is read once.
+/// Bodies (and names) are not kept in the plan; files are read again when
+/// applied. The writes of one file are adjacent in the plan, so each file is
+/// read once.
 #[derive(Default)]
 struct BodyCache {
     file: Option<usize>,
-    items: HashMap<String, Map<String, Value>>,
+    /// entity_id → (name, fields).
+    items: HashMap<String, (String, Map<String, Value>)>,
 }
 
 impl BodyCache {
-    fn fields(
+    /// The name and fields of a decision's episode.
+    fn body(
         &mut self,
         plan: &Plan,
         d: &Decision,
         max: u64,
-    ) -> Result<Map<String, Value>, String> {
+    ) -> Result<(String, Map<String, Value>), String> {
         match d.origin {
-            Origin::Generated(i) => Ok(plan.generated[i].fields.clone()),
+            Origin::Generated(i) => {
+                let c = &plan.generated[i];
+                Ok((c.name.clone(), c.fields.clone()))
+            }
             Origin::File(fi) => {
                 if self.file != Some(fi) {
                     let pf = &plan.files[fi];
                     let cands =
-                        planning::reread(pf, max).map_err(|m| format!("{}: {m}", pf.display))?;
-                    self.items = cands.into_iter().map(|c| (c.entity_id, c.fields)).collect();
+                        planning::reread(pf, max).map_err(|m| format!("{}: {m}", pf.display()))?;
+                    self.items = cands
+                        .into_iter()
+                        .map(|c| (c.entity_id, (c.name, c.fields)))
+                        .collect();
                     self.file = Some(fi);
                 }
                 self.items.remove(&d.entity_id).ok_or_else(|| {
                     format!(
                         "{}: `{}` is no longer in the file",
-                        plan.files[fi].display, d.entity_id
+                        plan.files[fi].display(),
+                        d.entity_id
                     )
                 })
             }
@@ -576,6 +586,7 @@ fn record_for(
     run_id: &str,
     plan: &Plan,
     d: &Decision,
+    name: String,
     fields: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> EpisodeRecord {
@@ -583,7 +594,7 @@ fn record_for(
     let mut r = EpisodeRecord {
         group_id: group_id.to_string(),
         entity_id: d.entity_id.clone(),
-        name: d.name.clone(),
+        name,
         source: d.source.to_string(),
         version: plan.version.clone(),
         // created_at is set once and kept across updates, replaces, --force.

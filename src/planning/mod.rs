@@ -20,13 +20,14 @@ pub mod render;
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::hashing;
 use crate::metadata::StoredEpisode;
-use crate::sources::{self, Candidate, ParseError, RootSpec, SourceFile};
+use crate::sources::{self, Candidate, Format, ParseError, RootSpec, SourceFile};
 use crate::version::SeedVersion;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -118,9 +119,6 @@ pub enum Origin {
 pub struct Decision {
     pub action: PlanAction,
     pub entity_id: String,
-    /// The name written; empty for decisions that write nothing (skips,
-    /// orphans, prunes), which need none.
-    pub name: String,
     pub source: Arc<str>,
     pub source_path: Option<String>,
     /// Static for the common cases: a 100k-file reseed is 100k skips.
@@ -194,11 +192,32 @@ impl PlanError {
 #[derive(Debug, Clone)]
 pub struct PlannedFile {
     pub root: usize,
-    pub file: SourceFile,
+    /// Relative to the root, `/`-separated.
+    pub rel: String,
+    pub format: Format,
     /// Shared with the after-snapshots of the file's episodes.
     pub source_hash: Arc<str>,
+    /// The root's path and the root as the user wrote it, one copy per root:
+    /// a plan keeps every parsed file, so full paths are built only when a
+    /// file is read again or named in a message.
+    pub root_path: Arc<Path>,
+    pub root_display: Arc<str>,
+}
+
+impl PlannedFile {
     /// `root display/rel`, for messages.
-    pub display: String,
+    pub fn display(&self) -> String {
+        format!("{}/{}", self.root_display, self.rel)
+    }
+
+    /// The file as walked.
+    pub fn source_file(&self) -> SourceFile {
+        SourceFile {
+            path: self.root_path.join(&self.rel),
+            rel: self.rel.clone(),
+            format: self.format,
+        }
+    }
 }
 
 /// What the walk saw, for summaries and the tests' "parses no file" checks.
@@ -328,11 +347,12 @@ fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, String> {
 
 /// Read a planned file again at apply time and check it is what was planned.
 pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, String> {
-    let bytes = read_limited(&pf.file, max)?;
+    let file = pf.source_file();
+    let bytes = read_limited(&file, max)?;
     if hashing::sha256_hex(&bytes) != *pf.source_hash {
         return Err("the file changed while graphseed was running; run again".to_string());
     }
-    sources::parse_file(&pf.file, &bytes).map_err(|errs| {
+    sources::parse_file(&file, &bytes).map_err(|errs| {
         errs.into_iter()
             .map(|e| e.message)
             .collect::<Vec<_>>()
@@ -363,11 +383,11 @@ impl Here<'_> {
     fn describe(self, roots: &[RootSpec], files: &[PlannedFile]) -> String {
         match self {
             Here::Unchanged { root, rel } => format!("{}/{rel}", roots[root].display),
-            Here::Parsed { file, line: None } => files[file].display.clone(),
+            Here::Parsed { file, line: None } => files[file].display(),
             Here::Parsed {
                 file,
                 line: Some(l),
-            } => format!("{}:{l}", files[file].display),
+            } => format!("{}:{l}", files[file].display()),
             Here::Stdin { line } => format!("<stdin>:{}", line.unwrap_or(0)),
         }
     }
@@ -504,7 +524,11 @@ pub fn plan_scanned(
     // Sized up front: a 100k-episode plan otherwise spends a sixth of its
     // time growing these.
     let expected = stored.len().max(scan.files());
-    let mut decisions = Vec::with_capacity(expected);
+    // Room for a decision per file plus one per stored episode (orphans and
+    // prunes come last): growing this Vec past its capacity near the end
+    // would hold the old and the new copy at once, at the plan's peak.
+    // Capacity that is never written costs address space, not memory.
+    let mut decisions = Vec::with_capacity(stored.len() + scan.files());
     let mut errors = Vec::new();
     let mut files = Vec::new();
     let mut stats = WalkStats::default();
@@ -526,8 +550,10 @@ pub fn plan_scanned(
 
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         scope_sources.insert(root.source.clone());
-        // One shared copy per root, for all its decisions.
+        // One shared copy per root, for all its decisions and files.
         let root_source: Arc<str> = root.source.as_str().into();
+        let root_display: Arc<str> = root.display.as_str().into();
+        let root_path: Arc<Path> = root.path.as_path().into();
         let mut report = match rs.report {
             Ok(r) => r,
             Err(message) => {
@@ -642,7 +668,6 @@ pub fn plan_scanned(
                             decisions.push(Decision {
                                 action: PlanAction::Skip,
                                 entity_id: s.entity_id.clone(),
-                                name: String::new(),
                                 source: s.source.clone(),
                                 source_path: s.source_path.clone(),
                                 reason: "file unchanged (source_hash matches); not parsed".into(),
@@ -670,11 +695,13 @@ pub fn plan_scanned(
                 let fi = files.len();
                 files.push(PlannedFile {
                     root: ri,
-                    file,
+                    rel: file.rel,
+                    format: file.format,
                     source_hash: source_hash.as_str().into(),
-                    display: display.clone(),
+                    root_path: root_path.clone(),
+                    root_display: root_display.clone(),
                 });
-                let file = &files[fi].file;
+                let file = &files[fi];
                 let file_hash = files[fi].source_hash.clone();
                 for c in candidates {
                     let here = Here::Parsed {
@@ -774,7 +801,6 @@ pub fn plan_scanned(
                 PlanAction::Orphan
             },
             entity_id: s.entity_id.clone(),
-            name: String::new(),
             source: s.source.clone(),
             source_path: s.source_path.clone(),
             reason: if prune {
@@ -870,7 +896,6 @@ impl Ctx<'_> {
         let mut d = Decision {
             action: PlanAction::Create,
             entity_id: c.entity_id.clone(),
-            name: c.name.clone(),
             source: f.source.clone(),
             source_path: f.source_path.map(str::to_string),
             reason: "new episode".into(),
@@ -985,8 +1010,6 @@ mod tests {
         SourceFile {
             path: path.to_path_buf(),
             rel: "x.json".into(),
-            category: None,
-            stem: "x".into(),
             format: Format::Json,
         }
     }

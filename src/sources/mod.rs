@@ -143,8 +143,8 @@ pub fn parse_file(file: &SourceFile, bytes: &[u8]) -> Result<Vec<Candidate>, Vec
             ),
         }]);
     }
-    let parsed = formats::parse(file.format, bytes, &file.stem).map_err(|e| vec![e])?;
-    candidates(parsed, file.category.as_deref(), &file.stem)
+    let parsed = formats::parse(file.format, bytes, file.stem()).map_err(|e| vec![e])?;
+    candidates(parsed, file.category(), file.stem())
 }
 
 /// Generated episodes from standard input: JSONL, one episode per line,
@@ -159,19 +159,9 @@ mod tests {
     use super::*;
 
     fn file(rel: &str, format: Format) -> SourceFile {
-        let stem = rel
-            .rsplit('/')
-            .next()
-            .unwrap()
-            .split('.')
-            .next()
-            .unwrap()
-            .to_string();
         SourceFile {
             path: rel.into(),
             rel: rel.into(),
-            category: rel.split_once('/').map(|(c, _)| c.to_string()),
-            stem,
             format,
         }
     }

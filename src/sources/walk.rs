@@ -28,11 +28,9 @@ pub struct RootSpec {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
     pub path: PathBuf,
-    /// Relative to the root, `/`-separated.
+    /// Relative to the root, `/`-separated. The category and the stem are
+    /// read from it rather than stored: a plan keeps every parsed file.
     pub rel: String,
-    /// The first directory under the root, if any.
-    pub category: Option<String>,
-    pub stem: String,
     pub format: Format,
 }
 
@@ -43,10 +41,22 @@ impl SourceFile {
         SourceFile {
             path: PathBuf::new(),
             rel: String::new(),
-            category: None,
-            stem: String::new(),
             format: Format::Text,
         }
+    }
+
+    /// The first directory under the root, if any.
+    pub fn category(&self) -> Option<&str> {
+        self.rel.split_once('/').map(|(c, _)| c)
+    }
+
+    /// The file name without its (last) extension.
+    pub fn stem(&self) -> &str {
+        let name = self
+            .rel
+            .rsplit_once('/')
+            .map_or(self.rel.as_str(), |(_, n)| n);
+        name.rsplit_once('.').map_or(name, |(s, _)| s)
     }
 }
 
@@ -176,21 +186,13 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             report.skipped.push(skip("excluded"));
             continue;
         }
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let Some(format) = Format::from_name(&name) else {
+        let Some(format) = Format::from_name(&entry.file_name().to_string_lossy()) else {
             report.skipped.push(skip("unsupported file type"));
             continue;
         };
-        let stem = match name.rsplit_once('.') {
-            Some((s, _)) => s.to_string(),
-            None => name.clone(),
-        };
-        let category = rel.split_once('/').map(|(c, _)| c.to_string());
         report.files.push(SourceFile {
             path: entry.into_path(),
             rel,
-            category,
-            stem,
             format,
         });
     }
@@ -230,8 +232,10 @@ mod tests {
         let rep = walk(&spec(r)).unwrap();
         let rels: Vec<_> = rep.files.iter().map(|f| f.rel.as_str()).collect();
         assert_eq!(rels, ["a/x.yaml", "b/sub/z.md", "b/y.json", "top.txt"]);
-        assert_eq!(rep.files[1].category.as_deref(), Some("b"));
-        assert_eq!(rep.files[3].category, None);
+        assert_eq!(rep.files[1].category(), Some("b"));
+        assert_eq!(rep.files[3].category(), None);
+        assert_eq!(rep.files[1].stem(), "z");
+        assert_eq!(rep.files[3].stem(), "top");
         let skipped: Vec<_> = rep
             .skipped
             .iter()
