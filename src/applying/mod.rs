@@ -16,6 +16,7 @@ use serde_json::{Map, Value};
 use crate::error::Error;
 use crate::metadata::EpisodeRecord;
 use crate::planning::{self, Decision, Origin, Plan, PlanAction, PlanInput};
+use crate::sources::Candidate;
 use crate::stores::{
     Batch, EpisodeWrite, LockInfo, LockOutcome, RunRecord, RunStatus, Store, StoreError,
 };
@@ -540,8 +541,8 @@ impl Lease {
 #[derive(Default)]
 struct BodyCache {
     file: Option<usize>,
-    /// entity_id → (name, fields).
-    items: HashMap<String, (String, Map<String, Value>)>,
+    /// entity_id → the item as read again.
+    items: HashMap<String, Candidate>,
 }
 
 impl BodyCache {
@@ -564,17 +565,30 @@ impl BodyCache {
                         planning::reread(pf, max).map_err(|m| format!("{}: {m}", pf.display()))?;
                     self.items = cands
                         .into_iter()
-                        .map(|c| (c.entity_id, (c.name, c.fields)))
+                        .map(|c| (c.entity_id.clone(), c))
                         .collect();
                     self.file = Some(fi);
                 }
-                self.items.remove(&d.entity_id).ok_or_else(|| {
+                let changed = |what: &str| {
                     format!(
-                        "{}: `{}` is no longer in the file",
+                        "{}: `{}` {what} while graphseed was running; run again",
                         plan.files[fi].display(),
                         d.entity_id
                     )
-                })
+                };
+                let c = self
+                    .items
+                    .remove(&d.entity_id)
+                    .ok_or_else(|| changed("left the file"))?;
+                // The body written must be the one whose hash was planned (and
+                // is written with it). An edit that leaves this episode's
+                // content alone is harmless: its stored source_hash is the
+                // planned one, so the next run looks at the file again.
+                let planned = d.after.as_ref().map(|a| &*a.content_hash);
+                if planned != Some(c.content_hash.as_str()) {
+                    return Err(changed("changed"));
+                }
+                Ok((c.name, c.fields))
             }
             Origin::Stored => Err(format!("`{}` has no body to write", d.entity_id)),
         }
@@ -613,4 +627,64 @@ fn record_for(
     };
     r.stamp_body(fields);
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::RootSpec;
+    use crate::version::SeedVersion;
+
+    /// A plan for one file `a.json` under a fresh root.
+    fn plan_of(body: &str) -> (tempfile::TempDir, Plan, u64) {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::write(d.path().join("a.json"), body).unwrap();
+        let input = PlanInput {
+            group_id: "g".into(),
+            version: SeedVersion::parse("1.0.0").unwrap(),
+            roots: vec![RootSpec {
+                path: d.path().to_path_buf(),
+                display: "src".into(),
+                source: "src".into(),
+                include: vec![],
+                exclude: vec![],
+                follow_symlinks: false,
+            }],
+            generated: None,
+            force: false,
+            allow_downgrade: false,
+            prune: false,
+            max_file_bytes: 1 << 20,
+        };
+        let plan = planning::plan(&input, &[], 0);
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        assert_eq!(plan.decisions.len(), 1);
+        (d, plan, input.max_file_bytes)
+    }
+
+    #[test]
+    fn a_body_read_again_must_have_the_planned_content_hash() {
+        let (d, plan, max) = plan_of(r#"{"name": "x", "k": 1}"#);
+        let decision = &plan.decisions[0];
+        let read = |body: &str| {
+            std::fs::write(d.path().join("a.json"), body).unwrap();
+            BodyCache::default().body(&plan, decision, max)
+        };
+        let (name, fields) = read(r#"{"name": "x", "k": 1}"#).unwrap();
+        assert_eq!(name, "x");
+        assert_eq!(fields["k"], 1);
+        // Same content, other bytes: written as planned (the next run
+        // refreshes the source_hash).
+        assert!(read("{ \"k\": 1,\n  \"name\": \"x\" }\n").is_ok());
+        let err = read(r#"{"name": "x", "k": 2}"#).unwrap_err();
+        assert_eq!(
+            err,
+            "src/a.json: `a` changed while graphseed was running; run again"
+        );
+        let err = read(r#"{"entity_id": "b", "name": "x", "k": 1}"#).unwrap_err();
+        assert_eq!(
+            err,
+            "src/a.json: `a` left the file while graphseed was running; run again"
+        );
+    }
 }
