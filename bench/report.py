@@ -279,7 +279,11 @@ NOTES = [
     "- Ratio column: tool time / graphseed time; above 1 means graphseed is faster.",
     "- Each tool gets its own label or group and its own data, cleared before and after; tools run one after the "
     "other, so the graph holds only one tool's data at a time. An untimed warm-up (graphseed and python-unwind, "
-    "twice each, smallest corpus) runs first so the JVM's JIT does not penalise whichever tool goes first.",
+    "twice each, then once with the S3 mutation and prune, smallest corpus) runs first so the JVM's JIT does not "
+    "penalise whichever tool or scenario first reaches a query shape; at "
+    "every larger size, one more untimed round (each seeds that corpus and deletes it) grows Neo4j's store files "
+    "and both tools' indexes to that size first, so the first tool at a size does not pay for store growth that "
+    "later tools reuse.",
     "- graphseed writes more per episode than the peers: the episode node with all `_metadata` fields as "
     "properties (times as DATETIME, version parts), the canonical-JSON body, a `WRITTEN_BY` link to a `SeedRun` "
     "node per write, the run record, the lease lock, and it maintains 6 indexes on `:Episode` (the key constraint "
