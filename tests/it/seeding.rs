@@ -15,6 +15,7 @@ on_both_stores!(
     editing_a_file_rewrites_only_what_changed,
     versions_compare_as_semver_and_downgrades_are_refused,
     force_rewrites_everything_and_keeps_created_at,
+    a_version_bump_of_unchanged_files_replaces_without_parsing,
     orphans_are_reported_and_pruned_only_when_safe,
     prunes_commit_with_the_last_write_batch,
     plan_errors_are_all_listed_and_nothing_is_written,
@@ -250,6 +251,59 @@ fn force_rewrites_everything_and_keeps_created_at(ws: &Ws) {
         assert_eq!(e.run_id, json["run_id"].as_str().unwrap());
         assert_ne!(e.run_id, first["run_id"].as_str().unwrap());
     }
+}
+
+fn a_version_bump_of_unchanged_files_replaces_without_parsing(ws: &Ws) {
+    ws.write("a/one.md", "one\n");
+    ws.write(
+        "b/many.jsonl",
+        "{\"id\":\"x\",\"k\":1}\n{\"id\":\"y\",\"k\":2}\n",
+    );
+    ws.seed_ok(&[]);
+    let before = by_id(ws.episodes());
+
+    ws.set_version("1.1.0");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(count(&json, "replace"), 3, "{json:#}");
+    assert_eq!(
+        json["files"]["parsed"], 0,
+        "bytes unchanged: planned from the stored items"
+    );
+    let after = by_id(ws.episodes());
+    assert_eq!(
+        after.keys().collect::<Vec<_>>(),
+        before.keys().collect::<Vec<_>>()
+    );
+    for (id, e) in &after {
+        let b = &before[id];
+        assert_eq!(e.version.to_string(), "1.1.0", "{id}");
+        assert_eq!(e.run_id, json["run_id"].as_str().unwrap(), "{id}");
+        // Written from the file read again: the same item, name and hashes.
+        assert_eq!(e.name, b.name, "{id}");
+        assert_eq!(e.content_hash, b.content_hash, "{id}");
+        assert_eq!(e.source_hash, b.source_hash, "{id}");
+        assert_eq!(e.created_at, b.created_at, "{id}");
+        let fields = |r: &EpisodeRecord| {
+            let mut v: Value = serde_json::from_str(&r.body).unwrap();
+            v.as_object_mut().unwrap().remove("_metadata");
+            v
+        };
+        assert_eq!(fields(e), fields(b), "{id}");
+    }
+
+    // An edited file among them is parsed; the unchanged one still is not.
+    ws.write(
+        "b/many.jsonl",
+        "{\"id\":\"x\",\"k\":1}\n{\"id\":\"y\",\"k\":3}\n",
+    );
+    ws.set_version("1.2.0");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(count(&json, "replace"), 3, "{json:#}");
+    assert_eq!(json["files"]["parsed"], 1);
+    let y_id = before.keys().find(|id| id.ends_with('y')).unwrap();
+    let y = &by_id(ws.episodes())[y_id];
+    assert_ne!(y.content_hash, before[y_id].content_hash);
+    assert!(y.body.contains("\"k\":3"), "{}", y.body);
 }
 
 fn orphans_are_reported_and_pruned_only_when_safe(ws: &Ws) {
