@@ -342,7 +342,7 @@ async fn apply_locked<S: Store>(
         e => fail(stats, e.to_string()),
     };
     let batch_size = opts.batch_size.max(1);
-    let chunks: Vec<&[&Decision]> = writes.chunks(batch_size).collect();
+    let chunks = file_batches(&writes, batch_size);
     // Prune last: only once every write has committed, so a failure part-way
     // never leaves the graph with less than it started with. The first
     // prunes ride in the transaction of the last write batch: they commit
@@ -535,6 +535,28 @@ impl Lease {
     }
 }
 
+/// Cut the writes into batches of `size` episodes, but never between two
+/// episodes of one file (a batch may run over to the end of its last file).
+///
+/// Why: planning skips a file unparsed when its bytes hash to the
+/// `source_hash` stored on its episodes. If a crash fell between two batches
+/// that split a file, the episodes already written would carry the new hash
+/// while an item new in the file was never created, and every later run
+/// would skip the file. A file's episodes therefore commit together.
+fn file_batches<'a, 'd>(writes: &'a [&'d Decision], size: usize) -> Vec<&'a [&'d Decision]> {
+    let same_file = |a: &Decision, b: &Decision| matches!((a.origin, b.origin), (Origin::File(x), Origin::File(y)) if x == y);
+    let mut batches = Vec::new();
+    let mut start = 0;
+    for end in 1..=writes.len() {
+        let last = end == writes.len();
+        if last || (end - start >= size && !same_file(writes[end - 1], writes[end])) {
+            batches.push(&writes[start..end]);
+            start = end;
+        }
+    }
+    batches
+}
+
 /// Bodies (and names) are not kept in the plan; files are read again when
 /// applied. The writes of one file are adjacent in the plan, so each file is
 /// read once.
@@ -635,10 +657,12 @@ mod tests {
     use crate::sources::RootSpec;
     use crate::version::SeedVersion;
 
-    /// A plan for one file `a.json` under a fresh root.
-    fn plan_of(body: &str) -> (tempfile::TempDir, Plan, u64) {
+    /// A plan for `files` (name, content) under a fresh root.
+    fn plan_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan, u64) {
         let d = tempfile::tempdir().unwrap();
-        std::fs::write(d.path().join("a.json"), body).unwrap();
+        for (name, body) in files {
+            std::fs::write(d.path().join(name), body).unwrap();
+        }
         let input = PlanInput {
             group_id: "g".into(),
             version: SeedVersion::parse("1.0.0").unwrap(),
@@ -658,13 +682,35 @@ mod tests {
         };
         let plan = planning::plan(&input, &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
-        assert_eq!(plan.decisions.len(), 1);
         (d, plan, input.max_file_bytes)
     }
 
     #[test]
+    fn batches_never_split_a_file() {
+        let (_d, plan, _) = plan_of(&[
+            ("a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n"),
+            ("b.json", "{\"k\":1}"),
+            ("c.jsonl", "{\"id\":4}\n{\"id\":5}\n"),
+            ("d.json", "{\"k\":2}"),
+        ]);
+        let writes: Vec<&Decision> = plan.decisions.iter().collect();
+        let sizes = |size| -> Vec<usize> {
+            file_batches(&writes, size)
+                .iter()
+                .map(|b| b.len())
+                .collect()
+        };
+        // A batch runs over to the end of its last file, never splits one.
+        assert_eq!(sizes(1), [3, 1, 2, 1]);
+        assert_eq!(sizes(2), [3, 3, 1]);
+        assert_eq!(sizes(4), [4, 3]);
+        assert_eq!(sizes(1000), [7]);
+        assert!(file_batches(&[], 10).is_empty());
+    }
+
+    #[test]
     fn a_body_read_again_must_have_the_planned_content_hash() {
-        let (d, plan, max) = plan_of(r#"{"name": "x", "k": 1}"#);
+        let (d, plan, max) = plan_of(&[("a.json", r#"{"name": "x", "k": 1}"#)]);
         let decision = &plan.decisions[0];
         let read = |body: &str| {
             std::fs::write(d.path().join("a.json"), body).unwrap();

@@ -526,3 +526,47 @@ fn readme_main_command_seeds_the_sample_into_the_embedded_store() {
         "{stdout}"
     );
 }
+
+/// A failure between two batches must not leave a file half-written: the
+/// written half would carry the file's new `source_hash`, and later runs
+/// would skip the file unparsed, never creating the rest. The fault is a
+/// real SQLite trigger refusing one episode.
+#[test]
+fn a_file_s_episodes_commit_together() {
+    let ws = Ws::new(Backend::Sqlite, "file_together").unwrap();
+    ws.write("many.jsonl", "{\"entity_id\":\"p\",\"k\":1}\n");
+    ws.seed_ok(&[]);
+    let first = ws.episode("p");
+
+    let db = rusqlite::Connection::open(ws.path().join("graph.db")).unwrap();
+    db.execute_batch(
+        "CREATE TRIGGER refuse_q BEFORE INSERT ON episodes WHEN NEW.entity_id = 'q'
+         BEGIN SELECT RAISE(ABORT, 'refused by the test'); END;",
+    )
+    .unwrap();
+    ws.write(
+        "many.jsonl",
+        "{\"entity_id\":\"p\",\"k\":2}\n{\"entity_id\":\"q\",\"k\":3}\n",
+    );
+    // One episode per batch asked for; the file's two still go together.
+    let (code, json, stderr) = ws.seed(&["--batch-size", "1"]);
+    assert_ne!(code, 0, "the trigger must fail the run: {json:#}\n{stderr}");
+    let p = ws.episode("p");
+    assert_eq!(p.source_hash, first.source_hash, "p rolled back with q");
+    assert_eq!(p.content_hash, first.content_hash);
+
+    db.execute_batch("DROP TRIGGER refuse_q").unwrap();
+    let json = ws.seed_ok(&["--batch-size", "1"]);
+    assert_eq!(json["files"]["parsed"], 1, "{json:#}");
+    let eps = by_id(ws.episodes());
+    assert_eq!(eps.keys().collect::<Vec<_>>(), ["p", "q"]);
+    let hash = sha256sum(&ws.root().join("many.jsonl"));
+    for e in eps.values() {
+        assert_eq!(
+            e.source_hash.as_deref(),
+            Some(hash.as_str()),
+            "{}",
+            e.entity_id
+        );
+    }
+}
