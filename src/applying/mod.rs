@@ -544,7 +544,10 @@ impl Lease {
 /// while an item new in the file was never created, and every later run
 /// would skip the file. A file's episodes therefore commit together.
 fn file_batches<'a, 'd>(writes: &'a [&'d Decision], size: usize) -> Vec<&'a [&'d Decision]> {
-    let same_file = |a: &Decision, b: &Decision| matches!((a.origin, b.origin), (Origin::File(x), Origin::File(y)) if x == y);
+    let same_file = |a: &Decision, b: &Decision| match (a.origin, b.origin) {
+        (Origin::File(x), Origin::File(y)) => x == y,
+        _ => false,
+    };
     let mut batches = Vec::new();
     let mut start = 0;
     for end in 1..=writes.len() {

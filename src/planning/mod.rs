@@ -512,8 +512,9 @@ pub fn plan_scanned(
 ) -> Plan {
     let by_id: HashMap<&str, &StoredEpisode> =
         stored.iter().map(|s| (s.entity_id.as_str(), s)).collect();
-    // source → source_path → stored episodes. Nested so that lookups take
-    // plain `&str`s of any lifetime.
+    // source → source_path → stored episodes, in entity_id order (the order
+    // decisions for an unparsed file are made in). Nested so that lookups
+    // take plain `&str`s of any lifetime.
     let mut by_path: HashMap<&str, HashMap<&str, Vec<&StoredEpisode>>> = HashMap::new();
     for s in stored {
         if let Some(p) = &s.source_path {
@@ -524,6 +525,9 @@ pub fn plan_scanned(
                 .or_default()
                 .push(s);
         }
+    }
+    for here in by_path.values_mut().flat_map(HashMap::values_mut) {
+        here.sort_unstable_by(|a, b| a.entity_id.cmp(&b.entity_id));
     }
     let version_text = input.version.to_string();
     // Sized up front: a 100k-episode plan otherwise spends a sixth of its
@@ -664,9 +668,7 @@ pub fn plan_scanned(
                         continue;
                     }
                     Examined::Unchanged => {
-                        let mut ids: Vec<&StoredEpisode> = stored_here.to_vec();
-                        ids.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
-                        for s in ids {
+                        for &s in stored_here {
                             let here = Here::Unchanged {
                                 root: ri,
                                 rel: s.source_path.as_deref().unwrap_or_default(),
@@ -697,10 +699,8 @@ pub fn plan_scanned(
                         (source_hash, items)
                     }
                     Examined::SameBytes { source_hash } => {
-                        let mut here: Vec<&StoredEpisode> = stored_here.to_vec();
-                        here.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
-                        let items = here
-                            .into_iter()
+                        let items = stored_here
+                            .iter()
                             .map(|s| Candidate {
                                 entity_id: s.entity_id.clone(),
                                 name: String::new(),

@@ -47,9 +47,8 @@
 //! batch: the revision check depends on that.
 
 use std::collections::BTreeMap;
-use std::time::Duration;
-
 use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use neo4rs::{BoltMap, BoltString, BoltType, ConfigBuilder, Graph, Query, Row, Txn, query};
@@ -625,20 +624,41 @@ impl Neo4jStore {
         Ok(out)
     }
 
+    /// Run `body` in one explicit transaction: commit if it succeeds, roll
+    /// back (quietly) if not. Not retried here: the caller decides on
+    /// [`StoreError::is_transient`].
+    async fn in_txn<T>(
+        &self,
+        doing: &str,
+        body: impl AsyncFnOnce(&mut Txn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut txn = self
+            .graph
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        match body(&mut txn).await {
+            Ok(out) => {
+                txn.commit()
+                    .await
+                    .map_err(|e| self.err(&format!("{doing} (commit)"), &e))?;
+                Ok(out)
+            }
+            Err(e) => {
+                rollback_quietly(txn).await;
+                Err(e)
+            }
+        }
+    }
+
     /// Run one statement in its own explicit transaction and map its rows.
-    /// Not retried here: the caller decides on [`StoreError::is_transient`].
     async fn write<T>(
         &self,
         doing: &str,
         q: Query,
         mut map: impl FnMut(&Row) -> Result<T, String>,
     ) -> Result<Vec<T>, StoreError> {
-        let mut txn = self
-            .graph
-            .start_txn()
-            .await
-            .map_err(|e| self.err(doing, &e))?;
-        let result = async {
+        self.in_txn(doing, async |txn: &mut Txn| {
             let mut rows = txn.execute(q).await.map_err(|e| self.err(doing, &e))?;
             let mut out = Vec::new();
             while let Some(row) = rows
@@ -649,18 +669,8 @@ impl Neo4jStore {
                 out.push(map(&row).map_err(|m| self.corrupt(m))?);
             }
             Ok(out)
-        }
-        .await;
-        match result {
-            Ok(out) => {
-                txn.commit().await.map_err(|e| self.err(doing, &e))?;
-                Ok(out)
-            }
-            Err(e) => {
-                rollback_quietly(txn).await;
-                Err(e)
-            }
-        }
+        })
+        .await
     }
 
     /// The body of `apply_batch`, inside the caller's transaction.
@@ -895,21 +905,10 @@ impl Store for Neo4jStore {
         // a uniqueness constraint (or a delete of what may already be gone),
         // so when the commit's outcome is unknown the caller can replay the
         // batch and end in the same state.
-        let mut txn = self
-            .graph
-            .start_txn()
-            .await
-            .map_err(|e| self.err(&doing, &e))?;
-        match self.apply_in(&mut txn, &doing, run, batch).await {
-            Ok(()) => txn
-                .commit()
-                .await
-                .map_err(|e| self.err(&format!("{doing} (commit)"), &e)),
-            Err(e) => {
-                rollback_quietly(txn).await;
-                Err(e)
-            }
-        }
+        self.in_txn(&doing, async |txn: &mut Txn| {
+            self.apply_in(txn, &doing, run, batch).await
+        })
+        .await
     }
 
     async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
@@ -995,23 +994,14 @@ impl Store for Neo4jStore {
             "recording run {} and releasing the lock of group {}",
             run.run_id, run.group_id
         );
-        let mut txn = self
-            .graph
-            .start_txn()
-            .await
-            .map_err(|e| self.err(&doing, &e))?;
-        let result = async {
-            txn.run(run_query(run)).await?;
-            txn.run(release_query(&run.group_id, &run.run_id)).await
-        }
-        .await;
-        match result {
-            Ok(()) => txn.commit().await.map_err(|e| self.err(&doing, &e)),
-            Err(e) => {
-                rollback_quietly(txn).await;
-                Err(self.err(&doing, &e))
-            }
-        }
+        self.in_txn(&doing, async |txn: &mut Txn| {
+            let e = |e: neo4rs::Error| self.err(&doing, &e);
+            txn.run(run_query(run)).await.map_err(e)?;
+            txn.run(release_query(&run.group_id, &run.run_id))
+                .await
+                .map_err(e)
+        })
+        .await
     }
 
     async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
