@@ -15,9 +15,9 @@ use crate::stores::target::{DEFAULT_TARGET, Secret, Target};
 use crate::version::SeedVersion;
 
 pub const DEFAULT_CONFIG: &str = "graphseed.toml";
-pub const DEFAULT_BATCH_SIZE: usize = 1000;
-pub const DEFAULT_LOCK_TTL_SECS: u64 = 60;
-pub const DEFAULT_MAX_FILE_MB: u64 = 16;
+pub const DEFAULT_BATCH_SIZE: usize = crate::limits::BATCH_SIZE.default as usize;
+pub const DEFAULT_LOCK_TTL_SECS: u64 = crate::limits::LOCK_TTL_SECS.default;
+pub const DEFAULT_MAX_FILE_MB: u64 = crate::limits::MAX_FILE_MB.default;
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -72,6 +72,20 @@ pub struct ApplyConfig {
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     pub max_file_mb: Option<u64>,
+    /// The whole of standard input (`--stdin`).
+    pub max_stdin_mb: Option<u64>,
+}
+
+/// A numeric setting from its flag or the config file, range-checked (see
+/// [`crate::limits::Setting`]); out of range is a config error naming the
+/// allowed range.
+pub fn setting(
+    s: &crate::limits::Setting,
+    flag: Option<u64>,
+    config: Option<u64>,
+) -> Result<u64, Error> {
+    s.resolve(flag, config)
+        .map_err(|m| Error::config(m, Some("see the configuration section of the README")))
 }
 
 /// 1-based line of a byte offset.

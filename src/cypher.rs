@@ -56,6 +56,8 @@ cypher_files! {
     RUN_UPSERT => "run_upsert.cypher";
     RUN_GET => "run_get.cypher";
     RUN_LIST => "run_list.cypher";
+    /// Provenance links of one run per action: what it committed.
+    RUN_ACTION_COUNTS => "run_action_counts.cypher";
 
     // --- group revision --------------------------------------------------------
     GROUP_REVISION_GET => "group_revision_get.cypher";

@@ -45,6 +45,10 @@ pub enum Error {
         written: u64,
         planned: u64,
         message: String,
+        /// Whether running again can succeed: a lost connection or a file
+        /// edited mid-run, yes; data the store refuses, no (advising a
+        /// rerun would send the user round in circles).
+        rerun_helps: bool,
     },
 
     #[error("{0} stored episode(s) break the metadata rules")]
@@ -104,8 +108,16 @@ impl Error {
             Error::LockHeld(_) => Some(
                 "wait for that run to finish; if it crashed, the lock frees itself at expiry, or run `graphseed unlock` / `seed --break-lock`".into(),
             ),
-            Error::Apply { .. } => Some(
+            Error::Apply {
+                rerun_helps: true, ..
+            } => Some(
                 "committed batches are kept; run `graphseed seed` again to converge".into(),
+            ),
+            Error::Apply {
+                rerun_helps: false,
+                ..
+            } => Some(
+                "committed batches are kept; the store refused this data, so running again fails the same way: fix or exclude the input named above".into(),
             ),
             Error::Plan {
                 downgrade_only: true, ..

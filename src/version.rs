@@ -24,6 +24,8 @@ impl SeedVersion {
             input: input.to_string(),
             why: why.to_string(),
         };
+        // Stored as an index key: held to the same size on every store.
+        crate::limits::check_key("version", input).map_err(|m| err(&m))?;
         let v = semver::Version::parse(input).map_err(|e| err(&e.to_string()))?;
         if !v.build.is_empty() {
             return Err(err("build metadata (`+...`) is not allowed"));

@@ -245,7 +245,7 @@ fn counts_of(plan: &Plan) -> std::collections::BTreeMap<String, u64> {
         .into_iter()
         .map(|(k, v)| (k.to_string(), v))
         .collect();
-    m.insert("error".into(), plan.errors.len() as u64);
+    m.insert("error".into(), plan.error_count() as u64);
     m
 }
 
@@ -282,7 +282,7 @@ async fn apply_locked<S: Store>(
         *plan = make_plan(store, input, opts.retry, ui).await?;
         if !plan.errors.is_empty() && !opts.keep_going {
             return Err(Error::Plan {
-                count: plan.errors.len(),
+                count: plan.error_count(),
                 downgrade_only: false,
                 applied: false,
             });
@@ -294,6 +294,16 @@ async fn apply_locked<S: Store>(
     for mut other in read(opts.retry, ui, || store.list_runs(Some(&input.group_id))).await? {
         if other.status == RunStatus::Running && other.run_id != run.run_id {
             other.status = RunStatus::Abandoned;
+            // Its record holds the plan's counts; what it committed is in
+            // its provenance links. Keep the planned counts of decisions
+            // that write nothing (skip, orphan, error): they are still true.
+            let committed = read(opts.retry, ui, || store.run_action_counts(&other.run_id)).await?;
+            for a in PlanAction::ALL.iter().filter(|a| a.writes()) {
+                other.counts.insert(
+                    a.as_str().to_string(),
+                    committed.get(a.as_str()).copied().unwrap_or(0),
+                );
+            }
             retry::retry(opts.retry, || store.save_run(&other), |_, _| {}).await?;
             stats.write_transactions += 1;
             ui.warn(&format!(
@@ -328,18 +338,30 @@ async fn apply_locked<S: Store>(
     let planned = (writes.len() + prunes.len()) as u64;
     let pb = ui.progress(planned, "applying");
     let mut bodies = BodyCache::default();
-    let fail = |stats: &ApplyStats, message: String| Error::Apply {
+    let fail_with = |stats: &ApplyStats, message: String, rerun_helps: bool| Error::Apply {
         run_id: run.run_id.clone(),
         written: stats.episodes_written + stats.episodes_pruned,
         planned,
         message,
+        rerun_helps,
     };
+    // A body that cannot be read back as planned (the file changed while
+    // the run went on): the next run plans on what is there then.
+    let fail = |stats: &ApplyStats, message: String| fail_with(stats, message, true);
 
     // A fenced batch means another run took the lease over: say that, not
     // "apply failed".
     let batch_error = |e: StoreError, stats: &ApplyStats| match e {
         StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
-        e => fail(stats, e.to_string()),
+        // Only infrastructure trouble goes away by itself; a query the
+        // store refused (a value it cannot index, say) is refused again.
+        e => {
+            let rerun_helps = matches!(
+                e,
+                StoreError::Transient { .. } | StoreError::Unreachable { .. }
+            );
+            fail_with(stats, e.to_string(), rerun_helps)
+        }
     };
     let batch_size = opts.batch_size.max(1);
     let chunks = file_batches(&writes, batch_size);

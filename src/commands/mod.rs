@@ -63,7 +63,11 @@ impl Context {
     }
 
     pub async fn store(&self) -> Result<AnyStore, Error> {
-        let timeout = Duration::from_secs(self.global.connection_timeout.max(1));
+        let timeout = Duration::from_secs(config::setting(
+            &crate::limits::CONNECTION_TIMEOUT_SECS,
+            Some(self.global.connection_timeout),
+            None,
+        )?);
         Ok(any::open(&self.target, timeout).await?)
     }
 
@@ -84,6 +88,8 @@ impl Context {
                 None,
             ));
         }
+        crate::limits::check_key("group", &g)
+            .map_err(|m| Error::config(m, Some("use a shorter group")))?;
         Ok(g)
     }
 

@@ -8,10 +8,11 @@ use serde_json::{Value, json};
 use super::{Context, DEFAULT_GENERATED_SOURCE, print_json};
 use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
 use crate::cli::{SeedArgs, SourceArgs, SourceSelect};
-use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS, DEFAULT_MAX_FILE_MB};
+use crate::config::setting;
 use crate::error::Error;
 use crate::exit_codes;
-use crate::planning::{ErrorKind, Generated, Plan, PlanInput, render};
+use crate::limits;
+use crate::planning::{Generated, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
 use crate::stores::Store;
 
@@ -25,30 +26,20 @@ fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
 
 /// The plan input for a source selection, with no flags set.
 pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput, Error> {
+    let file_limits = &ctx.cfg.file.limits;
+    let max_mb = setting(&limits::MAX_FILE_MB, None, file_limits.max_file_mb)?;
     let generated = if a.stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::Io {
-                path: "<stdin>".into(),
-                message: e.to_string(),
-            })?;
+        let max_stdin_mb = setting(&limits::MAX_STDIN_MB, None, file_limits.max_stdin_mb)?;
         Some(Generated {
             source: a
                 .source
                 .clone()
                 .unwrap_or_else(|| DEFAULT_GENERATED_SOURCE.into()),
-            bytes,
+            bytes: read_stdin(max_stdin_mb << 20)?,
         })
     } else {
         None
     };
-    let max_mb = ctx
-        .cfg
-        .file
-        .limits
-        .max_file_mb
-        .unwrap_or(DEFAULT_MAX_FILE_MB);
     Ok(PlanInput {
         group_id: ctx.group()?,
         version: ctx.version(a.seed_version.as_deref())?,
@@ -57,8 +48,36 @@ pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput,
         force: false,
         allow_downgrade: false,
         prune: false,
-        max_file_bytes: max_mb.saturating_mul(1024 * 1024),
+        max_file_bytes: max_mb << 20,
     })
+}
+
+/// All of standard input, refused past `max` bytes before more is read: an
+/// endless producer (`yes ... | graphseed seed --stdin`) must end in an
+/// error, not in memory exhaustion. One line is held to `max_file_mb` by the
+/// planner.
+fn read_stdin(max: u64) -> Result<Vec<u8>, Error> {
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .lock()
+        .take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::Io {
+            path: "<stdin>".into(),
+            message: e.to_string(),
+        })?;
+    if bytes.len() as u64 > max {
+        return Err(Error::config(
+            format!(
+                "<stdin>: standard input is over the {} MB limit ([limits] max_stdin_mb); nothing was written",
+                max >> 20
+            ),
+            Some(
+                "raise [limits] max_stdin_mb in graphseed.toml, or split the input into several runs",
+            ),
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The effective parameters of a run, hashed into `params_hash`. Paths are
@@ -86,24 +105,22 @@ fn params_json(ctx: &Context, input: &PlanInput, opts: &SeedOptions) -> Value {
     })
 }
 
-fn options(ctx: &Context, a: &SeedArgs) -> SeedOptions {
+fn options(ctx: &Context, a: &SeedArgs) -> Result<SeedOptions, Error> {
     let apply = &ctx.cfg.file.apply;
     let host = record::hostname();
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
-    SeedOptions {
-        batch_size: a
-            .batch_size
-            .or(apply.batch_size)
-            .unwrap_or(DEFAULT_BATCH_SIZE)
-            .max(1),
-        lock_ttl: Duration::from_secs(
-            a.lock_ttl
-                .or(apply.lock_ttl_secs)
-                .unwrap_or(DEFAULT_LOCK_TTL_SECS)
-                .max(1),
-        ),
+    let batch_size = setting(
+        &limits::BATCH_SIZE,
+        a.batch_size.map(|n| n as u64),
+        apply.batch_size.map(|n| n as u64),
+    )?;
+    let lock_ttl = setting(&limits::LOCK_TTL_SECS, a.lock_ttl, apply.lock_ttl_secs)?;
+    let retry_budget = setting(&limits::RETRY_BUDGET_SECS, None, apply.retry_budget_secs)?;
+    Ok(SeedOptions {
+        batch_size: batch_size as usize,
+        lock_ttl: Duration::from_secs(lock_ttl),
         retry: RetryPolicy {
-            budget: Duration::from_secs(apply.retry_budget_secs.unwrap_or(120)),
+            budget: Duration::from_secs(retry_budget),
             ..RetryPolicy::default()
         },
         break_lock: a.break_lock,
@@ -112,15 +129,15 @@ fn options(ctx: &Context, a: &SeedArgs) -> SeedOptions {
         auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }),
         owner: format!("{user}@{host} pid {}", std::process::id()),
         host,
-    }
+    })
 }
 
 /// The exit code a finished plan calls for.
 fn plan_code(plan: &Plan, applied: bool) -> Result<i32, Error> {
     if !plan.errors.is_empty() {
         return Err(Error::Plan {
-            count: plan.errors.len(),
-            downgrade_only: plan.errors.iter().all(|e| e.kind == ErrorKind::Downgrade),
+            count: plan.error_count(),
+            downgrade_only: plan.downgrade_only(),
             applied,
         });
     }
@@ -138,8 +155,8 @@ pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<i32, Error> {
 
 pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
     let started = Instant::now();
+    let opts = options(ctx, a)?;
     let input = plan_input(ctx, &a.sources)?;
-    let opts = options(ctx, a);
     let git_dir = input
         .roots
         .first()
@@ -154,9 +171,19 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
         &git_state,
         now,
     );
+    if !opts.dry_run {
+        // Before the lock and before any write: a run must be able to leave
+        // its audit trail, or it does not run at all.
+        audit::check_writable(&ctx.state_dir()).map_err(|(path, e)| Error::Io {
+            path: path.display().to_string(),
+            message: format!(
+                "the audit trail cannot be written here ({e}); nothing was written to the graph"
+            ),
+        })?;
+    }
     let store = ctx.store().await?;
     let target = store.describe();
-    let outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
+    let mut outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
     if opts.dry_run {
         if ctx.ui.json {
@@ -193,17 +220,29 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
         Ok(d) => {
             ctx.ui
                 .debug(&format!("wrote the audit trail in {:.2?}", t.elapsed()));
-            Some(d)
+            d
         }
         Err(e) => {
-            ctx.ui.warn(&format!(
-                "could not write the audit trail under {}: {e}",
-                ctx.state_dir().display()
-            ));
-            None
+            // The graph is written (disk full, say, after the check above):
+            // the run record says the trail is missing, and the run fails.
+            let path = ctx.state_dir().join("runs").join(&outcome.run.run_id);
+            let recorded = if outcome.stats.locked {
+                outcome.run.counts.insert(audit::AUDIT_INCOMPLETE.into(), 1);
+                match store.save_run(&outcome.run).await {
+                    Ok(()) => "the run record says `audit_incomplete`".to_string(),
+                    Err(e) => format!("and the run record could not say so either: {e}"),
+                }
+            } else {
+                "the run wrote nothing to the graph".to_string()
+            };
+            print_outcome(ctx, &outcome, &target, &extra, None);
+            return Err(Error::Io {
+                path: path.display().to_string(),
+                message: format!("the audit trail could not be written ({e}); {recorded}"),
+            });
         }
     };
-    print_outcome(ctx, &outcome, &target, &extra, audit_dir.as_deref());
+    print_outcome(ctx, &outcome, &target, &extra, Some(&audit_dir));
     if let Some(f) = outcome.failure {
         if ctx.ui.json {
             // The run's JSON above already carries the failure (status
@@ -254,6 +293,7 @@ fn print_outcome(
         });
         v["apply"] = extra.clone();
         v["errors"] = p.errors.iter().map(render::error_json).collect();
+        v["errors_not_listed"] = json!(p.errors_unlisted.0);
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
         print_json(&v);
         return;
@@ -261,7 +301,7 @@ fn print_outcome(
     if ctx.ui.verbose > 0 {
         print!("{}", render::plan_text(p, target, ctx.ui.verbose > 1));
     } else if !p.errors.is_empty() {
-        print!("{}", render::errors_text(&p.errors));
+        print!("{}", render::errors_text(p));
     }
     let secs = extra["seconds"].as_f64().unwrap_or_default();
     println!(

@@ -9,7 +9,7 @@ use crate::cli::SourceSelect;
 use crate::error::Error;
 use crate::exit_codes;
 use crate::hashing;
-use crate::planning::{self, PlanAction};
+use crate::planning::{self, ErrorKind, PlanAction};
 use crate::provenance::validate;
 use crate::stores::{RawEpisode, RawValue, RunStatus, Store};
 
@@ -47,7 +47,12 @@ struct Finding {
     entity_id: Option<String>,
     path: Option<String>,
     message: String,
+    /// The command that fixes it.
+    fix: &'static str,
 }
+
+/// What `graphseed seed` does about every finding it can fix by itself.
+const FIX_SEED: &str = "graphseed seed";
 
 fn s(e: &RawEpisode, k: &str) -> Option<String> {
     match e.get(k) {
@@ -74,6 +79,7 @@ fn hand_edits(raw: &[RawEpisode], out: &mut Vec<Finding>) {
                 entity_id: id.clone(),
                 path: s(e, "source_path"),
                 message: "the body no longer hashes to its content_hash: the episode was edited outside graphseed".into(),
+                fix: FIX_SEED,
             });
         }
         let meta = obj.get("_metadata").cloned().unwrap_or(Value::Null);
@@ -96,6 +102,7 @@ fn hand_edits(raw: &[RawEpisode], out: &mut Vec<Finding>) {
                         "property `{k}` is {prop} but the body's _metadata says {}",
                         meta.get(k).unwrap_or(&Value::Null)
                     ),
+                    fix: FIX_SEED,
                 });
             }
         }
@@ -105,10 +112,7 @@ fn hand_edits(raw: &[RawEpisode], out: &mut Vec<Finding>) {
 pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     let store = ctx.store().await?;
     store.check_schema().await?;
-    let mut input = select_input(ctx, a)?;
-    // Every stored version counts as comparable here: verify reports, it
-    // never refuses.
-    input.allow_downgrade = true;
+    let input = select_input(ctx, a)?;
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
     let stored = store.load_episodes(&group).await?;
@@ -117,14 +121,17 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     hand_edits(&raw, &mut findings);
 
     // Files against the graph, through the planner: what a seed would do is
-    // exactly what has drifted.
+    // exactly what has drifted, and `seed` is what fixes it. The plan is
+    // made with the flags the user gave (none): a stored version newer than
+    // the sources is reported as the refused downgrade it is.
     let plan = planning::plan(&input, &stored, revision);
     for d in &plan.decisions {
-        let (kind, message) = match d.action {
+        let (kind, message, fix) = match d.action {
             PlanAction::Skip => continue,
             PlanAction::Create => (
                 "missing_from_graph",
                 "in the sources but not in the graph: deleted by hand, or never seeded".to_string(),
+                FIX_SEED,
             ),
             PlanAction::Update => (
                 "content_drift",
@@ -132,12 +139,18 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                     "differs from its source: {} (changed file, or an episode edited by hand)",
                     d.reason
                 ),
+                FIX_SEED,
             ),
-            PlanAction::Refresh => ("file_changed", format!("source file changed: {}", d.reason)),
-            PlanAction::Replace => ("version_drift", d.reason.to_string()),
+            PlanAction::Refresh => (
+                "file_changed",
+                format!("source file changed: {}", d.reason),
+                FIX_SEED,
+            ),
+            PlanAction::Replace => ("version_drift", d.reason.to_string(), FIX_SEED),
             PlanAction::Orphan | PlanAction::Prune => (
                 "source_gone",
                 "in the graph but its source is gone (an orphan)".to_string(),
+                "graphseed seed --prune",
             ),
         };
         findings.push(Finding {
@@ -145,14 +158,23 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
             entity_id: Some(d.entity_id.clone()),
             path: d.source_path.clone(),
             message,
+            fix,
         });
     }
     for e in &plan.errors {
+        let (kind, fix) = match e.kind {
+            ErrorKind::Downgrade => (
+                "newer_in_graph",
+                "raise the version, or graphseed seed --allow-downgrade",
+            ),
+            ErrorKind::Input => ("source_error", "fix the file, then graphseed seed"),
+        };
         findings.push(Finding {
-            kind: "source_error",
+            kind,
             entity_id: None,
             path: Some(e.location()),
             message: e.message.clone(),
+            fix,
         });
     }
 
@@ -181,6 +203,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 run.graph_signature.as_deref().unwrap_or_default(),
                 run.run_id
             ),
+            fix: FIX_SEED,
         });
     }
 
@@ -194,7 +217,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 "recorded": last.as_ref().and_then(|r| r.graph_signature.clone()),
                 "run_id": last.as_ref().map(|r| r.run_id.clone()),
             },
-            "findings": findings.iter().map(|f| json!({"kind": f.kind, "entity_id": f.entity_id, "path": f.path, "message": f.message})).collect::<Vec<_>>(),
+            "findings": findings.iter().map(|f| json!({"kind": f.kind, "entity_id": f.entity_id, "path": f.path, "message": f.message, "fix": f.fix})).collect::<Vec<_>>(),
         }));
     } else {
         for f in &findings {
@@ -203,7 +226,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 .as_deref()
                 .or(f.path.as_deref())
                 .unwrap_or("graph");
-            println!("{:<19} {what}: {}", f.kind, f.message);
+            println!("{:<19} {what}: {} (fix: `{}`)", f.kind, f.message, f.fix);
         }
         println!(
             "{} episodes, {} files checked in group `{group}`: {} finding(s); graph_signature {computed}",

@@ -255,7 +255,12 @@ pub struct Plan {
     /// The store's group revision the plan was made against.
     pub revision: u64,
     pub decisions: Vec<Decision>,
+    /// The first [`crate::limits::MAX_LISTED_ERRORS`] errors; the rest are
+    /// only counted in `errors_unlisted`.
     pub errors: Vec<PlanError>,
+    /// Errors beyond the listed ones: (how many, how many of them are input
+    /// errors rather than refused downgrades).
+    pub errors_unlisted: (usize, usize),
     pub files: Vec<PlannedFile>,
     pub generated: Vec<Candidate>,
     pub stats: WalkStats,
@@ -280,7 +285,17 @@ impl Plan {
     }
 
     pub fn has_input_errors(&self) -> bool {
-        self.errors.iter().any(|e| e.kind == ErrorKind::Input)
+        self.errors_unlisted.1 > 0 || self.errors.iter().any(|e| e.kind == ErrorKind::Input)
+    }
+
+    /// Every error, listed or not.
+    pub fn error_count(&self) -> usize {
+        self.errors.len() + self.errors_unlisted.0
+    }
+
+    /// Whether every error is a refused downgrade (exit 5 rather than 4).
+    pub fn downgrade_only(&self) -> bool {
+        !self.has_input_errors()
     }
 }
 
@@ -396,6 +411,9 @@ impl Here<'_> {
 struct Seen<'s> {
     /// entity_id → where it came from. Ids of stored episodes are borrowed.
     origins: HashMap<Cow<'s, str>, Here<'s>>,
+    /// Duplicates past the listed errors: counted, never formatted (a
+    /// million repeated lines must not cost a million messages).
+    unlisted: usize,
 }
 
 impl<'s> Seen<'s> {
@@ -408,6 +426,10 @@ impl<'s> Seen<'s> {
         (roots, files): (&[RootSpec], &[PlannedFile]),
     ) -> bool {
         match self.origins.get(entity_id.as_ref()) {
+            Some(_) if errors.len() >= crate::limits::MAX_LISTED_ERRORS => {
+                self.unlisted += 1;
+                false
+            }
             Some(first) => {
                 let (first, here) = (first.describe(roots, files), here.describe(roots, files));
                 errors.push(PlanError::input(
@@ -543,6 +565,7 @@ pub fn plan_scanned(
     let mut stats = WalkStats::default();
     let mut seen = Seen {
         origins: HashMap::with_capacity(expected),
+        unlisted: 0,
     };
     // entity_ids whose stored episode must survive this run whatever happens
     // (its file failed): never orphaned, never pruned.
@@ -558,6 +581,15 @@ pub fn plan_scanned(
     };
 
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
+        // Outside the scope (nothing of it is orphaned) when refused.
+        if let Err(m) = crate::limits::check_key("source", &root.source) {
+            errors.push(PlanError::input(
+                Some(root.display.clone()),
+                m,
+                Some("use a shorter `source` label for this root"),
+            ));
+            continue;
+        }
         scope_sources.insert(root.source.clone());
         // One shared copy per root, for all its decisions and files.
         let root_source: Arc<str> = root.source.as_str().into();
@@ -657,6 +689,10 @@ pub fn plan_scanned(
                 if let Ok((len, _)) = &rs.hashed[i] {
                     stats.bytes_hashed += len;
                 }
+                let ex = match crate::limits::check_key("source_path", &file.rel) {
+                    Ok(()) => ex,
+                    Err(m) => Examined::Unreadable(m),
+                };
                 let (source_hash, items) = match ex {
                     Examined::Unreadable(message) => {
                         protected.extend(stored_here.iter().map(|s| s.entity_id.clone()));
@@ -757,10 +793,18 @@ pub fn plan_scanned(
     }
 
     let mut generated = Vec::new();
-    if let Some(g) = &input.generated {
+    if let Some(g) = &input.generated
+        && let Err(m) = crate::limits::check_key("source", &g.source)
+    {
+        errors.push(PlanError::input(
+            Some("<stdin>".into()),
+            m,
+            Some("use a shorter --source"),
+        ));
+    } else if let Some(g) = &input.generated {
         scope_sources.insert(g.source.clone());
         let stdin_source: Arc<str> = g.source.as_str().into();
-        match sources::parse_generated(&g.bytes) {
+        match sources::parse_generated(&g.bytes, input.max_file_bytes) {
             Ok(cands) => {
                 found_any_source |= !cands.is_empty();
                 for c in cands {
@@ -846,18 +890,29 @@ pub fn plan_scanned(
     }
 
     let signature_after = signature_after(stored, &decisions);
+    let (unlisted, unlisted_input) = cap_errors(&mut errors);
+    let errors_unlisted = (unlisted + seen.unlisted, unlisted_input + seen.unlisted);
     Plan {
         group_id: input.group_id.clone(),
         version: input.version.clone(),
         revision,
         decisions,
         errors,
+        errors_unlisted,
         files,
         generated,
         stats,
         scope_sources,
         signature_after,
     }
+}
+
+/// Keep the first [`crate::limits::MAX_LISTED_ERRORS`] errors; return how
+/// many were dropped and how many of those were input errors.
+fn cap_errors(errors: &mut Vec<PlanError>) -> (usize, usize) {
+    let rest = errors.split_off(errors.len().min(crate::limits::MAX_LISTED_ERRORS));
+    let input = rest.iter().filter(|e| e.kind == ErrorKind::Input).count();
+    (rest.len(), input)
 }
 
 fn snapshot(s: &StoredEpisode) -> Arc<Snapshot> {

@@ -87,6 +87,7 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
         },
         "decisions": plan.decisions.iter().map(decision_json).collect::<Vec<_>>(),
         "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
+        "errors_not_listed": plan.errors_unlisted.0,
         "graph_signature_after": plan.signature_after,
     })
 }
@@ -102,13 +103,19 @@ fn marker(a: PlanAction) -> char {
     }
 }
 
-pub fn errors_text(errors: &[PlanError]) -> String {
+pub fn errors_text(plan: &Plan) -> String {
     let mut out = String::new();
-    for e in errors {
+    for e in &plan.errors {
         out.push_str(&format!("error: {}: {}\n", e.location(), e.message));
         if let Some(h) = &e.hint {
             out.push_str(&format!("  hint: {h}\n"));
         }
+    }
+    if plan.errors_unlisted.0 > 0 {
+        out.push_str(&format!(
+            "error: ... and {} more error(s), not listed\n",
+            plan.errors_unlisted.0
+        ));
     }
     out
 }
@@ -164,10 +171,10 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
         counts_line(plan)
     ));
     if !plan.errors.is_empty() {
-        out.push_str(&errors_text(&plan.errors));
+        out.push_str(&errors_text(plan));
         out.push_str(&format!(
             "{} error(s): nothing will be written\n",
-            plan.errors.len()
+            plan.error_count()
         ));
     } else if !plan.has_changes() {
         out.push_str("Nothing to do: the graph is in step with the sources.\n");

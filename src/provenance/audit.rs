@@ -56,6 +56,25 @@ fn write_synced(
     f.sync_all()
 }
 
+/// The count a run record carries when its audit trail could not be written
+/// after the graph was: the graph holds the run, the files do not.
+pub const AUDIT_INCOMPLETE: &str = "audit_incomplete";
+
+/// Fail unless a trail can be written under `state_dir/runs`: create the
+/// folder and a probe file in it. Checked before the lock is taken, so a
+/// run that could not leave its trail never touches the graph (a regular
+/// file, a read-only mount or a permission problem is found here, not
+/// after the commit). Returns the `runs` folder for messages.
+pub fn check_writable(state_dir: &Path) -> Result<PathBuf, (PathBuf, std::io::Error)> {
+    let runs = state_dir.join("runs");
+    let probe = runs.join(format!(".probe-{}", std::process::id()));
+    fs::create_dir_all(&runs)
+        .and_then(|()| File::create(&probe).map(drop))
+        .and_then(|()| fs::remove_file(&probe))
+        .map_err(|e| (runs.clone(), e))?;
+    Ok(runs)
+}
+
 /// Write the trail under `state_dir/runs/<run_id>/`; returns that folder.
 pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
     let runs = state_dir.join("runs");
@@ -76,6 +95,7 @@ pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
         "bytes_hashed": trail.plan.stats.bytes_hashed,
     });
     manifest["errors"] = trail.plan.errors.iter().map(render::error_json).collect();
+    manifest["errors_not_listed"] = json!(trail.plan.errors_unlisted.0);
     manifest["apply"] = trail.extra.clone();
     write_synced(&tmp.join("manifest.json"), |w| {
         serde_json::to_writer_pretty(&mut *w, &manifest)?;
@@ -129,6 +149,12 @@ fn summary_md(t: &Trail<'_>) -> String {
         s.push_str("\n## Errors\n\n");
         for e in &t.plan.errors {
             s.push_str(&format!("- `{}`: {}\n", e.location(), e.message));
+        }
+        if t.plan.errors_unlisted.0 > 0 {
+            s.push_str(&format!(
+                "- ... and {} more, not listed\n",
+                t.plan.errors_unlisted.0
+            ));
         }
     }
     s

@@ -92,6 +92,15 @@ pub fn candidates(
             }
             None => entity_id::derive(category, stem),
         };
+        // An index key on every store: too long is an error here, at plan
+        // time, not a write that fails the same way on every rerun.
+        if let Err(m) = crate::limits::check_key("entity_id", &entity_id) {
+            errors.push(err(
+                format!("{where_}: {m}"),
+                "use a shorter entity_id (or a shorter `id` / `name` / file name it is derived from)",
+            ));
+            continue;
+        }
         if entity_id.is_empty() {
             errors.push(err(
                 format!(
@@ -149,7 +158,24 @@ pub fn parse_file(file: &SourceFile, bytes: &[u8]) -> Result<Vec<Candidate>, Vec
 
 /// Generated episodes from standard input: JSONL, one episode per line,
 /// identified by `entity_id`, `id` or `name`.
-pub fn parse_generated(bytes: &[u8]) -> Result<Vec<Candidate>, Vec<ParseError>> {
+///
+/// A line longer than `max_line` bytes (`max_file_mb`, the limit of one
+/// file) is refused before anything is parsed.
+pub fn parse_generated(bytes: &[u8], max_line: u64) -> Result<Vec<Candidate>, Vec<ParseError>> {
+    for (i, line) in bytes.split(|&b| b == b'\n').enumerate() {
+        if line.len() as u64 > max_line {
+            return Err(vec![ParseError {
+                line: Some(i + 1),
+                column: None,
+                message: format!(
+                    "line is {} bytes, over the {} MB limit of one episode ([limits] max_file_mb)",
+                    line.len(),
+                    max_line >> 20
+                ),
+                hint: Some("raise [limits] max_file_mb, or shorten the line".to_string()),
+            }]);
+        }
+    }
     let parsed = formats::parse(Format::JsonLines, bytes, "stdin").map_err(|e| vec![e])?;
     candidates(parsed, None, "stdin")
 }
@@ -221,7 +247,7 @@ mod tests {
 
     #[test]
     fn generated_episodes_need_an_identity() {
-        let c = parse_generated(b"{\"id\":\"Fact 1\",\"text\":\"x\"}\n").unwrap();
+        let c = parse_generated(b"{\"id\":\"Fact 1\",\"text\":\"x\"}\n", 1 << 20).unwrap();
         assert_eq!(c[0].entity_id, "fact_1");
     }
 }

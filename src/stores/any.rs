@@ -66,6 +66,12 @@ impl Store for AnyStore {
     async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
         delegate!(self, s => s.get_run(run_id).await)
     }
+    async fn run_action_counts(
+        &self,
+        run_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        delegate!(self, s => s.run_action_counts(run_id).await)
+    }
     async fn acquire_lock(
         &self,
         claim: &LockInfo,

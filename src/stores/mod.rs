@@ -281,6 +281,11 @@ pub trait Store {
 
     async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
 
+    /// What a run committed, read from its provenance links: episodes per
+    /// action (`create`, `update`, ..., `prune`). Only actions with links
+    /// appear.
+    async fn run_action_counts(&self, run_id: &str) -> Result<BTreeMap<String, u64>, StoreError>;
+
     /// Take the group's lease for `claim.run_id` until `claim.expires_at`.
     /// Succeeds when the lock is free, expired, already ours, or `takeover`
     /// is set; otherwise returns the holder.

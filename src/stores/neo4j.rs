@@ -934,6 +934,16 @@ impl Store for Neo4jStore {
         Ok(runs.into_iter().next())
     }
 
+    async fn run_action_counts(&self, run_id: &str) -> Result<BTreeMap<String, u64>, StoreError> {
+        let q = query(cypher::RUN_ACTION_COUNTS).param("run_id", run_id);
+        let rows = self
+            .read(&format!("counting the writes of run {run_id}"), q, |row| {
+                Ok((col::<String>(row, "action")?, col::<i64>(row, "n")? as u64))
+            })
+            .await?;
+        Ok(rows.into_iter().collect())
+    }
+
     async fn acquire_lock(
         &self,
         claim: &LockInfo,

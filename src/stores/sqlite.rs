@@ -903,6 +903,21 @@ impl Store for SqliteStore {
         })
     }
 
+    async fn run_action_counts(
+        &self,
+        run_id: &str,
+    ) -> Result<std::collections::BTreeMap<String, u64>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT action, count(*) FROM episode_history WHERE run_id = ?1 GROUP BY action",
+            )?;
+            let rows = stmt.query_map(params![run_id], |row| {
+                Ok((row.get::<_, String>(0)?, row.get::<_, i64>(1)? as u64))
+            })?;
+            Ok(rows.collect::<Result<std::collections::BTreeMap<_, _>, _>>()?)
+        })
+    }
+
     async fn acquire_lock(
         &self,
         claim: &LockInfo,

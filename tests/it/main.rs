@@ -4,6 +4,7 @@
 mod support;
 
 mod hostile;
+mod integrity;
 mod provenance;
 mod reliability;
 mod scale;

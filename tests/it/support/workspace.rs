@@ -166,6 +166,14 @@ impl Ws {
             .unwrap()
     }
 
+    /// Run `f` on the library's own store over this workspace's target.
+    pub fn with_store<T>(&self, f: impl AsyncFnOnce(&AnyStore) -> T) -> T {
+        block_on(async {
+            let store = self.store().await;
+            f(&store).await
+        })
+    }
+
     /// Every stored episode of this workspace's group, by entity_id.
     pub fn episodes(&self) -> Vec<EpisodeRecord> {
         block_on(async {
