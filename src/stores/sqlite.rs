@@ -32,6 +32,7 @@ use super::{
     RunRecord, RunStatus, StatusRow, Store, StoreError,
 };
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
+use crate::sql;
 use crate::version::SeedVersion;
 
 /// The layout version `init` writes and `check_schema` expects.
@@ -47,88 +48,7 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// `prepare_cached` never evicts one in the hot loop of `apply_batch`.
 const STATEMENT_CACHE: usize = 64;
 
-const SCHEMA: &str = "
-CREATE TABLE IF NOT EXISTS schema_version (
-    id      INTEGER PRIMARY KEY CHECK (id = 1),
-    version INTEGER NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS runs (
-    run_id          TEXT PRIMARY KEY NOT NULL,
-    group_id        TEXT NOT NULL,
-    status          TEXT NOT NULL,
-    started_at      TEXT NOT NULL,
-    finished_at     TEXT,
-    tool_version    TEXT NOT NULL,
-    seed_version    TEXT NOT NULL,
-    params_hash     TEXT NOT NULL,
-    params_json     TEXT NOT NULL,
-    graph_signature TEXT,
-    git_commit      TEXT,
-    git_branch      TEXT,
-    git_dirty       INTEGER,
-    hostname        TEXT NOT NULL,
-    os              TEXT NOT NULL,
-    counts          TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS runs_group_started ON runs (group_id, started_at);
-
-CREATE TABLE IF NOT EXISTS episodes (
-    group_id      TEXT NOT NULL,
-    entity_id     TEXT NOT NULL,
-    name          TEXT NOT NULL,
-    source        TEXT NOT NULL,
-    version       TEXT NOT NULL,
-    version_major INTEGER NOT NULL,
-    version_minor INTEGER NOT NULL,
-    version_patch INTEGER NOT NULL,
-    version_pre   TEXT NOT NULL,
-    created_at    TEXT NOT NULL,
-    updated_at    TEXT NOT NULL,
-    source_hash   TEXT,
-    content_hash  TEXT NOT NULL,
-    source_path   TEXT,
-    run_id        TEXT NOT NULL,
-    body          TEXT NOT NULL,
-    PRIMARY KEY (group_id, entity_id)
-);
-CREATE INDEX IF NOT EXISTS episodes_group_source  ON episodes (group_id, source);
-CREATE INDEX IF NOT EXISTS episodes_group_run     ON episodes (group_id, run_id);
-CREATE INDEX IF NOT EXISTS episodes_group_updated ON episodes (group_id, updated_at);
-CREATE INDEX IF NOT EXISTS episodes_group_version ON episodes (group_id, version);
-
--- No foreign key to `episodes`, on purpose: a pruned episode's history must
--- outlive the episode so it can still be read. The link to `runs` is kept
--- honest: every link names a run record written in the same transaction.
-CREATE TABLE IF NOT EXISTS episode_history (
-    group_id     TEXT NOT NULL,
-    entity_id    TEXT NOT NULL,
-    run_id       TEXT NOT NULL REFERENCES runs (run_id),
-    action       TEXT NOT NULL,
-    at           TEXT NOT NULL,
-    version      TEXT NOT NULL,
-    content_hash TEXT NOT NULL,
-    source_hash  TEXT,
-    PRIMARY KEY (group_id, entity_id, run_id)
-);
-CREATE INDEX IF NOT EXISTS episode_history_run ON episode_history (run_id);
-
-CREATE TABLE IF NOT EXISTS groups (
-    group_id TEXT PRIMARY KEY NOT NULL,
-    revision INTEGER NOT NULL
-);
-
-CREATE TABLE IF NOT EXISTS locks (
-    group_id    TEXT PRIMARY KEY NOT NULL,
-    owner       TEXT NOT NULL,
-    host        TEXT NOT NULL,
-    run_id      TEXT NOT NULL,
-    acquired_at TEXT NOT NULL,
-    expires_at  TEXT NOT NULL
-);
-";
-
-/// What `check_schema` looks for. Keep in step with [`SCHEMA`].
+/// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
 const TABLES: &[&str] = &[
     "schema_version",
     "runs",
@@ -145,76 +65,6 @@ const INDEXES: &[&str] = &[
     "episodes_group_version",
     "episode_history_run",
 ];
-
-const UPSERT_RUN: &str = "
-INSERT INTO runs (run_id, group_id, status, started_at, finished_at, tool_version,
-                  seed_version, params_hash, params_json, graph_signature, git_commit,
-                  git_branch, git_dirty, hostname, os, counts)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-ON CONFLICT (run_id) DO UPDATE SET
-    group_id = excluded.group_id, status = excluded.status,
-    started_at = excluded.started_at, finished_at = excluded.finished_at,
-    tool_version = excluded.tool_version, seed_version = excluded.seed_version,
-    params_hash = excluded.params_hash, params_json = excluded.params_json,
-    graph_signature = excluded.graph_signature, git_commit = excluded.git_commit,
-    git_branch = excluded.git_branch, git_dirty = excluded.git_dirty,
-    hostname = excluded.hostname, os = excluded.os, counts = excluded.counts";
-
-const RUN_COLUMNS: &str = "run_id, group_id, status, started_at, finished_at, tool_version, \
-    seed_version, params_hash, params_json, graph_signature, git_commit, git_branch, \
-    git_dirty, hostname, os, counts";
-
-/// `created_at` is written as the record gives it: the planner owns it (set
-/// once, carried over on update and replace), the store just keeps it.
-const UPSERT_EPISODE: &str = "
-INSERT INTO episodes (group_id, entity_id, name, source, version, version_major,
-                      version_minor, version_patch, version_pre, created_at, updated_at,
-                      source_hash, content_hash, source_path, run_id, body)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
-ON CONFLICT (group_id, entity_id) DO UPDATE SET
-    name = excluded.name, source = excluded.source, version = excluded.version,
-    version_major = excluded.version_major, version_minor = excluded.version_minor,
-    version_patch = excluded.version_patch, version_pre = excluded.version_pre,
-    created_at = excluded.created_at, updated_at = excluded.updated_at,
-    source_hash = excluded.source_hash, content_hash = excluded.content_hash,
-    source_path = excluded.source_path, run_id = excluded.run_id, body = excluded.body";
-
-/// One link per (episode, run). A replayed batch updates the link in place
-/// instead of adding a second one, and keeps its first `at`, so replay is
-/// idempotent.
-const UPSERT_HISTORY: &str = "
-INSERT INTO episode_history (group_id, entity_id, run_id, action, at, version,
-                             content_hash, source_hash)
-VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
-ON CONFLICT (group_id, entity_id, run_id) DO UPDATE SET
-    action = excluded.action, version = excluded.version,
-    content_hash = excluded.content_hash, source_hash = excluded.source_hash";
-
-const BUMP_REVISION: &str = "
-INSERT INTO groups (group_id, revision) VALUES (?1, 1)
-ON CONFLICT (group_id) DO UPDATE SET revision = revision + 1";
-
-const STORED_COLUMNS: &str = "entity_id, source, version, created_at, updated_at, \
-    source_hash, content_hash, source_path";
-
-const RECORD_COLUMNS: &str = "group_id, entity_id, name, source, version, created_at, \
-    updated_at, source_hash, content_hash, source_path, run_id, body";
-
-/// Provenance filters as fixed SQL: an unset filter is a NULL parameter that
-/// switches its condition off. `since`/`until` compare RFC 3339 text, which
-/// is correct only because every stored time and every bound time comes from
-/// `format_time` (same width, same `+00:00` offset, microseconds).
-const QUERY_FILTERS: &str = "
-      (?2 IS NULL OR source = ?2)
-  AND (?3 IS NULL OR version = ?3)
-  AND (?4 IS NULL OR entity_id = ?4)
-  AND (?5 IS NULL OR run_id = ?5)
-  AND (?6 IS NULL OR updated_at >= ?6)
-  AND (?7 IS NULL OR updated_at < ?7)
-ORDER BY group_id, entity_id
-LIMIT ?8";
-
-const LOCK_COLUMNS: &str = "group_id, owner, host, run_id, acquired_at, expires_at";
 
 /// The embedded store. One connection per handle; two handles (or two
 /// processes) on one file coordinate through SQLite's own file locks.
@@ -328,7 +178,7 @@ fn configure(conn: &Connection, busy_timeout: Duration) -> rusqlite::Result<()> 
     // is persistent in the file; setting it again is a no-op. (On a file
     // system without shared memory SQLite answers with another mode; that is
     // slower under contention but still correct, so it is not an error.)
-    let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |row| row.get(0))?;
+    let _mode: String = conn.query_row(sql::JOURNAL_MODE_WAL, [], |row| row.get(0))?;
     // FULL, not WAL's usual NORMAL: with NORMAL a committed transaction is
     // safe from a killed process but can still be lost on power failure,
     // because the WAL is not fsynced at each commit. A batch that reported
@@ -481,7 +331,7 @@ fn read_record_row(row: &Row<'_>) -> R<EpisodeRecord> {
 /// One conditional DELETE: a no-op unless `run_id` is the holder, so a late
 /// release never frees a lock that someone else has since taken over.
 fn release_lock_in(conn: &Connection, group_id: &str, run_id: &str) -> R<()> {
-    conn.prepare_cached("DELETE FROM locks WHERE group_id = ?1 AND run_id = ?2")?
+    conn.prepare_cached(sql::LOCK_RELEASE)?
         .execute(params![group_id, run_id])?;
     Ok(())
 }
@@ -493,7 +343,7 @@ fn upsert_run(conn: &Connection, run: &RunRecord) -> R<()> {
             run.run_id
         ))
     })?;
-    conn.prepare_cached(UPSERT_RUN)?.execute(params![
+    conn.prepare_cached(sql::RUN_UPSERT)?.execute(params![
         run.run_id,
         run.group_id,
         run.status.as_str(),
@@ -515,9 +365,7 @@ fn upsert_run(conn: &Connection, run: &RunRecord) -> R<()> {
 }
 
 fn select_lock(conn: &Connection, group_id: &str) -> R<Option<LockInfo>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {LOCK_COLUMNS} FROM locks WHERE group_id = ?1"
-    ))?;
+    let mut stmt = conn.prepare_cached(sql::LOCK_READ)?;
     let mut rows = stmt.query(params![group_id])?;
     match rows.next()? {
         Some(row) => Ok(Some(read_lock_row(row)?)),
@@ -526,14 +374,7 @@ fn select_lock(conn: &Connection, group_id: &str) -> R<Option<LockInfo>> {
 }
 
 fn write_lock(tx: &Transaction<'_>, claim: &LockInfo) -> R<()> {
-    tx.prepare_cached(
-        "INSERT INTO locks (group_id, owner, host, run_id, acquired_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6)
-         ON CONFLICT (group_id) DO UPDATE SET
-             owner = excluded.owner, host = excluded.host, run_id = excluded.run_id,
-             acquired_at = excluded.acquired_at, expires_at = excluded.expires_at",
-    )?
-    .execute(params![
+    tx.prepare_cached(sql::LOCK_WRITE)?.execute(params![
         claim.group_id,
         claim.owner,
         claim.host,
@@ -577,8 +418,8 @@ fn apply_batch_in(conn: &mut Connection, run: &RunRecord, batch: &Batch) -> R<()
     upsert_run(&tx, run)?;
     let mut groups: Vec<&str> = vec![run.group_id.as_str()];
     {
-        let mut upsert = tx.prepare_cached(UPSERT_EPISODE)?;
-        let mut history = tx.prepare_cached(UPSERT_HISTORY)?;
+        let mut upsert = tx.prepare_cached(sql::EPISODE_UPSERT)?;
+        let mut history = tx.prepare_cached(sql::EPISODE_HISTORY_UPSERT)?;
         for write in &batch.writes {
             let r = &write.record;
             let version = r.version.to_string();
@@ -618,11 +459,8 @@ fn apply_batch_in(conn: &mut Connection, run: &RunRecord, batch: &Batch) -> R<()
         // A prune link records what was deleted, read under the write lock
         // just before the delete. An entity already gone (a replayed batch)
         // is skipped, so the first prune's link stands unchanged.
-        let mut read = tx.prepare_cached(
-            "SELECT version, content_hash, source_hash FROM episodes WHERE group_id = ?1 AND entity_id = ?2",
-        )?;
-        let mut delete =
-            tx.prepare_cached("DELETE FROM episodes WHERE group_id = ?1 AND entity_id = ?2")?;
+        let mut read = tx.prepare_cached(sql::EPISODE_PRUNE_READ)?;
+        let mut delete = tx.prepare_cached(sql::EPISODE_DELETE)?;
         for entity_id in &batch.deletes {
             let old: Option<(String, String, Option<String>)> = read
                 .query_row(params![run.group_id, entity_id], |row| {
@@ -645,7 +483,7 @@ fn apply_batch_in(conn: &mut Connection, run: &RunRecord, batch: &Batch) -> R<()
             ])?;
         }
 
-        let mut bump = tx.prepare_cached(BUMP_REVISION)?;
+        let mut bump = tx.prepare_cached(sql::GROUP_REVISION_BUMP)?;
         for group in &groups {
             bump.execute(params![group])?;
         }
@@ -677,7 +515,7 @@ fn renew_lock_in(conn: &mut Connection, claim: &LockInfo) -> R<LockOutcome> {
         Some(holder) if holder.run_id == claim.run_id => {
             // Still ours (even if it lapsed, nobody took it over meanwhile):
             // extend it. `acquired_at` keeps the time it was first taken.
-            tx.prepare_cached("UPDATE locks SET expires_at = ?2 WHERE group_id = ?1")?
+            tx.prepare_cached(sql::LOCK_RENEW)?
                 .execute(params![claim.group_id, format_time(&claim.expires_at)])?;
             tx.commit()?;
             Ok(LockOutcome::Acquired)
@@ -699,7 +537,7 @@ fn force_unlock_in(conn: &mut Connection, group_id: &str) -> R<Option<LockInfo>>
     let tx = immediate(conn)?;
     let holder = select_lock(&tx, group_id)?;
     if holder.is_some() {
-        tx.prepare_cached("DELETE FROM locks WHERE group_id = ?1")?
+        tx.prepare_cached(sql::LOCK_DELETE)?
             .execute(params![group_id])?;
     }
     tx.commit()?;
@@ -707,8 +545,7 @@ fn force_unlock_in(conn: &mut Connection, group_id: &str) -> R<Option<LockInfo>>
 }
 
 fn check_schema_in(conn: &Connection) -> R<Option<String>> {
-    let mut exists =
-        conn.prepare_cached("SELECT 1 FROM sqlite_master WHERE type = ?1 AND name = ?2")?;
+    let mut exists = conn.prepare_cached(sql::SCHEMA_OBJECT_EXISTS)?;
     let mut missing_tables = Vec::new();
     for table in TABLES {
         if !exists.exists(params!["table", table])? {
@@ -730,11 +567,7 @@ fn check_schema_in(conn: &Connection) -> R<Option<String>> {
     }
     if !missing_tables.contains(&"schema_version") {
         let version: Option<i64> = conn
-            .query_row(
-                "SELECT version FROM schema_version WHERE id = 1",
-                [],
-                |row| row.get(0),
-            )
+            .query_row(sql::SCHEMA_VERSION_GET, [], |row| row.get(0))
             .optional()?;
         match version {
             Some(SCHEMA_VERSION) => {}
@@ -761,20 +594,14 @@ fn init_in(conn: &mut Connection) -> R<()> {
     // In one transaction, so two concurrent `init`s cannot interleave, and a
     // failure leaves no half-made schema.
     let tx = immediate(conn)?;
-    tx.execute_batch(SCHEMA)?;
+    tx.execute_batch(sql::SCHEMA)?;
     let version: Option<i64> = tx
-        .query_row(
-            "SELECT version FROM schema_version WHERE id = 1",
-            [],
-            |row| row.get(0),
-        )
+        .query_row(sql::SCHEMA_VERSION_GET, [], |row| row.get(0))
         .optional()?;
     match version {
         None => {
-            tx.execute(
-                "INSERT INTO schema_version (id, version) VALUES (1, ?1)",
-                params![SCHEMA_VERSION],
-            )?;
+            tx.prepare_cached(sql::SCHEMA_VERSION_INSERT)?
+                .execute(params![SCHEMA_VERSION])?;
         }
         Some(v) if v > SCHEMA_VERSION => {
             return Err(Fail::Refused(format!(
@@ -783,10 +610,8 @@ fn init_in(conn: &mut Connection) -> R<()> {
         }
         // Version 1 is the first layout: nothing older to migrate from.
         Some(_) => {
-            tx.execute(
-                "UPDATE schema_version SET version = ?1 WHERE id = 1",
-                params![SCHEMA_VERSION],
-            )?;
+            tx.prepare_cached(sql::SCHEMA_VERSION_SET)?
+                .execute(params![SCHEMA_VERSION])?;
         }
     }
     tx.commit()?;
@@ -796,12 +621,10 @@ fn init_in(conn: &mut Connection) -> R<()> {
 fn query_episodes_in(conn: &Connection, filter: &EpisodeFilter) -> R<Vec<EpisodeRecord>> {
     // Two fixed statements: with a group the primary key narrows the scan to
     // that group (the common case); without one every group is searched.
-    let sql = if filter.group_id.is_some() {
-        format!("SELECT {RECORD_COLUMNS} FROM episodes WHERE group_id = ?1 AND {QUERY_FILTERS}")
-    } else {
-        format!("SELECT {RECORD_COLUMNS} FROM episodes WHERE ?1 IS NULL AND {QUERY_FILTERS}")
+    let mut stmt = match filter.group_id {
+        Some(_) => conn.prepare_cached(sql::EPISODE_QUERY_GROUP)?,
+        None => conn.prepare_cached(sql::EPISODE_QUERY)?,
     };
-    let mut stmt = conn.prepare_cached(&sql)?;
     // A negative LIMIT means "no limit" in SQLite.
     let limit = filter.limit.map_or(-1, to_i64);
     let mut rows = stmt.query(params![
@@ -842,9 +665,7 @@ impl Store for SqliteStore {
 
     async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {STORED_COLUMNS} FROM episodes WHERE group_id = ?1 ORDER BY entity_id"
-            ))?;
+            let mut stmt = conn.prepare_cached(sql::EPISODE_LOAD_GROUP)?;
             let mut rows = stmt.query(params![group_id])?;
             let mut out = Vec::new();
             let mut interner = Interner::default();
@@ -858,7 +679,7 @@ impl Store for SqliteStore {
     async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError> {
         self.with(|conn| {
             let revision: Option<i64> = conn
-                .prepare_cached("SELECT revision FROM groups WHERE group_id = ?1")?
+                .prepare_cached(sql::GROUP_REVISION_GET)?
                 .query_row(params![group_id], |row| row.get(0))
                 .optional()?;
             let revision = revision.unwrap_or(0);
@@ -878,10 +699,7 @@ impl Store for SqliteStore {
 
     async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT {RUN_COLUMNS} FROM runs WHERE (?1 IS NULL OR group_id = ?1)
-                 ORDER BY started_at DESC, run_id DESC"
-            ))?;
+            let mut stmt = conn.prepare_cached(sql::RUN_LIST)?;
             let mut rows = stmt.query(params![group_id])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
@@ -893,8 +711,7 @@ impl Store for SqliteStore {
 
     async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
         self.with(|conn| {
-            let mut stmt =
-                conn.prepare_cached(&format!("SELECT {RUN_COLUMNS} FROM runs WHERE run_id = ?1"))?;
+            let mut stmt = conn.prepare_cached(sql::RUN_GET)?;
             let mut rows = stmt.query(params![run_id])?;
             match rows.next()? {
                 Some(row) => Ok(Some(read_run_row(row)?)),
@@ -950,10 +767,7 @@ impl Store for SqliteStore {
         entity_id: &str,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT run_id, action, at, version, content_hash, source_hash FROM episode_history
-                 WHERE group_id = ?1 AND entity_id = ?2 ORDER BY at, run_id",
-            )?;
+            let mut stmt = conn.prepare_cached(sql::EPISODE_HISTORY)?;
             let mut rows = stmt.query(params![group_id, entity_id])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
@@ -979,12 +793,7 @@ impl Store for SqliteStore {
 
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT group_id, source, version, COUNT(*) FROM episodes
-                 WHERE (?1 IS NULL OR group_id = ?1)
-                 GROUP BY group_id, source, version
-                 ORDER BY group_id, source, version",
-            )?;
+            let mut stmt = conn.prepare_cached(sql::EPISODE_STATUS)?;
             let mut rows = stmt.query(params![group_id])?;
             let mut out = Vec::new();
             while let Some(row) = rows.next()? {
@@ -1006,11 +815,8 @@ impl Store for SqliteStore {
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
         use rusqlite::types::ValueRef;
         self.with(|conn| {
-            // `SELECT *` on purpose: `validate` wants every column as stored,
-            // whatever its declared type says (SQLite is dynamically typed, so
-            // a hand-edit can put any type in any column).
-            let mut stmt = conn
-                .prepare_cached("SELECT * FROM episodes WHERE group_id = ?1 ORDER BY entity_id")?;
+            // Every column as stored, whatever its declared type says.
+            let mut stmt = conn.prepare_cached(sql::EPISODE_RAW_GROUP)?;
             let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
             let mut rows = stmt.query(params![group_id])?;
             let mut out = Vec::new();
@@ -1201,279 +1007,6 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn every_field_round_trips() {
-        let (_dir, store) = fresh().await;
-        let r1 = run("run-1", "g", "2024-01-30T12:00:00Z");
-        let mut a = record("g", "docs_a", "run-1", "2024-01-30T12:00:00.123456Z");
-        a.version = v("3.14.15-rc.2");
-        a.updated_at = t("2024-02-01T00:00:00.000001Z");
-        let mut b = record("g", "docs_b", "run-1", "2024-01-30T12:00:00Z");
-        b.source_hash = None;
-        b.source_path = None;
-        b.body = r#"{"emoji":"ünïcødé ✓","_metadata":{"x":1}}"#.to_string();
-        store
-            .apply_batch(&r1, &writes(Action::Create, &[a.clone(), b.clone()]))
-            .await
-            .unwrap();
-
-        assert_eq!(
-            store.query_episodes(&all("g")).await.unwrap(),
-            vec![a.clone(), b.clone()]
-        );
-
-        let loaded = store.load_episodes("g").await.unwrap();
-        assert_eq!(loaded.len(), 2);
-        let la = &loaded[0];
-        assert_eq!(
-            la,
-            &StoredEpisode {
-                entity_id: a.entity_id.clone(),
-                source: a.source.as_str().into(),
-                version: "3.14.15-rc.2".into(),
-                created_at: a.created_at,
-                updated_at: a.updated_at,
-                source_hash: a.source_hash.as_deref().map(Into::into),
-                content_hash: a.content_hash.as_str().into(),
-                source_path: a.source_path.clone(),
-            }
-        );
-        assert_eq!(
-            (
-                loaded[1].source_hash.as_deref(),
-                loaded[1].source_path.as_deref()
-            ),
-            (None, None)
-        );
-
-        // Stored as the one text format, with the version in integer parts too.
-        let (created, major, minor, patch, pre): (String, i64, i64, i64, String) = store
-            .conn()
-            .query_row(
-                "SELECT created_at, version_major, version_minor, version_patch, version_pre
-                 FROM episodes WHERE entity_id = 'docs_a'",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
-            )
-            .unwrap();
-        assert_eq!(created, "2024-01-30T12:00:00.123456+00:00");
-        assert_eq!((major, minor, patch, pre.as_str()), (3, 14, 15, "rc.2"));
-
-        // Sub-microsecond digits are dropped: microseconds are the contract.
-        let mut c = record("g", "docs_c", "run-1", "2024-01-30T12:00:00.123456789Z");
-        store
-            .apply_batch(&r1, &writes(Action::Create, &[c.clone()]))
-            .await
-            .unwrap();
-        c.created_at = truncate_micros(c.created_at);
-        c.updated_at = truncate_micros(c.updated_at);
-        let got = store
-            .query_episodes(&EpisodeFilter {
-                entity_id: Some("docs_c".into()),
-                ..all("g")
-            })
-            .await
-            .unwrap();
-        assert_eq!(got, vec![c]);
-    }
-
-    #[tokio::test]
-    async fn runs_round_trip_and_list_newest_first() {
-        let (_dir, store) = fresh().await;
-        let mut r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
-        r1.status = RunStatus::Succeeded;
-        r1.finished_at = Some(t("2024-01-01T00:01:00.5Z"));
-        r1.graph_signature = Some("f".repeat(64));
-        r1.git_commit = Some("deadbeef".into());
-        r1.git_branch = Some("main".into());
-        r1.git_dirty = Some(true);
-        r1.counts = BTreeMap::from([
-            ("create".to_string(), 3),
-            ("skip".to_string(), u64::from(u32::MAX) + 7),
-        ]);
-        let r2 = run("run-2", "g", "2024-01-02T00:00:00Z");
-        let r3 = run("run-3", "h", "2024-01-03T00:00:00Z");
-        let tie = run("run-0", "g", "2024-01-02T00:00:00Z");
-        for r in [&r1, &r2, &r3, &tie] {
-            store.save_run(r).await.unwrap();
-        }
-        assert_eq!(store.get_run("run-1").await.unwrap(), Some(r1.clone()));
-        assert_eq!(store.get_run("nope").await.unwrap(), None);
-        let ids = |runs: Vec<RunRecord>| runs.into_iter().map(|r| r.run_id).collect::<Vec<_>>();
-        assert_eq!(
-            ids(store.list_runs(None).await.unwrap()),
-            ["run-3", "run-2", "run-0", "run-1"]
-        );
-        assert_eq!(
-            ids(store.list_runs(Some("g")).await.unwrap()),
-            ["run-2", "run-0", "run-1"]
-        );
-
-        // Upsert: marking a run abandoned replaces its fields.
-        let mut abandoned = r2.clone();
-        abandoned.status = RunStatus::Abandoned;
-        abandoned.finished_at = Some(t("2024-01-02T01:00:00Z"));
-        store.save_run(&abandoned).await.unwrap();
-        assert_eq!(store.get_run("run-2").await.unwrap(), Some(abandoned));
-        assert_eq!(store.list_runs(None).await.unwrap().len(), 4);
-    }
-
-    #[tokio::test]
-    async fn update_keeps_created_at_as_given_and_links_every_write() {
-        let (_dir, store) = fresh().await;
-        let r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
-        let a1 = record("g", "docs_a", "run-1", "2024-01-01T00:00:00Z");
-        store
-            .apply_batch(&r1, &writes(Action::Create, std::slice::from_ref(&a1)))
-            .await
-            .unwrap();
-
-        let r2 = run("run-2", "g", "2024-01-02T00:00:00Z");
-        let mut a2 = a1.clone();
-        a2.updated_at = t("2024-01-02T00:00:00Z");
-        a2.content_hash = "d".repeat(64);
-        a2.body = r#"{"name":"changed"}"#.into();
-        a2.run_id = "run-2".into();
-        a2.version = v("1.1.0");
-        store
-            .apply_batch(&r2, &writes(Action::Replace, &[a2.clone()]))
-            .await
-            .unwrap();
-
-        let got = store.query_episodes(&all("g")).await.unwrap();
-        assert_eq!(got, vec![a2.clone()]);
-        assert_eq!(got[0].created_at, a1.created_at);
-
-        let history = store.episode_history("g", "docs_a").await.unwrap();
-        let summary: Vec<_> = history
-            .iter()
-            .map(|h| {
-                (
-                    h.run_id.as_str(),
-                    h.action,
-                    h.version.as_str(),
-                    h.content_hash.clone(),
-                )
-            })
-            .collect();
-        assert_eq!(
-            summary,
-            vec![
-                ("run-1", Action::Create, "1.0.0", "c".repeat(64)),
-                ("run-2", Action::Replace, "1.1.0", "d".repeat(64)),
-            ]
-        );
-        assert!(history[0].at <= history[1].at);
-        assert_eq!(history[0].source_hash, a1.source_hash);
-        // Every link names a stored run.
-        assert!(store.get_run("run-2").await.unwrap().is_some());
-    }
-
-    #[tokio::test]
-    async fn replaying_a_batch_changes_nothing_but_the_revision() {
-        let (_dir, store) = fresh().await;
-        let r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
-        let batch = writes(
-            Action::Create,
-            &[
-                record("g", "docs_a", "run-1", "2024-01-01T00:00:00Z"),
-                record("g", "docs_b", "run-1", "2024-01-01T00:00:00Z"),
-            ],
-        );
-        store.apply_batch(&r1, &batch).await.unwrap();
-        let episodes = store.query_episodes(&all("g")).await.unwrap();
-        let history = store.episode_history("g", "docs_a").await.unwrap();
-
-        store.apply_batch(&r1, &batch).await.unwrap();
-        assert_eq!(store.query_episodes(&all("g")).await.unwrap(), episodes);
-        assert_eq!(store.episode_history("g", "docs_a").await.unwrap(), history);
-        assert_eq!(history.len(), 1);
-        assert_eq!(store.list_runs(None).await.unwrap().len(), 1);
-        assert_eq!(store.group_revision("g").await.unwrap(), 2);
-    }
-
-    #[tokio::test]
-    async fn an_empty_batch_writes_nothing() {
-        let (_dir, store) = fresh().await;
-        store
-            .apply_batch(
-                &run("run-1", "g", "2024-01-01T00:00:00Z"),
-                &Batch::default(),
-            )
-            .await
-            .unwrap();
-        assert_eq!(store.group_revision("g").await.unwrap(), 0);
-        assert!(store.list_runs(None).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn prune_deletes_but_history_survives() {
-        let (_dir, store) = fresh().await;
-        let r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
-        let a = record("g", "docs_a", "run-1", "2024-01-01T00:00:00Z");
-        let b = record("g", "docs_b", "run-1", "2024-01-01T00:00:00Z");
-        let other = record("h", "docs_a", "run-x", "2024-01-01T00:00:00Z");
-        store
-            .apply_batch(&r1, &writes(Action::Create, &[a, b.clone()]))
-            .await
-            .unwrap();
-        store
-            .apply_batch(
-                &run("run-x", "h", "2024-01-01T00:00:00Z"),
-                &writes(Action::Create, std::slice::from_ref(&other)),
-            )
-            .await
-            .unwrap();
-
-        let r2 = run("run-2", "g", "2024-01-02T00:00:00Z");
-        let prune = Batch {
-            writes: vec![],
-            deletes: vec!["docs_a".into(), "never_existed".into()],
-        };
-        store.apply_batch(&r2, &prune).await.unwrap();
-        assert_eq!(store.query_episodes(&all("g")).await.unwrap(), vec![b]);
-        // Same entity_id in another group is untouched.
-        assert_eq!(store.query_episodes(&all("h")).await.unwrap(), vec![other]);
-
-        let history = store.episode_history("g", "docs_a").await.unwrap();
-        assert_eq!(history.len(), 2);
-        assert_eq!(
-            (history[0].action, history[1].action),
-            (Action::Create, Action::Prune)
-        );
-        assert_eq!(history[1].run_id, "run-2");
-        assert_eq!(history[1].version, "1.0.0");
-        assert_eq!(history[1].content_hash, "c".repeat(64));
-        assert_eq!(history[1].source_hash, Some("a".repeat(64)));
-        assert!(
-            store
-                .episode_history("g", "never_existed")
-                .await
-                .unwrap()
-                .is_empty()
-        );
-
-        // Replaying the prune is a no-op for episodes and history.
-        store.apply_batch(&r2, &prune).await.unwrap();
-        assert_eq!(store.episode_history("g", "docs_a").await.unwrap(), history);
-    }
-
-    #[tokio::test]
-    async fn revision_counts_committed_batches_per_group() {
-        let (_dir, store) = fresh().await;
-        assert_eq!(store.group_revision("g").await.unwrap(), 0);
-        for i in 0..3 {
-            let r = run(&format!("run-{i}"), "g", "2024-01-01T00:00:00Z");
-            let e = record("g", &format!("e_{i}"), &r.run_id, "2024-01-01T00:00:00Z");
-            store
-                .apply_batch(&r, &writes(Action::Create, &[e]))
-                .await
-                .unwrap();
-            assert_eq!(store.group_revision("g").await.unwrap(), i + 1);
-        }
-        assert_eq!(store.group_revision("h").await.unwrap(), 0);
-    }
-
-    #[tokio::test]
     async fn a_failed_batch_leaves_nothing_behind() {
         let (_dir, store) = fresh().await;
         let r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
@@ -1508,271 +1041,6 @@ mod tests {
         store.conn().execute_batch("DROP TRIGGER boom").unwrap();
         store.apply_batch(&r1, &batch).await.unwrap();
         assert_eq!(store.query_episodes(&all("g")).await.unwrap().len(), 2);
-    }
-
-    #[tokio::test]
-    async fn filters_all_must_match() {
-        let (_dir, store) = fresh().await;
-        let r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
-        let r2 = run("run-2", "g", "2024-01-02T00:00:00Z");
-        let rh = run("run-h", "h", "2024-01-01T00:00:00Z");
-        let mut e1 = record("g", "e_1", "run-1", "2024-01-01T00:00:00Z");
-        let mut e2 = record("g", "e_2", "run-1", "2024-01-01T12:00:00Z");
-        e2.source = "other".into();
-        let mut e3 = record("g", "e_3", "run-2", "2024-01-02T00:00:00Z");
-        e3.version = v("1.10.0");
-        let e4 = record("h", "e_1", "run-h", "2024-01-01T06:00:00Z");
-        e1.body = "{\"n\":1}".into();
-        store
-            .apply_batch(&r1, &writes(Action::Create, &[e1.clone(), e2.clone()]))
-            .await
-            .unwrap();
-        store
-            .apply_batch(&r2, &writes(Action::Create, &[e3.clone()]))
-            .await
-            .unwrap();
-        store
-            .apply_batch(&rh, &writes(Action::Create, std::slice::from_ref(&e4)))
-            .await
-            .unwrap();
-
-        let ids = |got: Vec<EpisodeRecord>| {
-            got.into_iter()
-                .map(|e| format!("{}/{}", e.group_id, e.entity_id))
-                .collect::<Vec<_>>()
-        };
-        let q = |f: EpisodeFilter| {
-            let store = &store;
-            async move { ids(store.query_episodes(&f).await.unwrap()) }
-        };
-        assert_eq!(
-            q(EpisodeFilter::default()).await,
-            ["g/e_1", "g/e_2", "g/e_3", "h/e_1"]
-        );
-        assert_eq!(q(all("g")).await, ["g/e_1", "g/e_2", "g/e_3"]);
-        assert_eq!(
-            q(EpisodeFilter {
-                source: Some("project_seeding".into()),
-                ..EpisodeFilter::default()
-            })
-            .await,
-            ["g/e_1", "g/e_3", "h/e_1"]
-        );
-        assert_eq!(
-            q(EpisodeFilter {
-                version: Some("1.10.0".into()),
-                ..EpisodeFilter::default()
-            })
-            .await,
-            ["g/e_3"]
-        );
-        assert_eq!(
-            q(EpisodeFilter {
-                entity_id: Some("e_1".into()),
-                ..EpisodeFilter::default()
-            })
-            .await,
-            ["g/e_1", "h/e_1"]
-        );
-        assert_eq!(
-            q(EpisodeFilter {
-                run_id: Some("run-1".into()),
-                ..all("g")
-            })
-            .await,
-            ["g/e_1", "g/e_2"]
-        );
-        // since is inclusive, until exclusive.
-        assert_eq!(
-            q(EpisodeFilter {
-                since: Some(t("2024-01-01T06:00:00Z")),
-                until: Some(t("2024-01-02T00:00:00Z")),
-                ..EpisodeFilter::default()
-            })
-            .await,
-            ["g/e_2", "h/e_1"]
-        );
-        assert_eq!(
-            q(EpisodeFilter {
-                source: Some("project_seeding".into()),
-                run_id: Some("run-1".into()),
-                ..all("g")
-            })
-            .await,
-            ["g/e_1"]
-        );
-        assert_eq!(
-            q(EpisodeFilter {
-                limit: Some(2),
-                ..EpisodeFilter::default()
-            })
-            .await,
-            ["g/e_1", "g/e_2"]
-        );
-        assert_eq!(
-            q(EpisodeFilter {
-                limit: Some(0),
-                ..EpisodeFilter::default()
-            })
-            .await,
-            Vec::<String>::new()
-        );
-        // Input is only ever a value, never SQL.
-        assert!(
-            q(EpisodeFilter {
-                source: Some("x' OR '1'='1".into()),
-                ..EpisodeFilter::default()
-            })
-            .await
-            .is_empty()
-        );
-        // Bodies come back whole.
-        assert_eq!(
-            store.query_episodes(&all("g")).await.unwrap()[0].body,
-            e1.body
-        );
-    }
-
-    #[tokio::test]
-    async fn status_counts_per_group_source_version() {
-        let (_dir, store) = fresh().await;
-        let r1 = run("run-1", "g", "2024-01-01T00:00:00Z");
-        let mut es: Vec<_> = (0..3)
-            .map(|i| record("g", &format!("e_{i}"), "run-1", "2024-01-01T00:00:00Z"))
-            .collect();
-        es[2].version = v("1.10.0");
-        let mut o = record("g", "o_1", "run-1", "2024-01-01T00:00:00Z");
-        o.source = "another".into();
-        es.push(o);
-        store
-            .apply_batch(&r1, &writes(Action::Create, &es))
-            .await
-            .unwrap();
-        let rh = run("run-h", "h", "2024-01-01T00:00:00Z");
-        store
-            .apply_batch(
-                &rh,
-                &writes(
-                    Action::Create,
-                    &[record("h", "x", "run-h", "2024-01-01T00:00:00Z")],
-                ),
-            )
-            .await
-            .unwrap();
-        let row = |g: &str, s: &str, v: &str, n| StatusRow {
-            group_id: g.into(),
-            source: s.into(),
-            version: v.into(),
-            episodes: n,
-        };
-        assert_eq!(
-            store.status(None).await.unwrap(),
-            vec![
-                row("g", "another", "1.0.0", 1),
-                row("g", "project_seeding", "1.0.0", 2),
-                row("g", "project_seeding", "1.10.0", 1),
-                row("h", "project_seeding", "1.0.0", 1),
-            ]
-        );
-        assert_eq!(
-            store.status(Some("h")).await.unwrap(),
-            vec![row("h", "project_seeding", "1.0.0", 1)]
-        );
-        assert!(store.status(Some("none")).await.unwrap().is_empty());
-    }
-
-    #[tokio::test]
-    async fn lock_lifecycle() {
-        let (_dir, store) = fresh().await;
-        let now = "2024-01-01T00:00:00Z";
-        let a = claim("g", "run-a", "alice", now, 60);
-        let b = claim("g", "run-b", "bob", "2024-01-01T00:00:30Z", 60);
-        assert_eq!(store.read_lock("g").await.unwrap(), None);
-
-        assert_eq!(
-            store.acquire_lock(&a, false).await.unwrap(),
-            LockOutcome::Acquired
-        );
-        assert_eq!(store.read_lock("g").await.unwrap(), Some(a.clone()));
-        // Re-acquiring our own lock is fine.
-        assert_eq!(
-            store.acquire_lock(&a, false).await.unwrap(),
-            LockOutcome::Acquired
-        );
-        // A second claimant sees the holder, with its details.
-        assert_eq!(
-            store.acquire_lock(&b, false).await.unwrap(),
-            LockOutcome::Held(a.clone())
-        );
-        // Another group is independent.
-        let other = claim("h", "run-b", "bob", now, 60);
-        assert_eq!(
-            store.acquire_lock(&other, false).await.unwrap(),
-            LockOutcome::Acquired
-        );
-
-        // Release only by the owner.
-        store.release_lock("g", "run-b").await.unwrap();
-        assert_eq!(store.read_lock("g").await.unwrap(), Some(a.clone()));
-
-        // Renew extends our lease, keeping acquired_at.
-        let mut renewed = a.clone();
-        renewed.acquired_at = t("2024-01-01T00:00:50Z");
-        renewed.expires_at = t("2024-01-01T00:02:00Z");
-        assert_eq!(
-            store.renew_lock(&renewed).await.unwrap(),
-            LockOutcome::Acquired
-        );
-        let held = store.read_lock("g").await.unwrap().unwrap();
-        assert_eq!(
-            (held.acquired_at, held.expires_at),
-            (a.acquired_at, renewed.expires_at)
-        );
-        // ... so at 00:01:30 bob still finds it held.
-        let b2 = claim("g", "run-b", "bob", "2024-01-01T00:01:30Z", 60);
-        assert!(
-            matches!(store.acquire_lock(&b2, false).await.unwrap(), LockOutcome::Held(h) if h.run_id == "run-a")
-        );
-
-        // Expired (expires_at <= acquired_at of the claim): taken over.
-        let b3 = claim("g", "run-b", "bob", "2024-01-01T00:02:00Z", 60);
-        assert_eq!(
-            store.acquire_lock(&b3, false).await.unwrap(),
-            LockOutcome::Acquired
-        );
-        assert_eq!(store.read_lock("g").await.unwrap(), Some(b3.clone()));
-        // The old holder learns it lost the lease, and cannot release it.
-        assert_eq!(
-            store.renew_lock(&a).await.unwrap(),
-            LockOutcome::Held(b3.clone())
-        );
-        store.release_lock("g", "run-a").await.unwrap();
-        assert_eq!(store.read_lock("g").await.unwrap(), Some(b3.clone()));
-
-        // Takeover of a live lease only when asked.
-        let c = claim("g", "run-c", "carol", "2024-01-01T00:02:10Z", 60);
-        assert!(matches!(
-            store.acquire_lock(&c, false).await.unwrap(),
-            LockOutcome::Held(_)
-        ));
-        assert_eq!(
-            store.acquire_lock(&c, true).await.unwrap(),
-            LockOutcome::Acquired
-        );
-        assert_eq!(store.read_lock("g").await.unwrap(), Some(c.clone()));
-
-        // The owner releases.
-        store.release_lock("g", "run-c").await.unwrap();
-        assert_eq!(store.read_lock("g").await.unwrap(), None);
-        // Renewing a lock that is gone is an error, not a silent re-take.
-        let err = store.renew_lock(&c).await.unwrap_err();
-        assert!(err.to_string().contains("no longer holds"), "{err}");
-        assert_eq!(store.read_lock("g").await.unwrap(), None);
-
-        // force_unlock removes whoever holds it and says who that was.
-        assert_eq!(store.force_unlock("h").await.unwrap(), Some(other));
-        assert_eq!(store.force_unlock("h").await.unwrap(), None);
-        assert_eq!(store.read_lock("h").await.unwrap(), None);
     }
 
     #[tokio::test]
