@@ -23,7 +23,9 @@ CREATE TABLE IF NOT EXISTS runs (
     git_dirty       INTEGER,
     hostname        TEXT NOT NULL,
     os              TEXT NOT NULL,
-    counts          TEXT NOT NULL
+    counts          TEXT NOT NULL,
+    -- `seed` or `communities`; added in layout version 2.
+    kind            TEXT NOT NULL DEFAULT 'seed'
 );
 CREATE INDEX IF NOT EXISTS runs_group_started ON runs (group_id, started_at);
 

@@ -27,11 +27,18 @@ sql_files! {
     // --- schema (init / check_schema) ----------------------------------------
     /// Every table and index, as one script (the one multi-statement file).
     SCHEMA => "schema.sql";
+    /// Layout version 1 -> 2: `runs.kind`.
+    SCHEMA_V2_RUN_KIND => "schema_v2_run_kind.sql";
     SCHEMA_OBJECT_EXISTS => "schema_object_exists.sql";
     SCHEMA_VERSION_GET => "schema_version_get.sql";
     SCHEMA_VERSION_INSERT => "schema_version_insert.sql";
     SCHEMA_VERSION_SET => "schema_version_set.sql";
     JOURNAL_MODE_WAL => "journal_mode_wal.sql";
+
+    // --- the batch envelope's transaction ---------------------------------------
+    TX_BEGIN_IMMEDIATE => "tx_begin_immediate.sql";
+    TX_COMMIT => "tx_commit.sql";
+    TX_ROLLBACK => "tx_rollback.sql";
 
     // --- runs ----------------------------------------------------------------
     RUN_UPSERT => "run_upsert.sql";
