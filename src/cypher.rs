@@ -58,6 +58,8 @@ cypher_files! {
     RUN_LIST => "run_list.cypher";
     /// Provenance links of one run per action: what it committed.
     RUN_ACTION_COUNTS => "run_action_counts.cypher";
+    /// `init`: give runs recorded before kinds existed the kind `seed`.
+    RUN_KIND_MIGRATE => "run_kind_migrate.cypher";
 
     // --- group revision --------------------------------------------------------
     GROUP_REVISION_GET => "group_revision_get.cypher";

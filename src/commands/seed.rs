@@ -14,7 +14,7 @@ use crate::exit_codes;
 use crate::limits;
 use crate::planning::{Generated, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
-use crate::stores::Store;
+use crate::stores::prelude::*;
 
 fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     let mut input = select_input(ctx, &a.select)?;

@@ -11,7 +11,8 @@ use crate::exit_codes;
 use crate::hashing;
 use crate::planning::{self, ErrorKind, PlanAction};
 use crate::provenance::validate;
-use crate::stores::{RawEpisode, RawValue, RunStatus, Store};
+use crate::stores::prelude::*;
+use crate::stores::{RawEpisode, RawValue, RunStatus};
 
 pub async fn validate(ctx: &Context) -> Result<i32, Error> {
     let store = ctx.store().await?;

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::process::Stdio;
 
 use graphseed::metadata::EpisodeRecord;
-use graphseed::stores::{Action, Batch, EpisodeWrite, RunStatus, Store};
+use graphseed::stores::{Action, Batch, Coordination, EpisodeWrite, RunStatus, Store};
 use graphseed::version::SeedVersion;
 use serde_json::Value;
 
@@ -322,15 +322,9 @@ fn case9_an_abandoned_run_shows_what_it_committed(ws: &Ws) {
         })
         .collect();
     ws.with_store(async |s| {
-        s.apply_batch(
-            &run,
-            &Batch {
-                writes,
-                deletes: vec![],
-            },
-        )
-        .await
-        .unwrap()
+        s.apply_batch(&run, &Batch::of_episodes(writes, vec![]))
+            .await
+            .unwrap()
     });
     let json = ws.seed_ok(&[]);
     assert_eq!(
