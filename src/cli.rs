@@ -157,6 +157,14 @@ pub struct SourceArgs {
     /// Replace episodes stored at a newer version
     #[arg(long)]
     pub allow_downgrade: bool,
+    /// Trust no file for its hash alone: parse every file and check every
+    /// stored body, restoring and repairing what was edited by hand
+    #[arg(long)]
+    pub reconcile: bool,
+    /// Let these sources take over episodes another source wrote (recorded
+    /// as `transfer` in their history)
+    #[arg(long)]
+    pub transfer_ownership: bool,
 }
 
 #[derive(Debug, Args, Clone, Default)]

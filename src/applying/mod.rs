@@ -214,6 +214,19 @@ async fn make_plan<S: Store>(
         scan.files(),
         scan.elapsed
     ));
+    let reconcile = trust_check(store, input, &stored, policy, ui).await?;
+    let reconciling;
+    let input = match reconcile {
+        Some(r) => {
+            ui.info(&format!("reconciling: {}", r.why));
+            reconciling = PlanInput {
+                reconcile: Some(r),
+                ..input.clone()
+            };
+            &reconciling
+        }
+        None => input,
+    };
     let t = Instant::now();
     let plan = planning::plan_scanned(input, scan, &stored, revision);
     ui.debug(&format!(
@@ -224,6 +237,53 @@ async fn make_plan<S: Store>(
         t.elapsed()
     ));
     Ok(plan)
+}
+
+/// Whether the hash-first skip may be trusted: only while the group is as
+/// graphseed left it, i.e. its graph_signature is the one the last
+/// successful seed recorded. Otherwise (an episode deleted, a content_hash
+/// or version edited by hand, a run that failed part-way) the plan
+/// reconciles: every file is parsed and the stored bodies are checked for
+/// hand edits. Comparing signatures costs one hash over what is loaded
+/// anyway; reading every body costs as much as the reseed itself, so that
+/// happens only here, or when `--reconcile` asks for it (a body edited by
+/// hand leaves the signature as it was).
+async fn trust_check<S: Store>(
+    store: &S,
+    input: &PlanInput,
+    stored: &[crate::metadata::StoredEpisode],
+    policy: RetryPolicy,
+    ui: &Ui,
+) -> Result<Option<planning::Reconcile>, Error> {
+    let group = &input.group_id;
+    let why = match &input.reconcile {
+        Some(r) => r.why.clone(),
+        None if stored.is_empty() => return Ok(None),
+        None => {
+            let current = planning::stored_signature(stored);
+            let runs = read(policy, ui, || store.list_runs(Some(group))).await?;
+            let last = runs.iter().find(|r| {
+                r.kind == crate::stores::RunKind::Seed
+                    && r.status == RunStatus::Succeeded
+                    && r.graph_signature.is_some()
+            });
+            match last {
+                Some(r) if r.graph_signature.as_deref() == Some(current.as_str()) => {
+                    return Ok(None);
+                }
+                Some(r) => format!(
+                    "the group's graph_signature is not the one run {} left; the graph changed outside graphseed or a run failed part-way",
+                    r.run_id
+                ),
+                None => "no successful run of this group is recorded".to_string(),
+            }
+        }
+    };
+    let raw = read(policy, ui, || store.raw_episodes(group)).await?;
+    Ok(Some(planning::Reconcile {
+        why,
+        edited: planning::edits::by_entity(planning::edits::hand_edits(&raw)),
+    }))
 }
 
 /// A store read, retried on transient errors within the policy's budget.
@@ -657,12 +717,10 @@ fn record_for(
         version: plan.version.clone(),
         // created_at is set once and kept across updates, replaces, --force.
         created_at: d.created_at.unwrap_or(now),
-        // updated_at moves only when the content does (refresh keeps it).
-        updated_at: if d.action == PlanAction::Refresh {
-            d.keep_updated_at.unwrap_or(now)
-        } else {
-            now
-        },
+        // updated_at moves only when the content does: the planner sets
+        // `keep_updated_at` exactly where it did not (refresh, rewrite, a
+        // repair or transfer of unchanged content).
+        updated_at: d.keep_updated_at.unwrap_or(now),
         source_hash: after.source_hash.as_deref().map(str::to_string),
         content_hash: after.content_hash.to_string(),
         source_path: d.source_path.clone(),
@@ -701,6 +759,8 @@ mod tests {
             allow_downgrade: false,
             prune: false,
             max_file_bytes: 1 << 20,
+            reconcile: None,
+            transfer_ownership: false,
         };
         let plan = planning::plan(&input, &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);

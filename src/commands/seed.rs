@@ -21,6 +21,13 @@ fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     input.force = a.force;
     input.allow_downgrade = a.allow_downgrade;
     input.prune = a.prune;
+    input.transfer_ownership = a.transfer_ownership;
+    if a.reconcile {
+        input.reconcile = Some(crate::planning::Reconcile {
+            why: "--reconcile".into(),
+            ..Default::default()
+        });
+    }
     Ok(input)
 }
 
@@ -49,6 +56,8 @@ pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput,
         allow_downgrade: false,
         prune: false,
         max_file_bytes: max_mb << 20,
+        reconcile: None,
+        transfer_ownership: false,
     })
 }
 
@@ -99,6 +108,8 @@ fn params_json(ctx: &Context, input: &PlanInput, opts: &SeedOptions) -> Value {
         "force": input.force,
         "prune": input.prune,
         "allow_downgrade": input.allow_downgrade,
+        "reconcile": input.reconcile.is_some(),
+        "transfer_ownership": input.transfer_ownership,
         "keep_going": opts.keep_going,
         "batch_size": opts.batch_size,
         "max_file_bytes": input.max_file_bytes,

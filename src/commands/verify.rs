@@ -1,18 +1,17 @@
 //! `validate` (stored episodes against the metadata rules) and `verify`
 //! (files, graph and run records against each other). Both are read-only.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::seed::select_input;
 use super::{Context, print_json};
 use crate::cli::SourceSelect;
 use crate::error::Error;
 use crate::exit_codes;
-use crate::hashing;
 use crate::planning::{self, ErrorKind, PlanAction};
 use crate::provenance::validate;
+use crate::stores::RunStatus;
 use crate::stores::prelude::*;
-use crate::stores::{RawEpisode, RawValue, RunStatus};
 
 pub async fn validate(ctx: &Context) -> Result<i32, Error> {
     let store = ctx.store().await?;
@@ -55,71 +54,37 @@ struct Finding {
 /// What `graphseed seed` does about every finding it can fix by itself.
 const FIX_SEED: &str = "graphseed seed";
 
-fn s(e: &RawEpisode, k: &str) -> Option<String> {
-    match e.get(k) {
-        Some(RawValue::Str(v)) => Some(v.clone()),
-        _ => None,
-    }
-}
-
-/// Hand edits: the body's content must still hash to `content_hash`, and the
-/// body's `_metadata` must agree with the properties Cypher sees.
-fn hand_edits(raw: &[RawEpisode], out: &mut Vec<Finding>) {
-    for e in raw {
-        let id = s(e, "entity_id");
-        let Some(body) = s(e, "body").and_then(|b| serde_json::from_str::<Value>(&b).ok()) else {
-            continue; // `validate` reports a missing or broken body
-        };
-        let Some(obj) = body.as_object() else {
-            continue;
-        };
-        let stored_hash = s(e, "content_hash").unwrap_or_default();
-        if hashing::content_hash(obj) != stored_hash {
-            out.push(Finding {
-                kind: "edited_by_hand",
-                entity_id: id.clone(),
-                path: s(e, "source_path"),
-                message: "the body no longer hashes to its content_hash: the episode was edited outside graphseed".into(),
-                fix: FIX_SEED,
-            });
-        }
-        let meta = obj.get("_metadata").cloned().unwrap_or(Value::Null);
-        for k in [
-            "version",
-            "source",
-            "entity_id",
-            "content_hash",
-            "source_hash",
-            "source_path",
-            "run_id",
-        ] {
-            let prop = s(e, k).map(Value::String).unwrap_or(Value::Null);
-            if meta.get(k).cloned().unwrap_or(Value::Null) != prop {
-                out.push(Finding {
-                    kind: "edited_by_hand",
-                    entity_id: id.clone(),
-                    path: s(e, "source_path"),
-                    message: format!(
-                        "property `{k}` is {prop} but the body's _metadata says {}",
-                        meta.get(k).unwrap_or(&Value::Null)
-                    ),
-                    fix: FIX_SEED,
-                });
-            }
-        }
-    }
-}
+/// A body or tool-owned field edited by hand leaves the graph_signature
+/// as it was, so a plain `seed` trusts it; `--reconcile` checks every body.
+const FIX_EDIT: &str = "graphseed seed --reconcile";
 
 pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     let store = ctx.store().await?;
     store.check_schema().await?;
-    let input = select_input(ctx, a)?;
+    let mut input = select_input(ctx, a)?;
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
     let stored = store.load_episodes(&group).await?;
     let raw = store.raw_episodes(&group).await?;
-    let mut findings = Vec::new();
-    hand_edits(&raw, &mut findings);
+    let edits = planning::edits::hand_edits(&raw);
+    let mut findings: Vec<Finding> = edits
+        .iter()
+        .flat_map(|e| {
+            e.problems.iter().map(|p| Finding {
+                kind: "edited_by_hand",
+                entity_id: Some(e.entity_id.clone()),
+                path: e.source_path.clone(),
+                message: p.clone(),
+                fix: FIX_EDIT,
+            })
+        })
+        .collect();
+    // verify looks at everything, as a reconciling seed would: no file is
+    // trusted for its hash alone.
+    input.reconcile = Some(planning::Reconcile {
+        why: "verify".into(),
+        edited: planning::edits::by_entity(edits),
+    });
 
     // Files against the graph, through the planner: what a seed would do is
     // exactly what has drifted, and `seed` is what fixes it. The plan is
@@ -128,7 +93,16 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     let plan = planning::plan(&input, &stored, revision);
     for d in &plan.decisions {
         let (kind, message, fix) = match d.action {
-            PlanAction::Skip => continue,
+            // Reported above, from the bodies.
+            PlanAction::Skip | PlanAction::Repair => continue,
+            // Only with flags verify does not take.
+            PlanAction::Rewrite | PlanAction::Transfer => continue,
+            PlanAction::Restore => (
+                "missing_from_graph",
+                "its file is unchanged but the episode is not in the graph: deleted by hand"
+                    .to_string(),
+                FIX_SEED,
+            ),
             PlanAction::Create => (
                 "missing_from_graph",
                 "in the sources but not in the graph: deleted by hand, or never seeded".to_string(),
@@ -180,18 +154,12 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     }
 
     // The graph against the run records.
-    let computed = planning::graph_signature(stored.iter().map(|e| {
-        (
-            e.entity_id.as_str(),
-            e.content_hash.as_ref(),
-            e.version.as_ref(),
-        )
-    }));
-    let last = store
-        .list_runs(Some(&group))
-        .await?
-        .into_iter()
-        .find(|r| r.status == RunStatus::Succeeded && r.graph_signature.is_some());
+    let computed = planning::stored_signature(&stored);
+    let last = store.list_runs(Some(&group)).await?.into_iter().find(|r| {
+        r.kind == crate::stores::RunKind::Seed
+            && r.status == RunStatus::Succeeded
+            && r.graph_signature.is_some()
+    });
     if let Some(run) = &last
         && run.graph_signature.as_deref() != Some(computed.as_str())
     {

@@ -15,6 +15,7 @@
 //! Hash first: a file whose bytes hash to the stored `source_hash` (at the
 //! same version) is not parsed at all; its stored episodes are skipped.
 
+pub mod edits;
 pub mod render;
 
 use std::borrow::Cow;
@@ -36,6 +37,14 @@ pub enum PlanAction {
     Update,
     Replace,
     Refresh,
+    /// Missing from the graph although its file is unchanged.
+    Restore,
+    /// Stored body or tool-owned field edited by hand.
+    Repair,
+    /// `--force` with unchanged content.
+    Rewrite,
+    /// Taken over from another source (`--transfer-ownership`).
+    Transfer,
     Skip,
     /// Stored, gone from the sources; reported, kept (no `--prune`).
     Orphan,
@@ -44,11 +53,15 @@ pub enum PlanAction {
 }
 
 impl PlanAction {
-    pub const ALL: [PlanAction; 7] = [
+    pub const ALL: [PlanAction; 11] = [
         PlanAction::Create,
         PlanAction::Update,
         PlanAction::Replace,
         PlanAction::Refresh,
+        PlanAction::Restore,
+        PlanAction::Repair,
+        PlanAction::Rewrite,
+        PlanAction::Transfer,
         PlanAction::Skip,
         PlanAction::Orphan,
         PlanAction::Prune,
@@ -60,6 +73,10 @@ impl PlanAction {
             PlanAction::Update => "update",
             PlanAction::Replace => "replace",
             PlanAction::Refresh => "refresh",
+            PlanAction::Restore => "restore",
+            PlanAction::Repair => "repair",
+            PlanAction::Rewrite => "rewrite",
+            PlanAction::Transfer => "transfer",
             PlanAction::Skip => "skip",
             PlanAction::Orphan => "orphan",
             PlanAction::Prune => "prune",
@@ -68,14 +85,7 @@ impl PlanAction {
 
     /// Whether applying this decision writes to the store.
     pub fn writes(self) -> bool {
-        matches!(
-            self,
-            PlanAction::Create
-                | PlanAction::Update
-                | PlanAction::Replace
-                | PlanAction::Refresh
-                | PlanAction::Prune
-        )
+        !matches!(self, PlanAction::Skip | PlanAction::Orphan)
     }
 
     /// The action recorded on the provenance link.
@@ -86,6 +96,10 @@ impl PlanAction {
             PlanAction::Update => Action::Update,
             PlanAction::Replace => Action::Replace,
             PlanAction::Refresh => Action::Refresh,
+            PlanAction::Restore => Action::Restore,
+            PlanAction::Repair => Action::Repair,
+            PlanAction::Rewrite => Action::Rewrite,
+            PlanAction::Transfer => Action::Transfer,
             PlanAction::Prune => Action::Prune,
             PlanAction::Skip | PlanAction::Orphan => return None,
         })
@@ -246,6 +260,19 @@ pub struct PlanInput {
     pub allow_downgrade: bool,
     pub prune: bool,
     pub max_file_bytes: u64,
+    /// Set when the hash-first skip cannot be trusted: every file in scope
+    /// is parsed, missing episodes are restored, edited ones repaired.
+    pub reconcile: Option<Reconcile>,
+    /// Let a source take over episodes another source wrote (recorded as
+    /// `transfer`); without it that is an error naming both.
+    pub transfer_ownership: bool,
+}
+
+/// Why the plan reconciles, and what was found edited by hand.
+#[derive(Debug, Clone, Default)]
+pub struct Reconcile {
+    pub why: String,
+    pub edited: HashMap<String, edits::HandEdit>,
 }
 
 #[derive(Debug, Clone)]
@@ -268,6 +295,8 @@ pub struct Plan {
     pub scope_sources: BTreeSet<String>,
     /// `graph_signature` of the group once this plan is fully applied.
     pub signature_after: String,
+    /// Why this plan reconciles instead of trusting unchanged files.
+    pub reconciling: Option<String>,
 }
 
 impl Plan {
@@ -307,6 +336,15 @@ pub fn graph_signature<'a>(
     let mut v: Vec<_> = tuples.into_iter().collect();
     v.sort_unstable();
     hashing::canonical_hash_of_triples(v)
+}
+
+/// The `graph_signature` of stored episodes as they are now.
+pub fn stored_signature(stored: &[StoredEpisode]) -> String {
+    graph_signature(
+        stored
+            .iter()
+            .map(|e| (e.entity_id.as_str(), &*e.content_hash, &*e.version)),
+    )
 }
 
 /// `n` bytes as megabytes (or gigabytes) for messages; `max_file_mb` counts
@@ -632,6 +670,20 @@ pub fn plan_scanned(
                 .and_then(|m| m.get(rel))
                 .map_or(&[], Vec::as_slice)
         };
+        // Stored episodes of this source whose path is no file of the walk
+        // (moved, or their source_path edited by hand): a file with their
+        // source_hash may still produce them, so it is parsed, never
+        // skipped. Otherwise they would look orphaned, and `--prune` would
+        // delete what a file in scope still produces.
+        let walked: std::collections::HashSet<&str> =
+            report.files.iter().map(|f| f.rel.as_str()).collect();
+        let displaced: std::collections::HashSet<&str> = here_by_path
+            .into_iter()
+            .flat_map(|m| m.iter())
+            .filter(|(p, _)| !walked.contains(*p))
+            .flat_map(|(_, eps)| eps.iter().filter_map(|s| s.source_hash.as_deref()))
+            .collect();
+        let trust_unchanged = input.reconcile.is_none();
         let indices: Vec<usize> = (0..report.files.len()).collect();
         for round in indices.chunks(EXAMINE_ROUND) {
             // Deciding needs the files in walk order (duplicates are reported
@@ -648,6 +700,8 @@ pub fn plan_scanned(
                 // version, so text equality is semver equality here.
                 let here = stored_at(&file.rel);
                 if !input.force
+                    && trust_unchanged
+                    && !displaced.contains(scanned_hash.as_str())
                     && !here.is_empty()
                     && here
                         .iter()
@@ -768,6 +822,12 @@ pub fn plan_scanned(
                 });
                 let file = &files[fi];
                 let file_hash = files[fi].source_hash.clone();
+                // Its stored episodes carry these very bytes' hash: one that
+                // is missing was deleted from the graph, not added to the file.
+                let file_unchanged = !stored_here.is_empty()
+                    && stored_here
+                        .iter()
+                        .all(|s| s.source_hash.as_deref() == Some(&*file_hash));
                 for c in candidates {
                     let here = Here::Parsed {
                         file: fi,
@@ -783,6 +843,7 @@ pub fn plan_scanned(
                         source_path: Some(&file.rel),
                         source_hash: Some(&file_hash),
                         display: &display,
+                        file_unchanged,
                     };
                     if let Some(d) = ctx.decide(&c, &facts, Origin::File(fi), &mut errors) {
                         decisions.push(d);
@@ -820,6 +881,7 @@ pub fn plan_scanned(
                         source_path: None,
                         source_hash: None,
                         display: "<stdin>",
+                        file_unchanged: false,
                     };
                     if let Some(d) = ctx.decide(&c, &facts, origin, &mut errors) {
                         decisions.push(d);
@@ -904,6 +966,7 @@ pub fn plan_scanned(
         stats,
         scope_sources,
         signature_after,
+        reconciling: input.reconcile.as_ref().map(|r| r.why.clone()),
     }
 }
 
@@ -962,6 +1025,8 @@ struct Facts<'a> {
     source_path: Option<&'a str>,
     source_hash: Option<&'a Arc<str>>,
     display: &'a str,
+    /// The file's bytes hash to its stored episodes' `source_hash`.
+    file_unchanged: bool,
 }
 
 impl Ctx<'_> {
@@ -990,11 +1055,70 @@ impl Ctx<'_> {
             keep_updated_at: None,
         };
         let Some(s) = self.by_id.get(c.entity_id.as_str()) else {
+            if f.file_unchanged {
+                d.action = PlanAction::Restore;
+                d.reason =
+                    "missing from the graph although its file is unchanged (deleted by hand)"
+                        .into();
+            }
             return Some(d);
         };
         d.before = Some(snapshot(s));
         d.created_at = Some(s.created_at);
         let short = |h: &str| h.get(..12).unwrap_or(h).to_string();
+        // Edited by hand: written again from the source, whatever its
+        // stored version or source say (those may be the edit). The
+        // timestamps are kept when the source still has the body's content.
+        if let Some(edit) = self
+            .input
+            .reconcile
+            .as_ref()
+            .and_then(|r| r.edited.get(&c.entity_id))
+        {
+            d.action = PlanAction::Repair;
+            d.reason = format!("edited by hand: {}", edit.problems.join("; ")).into();
+            // Either the property or the body may be the edit; whichever
+            // still agrees with the source says the content did not change.
+            if edit.body_hash.as_deref() == Some(c.content_hash.as_str())
+                || *s.content_hash == *c.content_hash
+            {
+                d.keep_updated_at = Some(s.updated_at);
+            }
+            return Some(d);
+        }
+        // An episode belongs to its source: another one producing it is an
+        // error naming both, unless the user hands it over explicitly.
+        if *s.source != **f.source {
+            if !self.input.transfer_ownership {
+                errors.push(PlanError {
+                    kind: ErrorKind::Input,
+                    path: Some(f.display.to_string()),
+                    line: c.line,
+                    column: None,
+                    message: format!(
+                        "`{}` belongs to source `{}` ({}), not to `{}`",
+                        c.entity_id,
+                        s.source,
+                        s.source_path.as_deref().unwrap_or("<stdin>"),
+                        f.source
+                    ),
+                    hint: Some(
+                        "give one of them a distinct entity_id, or pass --transfer-ownership to move it to this source".into(),
+                    ),
+                });
+                return None;
+            }
+            d.action = PlanAction::Transfer;
+            d.reason = format!(
+                "ownership transferred from source `{}` to `{}` (--transfer-ownership)",
+                s.source, f.source
+            )
+            .into();
+            if *s.content_hash == *c.content_hash {
+                d.keep_updated_at = Some(s.updated_at);
+            }
+            return Some(d);
+        }
         let stored_version = match SeedVersion::parse(&s.version) {
             Ok(v) => v,
             Err(_) if self.input.force => {
@@ -1046,9 +1170,19 @@ impl Ctx<'_> {
                 });
                 return None;
             }
+            Equal if self.input.force && *s.content_hash == *c.content_hash => {
+                d.action = PlanAction::Rewrite;
+                d.reason = "content unchanged; rewritten by --force (timestamps kept)".into();
+                d.keep_updated_at = Some(s.updated_at);
+            }
             Equal if self.input.force => {
                 d.action = PlanAction::Update;
-                d.reason = "rewritten by --force".into();
+                d.reason = format!(
+                    "content changed ({} -> {}); rewritten by --force",
+                    short(&s.content_hash),
+                    short(&c.content_hash)
+                )
+                .into();
             }
             Equal if *s.content_hash != *c.content_hash => {
                 d.action = PlanAction::Update;
@@ -1060,7 +1194,7 @@ impl Ctx<'_> {
                 .into();
             }
             Equal => {
-                let moved = *s.source != **f.source || s.source_path.as_deref() != f.source_path;
+                let moved = s.source_path.as_deref() != f.source_path;
                 let rehashed = s.source_hash.as_deref() != f.source_hash.map(|h| h.as_ref());
                 d.keep_updated_at = Some(s.updated_at);
                 if moved || rehashed {

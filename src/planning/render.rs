@@ -97,6 +97,8 @@ fn marker(a: PlanAction) -> char {
         PlanAction::Create => '+',
         PlanAction::Update | PlanAction::Replace => '~',
         PlanAction::Refresh => '^',
+        PlanAction::Restore | PlanAction::Repair | PlanAction::Transfer => '!',
+        PlanAction::Rewrite => '~',
         PlanAction::Skip => '=',
         PlanAction::Orphan => '?',
         PlanAction::Prune => '-',

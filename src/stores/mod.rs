@@ -39,6 +39,16 @@ pub enum Action {
     /// multi-episode file) or moved: only `source_hash` / `source_path` are
     /// brought up to date; `updated_at` is kept.
     Refresh,
+    /// Missing from the graph although its file is unchanged (deleted by
+    /// hand): written again.
+    Restore,
+    /// Its stored body or a tool-owned field was edited by hand: written
+    /// again from the source, timestamps kept when the content is the same.
+    Repair,
+    /// `--force` with unchanged content: written again, timestamps kept.
+    Rewrite,
+    /// Another source took the episode over (`--transfer-ownership`).
+    Transfer,
     Skip,
     Prune,
 }
@@ -50,6 +60,10 @@ impl Action {
             Action::Update => "update",
             Action::Replace => "replace",
             Action::Refresh => "refresh",
+            Action::Restore => "restore",
+            Action::Repair => "repair",
+            Action::Rewrite => "rewrite",
+            Action::Transfer => "transfer",
             Action::Skip => "skip",
             Action::Prune => "prune",
         }
@@ -61,6 +75,10 @@ impl Action {
             "update" => Action::Update,
             "replace" => Action::Replace,
             "refresh" => Action::Refresh,
+            "restore" => Action::Restore,
+            "repair" => Action::Repair,
+            "rewrite" => Action::Rewrite,
+            "transfer" => Action::Transfer,
             "skip" => Action::Skip,
             "prune" => Action::Prune,
             _ => return None,

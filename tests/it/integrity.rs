@@ -7,14 +7,21 @@ use std::io::Write;
 use std::process::Stdio;
 
 use graphseed::metadata::EpisodeRecord;
-use graphseed::stores::{Action, Batch, Coordination, EpisodeWrite, RunStatus, Store};
+use graphseed::stores::prelude::*;
+use graphseed::stores::{Action, Batch, EpisodeWrite, RunStatus};
 use graphseed::version::SeedVersion;
 use serde_json::Value;
 
 use crate::on_both_stores;
+use crate::support::hand::{self, Edit};
 use crate::support::workspace::{Backend, Ws};
 
 on_both_stores!(
+    case1_a_reseed_restores_an_episode_deleted_by_hand,
+    case2_a_changed_source_path_never_makes_an_orphan,
+    case3_a_body_edited_by_hand_is_repaired,
+    case4_force_is_a_rewrite_that_keeps_the_timestamps,
+    case5_an_episode_belongs_to_its_source,
     case6_an_unwritable_audit_trail_stops_the_run_before_the_graph,
     case7_stdin_is_bounded_and_errors_are_capped,
     case9_an_abandoned_run_shows_what_it_committed,
@@ -423,4 +430,227 @@ fn case11_what_a_store_cannot_index_is_a_plan_error(ws: &Ws) {
         stdout(&out)
     );
     assert_eq!(ws.episodes().len(), 1);
+}
+
+fn verify_json(ws: &Ws) -> (i32, Value) {
+    let out = ws.run(&["verify", "--json"]);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+fn decisions(plan: &Value) -> Vec<(String, String)> {
+    plan["decisions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|d| d["action"] != "skip")
+        .map(|d| {
+            (
+                d["action"].as_str().unwrap().to_string(),
+                d["entity_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn plan_json(ws: &Ws, args: &[&str]) -> (i32, Value) {
+    let mut all = vec!["plan", "--json"];
+    all.extend_from_slice(args);
+    let out = ws.run(&all);
+    (
+        out.status.code().unwrap(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+const PRUNE_FLAG: &str = "commands_flag_prune";
+
+/// Case 1: one episode of a multi-episode file deleted by hand. The group's
+/// signature no longer matches the last run's, so the plan parses the files
+/// and restores it: no --force.
+fn case1_a_reseed_restores_an_episode_deleted_by_hand(ws: &Ws) {
+    ws.copy_from_repo("seeds");
+    ws.seed_ok(&[]);
+    let before = ws.episode(PRUNE_FLAG);
+    hand::apply(ws, PRUNE_FLAG, &Edit::Delete);
+    let (code, plan) = plan_json(ws, &[]);
+    assert_eq!(code, 3, "{plan:#}");
+    assert_eq!(
+        decisions(&plan),
+        [("restore".to_string(), PRUNE_FLAG.to_string())]
+    );
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["counts"]["restore"], 1, "{json:#}");
+    let back = ws.episode(PRUNE_FLAG);
+    assert_eq!(back.content_hash, before.content_hash);
+    assert_eq!(back.source_path, before.source_path);
+    let history = ws.with_store(async |s| s.episode_history(&ws.group, PRUNE_FLAG).await.unwrap());
+    assert_eq!(history.last().unwrap().action, Action::Restore);
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 0, "{v:#}");
+    // And the next reseed trusts the files again: nothing parsed.
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 0, "{json:#}");
+}
+
+/// Case 2: a stored source_path changed by hand. The file still produces the
+/// episode, so it is no orphan and `--prune` keeps it (its path is
+/// refreshed).
+fn case2_a_changed_source_path_never_makes_an_orphan(ws: &Ws) {
+    ws.copy_from_repo("seeds");
+    ws.seed_ok(&[]);
+    let before = ws.episode(PRUNE_FLAG);
+    hand::apply(
+        ws,
+        PRUNE_FLAG,
+        &Edit::Text("source_path", "commands/elsewhere.jsonl".into()),
+    );
+    let (_, plan) = plan_json(ws, &["--prune"]);
+    let ds = decisions(&plan);
+    assert!(
+        !ds.iter().any(|(a, _)| a == "prune" || a == "orphan"),
+        "{plan:#}"
+    );
+    let json = ws.seed_ok(&["--prune"]);
+    assert_eq!(json["counts"]["prune"], 0, "{json:#}");
+    let after = ws.episode(PRUNE_FLAG);
+    assert_eq!(after.source_path, before.source_path);
+    assert_eq!(after.created_at, before.created_at);
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 0, "{v:#}");
+}
+
+/// Case 3: a body edited by hand. verify names the fix; the fix repairs it
+/// and keeps its timestamps. Combined with an edit the signature sees, a
+/// plain seed repairs it too.
+fn case3_a_body_edited_by_hand_is_repaired(ws: &Ws) {
+    ws.copy_from_repo("seeds");
+    ws.seed_ok(&[]);
+    let before = ws.episode(PRUNE_FLAG);
+    let edited = before
+        .body
+        .replacen("Delete orphans", "Delete everything", 1);
+    assert_ne!(edited, before.body);
+    hand::apply(ws, PRUNE_FLAG, &Edit::Body(edited.clone()));
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 8);
+    let findings = v["findings"].as_array().unwrap();
+    assert!(!findings.is_empty());
+    for f in findings {
+        assert_eq!(f["kind"], "edited_by_hand", "{v:#}");
+        assert_eq!(f["fix"], "graphseed seed --reconcile", "{v:#}");
+    }
+    let json = ws.seed_ok(&["--reconcile"]);
+    assert_eq!(json["counts"]["repair"], 1, "{json:#}");
+    let after = ws.episode(PRUNE_FLAG);
+    assert_eq!(
+        after.body.len(),
+        before.body.len() - before.run_id.len() + after.run_id.len()
+    );
+    assert_eq!(after.created_at, before.created_at);
+    assert_eq!(
+        after.updated_at, before.updated_at,
+        "content unchanged: updated_at kept"
+    );
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 0, "{v:#}");
+
+    // Body edited and another episode deleted: the signature changed, so a
+    // plain seed reconciles and repairs both.
+    hand::apply(ws, PRUNE_FLAG, &Edit::Body(edited));
+    hand::apply(ws, "commands_flag_force", &Edit::Delete);
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["counts"]["repair"], 1, "{json:#}");
+    assert_eq!(json["counts"]["restore"], 1, "{json:#}");
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 0, "{v:#}");
+}
+
+/// Case 4: `--force` with unchanged content is a `rewrite`: created_at and
+/// updated_at kept, history says `rewrite`, and `provenance --since` does
+/// not report it as changed.
+fn case4_force_is_a_rewrite_that_keeps_the_timestamps(ws: &Ws) {
+    ws.write("notes/a.json", r#"{"k": 1}"#);
+    ws.write("notes/b.json", r#"{"k": 2}"#);
+    ws.seed_ok(&[]);
+    let before = ws.episodes();
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let since = graphseed::metadata::format_time(&chrono::Utc::now());
+    ws.write("notes/b.json", r#"{"k": 3}"#);
+    let json = ws.seed_ok(&["--force"]);
+    assert_eq!(json["counts"]["rewrite"], 1, "{json:#}");
+    assert_eq!(json["counts"]["update"], 1, "{json:#}");
+    let after = ws.episodes();
+    let (a0, a1) = (&before[0], &after[0]);
+    assert_eq!(a1.entity_id, "notes_a");
+    assert_eq!(a1.created_at, a0.created_at);
+    assert_eq!(a1.updated_at, a0.updated_at);
+    assert_ne!(a1.run_id, a0.run_id, "rewritten by this run");
+    assert!(after[1].updated_at > before[1].updated_at);
+    let history = ws.with_store(async |s| s.episode_history(&ws.group, "notes_a").await.unwrap());
+    let actions: Vec<_> = history.iter().map(|h| h.action).collect();
+    assert_eq!(actions, [Action::Create, Action::Rewrite]);
+    let out = ws.ok(&["provenance", "--since", &since, "--json"]);
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<_> = v["episodes"]
+        .as_array()
+        .or_else(|| v.as_array())
+        .unwrap()
+        .iter()
+        .map(|e| e["entity_id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["notes_b"], "{v:#}");
+}
+
+/// Case 5: an entity_id written by one source cannot be taken over by
+/// another in a later run, unless --transfer-ownership says so (recorded
+/// as `transfer`).
+fn case5_an_episode_belongs_to_its_source(ws: &Ws) {
+    let fact = "{\"entity_id\": \"shared_fact\", \"text\": \"from an agent\"}\n";
+    let out = ws
+        .cmd()
+        .args(["seed", "--stdin", "--source", "agent_memory"])
+        .write_stdin(fact)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    ws.write(
+        "notes/shared.json",
+        r#"{"entity_id": "shared_fact", "text": "from a file"}"#,
+    );
+    let out = ws.run(&["seed"]);
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("src/notes/shared.json:1: `shared_fact` belongs to source `agent_memory` (<stdin>), not to `project_seeding`"),
+        "{text}"
+    );
+    assert!(text.contains("--transfer-ownership"), "{text}");
+    assert_eq!(ws.episode("shared_fact").source, "agent_memory");
+
+    let json = ws.seed_ok(&["--transfer-ownership"]);
+    assert_eq!(json["counts"]["transfer"], 1, "{json:#}");
+    let e = ws.episode("shared_fact");
+    assert_eq!(e.source, "project_seeding");
+    assert_eq!(e.source_path.as_deref(), Some("notes/shared.json"));
+    let history =
+        ws.with_store(async |s| s.episode_history(&ws.group, "shared_fact").await.unwrap());
+    assert_eq!(history.last().unwrap().action, Action::Transfer);
+
+    // And back again: refused the same way.
+    let out = ws
+        .cmd()
+        .args(["seed", "--stdin", "--source", "agent_memory"])
+        .write_stdin(fact)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("`shared_fact` belongs to source `project_seeding` (notes/shared.json), not to `agent_memory`"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(ws.episode("shared_fact").source, "project_seeding");
 }

@@ -1,2 +1,3 @@
+pub mod hand;
 pub mod neo4j;
 pub mod workspace;
