@@ -3,6 +3,7 @@
 
 mod support;
 
+mod drift;
 mod hostile;
 mod integrity;
 mod provenance;
