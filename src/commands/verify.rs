@@ -8,7 +8,7 @@ use super::{Context, print_json};
 use crate::cli::SourceSelect;
 use crate::error::Error;
 use crate::exit_codes;
-use crate::planning::{self, ErrorKind, PlanAction};
+use crate::planning::{self, Action, ErrorKind};
 use crate::provenance::validate;
 use crate::stores::RunStatus;
 use crate::stores::prelude::*;
@@ -94,21 +94,21 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     for d in &plan.decisions {
         let (kind, message, fix) = match d.action {
             // Reported above, from the bodies.
-            PlanAction::Skip | PlanAction::Repair => continue,
+            Action::Skip | Action::Repair => continue,
             // Only with flags verify does not take.
-            PlanAction::Rewrite | PlanAction::Transfer => continue,
-            PlanAction::Restore => (
+            Action::Rewrite | Action::Transfer => continue,
+            Action::Restore => (
                 "missing_from_graph",
                 "its file is unchanged but the episode is not in the graph: deleted by hand"
                     .to_string(),
                 FIX_SEED,
             ),
-            PlanAction::Create => (
+            Action::Create => (
                 "missing_from_graph",
                 "in the sources but not in the graph: deleted by hand, or never seeded".to_string(),
                 FIX_SEED,
             ),
-            PlanAction::Update => (
+            Action::Update => (
                 "content_drift",
                 format!(
                     "differs from its source: {} (changed file, or an episode edited by hand)",
@@ -116,13 +116,13 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 ),
                 FIX_SEED,
             ),
-            PlanAction::Refresh => (
+            Action::Refresh => (
                 "file_changed",
                 format!("source file changed: {}", d.reason),
                 FIX_SEED,
             ),
-            PlanAction::Replace => ("version_drift", d.reason.to_string(), FIX_SEED),
-            PlanAction::Orphan | PlanAction::Prune => (
+            Action::Replace => ("version_drift", d.reason.to_string(), FIX_SEED),
+            Action::Orphan | Action::Prune => (
                 "source_gone",
                 "in the graph but its source is gone (an orphan)".to_string(),
                 "graphseed seed --prune",

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Decision, Plan, PlanAction, PlanError, Snapshot};
+use super::{Action, Plan, PlanEntry, PlanError, Snapshot};
 
 /// A snapshot as the plan JSON and the audit trail write it. Fields are in
 /// key order, the order `serde_json::Map` sorts them in, so writing this
@@ -45,7 +45,7 @@ pub struct DecisionLine<'a> {
 impl<'a> DecisionLine<'a> {
     /// `run_id` is set in the audit trail, where lines of many runs may be
     /// concatenated; the plan itself has no run yet.
-    pub fn of(d: &'a Decision, run_id: Option<&'a str>) -> Self {
+    pub fn of(d: &'a PlanEntry, run_id: Option<&'a str>) -> Self {
         DecisionLine {
             action: d.action.as_str(),
             after: SnapshotLine::of(&d.after),
@@ -59,7 +59,7 @@ impl<'a> DecisionLine<'a> {
     }
 }
 
-pub fn decision_json(d: &Decision) -> Value {
+pub fn decision_json(d: &PlanEntry) -> Value {
     serde_json::to_value(DecisionLine::of(d, None)).expect("a decision serializes")
 }
 
@@ -88,20 +88,21 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
         "decisions": plan.decisions.iter().map(decision_json).collect::<Vec<_>>(),
         "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
         "errors_not_listed": plan.errors_unlisted.0,
+        "reconciling": plan.reconciling,
         "graph_signature_after": plan.signature_after,
     })
 }
 
-fn marker(a: PlanAction) -> char {
+fn marker(a: Action) -> char {
     match a {
-        PlanAction::Create => '+',
-        PlanAction::Update | PlanAction::Replace => '~',
-        PlanAction::Refresh => '^',
-        PlanAction::Restore | PlanAction::Repair | PlanAction::Transfer => '!',
-        PlanAction::Rewrite => '~',
-        PlanAction::Skip => '=',
-        PlanAction::Orphan => '?',
-        PlanAction::Prune => '-',
+        Action::Create => '+',
+        Action::Update | Action::Replace => '~',
+        Action::Refresh => '^',
+        Action::Restore | Action::Repair | Action::Transfer => '!',
+        Action::Rewrite => '~',
+        Action::Skip => '=',
+        Action::Orphan => '?',
+        Action::Prune => '-',
     }
 }
 
@@ -124,7 +125,7 @@ pub fn errors_text(plan: &Plan) -> String {
 
 pub fn counts_line(plan: &Plan) -> String {
     let counts = plan.counts();
-    PlanAction::ALL
+    Action::ALL
         .iter()
         .map(|a| format!("{} {}", counts[a.as_str()], a.as_str()))
         .collect::<Vec<_>>()
@@ -138,16 +139,21 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
         "Plan for group `{}` at version {} on {}\n",
         plan.group_id, plan.version, target
     );
+    if let Some(why) = &plan.reconciling {
+        out.push_str(&format!(
+            "Reconciling ({why}): every file parsed, stored bodies checked\n"
+        ));
+    }
     let width = plan
         .decisions
         .iter()
-        .filter(|d| verbose || d.action != PlanAction::Skip)
+        .filter(|d| verbose || d.action != Action::Skip)
         .map(|d| d.entity_id.len())
         .max()
         .unwrap_or(0);
     let mut hidden = 0u64;
     for d in &plan.decisions {
-        if d.action == PlanAction::Skip && !verbose {
+        if d.action == Action::Skip && !verbose {
             hidden += 1;
             continue;
         }

@@ -28,8 +28,9 @@ use crate::metadata::{EpisodeRecord, StoredEpisode};
 pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, NodeKind};
 pub use target::Target;
 
-/// What happened to an episode in a run. Stored on the provenance link so an
-/// episode's history can be read back.
+/// What happens to an episode in a run: planned, printed, and (for the
+/// actions that write) stored on the provenance link, so an episode's
+/// history can be read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     Create,
@@ -50,10 +51,28 @@ pub enum Action {
     /// Another source took the episode over (`--transfer-ownership`).
     Transfer,
     Skip,
+    /// Stored, gone from the sources; reported, kept (no `--prune`). Never
+    /// stored on a link.
+    Orphan,
+    /// Stored, gone from the sources; deleted (`--prune`).
     Prune,
 }
 
 impl Action {
+    pub const ALL: [Action; 11] = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Refresh,
+        Action::Restore,
+        Action::Repair,
+        Action::Rewrite,
+        Action::Transfer,
+        Action::Skip,
+        Action::Orphan,
+        Action::Prune,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -65,24 +84,29 @@ impl Action {
             Action::Rewrite => "rewrite",
             Action::Transfer => "transfer",
             Action::Skip => "skip",
+            Action::Orphan => "orphan",
             Action::Prune => "prune",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "create" => Action::Create,
-            "update" => Action::Update,
-            "replace" => Action::Replace,
-            "refresh" => Action::Refresh,
-            "restore" => Action::Restore,
-            "repair" => Action::Repair,
-            "rewrite" => Action::Rewrite,
-            "transfer" => Action::Transfer,
-            "skip" => Action::Skip,
-            "prune" => Action::Prune,
-            _ => return None,
-        })
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether applying this action writes to the store.
+    pub fn writes(self) -> bool {
+        match self {
+            Action::Create
+            | Action::Update
+            | Action::Replace
+            | Action::Refresh
+            | Action::Restore
+            | Action::Repair
+            | Action::Rewrite
+            | Action::Transfer
+            | Action::Prune => true,
+            Action::Skip | Action::Orphan => false,
+        }
     }
 }
 
