@@ -1,8 +1,7 @@
 //! The library's error type. Every message names the file, the entity, the
-//! group or the run it is about; `hint` adds what the user can do. The binary
-//! maps each variant to one documented exit code.
+//! group or the run it is about; `hint` adds what the user can do. Exit codes
+//! are not chosen here: the binary's edge (`cli::exit_codes::of`) maps them.
 
-use crate::exit_codes;
 use crate::stores::{LockInfo, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -62,25 +61,6 @@ impl Error {
         Error::Config {
             message: message.into(),
             hint: hint.map(str::to_string),
-        }
-    }
-
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Config { .. } => exit_codes::INPUT_ERRORS,
-            Error::Store(StoreError::Unreachable { .. } | StoreError::SchemaMissing { .. }) => {
-                exit_codes::TARGET_UNAVAILABLE
-            }
-            Error::Store(_) => exit_codes::ERROR,
-            Error::Plan {
-                downgrade_only: true,
-                ..
-            } => exit_codes::DOWNGRADE_REFUSED,
-            Error::Plan { .. } => exit_codes::INPUT_ERRORS,
-            Error::LockHeld(_) | Error::LockLost(_) => exit_codes::LOCK_HELD,
-            Error::Io { .. } | Error::Apply { .. } | Error::NotFound(_) => exit_codes::ERROR,
-            Error::Validation(_) => exit_codes::VALIDATION_FAILED,
-            Error::Drift(_) => exit_codes::DRIFT_FOUND,
         }
     }
 

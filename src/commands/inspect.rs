@@ -1,31 +1,38 @@
 //! Commands that look: `init` (the one exception: it creates the schema),
 //! `status`, `runs`, `unlock`. None of them takes the seeding lock.
 
+use clap::Args;
 use serde_json::json;
 
-use super::{Context, print_json};
+use super::{Context, Outcome};
 use crate::error::Error;
-use crate::exit_codes;
 use crate::metadata::format_time;
 use crate::provenance::audit::run_json;
 use crate::stores::Store;
+use crate::ui::{self, outln};
 
-pub async fn init(ctx: &Context) -> Result<i32, Error> {
+#[derive(Debug, Args, Clone, Default)]
+pub struct RunsArgs {
+    /// Show this run in full
+    pub run_id: Option<String>,
+}
+
+pub async fn init(ctx: &Context) -> Result<Outcome, Error> {
     let store = ctx.store().await?;
     store.init().await?;
     store.check_schema().await?;
     if ctx.ui.json {
-        print_json(&json!({"initialized": store.describe()}));
+        ui::json(&json!({"initialized": store.describe()}));
     } else {
-        println!(
+        outln!(
             "Initialized {}: constraints, indexes and tables are in place.",
             store.describe()
         );
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }
 
-pub async fn status(ctx: &Context) -> Result<i32, Error> {
+pub async fn status(ctx: &Context) -> Result<Outcome, Error> {
     let store = ctx.store().await?;
     store.check_schema().await?;
     let group = ctx.group()?;
@@ -33,7 +40,7 @@ pub async fn status(ctx: &Context) -> Result<i32, Error> {
     let lock = store.read_lock(&group).await?;
     let last = store.list_runs(Some(&group)).await?.into_iter().next();
     if ctx.ui.json {
-        print_json(&json!({
+        ui::json(&json!({
             "target": store.describe(),
             "group_id": group,
             "episodes": rows.iter().map(|r| json!({"source": r.source, "version": r.version, "episodes": r.episodes})).collect::<Vec<_>>(),
@@ -43,30 +50,32 @@ pub async fn status(ctx: &Context) -> Result<i32, Error> {
             })),
             "last_run": last.as_ref().map(run_json),
         }));
-        return Ok(exit_codes::OK);
+        return Ok(Outcome::Done);
     }
-    println!("Group `{group}` on {}", store.describe());
+    outln!("Group `{group}` on {}", store.describe());
     if rows.is_empty() {
-        println!("  no episodes");
+        outln!("  no episodes");
     }
     for r in &rows {
-        println!(
+        outln!(
             "  {:<24} {:<14} {:>8} episodes",
-            r.source, r.version, r.episodes
+            r.source,
+            r.version,
+            r.episodes
         );
     }
     match &lock {
-        Some(l) => println!(
+        Some(l) => outln!(
             "  lock: held by run {} ({} on {}) until {}",
             l.run_id,
             l.owner,
             l.host,
             format_time(&l.expires_at)
         ),
-        None => println!("  lock: free"),
+        None => outln!("  lock: free"),
     }
     if let Some(r) = &last {
-        println!(
+        outln!(
             "  last run: {} {} at {} (version {})",
             r.run_id,
             r.status.as_str(),
@@ -74,10 +83,11 @@ pub async fn status(ctx: &Context) -> Result<i32, Error> {
             r.seed_version
         );
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }
 
-pub async fn runs(ctx: &Context, run_id: Option<&str>) -> Result<i32, Error> {
+pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
+    let run_id = a.run_id.as_deref();
     let store = ctx.store().await?;
     store.check_schema().await?;
     if let Some(id) = run_id {
@@ -87,21 +97,24 @@ pub async fn runs(ctx: &Context, run_id: Option<&str>) -> Result<i32, Error> {
             .ok_or_else(|| Error::NotFound(format!("no run `{id}` in {}", store.describe())))?;
         let v = run_json(&run);
         if ctx.ui.json {
-            print_json(&v);
+            ui::json(&v);
         } else {
-            println!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
+            outln!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
         }
-        return Ok(exit_codes::OK);
+        return Ok(Outcome::Done);
     }
     let group = ctx.group()?;
     let runs = store.list_runs(Some(&group)).await?;
     if ctx.ui.json {
-        print_json(&json!(runs.iter().map(run_json).collect::<Vec<_>>()));
-        return Ok(exit_codes::OK);
+        ui::json(&json!(runs.iter().map(run_json).collect::<Vec<_>>()));
+        return Ok(Outcome::Done);
     }
-    println!(
+    outln!(
         "{:<36}  {:<9}  {:<32}  {:<10}  counts",
-        "run_id", "status", "started_at", "version"
+        "run_id",
+        "status",
+        "started_at",
+        "version"
     );
     for r in &runs {
         let counts = r
@@ -111,7 +124,7 @@ pub async fn runs(ctx: &Context, run_id: Option<&str>) -> Result<i32, Error> {
             .map(|(k, n)| format!("{k}={n}"))
             .collect::<Vec<_>>()
             .join(" ");
-        println!(
+        outln!(
             "{:<36}  {:<9}  {:<32}  {:<10}  {counts}",
             r.run_id,
             r.status.as_str(),
@@ -119,26 +132,28 @@ pub async fn runs(ctx: &Context, run_id: Option<&str>) -> Result<i32, Error> {
             r.seed_version
         );
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }
 
-pub async fn unlock(ctx: &Context) -> Result<i32, Error> {
+pub async fn unlock(ctx: &Context) -> Result<Outcome, Error> {
     let store = ctx.store().await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let old = store.force_unlock(&group).await?;
     if ctx.ui.json {
-        print_json(
+        ui::json(
             &json!({"group_id": group, "released": old.as_ref().map(|l| json!({"run_id": l.run_id, "owner": l.owner, "host": l.host}))}),
         );
     } else {
         match old {
-            Some(l) => println!(
+            Some(l) => outln!(
                 "Released the lock of group `{group}` held by run {} ({} on {}).",
-                l.run_id, l.owner, l.host
+                l.run_id,
+                l.owner,
+                l.host
             ),
-            None => println!("Group `{group}` was not locked."),
+            None => outln!("Group `{group}` was not locked."),
         }
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }

@@ -2,14 +2,39 @@
 //! window; with `--entity`, the episode's whole history. Read-only.
 
 use chrono::{DateTime, Utc};
+use clap::Args;
 use serde_json::{Value, json};
 
-use super::{Context, print_json};
-use crate::cli::ProvenanceArgs;
+use super::{Context, Outcome};
 use crate::error::Error;
-use crate::exit_codes;
 use crate::metadata::{EpisodeRecord, format_time};
 use crate::stores::{EpisodeFilter, HistoryEntry, Store};
+use crate::ui::{self, outln};
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProvenanceArgs {
+    /// Episodes of this source label
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Episodes stored at this version
+    #[arg(long = "version", value_name = "SEMVER")]
+    pub version: Option<String>,
+    /// One episode, with its whole history
+    #[arg(long, value_name = "ENTITY_ID")]
+    pub entity: Option<String>,
+    /// Episodes last written by this run
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: Option<String>,
+    /// updated_at at or after this time (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// updated_at before this time (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// At most this many episodes
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
 
 fn parse_time(flag: &str, s: &str) -> Result<DateTime<Utc>, Error> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -43,7 +68,7 @@ fn history_json(h: &HistoryEntry) -> Value {
     })
 }
 
-pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error> {
+pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Error> {
     let store = ctx.store().await?;
     store.check_schema().await?;
     let group = ctx.group()?;
@@ -78,8 +103,8 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
         if let Some(h) = &history {
             v["history"] = h.iter().map(history_json).collect();
         }
-        print_json(&v);
-        return Ok(exit_codes::OK);
+        ui::json(&v);
+        return Ok(Outcome::Done);
     }
     let w = episodes
         .iter()
@@ -87,12 +112,16 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
         .max()
         .unwrap_or(9)
         .max(9);
-    println!(
+    outln!(
         "{:<w$}  {:<12}  {:<32}  {:<18}  {:<36}  source_path",
-        "entity_id", "version", "updated_at", "source", "run_id"
+        "entity_id",
+        "version",
+        "updated_at",
+        "source",
+        "run_id"
     );
     for e in &episodes {
-        println!(
+        outln!(
             "{:<w$}  {:<12}  {:<32}  {:<18}  {:<36}  {}",
             e.entity_id,
             e.version.to_string(),
@@ -102,14 +131,14 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
             e.source_path.as_deref().unwrap_or("<generated>")
         );
     }
-    println!("{} episode(s)", episodes.len());
+    outln!("{} episode(s)", episodes.len());
     if let Some(h) = history {
-        println!(
+        outln!(
             "\nHistory of `{}`:",
             a.entity.as_deref().unwrap_or_default()
         );
         for x in &h {
-            println!(
+            outln!(
                 "  {}  {:<8} run {}  version {}  content {}",
                 format_time(&x.at),
                 x.action.as_str(),
@@ -119,5 +148,5 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
             );
         }
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }

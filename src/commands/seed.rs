@@ -1,19 +1,61 @@
 //! `plan` and `seed`.
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use serde_json::{Value, json};
 
-use super::{Context, DEFAULT_GENERATED_SOURCE, print_json};
+use super::select::{SourceSelect, select_input};
+use super::{Context, Outcome};
 use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
-use crate::cli::{SeedArgs, SourceArgs, SourceSelect};
-use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS, DEFAULT_MAX_FILE_MB};
+use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS};
 use crate::error::Error;
-use crate::exit_codes;
-use crate::planning::{ErrorKind, Generated, Plan, PlanInput, render};
+use crate::planning::{ErrorKind, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
 use crate::stores::Store;
+use crate::ui::{self, outln};
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    pub select: SourceSelect,
+    /// Rewrite everything in scope (keeps created_at)
+    #[arg(long)]
+    pub force: bool,
+    /// Delete orphans (after every write succeeded)
+    #[arg(long)]
+    pub prune: bool,
+    /// Replace episodes stored at a newer version
+    #[arg(long)]
+    pub allow_downgrade: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Print the plan and write nothing (same as `plan`)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply the valid rest when the plan has errors (still exits non-zero)
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Episodes per transaction [config: apply.batch_size; default: 1000]
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Take the group's lock over even if its lease has not expired
+    #[arg(long)]
+    pub break_lock: bool,
+    /// Lease length of the lock in seconds [config: apply.lock_ttl_secs; default: 60]
+    #[arg(long, value_name = "SECS")]
+    pub lock_ttl: Option<u64>,
+}
 
 fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     let mut input = select_input(ctx, &a.select)?;
@@ -21,44 +63,6 @@ fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     input.allow_downgrade = a.allow_downgrade;
     input.prune = a.prune;
     Ok(input)
-}
-
-/// The plan input for a source selection, with no flags set.
-pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput, Error> {
-    let generated = if a.stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::Io {
-                path: "<stdin>".into(),
-                message: e.to_string(),
-            })?;
-        Some(Generated {
-            source: a
-                .source
-                .clone()
-                .unwrap_or_else(|| DEFAULT_GENERATED_SOURCE.into()),
-            bytes,
-        })
-    } else {
-        None
-    };
-    let max_mb = ctx
-        .cfg
-        .file
-        .limits
-        .max_file_mb
-        .unwrap_or(DEFAULT_MAX_FILE_MB);
-    Ok(PlanInput {
-        group_id: ctx.group()?,
-        version: ctx.version(a.seed_version.as_deref())?,
-        roots: ctx.roots(a)?,
-        generated,
-        force: false,
-        allow_downgrade: false,
-        prune: false,
-        max_file_bytes: max_mb.saturating_mul(1024 * 1024),
-    })
 }
 
 /// The effective parameters of a run, hashed into `params_hash`. Paths are
@@ -115,8 +119,8 @@ fn options(ctx: &Context, a: &SeedArgs) -> SeedOptions {
     }
 }
 
-/// The exit code a finished plan calls for.
-fn plan_code(plan: &Plan, applied: bool) -> Result<i32, Error> {
+/// How a finished plan ends the command: its errors fail it.
+fn plan_code(plan: &Plan, applied: bool) -> Result<Outcome, Error> {
     if !plan.errors.is_empty() {
         return Err(Error::Plan {
             count: plan.errors.len(),
@@ -124,10 +128,10 @@ fn plan_code(plan: &Plan, applied: bool) -> Result<i32, Error> {
             applied,
         });
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }
 
-pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<i32, Error> {
+pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<Outcome, Error> {
     let args = SeedArgs {
         sources: a.clone(),
         dry_run: true,
@@ -136,7 +140,7 @@ pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<i32, Error> {
     seed(ctx, &args).await
 }
 
-pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
+pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
     let input = plan_input(ctx, &a.sources)?;
     let opts = options(ctx, a);
@@ -160,18 +164,19 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
 
     if opts.dry_run {
         if ctx.ui.json {
-            print_json(&render::plan_json(&outcome.plan, &target));
+            ui::json(&render::plan_json(&outcome.plan, &target));
         } else {
-            print!(
-                "{}",
-                render::plan_text(&outcome.plan, &target, ctx.ui.verbose > 0)
-            );
+            ui::out(&render::plan_text(
+                &outcome.plan,
+                &target,
+                ctx.ui.verbose > 0,
+            ));
         }
-        let code = plan_code(&outcome.plan, false)?;
+        let done = plan_code(&outcome.plan, false)?;
         return Ok(if outcome.plan.has_changes() {
-            exit_codes::CHANGES_PENDING
+            Outcome::Changes
         } else {
-            code
+            done
         });
     }
 
@@ -208,13 +213,8 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
         if ctx.ui.json {
             // The run's JSON above already carries the failure (status
             // `failed`, `apply.failure`): returning the error would make the
-            // caller print a second JSON document on stdout. Say it on
-            // stderr only, with the same exit code.
-            eprintln!("error: {f}");
-            if let Some(h) = f.hint() {
-                eprintln!("  hint: {h}");
-            }
-            return Ok(f.exit_code());
+            // edge print a second JSON document on stdout.
+            return Ok(Outcome::Reported(f));
         }
         return Err(f);
     }
@@ -255,16 +255,16 @@ fn print_outcome(
         v["apply"] = extra.clone();
         v["errors"] = p.errors.iter().map(render::error_json).collect();
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
-        print_json(&v);
+        ui::json(&v);
         return;
     }
     if ctx.ui.verbose > 0 {
-        print!("{}", render::plan_text(p, target, ctx.ui.verbose > 1));
+        ui::out(&render::plan_text(p, target, ctx.ui.verbose > 1));
     } else if !p.errors.is_empty() {
-        print!("{}", render::errors_text(&p.errors));
+        ui::out(&render::errors_text(&p.errors));
     }
     let secs = extra["seconds"].as_f64().unwrap_or_default();
-    println!(
+    outln!(
         "Run {} {} in {secs:.2}s: group `{}` at version {} on {}",
         o.run.run_id,
         o.run.status.as_str(),
@@ -272,21 +272,23 @@ fn print_outcome(
         o.run.seed_version,
         target
     );
-    println!("  episodes: {}", render::counts_line(p));
-    println!(
+    outln!("  episodes: {}", render::counts_line(p));
+    outln!(
         "  files: {} seen, {} parsed, {} skipped",
         p.stats.files_seen,
         p.stats.files_parsed,
         p.stats.skipped.len()
     );
-    println!(
+    outln!(
         "  writes: {} batches, {} write transactions, {} retries",
-        o.stats.batches, o.stats.write_transactions, o.stats.retries
+        o.stats.batches,
+        o.stats.write_transactions,
+        o.stats.retries
     );
     if let Some(sig) = &o.run.graph_signature {
-        println!("  graph_signature: {sig}");
+        outln!("  graph_signature: {sig}");
     }
     if let Some(d) = audit_dir {
-        println!("  audit trail: {}", d.display());
+        outln!("  audit trail: {}", d.display());
     }
 }
