@@ -25,6 +25,7 @@ pub mod planning;
 pub mod provenance;
 pub mod redact;
 pub mod sources;
+pub mod sql;
 pub mod stores;
 pub mod ui;
 pub mod version;

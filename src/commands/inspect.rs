@@ -8,7 +8,7 @@ use super::{Context, Outcome};
 use crate::error::Error;
 use crate::metadata::format_time;
 use crate::provenance::audit::run_json;
-use crate::stores::Store;
+use crate::stores::prelude::*;
 use crate::ui::{self, outln};
 
 #[derive(Debug, Args, Clone, Default)]
@@ -110,8 +110,9 @@ pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
         return Ok(Outcome::Done);
     }
     outln!(
-        "{:<36}  {:<9}  {:<32}  {:<10}  counts",
+        "{:<36}  {:<11}  {:<9}  {:<32}  {:<10}  counts",
         "run_id",
+        "kind",
         "status",
         "started_at",
         "version"
@@ -125,8 +126,9 @@ pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
             .collect::<Vec<_>>()
             .join(" ");
         outln!(
-            "{:<36}  {:<9}  {:<32}  {:<10}  {counts}",
+            "{:<36}  {:<11}  {:<9}  {:<32}  {:<10}  {counts}",
             r.run_id,
+            r.kind.as_str(),
             r.status.as_str(),
             format_time(&r.started_at),
             r.seed_version

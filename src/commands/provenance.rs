@@ -8,7 +8,8 @@ use serde_json::{Value, json};
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::metadata::{EpisodeRecord, format_time};
-use crate::stores::{EpisodeFilter, HistoryEntry, Store};
+use crate::stores::prelude::*;
+use crate::stores::{EpisodeFilter, HistoryEntry};
 use crate::ui::{self, outln};
 
 #[derive(Debug, Args, Clone, Default)]

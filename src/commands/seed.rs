@@ -12,7 +12,7 @@ use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS};
 use crate::error::Error;
 use crate::planning::{ErrorKind, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
-use crate::stores::Store;
+use crate::stores::prelude::*;
 use crate::ui::{self, outln};
 
 #[derive(Debug, Args, Clone, Default)]

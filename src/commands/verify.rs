@@ -10,7 +10,8 @@ use crate::error::Error;
 use crate::hashing;
 use crate::planning::{self, PlanAction};
 use crate::provenance::validate;
-use crate::stores::{RawEpisode, RawValue, RunStatus, Store};
+use crate::stores::prelude::*;
+use crate::stores::{RawEpisode, RawValue, RunStatus};
 use crate::ui::{self, outln};
 
 #[derive(Debug, Args, Clone, Default)]
