@@ -75,9 +75,15 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Config { hint, .. } => hint.clone(),
-            Error::Store(StoreError::SchemaMissing { .. }) => {
-                Some("run `graphseed init` against this target first".into())
-            }
+            // The stores' SchemaMissing message already says to run
+            // `graphseed init`; a hint repeating it is noise.
+            Error::Store(StoreError::SchemaMissing { .. }) => None,
+            Error::Store(StoreError::Unreachable { target, .. }) if target.starts_with("sqlite:") => Some(
+                "check the path in --uri / NEO4J_URI / graphseed.toml: it must name a SQLite file graphseed created (`graphseed init`), in a folder you can read".into(),
+            ),
+            Error::Store(StoreError::Corrupt { target, .. }) if target.starts_with("sqlite:") => Some(
+                "graphseed left the file as it is: restore it from a backup, or point --uri at a new path and seed again (the sources rebuild the graph)".into(),
+            ),
             Error::Store(StoreError::Unreachable { .. }) => Some(
                 "check --uri / NEO4J_URI, that the server is up, and the credentials".into(),
             ),
@@ -89,7 +95,9 @@ impl Error {
             ),
             Error::Plan {
                 downgrade_only: true, ..
-            } => Some("bump the version, or pass --allow-downgrade".into()),
+            } => Some(
+                "set `version` in graphseed.toml or pass --seed-version (the stored version or newer); --allow-downgrade replaces them".into(),
+            ),
             _ => None,
         }
     }

@@ -94,6 +94,12 @@ fn message(m: &str) -> String {
         .join("\n    ")
 }
 
+/// Text already rendered for stderr (its paths escaped by [`path`]), such as
+/// a plan's per-file errors: they go beside the summary, not into stdout.
+pub fn err_text(s: &str) {
+    err(&redact::text(s));
+}
+
 /// `error: ...` and its hint on stderr.
 pub fn error_line(msg: &str, hint: Option<&str>) {
     let mut s = format!("error: {}\n", message(msg));
@@ -144,8 +150,15 @@ impl Ui {
         }
         let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
+            ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({rate}, eta {eta})")
                 .expect("static template")
+                // Whole items per second: `1277/s`, not `1,277.0653/s`.
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", s.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
         );
         pb.set_message(what.to_string());

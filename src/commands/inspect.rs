@@ -7,7 +7,10 @@ use serde_json::json;
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::metadata::format_time;
+use crate::planning::render;
 use crate::provenance::audit::run_json;
+use crate::stores::RunRecord;
+use crate::stores::any::Access;
 use crate::stores::prelude::*;
 use crate::ui::{self, outln};
 
@@ -33,7 +36,7 @@ pub async fn init(ctx: &Context) -> Result<Outcome, Error> {
 }
 
 pub async fn status(ctx: &Context) -> Result<Outcome, Error> {
-    let store = ctx.store().await?;
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let rows = store.status(Some(&group)).await?;
@@ -88,18 +91,17 @@ pub async fn status(ctx: &Context) -> Result<Outcome, Error> {
 
 pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
     let run_id = a.run_id.as_deref();
-    let store = ctx.store().await?;
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     if let Some(id) = run_id {
         let run = store
             .get_run(id)
             .await?
             .ok_or_else(|| Error::NotFound(format!("no run `{id}` in {}", store.describe())))?;
-        let v = run_json(&run);
         if ctx.ui.json {
-            ui::json(&v);
+            ui::json(&run_json(&run));
         } else {
-            outln!("{}", serde_json::to_string_pretty(&v).expect("serializes"));
+            ui::out(&run_text(&run, &ctx.state_dir()));
         }
         return Ok(Outcome::Done);
     }
@@ -118,13 +120,16 @@ pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
         "version"
     );
     for r in &runs {
-        let counts = r
-            .counts
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(k, n)| format!("{k}={n}"))
-            .collect::<Vec<_>>()
-            .join(" ");
+        let counts = run_json(r)["counts"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(_, n)| n.as_u64().unwrap_or(0) > 0)
+                    .map(|(k, n)| format!("{k}={n}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_default();
         outln!(
             "{:<36}  {:<11}  {:<9}  {:<32}  {:<10}  {counts}",
             r.run_id,
@@ -135,6 +140,61 @@ pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
         );
     }
     Ok(Outcome::Done)
+}
+
+/// One run for people: what `runs RUN_ID --json` says, as labelled lines.
+fn run_text(r: &RunRecord, state_dir: &std::path::Path) -> String {
+    let v = run_json(r);
+    let mut out = format!(
+        "Run {} ({}) {}\n",
+        r.run_id,
+        r.kind.as_str(),
+        r.status.as_str()
+    );
+    let mut line = |label: &str, value: String| {
+        out.push_str(&format!("  {label:<16} {value}\n"));
+    };
+    line("group", format!("`{}`", r.group_id));
+    line("version", r.seed_version.clone());
+    line("started", format_time(&r.started_at));
+    line(
+        "finished",
+        r.finished_at
+            .as_ref()
+            .map_or_else(|| "-".into(), format_time),
+    );
+    line("episodes", render::counts_line(&v["counts"]));
+    line(
+        "graph_signature",
+        r.graph_signature.clone().unwrap_or_else(|| "-".into()),
+    );
+    line("params_hash", r.params_hash.clone());
+    let git = match &r.git_commit {
+        Some(c) => format!(
+            "{c}{}{}",
+            r.git_branch
+                .as_ref()
+                .map(|b| format!(" ({b})"))
+                .unwrap_or_default(),
+            if r.git_dirty == Some(true) {
+                ", uncommitted changes"
+            } else {
+                ""
+            }
+        ),
+        None => "-".into(),
+    };
+    line("git", git);
+    line("host", format!("{} ({})", r.hostname, r.os));
+    line("graphseed", r.tool_version.clone());
+    let trail = state_dir.join("runs").join(&r.run_id);
+    if trail.is_dir() {
+        line(
+            "audit trail",
+            ui::path(&trail.display().to_string()).into_owned(),
+        );
+    }
+    out
 }
 
 pub async fn unlock(ctx: &Context) -> Result<Outcome, Error> {

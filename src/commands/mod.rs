@@ -21,7 +21,7 @@ use crate::config::{self, Loaded, TargetFlags};
 use crate::error::Error;
 use crate::sources::RootSpec;
 use crate::stores::Target;
-use crate::stores::any::{self, AnyStore};
+use crate::stores::any::{self, Access, AnyStore};
 use crate::ui::Ui;
 use crate::version::SeedVersion;
 
@@ -149,9 +149,15 @@ impl Context {
         })
     }
 
+    /// The store, for a command that writes (`init`, `seed`, `unlock`).
     pub async fn store(&self) -> Result<AnyStore, Error> {
+        self.store_for(Access::ReadWrite).await
+    }
+
+    /// The store, opened for what the command will do with it.
+    pub async fn store_for(&self, access: Access) -> Result<AnyStore, Error> {
         let timeout = Duration::from_secs(self.global.connection_timeout.max(1));
-        Ok(any::open(&self.target, timeout).await?)
+        Ok(any::open_for(&self.target, timeout, access).await?)
     }
 
     pub fn group(&self) -> Result<String, Error> {

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::metadata::{EpisodeRecord, format_time};
+use crate::stores::any::Access;
 use crate::stores::prelude::*;
 use crate::stores::{EpisodeFilter, HistoryEntry};
 use crate::ui::{self, outln};
@@ -70,7 +71,7 @@ fn history_json(h: &HistoryEntry) -> Value {
 }
 
 pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Error> {
-    let store = ctx.store().await?;
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let filter = EpisodeFilter {
@@ -91,6 +92,16 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Er
             .transpose()?,
         limit: a.limit,
     };
+    // A run id that names no run is a mistake (a typo, another target), not
+    // a run that wrote nothing: say so instead of printing 0 episodes.
+    if let Some(id) = &a.run
+        && store.get_run(id).await?.is_none()
+    {
+        return Err(Error::NotFound(format!(
+            "no run `{id}` in {} (`graphseed runs` lists them)",
+            store.describe()
+        )));
+    }
     let episodes = store.query_episodes(&filter).await?;
     let history = match &a.entity {
         Some(id) => Some(store.episode_history(&group, id).await?),
@@ -124,19 +135,19 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Er
     for e in &episodes {
         outln!(
             "{:<w$}  {:<12}  {:<32}  {:<18}  {:<36}  {}",
-            e.entity_id,
+            ui::path(&e.entity_id),
             e.version.to_string(),
             format_time(&e.updated_at),
             e.source,
             e.run_id,
-            e.source_path.as_deref().unwrap_or("<generated>")
+            ui::path(e.source_path.as_deref().unwrap_or("<generated>"))
         );
     }
     outln!("{} episode(s)", episodes.len());
     if let Some(h) = history {
         outln!(
             "\nHistory of `{}`:",
-            a.entity.as_deref().unwrap_or_default()
+            ui::path(a.entity.as_deref().unwrap_or_default())
         );
         for x in &h {
             outln!(

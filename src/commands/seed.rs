@@ -12,6 +12,8 @@ use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS};
 use crate::error::Error;
 use crate::planning::{ErrorKind, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
+use crate::sources::DEFAULT_INCLUDE;
+use crate::stores::any::Access;
 use crate::stores::prelude::*;
 use crate::ui::{self, outln};
 
@@ -76,7 +78,8 @@ fn params_json(ctx: &Context, input: &PlanInput, opts: &SeedOptions) -> Value {
         "sources": input.roots.iter().map(|r| json!({
             "root": r.display,
             "source": r.source,
-            "include": r.include,
+            // What the walk applies: no include means every file.
+            "include": if r.include.is_empty() { vec![DEFAULT_INCLUDE.to_string()] } else { r.include.clone() },
             "exclude": r.exclude,
             "follow_symlinks": r.follow_symlinks,
         })).collect::<Vec<_>>(),
@@ -113,7 +116,9 @@ fn options(ctx: &Context, a: &SeedArgs) -> SeedOptions {
         break_lock: a.break_lock,
         keep_going: a.keep_going,
         dry_run: a.dry_run,
-        auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }),
+        // `plan` writes nothing, not even the schema: its store is opened
+        // read-only (or empty, in memory, before the first seed).
+        auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }) && !a.dry_run,
         owner: format!("{user}@{host} pid {}", std::process::id()),
         host,
     }
@@ -158,7 +163,11 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         &git_state,
         now,
     );
-    let store = ctx.store().await?;
+    let store = if opts.dry_run {
+        ctx.store_for(Access::Plan).await?
+    } else {
+        ctx.store().await?
+    };
     let target = store.describe();
     let outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
@@ -170,7 +179,9 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
                 &outcome.plan,
                 &target,
                 ctx.ui.verbose > 0,
+                "-v",
             ));
+            ui::err_text(&render::errors_text(&outcome.plan, ctx.ui.verbose > 0));
         }
         let done = plan_code(&outcome.plan, false)?;
         return Ok(if outcome.plan.has_changes() {
@@ -183,32 +194,28 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
     if git_state.dirty == Some(true) {
         ctx.ui.warn(&format!(
             "the source tree at {} has uncommitted changes: this run's git commit does not describe its sources",
-            git_dir.display()
+            ui::path(&git_dir.display().to_string())
         ));
     }
-    let extra = apply_json(&outcome, started.elapsed());
-    let trail = audit::Trail {
-        run: &outcome.run,
-        plan: &outcome.plan,
-        target: &target,
-        extra: extra.clone(),
+    let extra = apply_json(&outcome, crate::clock::elapsed(started));
+    // A run that had nothing to do wrote nothing, not even its run record
+    // (an unchanged reseed is write-free), so it has no id to look up and
+    // leaves no audit trail: like `terraform apply` with no changes, it
+    // reports "no changes" instead of a run nobody can find.
+    let unchanged = is_unchanged(&outcome);
+    let audit_dir = if unchanged {
+        None
+    } else {
+        write_trail(ctx, &outcome, &target, &extra)
     };
-    let t = std::time::Instant::now();
-    let audit_dir = match audit::write(&ctx.state_dir(), &trail) {
-        Ok(d) => {
-            ctx.ui
-                .debug(&format!("wrote the audit trail in {:.2?}", t.elapsed()));
-            Some(d)
-        }
-        Err(e) => {
-            ctx.ui.warn(&format!(
-                "could not write the audit trail under {}: {e}",
-                ctx.state_dir().display()
-            ));
-            None
-        }
-    };
-    print_outcome(ctx, &outcome, &target, &extra, audit_dir.as_deref());
+    print_outcome(
+        ctx,
+        &outcome,
+        &target,
+        &extra,
+        unchanged,
+        audit_dir.as_deref(),
+    );
     if let Some(f) = outcome.failure {
         if ctx.ui.json {
             // The run's JSON above already carries the failure (status
@@ -219,6 +226,40 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         return Err(f);
     }
     plan_code(&outcome.plan, a.keep_going)
+}
+
+/// Nothing was written and nothing was wrong: no run exists.
+fn is_unchanged(o: &SeedOutcome) -> bool {
+    !o.stats.locked && o.failure.is_none() && o.plan.errors.is_empty() && !o.plan.has_changes()
+}
+
+fn write_trail(
+    ctx: &Context,
+    outcome: &SeedOutcome,
+    target: &str,
+    extra: &Value,
+) -> Option<std::path::PathBuf> {
+    let trail = audit::Trail {
+        run: &outcome.run,
+        plan: &outcome.plan,
+        target,
+        extra: extra.clone(),
+    };
+    let t = std::time::Instant::now();
+    match audit::write(&ctx.state_dir(), &trail) {
+        Ok(d) => {
+            ctx.ui
+                .debug(&format!("wrote the audit trail in {:.2?}", t.elapsed()));
+            Some(d)
+        }
+        Err(e) => {
+            ctx.ui.warn(&format!(
+                "could not write the audit trail under {}: {e}",
+                ui::path(&ctx.state_dir().display().to_string())
+            ));
+            None
+        }
+    }
 }
 
 fn apply_json(o: &SeedOutcome, elapsed: Duration) -> Value {
@@ -240,18 +281,20 @@ fn print_outcome(
     o: &SeedOutcome,
     target: &str,
     extra: &Value,
+    unchanged: bool,
     audit_dir: Option<&std::path::Path>,
 ) {
     let p = &o.plan;
     if ctx.ui.json {
         let mut v = audit::run_json(&o.run);
+        if unchanged {
+            v["run_id"] = Value::Null;
+            v["status"] = json!(UNCHANGED);
+            v["finished_at"] = Value::Null;
+        }
         v["target"] = json!(target);
-        v["files"] = json!({
-            "seen": p.stats.files_seen,
-            "parsed": p.stats.files_parsed,
-            "bytes_hashed": p.stats.bytes_hashed,
-            "skipped": p.stats.skipped.len(),
-        });
+        v["files"] = render::files_json(p);
+        v["skipped"] = render::skipped_json(p);
         v["apply"] = extra.clone();
         v["errors"] = p.errors.iter().map(render::error_json).collect();
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
@@ -259,36 +302,61 @@ fn print_outcome(
         return;
     }
     if ctx.ui.verbose > 0 {
-        ui::out(&render::plan_text(p, target, ctx.ui.verbose > 1));
-    } else if !p.errors.is_empty() {
-        ui::out(&render::errors_text(&p.errors));
+        ui::out(&render::plan_text(p, target, ctx.ui.verbose > 1, "-vv"));
     }
+    ui::err_text(&render::errors_text(p, ctx.ui.verbose > 0));
     let secs = extra["seconds"].as_f64().unwrap_or_default();
+    if unchanged {
+        outln!(
+            "No changes: group `{}` at version {} on {} is in step with the sources ({secs:.2}s)",
+            o.run.group_id,
+            o.run.seed_version,
+            target
+        );
+    } else {
+        outln!(
+            "Run {} {} in {secs:.2}s: group `{}` at version {} on {}",
+            o.run.run_id,
+            o.run.status.as_str(),
+            o.run.group_id,
+            o.run.seed_version,
+            target
+        );
+    }
     outln!(
-        "Run {} {} in {secs:.2}s: group `{}` at version {} on {}",
-        o.run.run_id,
-        o.run.status.as_str(),
-        o.run.group_id,
-        o.run.seed_version,
-        target
+        "  episodes: {}",
+        render::counts_line(&render::plan_counts(p))
     );
-    outln!("  episodes: {}", render::counts_line(p));
     outln!(
         "  files: {} seen, {} parsed, {} skipped",
         p.stats.files_seen,
         p.stats.files_parsed,
         p.stats.skipped.len()
     );
-    outln!(
-        "  writes: {} batches, {} write transactions, {} retries",
-        o.stats.batches,
-        o.stats.write_transactions,
-        o.stats.retries
-    );
+    if !unchanged {
+        outln!(
+            "  writes: {}, {}, {}",
+            plural(o.stats.batches, "batch", "batches"),
+            plural(
+                o.stats.write_transactions,
+                "write transaction",
+                "write transactions"
+            ),
+            plural(o.stats.retries, "retry", "retries")
+        );
+    }
     if let Some(sig) = &o.run.graph_signature {
         outln!("  graph_signature: {sig}");
     }
     if let Some(d) = audit_dir {
-        outln!("  audit trail: {}", d.display());
+        outln!("  audit trail: {}", ui::path(&d.display().to_string()));
     }
+}
+
+/// The `status` a seed reports when it had nothing to do (no run exists).
+pub const UNCHANGED: &str = "unchanged";
+
+/// `1 batch`, `2 batches`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -10,6 +10,7 @@ use crate::error::Error;
 use crate::hashing;
 use crate::planning::{self, PlanAction};
 use crate::provenance::validate;
+use crate::stores::any::Access;
 use crate::stores::prelude::*;
 use crate::stores::{RawEpisode, RawValue, RunStatus};
 use crate::ui::{self, outln};
@@ -21,7 +22,7 @@ pub struct VerifyArgs {
 }
 
 pub async fn validate(ctx: &Context) -> Result<Outcome, Error> {
-    let store = ctx.store().await?;
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let raw = store.raw_episodes(&group).await?;
@@ -34,7 +35,12 @@ pub async fn validate(ctx: &Context) -> Result<Outcome, Error> {
         }));
     } else {
         for v in &violations {
-            outln!("invalid: {}: {}: {}", v.entity_id, v.field, v.problem);
+            outln!(
+                "invalid: {}: {}: {}",
+                ui::path(&v.entity_id),
+                v.field,
+                ui::path(&v.problem)
+            );
         }
         outln!(
             "{} episodes checked in group `{group}`, {} violation(s)",
@@ -110,7 +116,7 @@ fn hand_edits(raw: &[RawEpisode], out: &mut Vec<Finding>) {
 }
 
 pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
-    let store = ctx.store().await?;
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let mut input = select_input(ctx, a)?;
     // Every stored version counts as comparable here: verify reports, it
@@ -210,7 +216,12 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
                 .as_deref()
                 .or(f.path.as_deref())
                 .unwrap_or("graph");
-            outln!("{:<19} {what}: {}", f.kind, f.message);
+            outln!(
+                "{:<19} {}: {}",
+                f.kind,
+                ui::path(what),
+                ui::path(&f.message)
+            );
         }
         outln!(
             "{} episodes, {} files checked in group `{group}`: {} finding(s); graph_signature {computed}",
