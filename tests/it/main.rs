@@ -7,6 +7,7 @@
 mod support;
 
 mod cli;
+mod first_hour;
 
 mod hostile;
 mod provenance;
