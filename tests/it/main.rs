@@ -16,5 +16,6 @@ mod scale;
 mod secrets;
 mod seeding;
 mod smoke;
+mod snapshots;
 mod store_contract;
 mod tls;
