@@ -624,3 +624,135 @@ fn a_reachable_uri_with_a_password_in_its_query_is_never_recorded() {
     }
     assert_no_file_holds_marker(ws.path());
 }
+
+// --------------------------------------------------------------- item 12
+
+/// Run one of the documented `cypher/provenance_*.cypher` queries over Bolt.
+fn cypher(
+    ws: &Ws,
+    text: &'static str,
+    params: Vec<(&'static str, neo4rs::BoltType)>,
+) -> Vec<neo4rs::Row> {
+    let (group, uri) = (ws.group.clone(), ws.uri.clone());
+    crate::support::workspace::block_on(async move {
+        let g = neo4j::graph(&uri).await;
+        let mut q = neo4rs::query(text).param("group_id", group);
+        for (k, v) in params {
+            q = q.param(k, v);
+        }
+        let mut stream = g.execute(q).await.unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = stream.next().await.unwrap() {
+            rows.push(row);
+        }
+        rows
+    })
+}
+
+fn strings(rows: &[neo4rs::Row], column: &str) -> Vec<String> {
+    rows.iter()
+        .map(|r| r.get::<String>(column).unwrap())
+        .collect()
+}
+
+/// The documented queries agree with the CLI: a pruned episode's history,
+/// a time window given as strings, newest change first by source, and the
+/// runs of a group outside a git repository.
+#[test]
+fn documented_provenance_queries_agree_with_the_cli() {
+    use graphseed::cypher as c;
+    let Some(ws) = Ws::new(Backend::Neo4j, "cypher_fixes") else {
+        return;
+    };
+    let s = |v: &str| neo4rs::BoltType::from(v.to_string());
+    ws.write("keep.md", "keep\n");
+    ws.write("gone.md", "gone\n");
+    ws.write("edit.md", "edit\n");
+    ws.seed_ok(&[]);
+    std::thread::sleep(Duration::from_millis(20));
+    ws.write("edit.md", "edited\n");
+    ws.remove("gone.md");
+    let second = ws.seed_ok(&["--prune"]);
+    let id = |path: &str| {
+        ws.episodes()
+            .into_iter()
+            .find(|e| e.source_path.as_deref().is_some_and(|p| p.ends_with(path)))
+            .unwrap()
+            .entity_id
+    };
+    let (keep, edit) = (id("keep.md"), id("edit.md"));
+
+    // A pruned episode: the CLI shows create, prune; so does the query.
+    let cli = json(&run(&ws, &["provenance", "--json", "--entity", "gone"]));
+    let cli_actions: Vec<String> = cli["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["action"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(cli_actions, ["create", "prune"]);
+    let rows = cypher(
+        &ws,
+        c::PROVENANCE_ENTITY_HISTORY,
+        vec![("entity_id", s("gone"))],
+    );
+    assert_eq!(strings(&rows, "action"), cli_actions);
+    assert!(
+        rows[0]
+            .get::<Option<String>>("git_commit")
+            .unwrap()
+            .is_none()
+    );
+
+    // Strings and datetimes alike; a date means its midnight (UTC).
+    let since = second["started_at"].as_str().unwrap();
+    let by_cli = |args: &[&str]| -> Vec<String> {
+        let v = json(&run(&ws, &[&["provenance", "--json"][..], args].concat()));
+        let mut ids: Vec<String> = v["episodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["entity_id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let t = |v: &str| neo4rs::BoltType::from(chrono::DateTime::parse_from_rfc3339(v).unwrap());
+    for (from, to) in [
+        (s(since), s("2999-01-01")),
+        (t(since), t("2999-01-01T00:00:00Z")),
+        (s(since), t("2999-01-01T00:00:00Z")),
+    ] {
+        let rows = cypher(
+            &ws,
+            c::PROVENANCE_CHANGED_BETWEEN,
+            vec![("since", from), ("until", to)],
+        );
+        let mut ids = strings(&rows, "entity_id");
+        ids.sort();
+        assert_eq!(ids, by_cli(&["--since", since]));
+        assert_eq!(ids, [edit.clone()]);
+    }
+    let all = cypher(
+        &ws,
+        c::PROVENANCE_CHANGED_BETWEEN,
+        vec![("since", s("2000-01-01")), ("until", s("2999-12-31"))],
+    );
+    assert_eq!(all.len(), 2, "a date string window matches, not 0 rows");
+
+    // Newest change first, as its header says.
+    let rows = cypher(
+        &ws,
+        c::PROVENANCE_BY_SOURCE,
+        vec![("source", s("project_seeding"))],
+    );
+    assert_eq!(strings(&rows, "entity_id"), [edit, keep]);
+
+    // The runs, outside a git repository: no git fields, still every run.
+    let rows = cypher(&ws, c::PROVENANCE_RUNS, vec![]);
+    assert_eq!(rows.len(), 2);
+    assert!(
+        rows.iter()
+            .all(|r| r.get::<Option<String>>("git_commit").unwrap().is_none())
+    );
+}
