@@ -1,42 +1,54 @@
 //! `validate` (stored episodes against the metadata rules) and `verify`
 //! (files, graph and run records against each other). Both are read-only.
 
+use clap::Args;
 use serde_json::json;
 
-use super::seed::select_input;
-use super::{Context, print_json};
-use crate::cli::SourceSelect;
+use super::select::{SourceSelect, select_input};
+use super::{Context, Outcome};
 use crate::error::Error;
-use crate::exit_codes;
 use crate::planning::{self, Action, ErrorKind};
 use crate::provenance::validate;
 use crate::stores::RunStatus;
+use crate::stores::any::Access;
 use crate::stores::prelude::*;
+use crate::ui::{self, outln};
 
-pub async fn validate(ctx: &Context) -> Result<i32, Error> {
-    let store = ctx.store().await?;
+#[derive(Debug, Args, Clone, Default)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub select: SourceSelect,
+}
+
+pub async fn validate(ctx: &Context) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let raw = store.raw_episodes(&group).await?;
     let violations: Vec<_> = raw.iter().flat_map(validate::check).collect();
     if ctx.ui.json {
-        print_json(&json!({
+        ui::json(&json!({
             "group_id": group,
             "episodes_checked": raw.len(),
             "violations": violations.iter().map(|v| json!({"entity_id": v.entity_id, "field": v.field, "problem": v.problem})).collect::<Vec<_>>(),
         }));
     } else {
         for v in &violations {
-            println!("invalid: {}: {}: {}", v.entity_id, v.field, v.problem);
+            outln!(
+                "invalid: {}: {}: {}",
+                ui::path(&v.entity_id),
+                v.field,
+                ui::path(&v.problem)
+            );
         }
-        println!(
+        outln!(
             "{} episodes checked in group `{group}`, {} violation(s)",
             raw.len(),
             violations.len()
         );
     }
     if violations.is_empty() {
-        Ok(exit_codes::OK)
+        Ok(Outcome::Done)
     } else {
         Err(Error::Validation(violations.len()))
     }
@@ -58,8 +70,8 @@ const FIX_SEED: &str = "graphseed seed";
 /// as it was, so a plain `seed` trusts it; `--reconcile` checks every body.
 const FIX_EDIT: &str = "graphseed seed --reconcile";
 
-pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
-    let store = ctx.store().await?;
+pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let mut input = select_input(ctx, a)?;
     let group = input.group_id.clone();
@@ -80,16 +92,16 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
         })
         .collect();
     // verify looks at everything, as a reconciling seed would: no file is
-    // trusted for its hash alone.
+    // trusted for its hash alone. The plan is made with the flags the user
+    // gave (none): a stored version newer than the sources is reported as
+    // the refused downgrade it is, never as allowed.
     input.reconcile = Some(planning::Reconcile {
         why: "verify".into(),
         edited: planning::edits::by_entity(edits),
     });
 
     // Files against the graph, through the planner: what a seed would do is
-    // exactly what has drifted, and `seed` is what fixes it. The plan is
-    // made with the flags the user gave (none): a stored version newer than
-    // the sources is reported as the refused downgrade it is.
+    // exactly what has drifted, and `seed` is what fixes it.
     let plan = planning::plan(&input, &stored, revision);
     for d in &plan.decisions {
         let (kind, message, fix) = match d.action {
@@ -177,7 +189,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     }
 
     if ctx.ui.json {
-        print_json(&json!({
+        ui::json(&json!({
             "group_id": group,
             "episodes": stored.len(),
             "files_seen": plan.stats.files_seen,
@@ -195,9 +207,15 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 .as_deref()
                 .or(f.path.as_deref())
                 .unwrap_or("graph");
-            println!("{:<19} {what}: {} (fix: `{}`)", f.kind, f.message, f.fix);
+            outln!(
+                "{:<19} {}: {} (fix: `{}`)",
+                f.kind,
+                ui::path(what),
+                ui::path(&f.message),
+                f.fix
+            );
         }
-        println!(
+        outln!(
             "{} episodes, {} files checked in group `{group}`: {} finding(s); graph_signature {computed}",
             stored.len(),
             plan.stats.files_seen,
@@ -205,7 +223,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
         );
     }
     if findings.is_empty() {
-        Ok(exit_codes::OK)
+        Ok(Outcome::Done)
     } else {
         Err(Error::Drift(findings.len()))
     }

@@ -32,7 +32,7 @@ pub fn run_json(run: &RunRecord) -> Value {
         "git": {"commit": run.git_commit, "branch": run.git_branch, "dirty": run.git_dirty},
         "hostname": run.hostname,
         "os": run.os,
-        "counts": run.counts,
+        "counts": render::counts_json(run.counts.iter().map(|(k, n)| (k.as_str(), *n))),
     })
 }
 

@@ -12,11 +12,41 @@ pub enum AnyStore {
     Sqlite(SqliteStore),
 }
 
+/// What a command will do with the store. Only the embedded store cares:
+/// opening a SQLite file can create it, and a command that only reads must
+/// not (a mistyped path would become a new, empty database).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// `init`, `seed`, `unlock`: creates the file and its folder if needed.
+    ReadWrite,
+    /// `status`, `runs`, `provenance`, `validate`, `verify`: the file must
+    /// exist; it is opened read-only.
+    ReadOnly,
+    /// `plan`: read-only, and a file that does not exist yet reads as an
+    /// empty graph (what a first seed would start from).
+    Plan,
+}
+
 /// Open the store a target names. A Neo4j connection timeout bounds every
 /// read too, so it is set above the slowest batch.
 pub async fn open(target: &Target, connection_timeout: Duration) -> Result<AnyStore, StoreError> {
+    open_for(target, connection_timeout, Access::ReadWrite).await
+}
+
+/// [`open`] for a given [`Access`].
+pub async fn open_for(
+    target: &Target,
+    connection_timeout: Duration,
+    access: Access,
+) -> Result<AnyStore, StoreError> {
     match target {
-        Target::Sqlite { path } => SqliteStore::open(path).map(AnyStore::Sqlite),
+        Target::Sqlite { path } => match access {
+            Access::ReadWrite => SqliteStore::open(path),
+            Access::ReadOnly => SqliteStore::open_read_only(path),
+            Access::Plan if !path.exists() => SqliteStore::open_empty(path),
+            Access::Plan => SqliteStore::open_read_only(path),
+        }
+        .map(AnyStore::Sqlite),
         Target::Neo4j { .. } => {
             let opts = Neo4jOptions {
                 connection_timeout,

@@ -61,9 +61,12 @@ fn graphseed(ws: &Ws, args: &[&str]) -> i32 {
         verbose: 0,
         quiet: true,
     };
-    match block_on(graphseed::commands::run(cli, ui)) {
-        Ok(code) => code,
-        Err(e) => e.exit_code(),
+    use graphseed::cli::exit_codes;
+    use graphseed::commands::Outcome;
+    match block_on(graphseed::commands::run(cli.global, cli.command, ui)) {
+        Ok(Outcome::Done) => exit_codes::OK,
+        Ok(Outcome::Changes) => exit_codes::CHANGES_PENDING,
+        Ok(Outcome::Reported(e)) | Err(e) => exit_codes::of(&e),
     }
 }
 

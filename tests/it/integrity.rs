@@ -178,8 +178,8 @@ fn case7_stdin_is_bounded_and_errors_are_capped(ws: &Ws) {
     input.extend(std::iter::repeat_n(b'y', (1 << 20) + 10));
     input.extend(b"\"}\n");
     let out = seed_stdin(ws, &[], input);
-    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
-    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let text = stderr(&out);
     assert!(
         text.contains("<stdin>:2: line is 1048612 bytes, over the 1 MB limit of one episode ([limits] max_file_mb)"),
         "{text}"
@@ -199,7 +199,7 @@ fn case7_stdin_is_bounded_and_errors_are_capped(ws: &Ws) {
     assert_eq!(v["errors_not_listed"], 899);
     assert_eq!(v["counts"]["error"], 999);
     let out = seed_stdin(ws, &[], dups);
-    let text = stdout(&out);
+    let text = stderr(&out);
     assert_eq!(text.matches("duplicate entity_id").count(), 100, "{text}");
     assert!(
         text.contains("... and 899 more error(s), not listed"),
@@ -395,7 +395,7 @@ fn case11_what_a_store_cannot_index_is_a_plan_error(ws: &Ws) {
     );
     let out = ws.run(&["seed"]);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let text = stdout(&out);
+    let text = stderr(&out);
     assert!(
         text.contains("src/notes/long.json:1: the episode: entity_id is 10000 bytes, over the 4096-byte limit of an index key"),
         "{text}"
@@ -410,11 +410,11 @@ fn case11_what_a_store_cannot_index_is_a_plan_error(ws: &Ws) {
     let line = format!("{{\"entity_id\": \"{}\", \"x\": 1}}\n", "b".repeat(5000));
     let out = seed_stdin(ws, &[], line.into_bytes());
     assert_eq!(out.status.code(), Some(4));
-    assert!(stdout(&out).contains("<stdin>:1: "), "{}", stdout(&out));
+    assert!(stderr(&out).contains("<stdin>:1: "), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("over the 4096-byte limit"),
+        stderr(&out).contains("over the 4096-byte limit"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
     let long_source = "s".repeat(5000);
     let out = ws
@@ -425,9 +425,9 @@ fn case11_what_a_store_cannot_index_is_a_plan_error(ws: &Ws) {
         .unwrap();
     assert_eq!(out.status.code(), Some(4));
     assert!(
-        stdout(&out).contains("source is 5000 bytes, over the 4096-byte limit"),
+        stderr(&out).contains("source is 5000 bytes, over the 4096-byte limit"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
     assert_eq!(ws.episodes().len(), 1);
 }
@@ -621,8 +621,8 @@ fn case5_an_episode_belongs_to_its_source(ws: &Ws) {
         r#"{"entity_id": "shared_fact", "text": "from a file"}"#,
     );
     let out = ws.run(&["seed"]);
-    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
-    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
+    let text = stderr(&out);
     assert!(
         text.contains("src/notes/shared.json:1: `shared_fact` belongs to source `agent_memory` (<stdin>), not to `project_seeding`"),
         "{text}"
@@ -646,11 +646,11 @@ fn case5_an_episode_belongs_to_its_source(ws: &Ws) {
         .write_stdin(fact)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("`shared_fact` belongs to source `project_seeding` (notes/shared.json), not to `agent_memory`"),
+        stderr(&out).contains("`shared_fact` belongs to source `project_seeding` (notes/shared.json), not to `agent_memory`"),
         "{}",
-        stdout(&out)
+        stderr(&out)
     );
     assert_eq!(ws.episode("shared_fact").source, "project_seeding");
 }

@@ -28,6 +28,7 @@ mod decode;
 mod episodes;
 mod errors;
 mod locks;
+mod read_only;
 mod runs;
 mod schema;
 #[cfg(test)]
@@ -93,10 +94,8 @@ impl SqliteStore {
                 unreachable(format!("cannot create directory {}: {e}", parent.display()))
             })?;
         }
-        let conn = Connection::open(path)
-            .map_err(|e| unreachable(format!("cannot open {}: {e}", path.display())))?;
-        configure(&conn, busy_timeout)
-            .map_err(|e| unreachable(format!("cannot open {}: {e}", path.display())))?;
+        let conn = Connection::open(path).map_err(|e| open_error(path, e))?;
+        configure(&conn, busy_timeout).map_err(|e| open_error(path, e))?;
         conn.set_prepared_statement_cache_capacity(STATEMENT_CACHE);
         Ok(SqliteStore {
             path: path.to_path_buf(),
@@ -131,6 +130,28 @@ impl SqliteStore {
             Fail::Refused(message) => StoreError::Query { target, message },
             Fail::Sql(e) => map_sqlite_error(target, e),
         }
+    }
+}
+
+/// Why a file could not be opened. A file that is not a database (or is
+/// damaged) is `Corrupt`, not `Unreachable`: no server or credentials to
+/// check, and the file itself is left exactly as it is.
+fn open_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    let target = describe_path(path);
+    match e.sqlite_error_code() {
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt) => {
+            StoreError::Corrupt {
+                target,
+                message: format!(
+                    "{} is not a SQLite database graphseed can read ({e})",
+                    path.display()
+                ),
+            }
+        }
+        _ => StoreError::Unreachable {
+            target,
+            message: format!("cannot open {}: {e}", path.display()),
+        },
     }
 }
 
