@@ -35,6 +35,10 @@ pub struct SeedOptions {
     /// Create the schema if it is missing (the embedded store: zero set-up).
     /// Neo4j targets need an explicit `graphseed init`.
     pub auto_init: bool,
+    /// Where the run's audit trail goes (`state_dir`): checked writable
+    /// before the lock is taken, so a run that could not leave its trail
+    /// never touches the graph. `None`: no trail (library use).
+    pub audit_dir: Option<std::path::PathBuf>,
     /// Who takes the lock (user@host style), for the holder's details.
     pub owner: String,
     pub host: String,
@@ -102,7 +106,18 @@ pub async fn seed<S: Store>(
         });
     }
 
-    // From here on the run writes: one writer per (database, group).
+    // From here on the run writes. First make sure it can leave its audit
+    // trail (a regular file where the folder belongs, a read-only mount):
+    // found now, the graph is untouched.
+    if let Some(dir) = &opts.audit_dir {
+        crate::provenance::audit::check_writable(dir).map_err(|(path, e)| Error::Io {
+            path: path.display().to_string(),
+            message: format!(
+                "the audit trail cannot be written here ({e}); nothing was written to the graph"
+            ),
+        })?;
+    }
+    // One writer per (database, group).
     let claim = lock_claim(&run, opts);
     match retry::retry(
         opts.retry,

@@ -135,6 +135,7 @@ fn options(ctx: &Context, a: &SeedArgs) -> Result<SeedOptions, Error> {
         // `plan` writes nothing, not even the schema: its store is opened
         // read-only (or empty, in memory, before the first seed).
         auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }) && !a.dry_run,
+        audit_dir: Some(ctx.state_dir()),
         owner: format!("{user}@{host} pid {}", std::process::id()),
         host,
     })
@@ -179,16 +180,6 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         &git_state,
         now,
     );
-    if !opts.dry_run {
-        // Before the lock and before any write: a run must be able to leave
-        // its audit trail, or it does not run at all.
-        audit::check_writable(&ctx.state_dir()).map_err(|(path, e)| Error::Io {
-            path: path.display().to_string(),
-            message: format!(
-                "the audit trail cannot be written here ({e}); nothing was written to the graph"
-            ),
-        })?;
-    }
     let store = if opts.dry_run {
         ctx.store_for(Access::Plan).await?
     } else {
