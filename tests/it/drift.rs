@@ -22,26 +22,11 @@ use graphseed::stores::prelude::*;
 use serde_json::Value;
 
 use crate::support::hand::{self, Edit};
+use crate::support::rng::Rng;
 use crate::support::workspace::{Backend, Ws, block_on, copy_dir};
 
 const SQLITE_CASES: u64 = 200;
 const NEO4J_CASES: u64 = 20;
-
-/// splitmix64: tiny, deterministic, good enough to pick edits.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 /// Run graphseed in this process; returns its exit code.
 fn graphseed(ws: &Ws, args: &[&str]) -> i32 {
@@ -87,12 +72,17 @@ fn signature(ws: &Ws) -> String {
     planning::stored_signature(&stored)
 }
 
+/// A random index below `n`.
+fn pick(rng: &mut Rng, n: usize) -> usize {
+    rng.below(n as u64) as usize
+}
+
 /// Up to three random hand edits of distinct episodes.
 fn random_edits(rng: &mut Rng, ids: &[String], bodies: &[String]) -> Vec<(String, Edit)> {
-    let n = 1 + rng.below(3);
+    let n = 1 + pick(rng, 3);
     let mut picked: Vec<usize> = Vec::new();
     while picked.len() < n {
-        let i = rng.below(ids.len());
+        let i = pick(rng, ids.len());
         if !picked.contains(&i) {
             picked.push(i);
         }
@@ -101,7 +91,7 @@ fn random_edits(rng: &mut Rng, ids: &[String], bodies: &[String]) -> Vec<(String
         .into_iter()
         .map(|i| {
             let hex: String = (0..4).map(|_| format!("{:016x}", rng.next())).collect();
-            let edit = match rng.below(6) {
+            let edit = match pick(rng, 6) {
                 0 => Edit::Delete,
                 1 => {
                     // Change one value inside the content, keep the JSON valid.
@@ -115,14 +105,14 @@ fn random_edits(rng: &mut Rng, ids: &[String], bodies: &[String]) -> Vec<(String
                 3 => Edit::Text("content_hash", hex),
                 4 => Edit::Text(
                     "version",
-                    ["0.9.0", "9.9.9", "1.0.0-rc.1", "1.0.1"][rng.below(4)].to_string(),
+                    ["0.9.0", "9.9.9", "1.0.0-rc.1", "1.0.1"][pick(rng, 4)].to_string(),
                 ),
                 _ => Edit::CreatedAt(format!(
                     "20{:02}-0{}-1{}T0{}:00:00+00:00",
-                    10 + rng.below(15),
-                    1 + rng.below(9),
-                    rng.below(9),
-                    rng.below(9)
+                    10 + pick(rng, 15),
+                    1 + pick(rng, 9),
+                    pick(rng, 9),
+                    pick(rng, 9)
                 )),
             };
             (ids[i].clone(), edit)

@@ -30,6 +30,7 @@ use graphseed::stores::{EpisodeFilter, LockInfo, Target};
 use serde_json::Value;
 
 use crate::support::neo4j;
+use crate::support::rng::Rng;
 use crate::support::workspace::{Backend, Ws};
 
 /// The pinned run clock (`GRAPHSEED_NOW`) of the convergence tests, so an
@@ -820,22 +821,6 @@ fn jsonl_corpus(ws: &Ws, files: usize, lines: usize) {
 
 fn filler(n: usize) -> String {
     format!("{} {n}", "lorem ipsum dolor sit amet consectetur".repeat(3))
-}
-
-/// splitmix64: a seeded, dependency-free RNG, so kill points repeat.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next() % n }
-    }
 }
 
 /// Poll `f` every 5 ms until it yields, or panic after `timeout`.

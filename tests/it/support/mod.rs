@@ -1,3 +1,4 @@
 pub mod hand;
 pub mod neo4j;
+pub mod rng;
 pub mod workspace;
