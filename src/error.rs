@@ -116,3 +116,74 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_infrastructure_trouble_is_worth_a_rerun() {
+        let t = || ("t".to_string(), "m".to_string());
+        let table = [
+            (
+                StoreError::Transient {
+                    target: t().0,
+                    message: t().1,
+                },
+                true,
+            ),
+            (
+                StoreError::Unreachable {
+                    target: t().0,
+                    message: t().1,
+                },
+                true,
+            ),
+            (
+                StoreError::Query {
+                    target: t().0,
+                    message: "Property value is too large to index".into(),
+                },
+                false,
+            ),
+            (
+                StoreError::Corrupt {
+                    target: t().0,
+                    message: t().1,
+                },
+                false,
+            ),
+        ];
+        for (e, helps) in table {
+            assert_eq!(e.rerun_helps(), helps, "{e}");
+        }
+    }
+
+    #[test]
+    fn an_apply_failure_advises_a_rerun_only_where_one_can_help() {
+        let apply = |rerun_helps| Error::Apply {
+            run_id: "r".into(),
+            written: 1,
+            planned: 2,
+            message: "m".into(),
+            rerun_helps,
+        };
+        let table = [
+            (apply(true), true),
+            // The store refused the data (a value it cannot index): the
+            // same batch fails the same way on every rerun.
+            (apply(false), false),
+        ];
+        for (e, advises) in table {
+            let hint = e.hint().unwrap();
+            assert_eq!(
+                hint.contains("run `graphseed seed` again"),
+                advises,
+                "{hint}"
+            );
+            if !advises {
+                assert!(hint.contains("fails the same way"), "{hint}");
+            }
+        }
+    }
+}

@@ -428,13 +428,8 @@ async fn apply_locked<S: Store>(
     // "apply failed".
     let batch_error = |e: StoreError, stats: &ApplyStats| match e {
         StoreError::Fenced { holder, .. } => Error::LockLost(*holder),
-        // Only infrastructure trouble goes away by itself; a query the
-        // store refused (a value it cannot index, say) is refused again.
         e => {
-            let rerun_helps = matches!(
-                e,
-                StoreError::Transient { .. } | StoreError::Unreachable { .. }
-            );
+            let rerun_helps = e.rerun_helps();
             fail_with(stats, e.to_string(), rerun_helps)
         }
     };

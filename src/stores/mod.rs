@@ -298,6 +298,16 @@ impl StoreError {
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Transient { .. })
     }
+
+    /// Whether running again can get past it: infrastructure trouble goes
+    /// away by itself; a query the store refused (a value it cannot index,
+    /// a constraint) or a value it cannot read is refused again.
+    pub fn rerun_helps(&self) -> bool {
+        matches!(
+            self,
+            StoreError::Transient { .. } | StoreError::Unreachable { .. }
+        )
+    }
 }
 
 /// Coordination of writers: the schema, the lease lock of a group, and the
