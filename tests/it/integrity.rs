@@ -143,17 +143,19 @@ fn set_limits(ws: &Ws, limits: &str) {
 /// bad lines do not print a million errors.
 fn case7_stdin_is_bounded_and_errors_are_capped(ws: &Ws) {
     // An endless producer ends in an error (exit 4) at the default 16 MB.
-    let mut c = ws.process();
+    // The binary and its target, as `ws.process()` runs it, under `sh`.
+    let c = ws.process();
     let bin = c.get_program().to_owned();
     let args: Vec<_> = c.get_args().map(|a| a.to_owned()).collect();
     let mut sh = std::process::Command::new("sh");
     sh.current_dir(ws.path())
         .arg("-c")
-        .arg("yes '{\"entity_id\":\"a\",\"x\":1}' | \"$0\" \"$@\" seed --stdin")
+        // The address-space cap turns an unbounded reader into a quick
+        // failure instead of a machine out of memory.
+        .arg("ulimit -v 4194304; yes '{\"entity_id\":\"a\",\"x\":1}' | \"$0\" \"$@\" seed --stdin")
         .arg(&bin)
         .args(&args);
     let out = sh.output().unwrap();
-    let _ = &mut c;
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
