@@ -50,10 +50,16 @@ fn command_words(words: &[&str]) -> Vec<String> {
     };
     let is_placeholder = |w: &str| {
         w.chars().any(|c| c.is_ascii_uppercase())
-            && w.chars().all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
+            && w.chars()
+                .all(|c| c.is_ascii_uppercase() || c == '_' || c.is_ascii_digit())
     };
-    let is_id = |w: &str| w.contains('-') && w.chars().any(|c| c.is_ascii_digit()) && !w.starts_with('-');
-    let clean = |w: &str| w.trim_matches(['[', ']']).trim_end_matches([':', '.']).to_string();
+    let is_id =
+        |w: &str| w.contains('-') && w.chars().any(|c| c.is_ascii_digit()) && !w.starts_with('-');
+    let clean = |w: &str| {
+        w.trim_matches(['[', ']'])
+            .trim_end_matches([':', '.'])
+            .to_string()
+    };
     let mut out = vec![words[0].to_string(), words[1].to_string()];
     let mut i = 2;
     while i < words.len() {
@@ -110,7 +116,11 @@ fn every_command_in_the_sample_knowledge_base_parses() {
                 let end = rest
                     .find(['`', '"', '#', '<', '>', '|', ')', ';', ','])
                     .unwrap_or(rest.len());
-                let rest = rest[..end].split("  ").next().unwrap().trim_end_matches(['.', ':']);
+                let rest = rest[..end]
+                    .split("  ")
+                    .next()
+                    .unwrap()
+                    .trim_end_matches(['.', ':']);
                 let words: Vec<&str> = rest.split_whitespace().collect();
                 if !words.get(1).is_some_and(|w| commands.contains(w)) {
                     continue;
@@ -130,5 +140,9 @@ fn every_command_in_the_sample_knowledge_base_parses() {
         }
     }
     assert!(checked > 50, "only {checked} command lines found");
-    assert!(bad.is_empty(), "command lines that do not parse:\n{}", bad.join("\n"));
+    assert!(
+        bad.is_empty(),
+        "command lines that do not parse:\n{}",
+        bad.join("\n")
+    );
 }
