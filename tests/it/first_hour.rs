@@ -718,7 +718,7 @@ fn documented_provenance_queries_agree_with_the_cli() {
         let mut ids = strings(&rows, "entity_id");
         ids.sort();
         assert_eq!(ids, by_cli(&["--since", since]));
-        assert_eq!(ids, [edit.clone()]);
+        assert_eq!(ids, std::slice::from_ref(&edit));
     }
     let all = cypher(
         &ws,
