@@ -256,6 +256,14 @@ mod tests {
         }
     }
 
+    /// (path, why) of each skipped entry.
+    fn skipped_of(rep: &WalkReport) -> Vec<(&str, &'static str)> {
+        rep.skipped
+            .iter()
+            .map(|s| (s.rel.as_str(), s.why))
+            .collect()
+    }
+
     #[test]
     fn walks_sorted_with_categories_and_skips() {
         let d = tempfile::tempdir().unwrap();
@@ -277,11 +285,7 @@ mod tests {
         assert_eq!(rep.files[3].category(), None);
         assert_eq!(rep.files[1].stem(), "z");
         assert_eq!(rep.files[3].stem(), "top");
-        let skipped: Vec<_> = rep
-            .skipped
-            .iter()
-            .map(|s| (s.rel.as_str(), s.why))
-            .collect();
+        let skipped = skipped_of(&rep);
         assert_eq!(
             skipped,
             [
@@ -345,11 +349,7 @@ mod tests {
         let rep = walk(&s).unwrap();
         assert!(rep.errors.is_empty(), "{:?}", rep.errors);
         assert_eq!(rep.files.len(), 1);
-        let skipped: Vec<_> = rep
-            .skipped
-            .iter()
-            .map(|s| (s.rel.as_str(), s.why))
-            .collect();
+        let skipped = skipped_of(&rep);
         assert_eq!(
             skipped,
             [("caf\u{fffd}/", "excluded"), ("drafts/", "excluded")]

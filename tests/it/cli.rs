@@ -70,9 +70,10 @@ fn command_words(words: &[&str]) -> Vec<String> {
                 i += 1;
                 out.push(clean(words[i]));
             }
-        } else if is_placeholder(&w) || is_id(&w) {
-            out.push(w);
-        } else if words.get(i + 1).is_some_and(|n| is_placeholder(&clean(n))) {
+        } else if is_placeholder(&w)
+            || is_id(&w)
+            || words.get(i + 1).is_some_and(|n| is_placeholder(&clean(n)))
+        {
             out.push(w);
         } else {
             break;

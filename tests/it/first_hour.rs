@@ -634,20 +634,7 @@ fn cypher(
     text: &'static str,
     params: Vec<(&'static str, neo4rs::BoltType)>,
 ) -> Vec<neo4rs::Row> {
-    let (group, uri) = (ws.group.clone(), ws.uri.clone());
-    crate::support::workspace::block_on(async move {
-        let g = neo4j::graph(&uri).await;
-        let mut q = neo4rs::query(text).param("group_id", group);
-        for (k, v) in params {
-            q = q.param(k, v);
-        }
-        let mut stream = g.execute(q).await.unwrap();
-        let mut rows = Vec::new();
-        while let Some(row) = stream.next().await.unwrap() {
-            rows.push(row);
-        }
-        rows
-    })
+    neo4j::rows(&ws.uri, &ws.group, text, params)
 }
 
 fn strings(rows: &[neo4rs::Row], column: &str) -> Vec<String> {
@@ -732,7 +719,7 @@ fn documented_provenance_queries_agree_with_the_cli() {
         let mut ids = strings(&rows, "entity_id");
         ids.sort();
         assert_eq!(ids, by_cli(&["--since", since]));
-        assert_eq!(ids, [edit.clone()]);
+        assert_eq!(ids, std::slice::from_ref(&edit));
     }
     let all = cypher(
         &ws,
