@@ -301,7 +301,9 @@ fn apply_json(o: &SeedOutcome, elapsed: Duration) -> Value {
         "runs_abandoned": o.stats.runs_abandoned,
         "locked": o.stats.locked,
         "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-        "failure": o.failure.as_ref().map(|e| e.to_string()),
+        // Printed and recorded (run JSON, audit manifest): redacted, as
+        // every error text that may quote a URI.
+        "failure": o.failure.as_ref().map(|e| crate::redact::text(&e.to_string())),
     })
 }
 

@@ -147,3 +147,26 @@ fn every_command_in_the_sample_knowledge_base_parses() {
         bad.join("\n")
     );
 }
+
+/// Markdown tables end at a blank line: text glued to a table's last row
+/// (as the `--stdin` paragraph once was) renders as a broken row.
+#[test]
+fn readme_tables_end_before_their_next_paragraph() {
+    let readme = include_str!("../../README.md");
+    let lines: Vec<&str> = readme.lines().collect();
+    for (i, pair) in lines.windows(2).enumerate() {
+        let (row, next) = (pair[0].trim_start(), pair[1].trim_start());
+        if row.starts_with('|') {
+            assert!(
+                next.is_empty() || next.starts_with('|'),
+                "README.md:{}: text right after a table row: {next:?}",
+                i + 2
+            );
+            assert!(
+                row.trim_end().ends_with('|'),
+                "README.md:{}: a table row runs on: {row:?}",
+                i + 1
+            );
+        }
+    }
+}
