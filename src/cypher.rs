@@ -8,27 +8,11 @@
 //! pasted into Neo4j Browser as they are.
 //!
 //! To add a statement (for the store, or a ready provenance query for users):
-//! put the file in `cypher/` and add one line to the `cypher_files!` list
+//! put the file in `cypher/` and add one line to the `statement_files!` list
 //! below; that defines its constant and lists it in [`ALL`].
 
-/// Defines one `pub const NAME: &str` per file and [`ALL`] listing them all,
-/// so a file cannot be loaded without being listed (or listed without being
-/// loaded).
-macro_rules! cypher_files {
-    ($($(#[$meta:meta])* $name:ident => $file:literal;)*) => {
-        $(
-            $(#[$meta])*
-            pub const $name: &str =
-                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/cypher/", $file));
-        )*
-
-        /// (file name, text) for every statement in `cypher/`, in the order
-        /// listed here.
-        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
-    };
-}
-
-cypher_files! {
+crate::statement_files::statement_files! {
+    "cypher";
     /// `RETURN 1`: connectivity check.
     PING => "ping.cypher";
 
@@ -128,7 +112,7 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::statement_files::*;
+    use crate::statement_files::checks::*;
 
     const CYPHER: Dialect = Dialect {
         dir: "cypher",

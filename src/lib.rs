@@ -25,7 +25,6 @@ pub mod provenance;
 pub mod seeding;
 pub mod sources;
 pub mod sql;
-#[cfg(test)]
 mod statement_files;
 pub mod stores;
 pub mod ui;

@@ -8,22 +8,8 @@
 //! Each file holds one statement (except `schema.sql`, a script) and starts
 //! with `--` comment lines saying what it is for and naming its parameters.
 
-/// Defines one `pub const NAME: &str` per file and [`ALL`] listing them all.
-macro_rules! sql_files {
-    ($($(#[$meta:meta])* $name:ident => $file:literal;)*) => {
-        $(
-            $(#[$meta])*
-            pub const $name: &str =
-                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/", $file));
-        )*
-
-        /// (file name, text) for every statement in `sql/`, in the order
-        /// listed here.
-        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
-    };
-}
-
-sql_files! {
+crate::statement_files::statement_files! {
+    "sql";
     // --- schema (init / check_schema) ----------------------------------------
     /// Every table and index, as one script (the one multi-statement file).
     SCHEMA => "schema.sql";
@@ -77,7 +63,7 @@ mod tests {
     use std::fs;
 
     use super::*;
-    use crate::statement_files::*;
+    use crate::statement_files::checks::*;
 
     const SQL: Dialect = Dialect {
         dir: "sql",
