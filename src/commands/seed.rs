@@ -7,11 +7,12 @@ use serde_json::{Value, json};
 
 use super::select::{SourceSelect, select_input};
 use super::{Context, Outcome};
-use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
+use crate::applying::RetryPolicy;
 use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS};
 use crate::error::Error;
 use crate::planning::{ErrorKind, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
+use crate::seeding::{self, SeedOptions, SeedOutcome};
 use crate::sources::DEFAULT_INCLUDE;
 use crate::stores::any::Access;
 use crate::stores::prelude::*;
@@ -169,7 +170,7 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         ctx.store().await?
     };
     let target = store.describe();
-    let outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
+    let outcome = seeding::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
     if opts.dry_run {
         if ctx.ui.json {
