@@ -38,16 +38,13 @@ pub enum Error {
     Io { path: String, message: String },
 
     /// Applying stopped part-way; committed batches stay committed.
-    #[error("run {run_id} failed after {written} of {planned} writes: {message}")]
+    #[error("run {run_id} failed after {written} of {planned} writes: {cause}")]
     Apply {
         run_id: String,
         written: u64,
         planned: u64,
-        message: String,
-        /// Whether running again can succeed: a lost connection or a file
-        /// edited mid-run, yes; data the store refuses, no (advising a
-        /// rerun would send the user round in circles).
-        rerun_helps: bool,
+        #[source]
+        cause: crate::applying::ApplyFailure,
     },
 
     #[error("{0} stored episode(s) break the metadata rules")]
@@ -94,15 +91,10 @@ impl Error {
             Error::LockHeld(_) => Some(
                 "wait for that run to finish; if it crashed, the lock frees itself at expiry, or run `graphseed unlock` / `seed --break-lock`".into(),
             ),
-            Error::Apply {
-                rerun_helps: true, ..
-            } => Some(
+            Error::Apply { cause, .. } if cause.rerun_helps() => Some(
                 "committed batches are kept; run `graphseed seed` again to converge".into(),
             ),
-            Error::Apply {
-                rerun_helps: false,
-                ..
-            } => Some(
+            Error::Apply { .. } => Some(
                 "committed batches are kept; the store refused this data, so running again fails the same way: fix or exclude the input named above".into(),
             ),
             Error::Plan {
@@ -120,68 +112,52 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::applying::ApplyFailure;
 
     #[test]
     fn only_infrastructure_trouble_is_worth_a_rerun() {
-        let t = || ("t".to_string(), "m".to_string());
+        let t = || "t".to_string();
         let table = [
             (
                 StoreError::Transient {
-                    target: t().0,
-                    message: t().1,
+                    target: t(),
+                    message: t(),
                 },
                 true,
             ),
             (
                 StoreError::Unreachable {
-                    target: t().0,
-                    message: t().1,
+                    target: t(),
+                    message: t(),
                 },
                 true,
             ),
             (
                 StoreError::Query {
-                    target: t().0,
+                    target: t(),
                     message: "Property value is too large to index".into(),
                 },
                 false,
             ),
             (
                 StoreError::Corrupt {
-                    target: t().0,
-                    message: t().1,
+                    target: t(),
+                    message: t(),
                 },
                 false,
             ),
         ];
         for (e, helps) in table {
             assert_eq!(e.rerun_helps(), helps, "{e}");
-        }
-    }
-
-    #[test]
-    fn an_apply_failure_advises_a_rerun_only_where_one_can_help() {
-        let apply = |rerun_helps| Error::Apply {
-            run_id: "r".into(),
-            written: 1,
-            planned: 2,
-            message: "m".into(),
-            rerun_helps,
-        };
-        let table = [
-            (apply(true), true),
-            // The store refused the data (a value it cannot index): the
-            // same batch fails the same way on every rerun.
-            (apply(false), false),
-        ];
-        for (e, advises) in table {
-            let hint = e.hint().unwrap();
-            assert_eq!(
-                hint.contains("run `graphseed seed` again"),
-                advises,
-                "{hint}"
-            );
-            if !advises {
+            let apply = Error::Apply {
+                run_id: "r".into(),
+                written: 1,
+                planned: 2,
+                cause: ApplyFailure::Store(e),
+            };
+            let hint = apply.hint().unwrap();
+            assert_eq!(hint.contains("run `graphseed seed` again"), helps, "{hint}");
+            if !helps {
                 assert!(hint.contains("fails the same way"), "{hint}");
             }
         }

@@ -7,12 +7,13 @@ use serde_json::{Value, json};
 
 use super::select::{SourceSelect, select_input};
 use super::{Context, Outcome};
-use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
+use crate::applying::RetryPolicy;
 use crate::config::setting;
 use crate::error::Error;
 use crate::limits;
 use crate::planning::{Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
+use crate::seeding::{self, SeedOptions, SeedOutcome};
 use crate::sources::DEFAULT_INCLUDE;
 use crate::stores::any::Access;
 use crate::stores::prelude::*;
@@ -186,7 +187,7 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         ctx.store().await?
     };
     let target = store.describe();
-    let mut outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
+    let mut outcome = seeding::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
     if opts.dry_run {
         if ctx.ui.json {
@@ -227,8 +228,8 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
             Ok(d) => Some(d),
             Err(e) => {
                 // The graph is written (the disk filled up after the check
-                // above, say): the run record says the trail is missing,
-                // and the run fails.
+                // before the lock, say): the run record says the trail is
+                // missing, and the run fails.
                 let path = ctx.state_dir().join("runs").join(&outcome.run.run_id);
                 let recorded = if outcome.stats.locked {
                     outcome.run.counts.insert(audit::AUDIT_INCOMPLETE.into(), 1);

@@ -33,7 +33,7 @@ use crate::version::SeedVersion;
 
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
-pub use self::read::reread;
+pub use self::read::{ReadError, RereadError, reread};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
 pub use crate::stores::Action;
