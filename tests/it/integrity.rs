@@ -33,6 +33,16 @@ fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
+/// Insist on exit `code` and every needle on stderr; returns stderr.
+fn fails(out: &std::process::Output, code: i32, needles: &[&str]) -> String {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "{err}");
+    for n in needles {
+        assert!(err.contains(n), "no {n:?} in:\n{err}");
+    }
+    err
+}
+
 fn stdout(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
@@ -92,12 +102,7 @@ fn case6_an_audit_failure_after_the_commit_is_recorded_and_fails_neo4j() {
         });
     }
     let out = c.output().unwrap();
-    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("the audit trail could not be written"),
-        "{err}"
-    );
+    let err = fails(&out, 1, &["the audit trail could not be written"]);
     assert!(err.contains("audit_incomplete"), "{err}");
     assert_eq!(ws.episodes().len(), 1, "the graph was written");
     let runs = ws.runs();
@@ -156,11 +161,10 @@ fn case7_stdin_is_bounded_and_errors_are_capped(ws: &Ws) {
         .arg(&bin)
         .args(&args);
     let out = sh.output().unwrap();
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let err = stderr(&out);
-    assert!(
-        err.contains("<stdin>: standard input is over the 16 MB limit ([limits] max_stdin_mb)"),
-        "{err}"
+    fails(
+        &out,
+        4,
+        &["<stdin>: standard input is over the 16 MB limit ([limits] max_stdin_mb)"],
     );
 
     set_limits(ws, "max_file_mb = 1\nmax_stdin_mb = 2");
@@ -180,11 +184,12 @@ fn case7_stdin_is_bounded_and_errors_are_capped(ws: &Ws) {
     input.extend(std::iter::repeat_n(b'y', (1 << 20) + 10));
     input.extend(b"\"}\n");
     let out = seed_stdin(ws, &[], input);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let text = stderr(&out);
-    assert!(
-        text.contains("<stdin>:2: line is 1048612 bytes, over the 1 MB limit of one episode ([limits] max_file_mb)"),
-        "{text}"
+    fails(
+        &out,
+        4,
+        &[
+            "<stdin>:2: line is 1048612 bytes, over the 1 MB limit of one episode ([limits] max_file_mb)",
+        ],
     );
 
     // 1,000 copies of one line: 999 duplicate errors, 100 listed.
@@ -221,27 +226,32 @@ fn case8_numeric_settings_are_range_checked() {
         assert_eq!(out.status.code(), Some(4), "{args:?}: {}", stderr(&out));
         assert!(stderr(&out).contains(want), "{args:?}: {}", stderr(&out));
     };
-    refused(
-        &["seed", "--lock-ttl", "10000000000000"],
-        "--lock-ttl = 10000000000000 is out of range: allowed 1..=86400",
-    );
-    refused(
-        &["seed", "--lock-ttl", "300000000000"],
-        "--lock-ttl = 300000000000 is out of range: allowed 1..=86400",
-    );
-    refused(
-        &["seed", "--lock-ttl", "9223372036854775807"],
-        "allowed 1..=86400",
-    );
-    refused(&["seed", "--lock-ttl", "0"], "allowed 1..=86400");
-    refused(
-        &["seed", "--batch-size", "0"],
-        "--batch-size = 0 is out of range: allowed 1..=100000",
-    );
-    refused(
-        &["status", "--connection-timeout", "0"],
-        "--connection-timeout = 0 is out of range: allowed 1..=86400",
-    );
+    let flags: [(&[&str], &str); 6] = [
+        (
+            &["seed", "--lock-ttl", "10000000000000"],
+            "--lock-ttl = 10000000000000 is out of range: allowed 1..=86400",
+        ),
+        (
+            &["seed", "--lock-ttl", "300000000000"],
+            "--lock-ttl = 300000000000 is out of range: allowed 1..=86400",
+        ),
+        (
+            &["seed", "--lock-ttl", "9223372036854775807"],
+            "allowed 1..=86400",
+        ),
+        (&["seed", "--lock-ttl", "0"], "allowed 1..=86400"),
+        (
+            &["seed", "--batch-size", "0"],
+            "--batch-size = 0 is out of range: allowed 1..=100000",
+        ),
+        (
+            &["status", "--connection-timeout", "0"],
+            "--connection-timeout = 0 is out of range: allowed 1..=86400",
+        ),
+    ];
+    for (args, want) in flags {
+        refused(args, want);
+    }
     assert!(ws.episodes().is_empty());
     let toml = std::fs::read_to_string(ws.path().join("graphseed.toml")).unwrap();
     for (section, bad, want) in [
@@ -396,11 +406,12 @@ fn case11_what_a_store_cannot_index_is_a_plan_error(ws: &Ws) {
         format!(r#"{{"entity_id": "{}", "k": 2}}"#, "a".repeat(10_000)),
     );
     let out = ws.run(&["seed"]);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let text = stderr(&out);
-    assert!(
-        text.contains("src/notes/long.json:1: the episode: entity_id is 10000 bytes, over the 4096-byte limit of an index key"),
-        "{text}"
+    fails(
+        &out,
+        4,
+        &[
+            "src/notes/long.json:1: the episode: entity_id is 10000 bytes, over the 4096-byte limit of an index key",
+        ],
     );
     assert!(ws.episodes().is_empty());
     let out = ws.run(&["seed", "--keep-going"]);
@@ -611,23 +622,20 @@ fn case4_force_is_a_rewrite_that_keeps_the_timestamps(ws: &Ws) {
 /// as `transfer`).
 fn case5_an_episode_belongs_to_its_source(ws: &Ws) {
     let fact = "{\"entity_id\": \"shared_fact\", \"text\": \"from an agent\"}\n";
-    let out = ws
-        .cmd()
-        .args(["seed", "--stdin", "--source", "agent_memory"])
-        .write_stdin(fact)
-        .output()
-        .unwrap();
+    let from_agent = || seed_stdin(ws, &[], fact.as_bytes().to_vec());
+    let out = from_agent();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     ws.write(
         "notes/shared.json",
         r#"{"entity_id": "shared_fact", "text": "from a file"}"#,
     );
     let out = ws.run(&["seed"]);
-    assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
-    let text = stderr(&out);
-    assert!(
-        text.contains("src/notes/shared.json:1: `shared_fact` belongs to source `agent_memory` (<stdin>), not to `project_seeding`"),
-        "{text}"
+    let text = fails(
+        &out,
+        4,
+        &[
+            "src/notes/shared.json:1: `shared_fact` belongs to source `agent_memory` (<stdin>), not to `project_seeding`",
+        ],
     );
     assert!(text.contains("--transfer-ownership"), "{text}");
     assert_eq!(ws.episode("shared_fact").source, "agent_memory");
@@ -642,12 +650,7 @@ fn case5_an_episode_belongs_to_its_source(ws: &Ws) {
     assert_eq!(history.last().unwrap().action, Action::Transfer);
 
     // And back again: refused the same way.
-    let out = ws
-        .cmd()
-        .args(["seed", "--stdin", "--source", "agent_memory"])
-        .write_stdin(fact)
-        .output()
-        .unwrap();
+    let out = from_agent();
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     assert!(
         stderr(&out).contains("`shared_fact` belongs to source `project_seeding` (notes/shared.json), not to `agent_memory`"),
