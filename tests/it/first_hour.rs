@@ -344,6 +344,18 @@ fn a_corrupt_sqlite_file_is_named_and_left_alone() {
     }
 }
 
+/// The commands that only look at the store.
+fn looking_commands(run_id: &str) -> Vec<Vec<&str>> {
+    vec![
+        vec!["status"],
+        vec!["runs"],
+        vec!["runs", run_id],
+        vec!["provenance"],
+        vec!["validate"],
+        vec!["verify"],
+    ]
+}
+
 /// Read-only commands open the file read-only: the database is byte-for-byte
 /// the same afterwards, and no file appears but SQLite's own WAL
 /// housekeeping: the `-shm` index where every reader leaves its read marks,
@@ -369,15 +381,7 @@ fn read_only_commands_leave_the_sqlite_file_untouched() {
             .collect::<Vec<_>>()
     };
     let before = snapshot();
-    for args in [
-        &["status"][..],
-        &["runs"],
-        &["runs", &id],
-        &["provenance"],
-        &["validate"],
-        &["verify"],
-        &["plan"],
-    ] {
+    for args in looking_commands(&id).iter().chain([&vec!["plan"]]) {
         let out = run(&ws, args);
         assert!(matches!(out.code, Some(0 | 3)), "{args:?}: {}", out.stderr);
         assert!(snapshot() == before, "{args:?} changed the database folder");
@@ -777,13 +781,7 @@ fn a_database_in_a_read_only_folder_can_still_be_read() {
             .args(args);
         run_timed(cmd, DEADLINE)
     };
-    for args in [
-        &["status"][..],
-        &["runs"],
-        &["runs", &id],
-        &["provenance"],
-        &["validate"],
-    ] {
+    for args in &looking_commands(&id) {
         let out = as_reader(args);
         assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
     }
