@@ -20,6 +20,8 @@ use super::neo4j;
 pub enum Backend {
     Sqlite,
     Neo4j,
+    /// The same Neo4j through `neo4j://` (server-side routing).
+    Neo4jRouting,
 }
 
 pub struct Ws {
@@ -46,6 +48,7 @@ impl Ws {
         let uri = match backend {
             Backend::Sqlite => format!("sqlite:{}", dir.path().join("graph.db").display()),
             Backend::Neo4j => neo4j::neo4j_uri()?,
+            Backend::Neo4jRouting => neo4j::routing_uri(&neo4j::neo4j_uri()?),
         };
         let ws = Ws {
             dir,
@@ -253,5 +256,25 @@ macro_rules! on_both_stores {
                 }
             }
         )*
+    };
+}
+
+/// Run scenarios against Neo4j through `neo4j://` as well, one test each in
+/// a `neo4j_routing` module (the scenarios must also be in `on_both_stores!`).
+#[macro_export]
+macro_rules! on_neo4j_routing {
+    ($($name:ident),* $(,)?) => {
+        mod neo4j_routing {
+            use $crate::support::workspace::{Backend, Ws};
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(ws) = Ws::new(Backend::Neo4jRouting, stringify!($name)) {
+                        assert!(ws.uri.starts_with("neo4j://"), "{}", ws.uri);
+                        super::$name(&ws);
+                    }
+                }
+            )*
+        }
     };
 }
