@@ -1,0 +1,616 @@
+//! The Neo4j store: Bolt through `neo4rs`.
+//!
+//! One job per file: [`connect`] (settings, TLS, hints when connecting
+//! fails), [`errors`] (what a driver error means: retry, give up, or
+//! unreachable), `decode` (rows as graphseed's types), `params` (graphseed's
+//! types as Bolt parameters), `schema` (the constraints `check_schema`
+//! requires); this file is the store itself.
+//!
+//! # Graph model
+//!
+//! Labels and relationship types are fixed here and in `cypher/`; nothing is
+//! built from input.
+//!
+//! - `(:Episode)`: one per (group_id, entity_id) (uniqueness constraint
+//!   `graphseed_episode_key`), with the `_metadata` fields as top-level
+//!   properties: `group_id`, `entity_id`, `name`, `source`, `version` (text)
+//!   plus `version_major` / `version_minor` / `version_patch` (integers) and
+//!   `version_pre` (`""` for a release) so Cypher can compare versions,
+//!   `created_at` / `updated_at` (zoned DATETIME, UTC), `source_hash` and
+//!   `source_path` (absent for generated episodes), `content_hash`, `run_id`
+//!   (the run that last wrote it) and `body` (the JSON, `_metadata` included).
+//! - `(:SeedRun)`: one per run_id, every field of [`RunRecord`] (counts as
+//!   `counts_json`).
+//! - `(:Episode)-[:WRITTEN_BY {action, at, version, content_hash,
+//!   source_hash}]->(:SeedRun)`: one per (episode, run), MERGEd, so a
+//!   replayed batch adds none; `at` (the time of the write, from
+//!   [`crate::clock::now`]) is set when the link is created and kept on replay.
+//! - `(:PrunedEpisode {group_id, entity_id, pruned_at, pruned_by})`: what a
+//!   prune leaves of an episode. The node loses its `:Episode` label and its
+//!   content (planning, queries and consumers no longer see it) but keeps its
+//!   `WRITTEN_BY` links and gains a `prune` one, so the history of a pruned
+//!   episode can still be read.
+//! - `(:SeedGroup {group_id, revision})`: bumped in every batch transaction.
+//! - `(:SeedLock {group_id, owner, host, run_id, acquired_at, expires_at})`:
+//!   the lease; a free lock is the node without holder properties (kept, so
+//!   claimants MERGE one node instead of racing a delete). Every lock
+//!   statement writes the node before reading its holder, which takes the
+//!   node's write lock first: two processes can never both see it free.
+//!
+//! `init` creates a uniqueness constraint for each MERGE key above (the
+//! composite one on `:Episode` is available in Community 5.x) and indexes on
+//! `source`, `version`, `run_id`, `updated_at`, `source_path` for provenance
+//! queries. Statements that take a group seek it through the
+//! `(group_id, entity_id)` constraint's index.
+//!
+//! # Transactions and retries
+//!
+//! Every write goes through an explicit transaction, which `neo4rs` never
+//! retries: the caller (`applying`) owns the retry loop and decides with
+//! [`StoreError::is_transient`], which [`errors::classify`] feeds. Reads use
+//! auto-commit queries (which the driver retries on transient errors) in
+//! write mode, so on a cluster they go to the leader and see every committed
+//! batch: the revision check depends on that.
+
+mod connect;
+mod decode;
+pub mod errors;
+mod params;
+mod schema;
+
+use std::time::Duration;
+
+use neo4rs::{BoltType, Graph, Query, Row, Txn, query};
+
+use self::decode::*;
+use self::errors::{ErrorClass, classify, describe_error, is_already_there};
+use self::params::*;
+use self::schema::{REQUIRED_CONSTRAINTS, ShownConstraint};
+use super::{
+    Batch, EpisodeFilter, HistoryEntry, LockInfo, LockOutcome, RawEpisode, RunRecord, StatusRow,
+    Store, StoreError,
+};
+use crate::cypher;
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
+
+pub use self::connect::{Neo4jOptions, connect};
+
+/// The store over one Neo4j database.
+#[derive(Clone)]
+pub struct Neo4jStore {
+    graph: Graph,
+    /// `target.describe()`: never carries the password.
+    name: String,
+}
+
+impl std::fmt::Debug for Neo4jStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Neo4jStore")
+            .field("target", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Roll an explicit transaction back without letting a dead connection hang
+/// the error path. Dropping a `Txn` alone would also end it (the pool RESETs
+/// the connection before reusing it), but only at the next checkout; the
+/// explicit ROLLBACK frees its locks on the server now. Its own failure is
+/// ignored: after a Neo4j failure the server has already rolled back.
+async fn rollback_quietly(txn: Txn) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), txn.rollback()).await;
+}
+
+impl Neo4jStore {
+    fn err(&self, doing: &str, e: &neo4rs::Error) -> StoreError {
+        let target = self.name.clone();
+        let message = format!("{doing}: {}", describe_error(e));
+        match classify(e) {
+            ErrorClass::Transient => StoreError::Transient { target, message },
+            ErrorClass::Query => StoreError::Query { target, message },
+            ErrorClass::Unreachable => StoreError::Unreachable { target, message },
+        }
+    }
+
+    fn corrupt(&self, message: String) -> StoreError {
+        StoreError::Corrupt {
+            target: self.name.clone(),
+            message,
+        }
+    }
+
+    /// Run a read (auto-commit) and map every row; all rows are fetched,
+    /// `fetch_size` at a time.
+    async fn read<T>(
+        &self,
+        doing: &str,
+        q: Query,
+        mut map: impl FnMut(&Row) -> Result<T, String>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut rows = self
+            .graph
+            .execute(q)
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await.map_err(|e| self.err(doing, &e))? {
+            out.push(map(&row).map_err(|m| self.corrupt(m))?);
+        }
+        Ok(out)
+    }
+
+    /// Run `body` in one explicit transaction: commit if it succeeds, roll
+    /// back (quietly) if not. Not retried here: the caller decides on
+    /// [`StoreError::is_transient`].
+    async fn in_txn<T>(
+        &self,
+        doing: &str,
+        body: impl AsyncFnOnce(&mut Txn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut txn = self
+            .graph
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        match body(&mut txn).await {
+            Ok(out) => {
+                txn.commit()
+                    .await
+                    .map_err(|e| self.err(&format!("{doing} (commit)"), &e))?;
+                Ok(out)
+            }
+            Err(e) => {
+                rollback_quietly(txn).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Run one statement in its own explicit transaction and map its rows.
+    async fn write<T>(
+        &self,
+        doing: &str,
+        q: Query,
+        mut map: impl FnMut(&Row) -> Result<T, String>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.in_txn(doing, async |txn: &mut Txn| {
+            let mut rows = txn.execute(q).await.map_err(|e| self.err(doing, &e))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows
+                .next(txn.handle())
+                .await
+                .map_err(|e| self.err(doing, &e))?
+            {
+                out.push(map(&row).map_err(|m| self.corrupt(m))?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    /// The body of `apply_batch`, inside the caller's transaction.
+    async fn apply_in(
+        &self,
+        txn: &mut Txn,
+        doing: &str,
+        run: &RunRecord,
+        batch: &Batch,
+    ) -> Result<(), StoreError> {
+        let e = |e: neo4rs::Error| self.err(doing, &e);
+        // The time of this write on the provenance links; kept by a replay.
+        let at = crate::clock::now();
+        // Fencing first: if another run holds a live lease on the group (we
+        // lost ours, e.g. during a long outage), nothing of this batch may
+        // commit. The statement also write-locks the lease until commit.
+        let fence = query(cypher::BATCH_FENCE)
+            .param("group_id", run.group_id.as_str())
+            .param("run_id", run.run_id.as_str())
+            .param("now", crate::clock::wall());
+        let mut rows = txn.execute(fence).await.map_err(e)?;
+        while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
+            if let Some(holder) =
+                holder_from_row(&row, &run.group_id).map_err(|m| self.corrupt(m))?
+            {
+                return Err(StoreError::Fenced {
+                    target: self.name.clone(),
+                    holder: Box::new(holder),
+                });
+            }
+        }
+        // The run node first: the links below point at it.
+        txn.run(run_query(run)).await.map_err(e)?;
+        if !batch.writes.is_empty() {
+            // One list parameter for the whole batch (built with FromIterator,
+            // no intermediate Vec<BoltType> clones), one UNWIND: a round trip
+            // per batch, not per episode.
+            let writes: BoltType = batch.writes.iter().map(write_map).collect();
+            let q = query(cypher::EPISODE_UPSERT_BATCH)
+                .param("run_id", run.run_id.as_str())
+                .param("at", at)
+                .param("writes", writes);
+            let mut rows = txn.execute(q).await.map_err(e)?;
+            let mut written = None;
+            while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
+                written = Some(
+                    row.get::<i64>("written")
+                        .map_err(|x| self.corrupt(x.to_string()))?,
+                );
+            }
+            // Cheap guard against a statement that silently matched nothing:
+            // the transaction is rolled back rather than half-applied.
+            if written != Some(batch.writes.len() as i64) {
+                return Err(StoreError::Query {
+                    target: self.name.clone(),
+                    message: format!(
+                        "{doing}: the upsert wrote {written:?} episodes, expected {}",
+                        batch.writes.len()
+                    ),
+                });
+            }
+        }
+        if !batch.deletes.is_empty() {
+            let ids: BoltType = batch.deletes.iter().map(String::as_str).collect();
+            let q = query(cypher::EPISODE_DELETE_BATCH)
+                .param("group_id", run.group_id.as_str())
+                .param("entity_ids", ids)
+                .param("run_id", run.run_id.as_str())
+                .param("at", at);
+            txn.run(q).await.map_err(e)?;
+        }
+        // In the same transaction as the writes: a planner that sees the
+        // revision unchanged knows no batch committed in between.
+        let q = query(cypher::GROUP_REVISION_BUMP).param("group_id", run.group_id.as_str());
+        txn.run(q).await.map_err(e)?;
+        Ok(())
+    }
+}
+
+impl Store for Neo4jStore {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn init(&self) -> Result<(), StoreError> {
+        // Schema commands cannot share a transaction with data writes; each
+        // runs on its own (auto-commit, retried by the driver when transient)
+        // and all are IF NOT EXISTS, so a rerun is a no-op.
+        for statement in cypher::SCHEMA {
+            match self.graph.run(query(statement)).await {
+                Ok(_) => {}
+                // Two `init`s at once: IF NOT EXISTS is checked before the
+                // rule is created, so the slower one can still be told the
+                // rule exists. That is the outcome it asked for.
+                Err(neo4rs::Error::Neo4j(e)) if is_already_there(e.code()) => {}
+                Err(e) => return Err(self.err("creating graphseed's constraints and indexes", &e)),
+            }
+        }
+        Ok(())
+    }
+
+    async fn check_schema(&self) -> Result<(), StoreError> {
+        let shown = self
+            .read(
+                "listing constraints",
+                query(cypher::SCHEMA_CONSTRAINTS_SHOW),
+                |row| {
+                    Ok(ShownConstraint {
+                        kind: col(row, "type")?,
+                        entity: col(row, "entityType")?,
+                        labels: col::<Option<Vec<String>>>(row, "labelsOrTypes")?
+                            .unwrap_or_default(),
+                        properties: col::<Option<Vec<String>>>(row, "properties")?
+                            .unwrap_or_default(),
+                    })
+                },
+            )
+            .await?;
+        let missing: Vec<String> = REQUIRED_CONSTRAINTS
+            .iter()
+            .filter(|(_, label, props)| !shown.iter().any(|c| c.enforces(label, props)))
+            .map(|(name, label, props)| format!("{name} (unique :{label}({}))", props.join(", ")))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::SchemaMissing {
+                target: self.name.clone(),
+                missing: format!(
+                    "missing constraints {}; run `graphseed init`",
+                    missing.join(", ")
+                ),
+            })
+        }
+    }
+
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+        let q = query(cypher::EPISODE_LOAD_GROUP).param("group_id", group_id);
+        let mut episodes = self
+            .read(&format!("loading the episodes of group {group_id}"), q, {
+                let mut interner = Interner::default();
+                move |row| stored_from_row(row, group_id, &mut interner)
+            })
+            .await?;
+        // Cypher orders strings by UTF-16 code unit, Rust by code point; they
+        // differ only beyond the BMP, but planning relies on this order.
+        if !episodes.is_sorted_by(|a, b| a.entity_id <= b.entity_id) {
+            episodes.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+        }
+        Ok(episodes)
+    }
+
+    async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError> {
+        let q = query(cypher::GROUP_REVISION_GET).param("group_id", group_id);
+        let revisions = self
+            .read(
+                &format!("reading the revision of group {group_id}"),
+                q,
+                |row| {
+                    let v: i64 = col(row, "revision")?;
+                    non_negative(v, "revision").map_err(|e| format!("group {group_id}: {e}"))
+                },
+            )
+            .await?;
+        Ok(revisions.first().copied().unwrap_or(0))
+    }
+
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
+        // A run that changes nothing writes nothing: not even its run node.
+        if batch.is_empty() {
+            return Ok(());
+        }
+        if let Some(w) = batch
+            .writes
+            .iter()
+            .find(|w| w.record.group_id != run.group_id)
+        {
+            return Err(StoreError::Query {
+                target: self.name.clone(),
+                message: format!(
+                    "episode {} belongs to group {}, but run {} writes group {}",
+                    w.record.entity_id, w.record.group_id, run.run_id, run.group_id
+                ),
+            });
+        }
+        let doing = format!(
+            "applying a batch of {} writes and {} deletes for run {}",
+            batch.writes.len(),
+            batch.deletes.len(),
+            run.run_id
+        );
+        // ONE explicit transaction for the run record, the episodes, their
+        // links, the deletes and the revision: a crash or a lost connection
+        // leaves all of it or none of it. Every statement is a MERGE keyed on
+        // a uniqueness constraint (or a delete of what may already be gone),
+        // so when the commit's outcome is unknown the caller can replay the
+        // batch and end in the same state.
+        self.in_txn(&doing, async |txn: &mut Txn| {
+            self.apply_in(txn, &doing, run, batch).await
+        })
+        .await
+    }
+
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        self.write(
+            &format!("saving run {}", run.run_id),
+            run_query(run),
+            |_| Ok(()),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        let q = query(cypher::RUN_LIST).param("group_id", group_id);
+        self.read("listing runs", q, run_from_row).await
+    }
+
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        let q = query(cypher::RUN_GET).param("run_id", run_id);
+        let runs = self
+            .read(&format!("reading run {run_id}"), q, run_from_row)
+            .await?;
+        Ok(runs.into_iter().next())
+    }
+
+    async fn acquire_lock(
+        &self,
+        claim: &LockInfo,
+        takeover: bool,
+    ) -> Result<LockOutcome, StoreError> {
+        // The statement checks and sets the holder in one transaction under
+        // the lock node's write lock (see cypher/lock_acquire.cypher), so two
+        // processes racing for the same group cannot both win.
+        let q = lock_params(query(cypher::LOCK_ACQUIRE), claim).param("takeover", takeover);
+        let group = claim.group_id.as_str();
+        let rows = self
+            .write(&format!("taking the lock of group {group}"), q, |row| {
+                Ok((col::<bool>(row, "granted")?, holder_from_row(row, group)?))
+            })
+            .await?;
+        lock_outcome(self, rows, group)
+    }
+
+    async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError> {
+        let q = query(cypher::LOCK_RENEW)
+            .param("group_id", claim.group_id.as_str())
+            .param("run_id", claim.run_id.as_str())
+            .param("expires_at", claim.expires_at);
+        let group = claim.group_id.as_str();
+        let rows = self
+            .write(&format!("renewing the lock of group {group}"), q, |row| {
+                Ok((col::<bool>(row, "granted")?, holder_from_row(row, group)?))
+            })
+            .await?;
+        match rows.into_iter().next() {
+            Some((true, _)) => Ok(LockOutcome::Acquired),
+            Some((false, Some(holder))) => Ok(LockOutcome::Held(holder)),
+            // Released or removed (`graphseed unlock`) while we ran: the lease
+            // is lost. Taking it again silently would hide that another writer
+            // may have held it, and written, in between; so the run stops.
+            Some((false, None)) | None => Err(StoreError::Query {
+                target: self.name.clone(),
+                message: format!(
+                    "run {} no longer holds the lock of group {group}: it was released or removed (graphseed unlock)",
+                    claim.run_id
+                ),
+            }),
+        }
+    }
+
+    async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
+        self.write(
+            &format!("releasing the lock of group {group_id}"),
+            release_query(group_id, run_id),
+            |_| Ok(()),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        let doing = format!(
+            "recording run {} and releasing the lock of group {}",
+            run.run_id, run.group_id
+        );
+        self.in_txn(&doing, async |txn: &mut Txn| {
+            let e = |e: neo4rs::Error| self.err(&doing, &e);
+            txn.run(run_query(run)).await.map_err(e)?;
+            txn.run(release_query(&run.group_id, &run.run_id))
+                .await
+                .map_err(e)
+        })
+        .await
+    }
+
+    async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        let q = query(cypher::LOCK_READ).param("group_id", group_id);
+        let holders = self
+            .read(&format!("reading the lock of group {group_id}"), q, |row| {
+                holder_from_row(row, group_id)
+            })
+            .await?;
+        Ok(holders.into_iter().next().flatten())
+    }
+
+    async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        let q = query(cypher::LOCK_FORCE_UNLOCK).param("group_id", group_id);
+        // The mapper never fails the transaction: `unlock` exists to clear
+        // a stuck lock, so a holder that cannot be read (hand-edited) is
+        // still removed, and then reported.
+        let holders = self
+            .write(
+                &format!("removing the lock of group {group_id}"),
+                q,
+                |row| Ok(holder_from_row(row, group_id)),
+            )
+            .await?;
+        match holders.into_iter().next() {
+            None => Ok(None),
+            Some(Ok(holder)) => Ok(holder),
+            Some(Err(e)) => Err(self.corrupt(format!(
+                "removed the lock of group {group_id}, but its holder could not be read: {e}"
+            ))),
+        }
+    }
+
+    async fn query_episodes(
+        &self,
+        filter: &EpisodeFilter,
+    ) -> Result<Vec<EpisodeRecord>, StoreError> {
+        let limit = filter
+            .limit
+            .map(|l| i64::try_from(l).unwrap_or(i64::MAX))
+            .unwrap_or(i64::MAX);
+        // Two fixed statements rather than one with `$group_id IS NULL OR`:
+        // that form hides the group from the planner, which then scans every
+        // episode of every group instead of seeking the group in the index.
+        let q = match filter.group_id.as_deref() {
+            Some(group_id) => query(cypher::EPISODE_QUERY_GROUP).param("group_id", group_id),
+            None => query(cypher::EPISODE_QUERY),
+        };
+        let q = q
+            .param("source", filter.source.as_deref())
+            .param("version", filter.version.as_deref())
+            .param("entity_id", filter.entity_id.as_deref())
+            .param("run_id", filter.run_id.as_deref())
+            .param("since", filter.since)
+            .param("until", filter.until)
+            .param("limit", limit);
+        self.read("querying episodes", q, record_from_row).await
+    }
+
+    async fn episode_history(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let q = query(cypher::EPISODE_HISTORY)
+            .param("group_id", group_id)
+            .param("entity_id", entity_id);
+        self.read(
+            &format!("reading the history of {group_id}/{entity_id}"),
+            q,
+            |row| {
+                history_from_row(row).map_err(|e| format!("history of {group_id}/{entity_id}: {e}"))
+            },
+        )
+        .await
+    }
+
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        let q = query(cypher::EPISODE_RAW_GROUP).param("group_id", group_id);
+        self.read(
+            &format!("reading the stored episodes of group {group_id}"),
+            q,
+            |row| match col::<BoltType>(row, "properties")? {
+                BoltType::Map(m) => Ok(m
+                    .value
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), raw_value(v)))
+                    .collect()),
+                other => Err(format!("properties of an episode: not a map: {other:?}")),
+            },
+        )
+        .await
+    }
+
+    async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
+        // As in query_episodes: a separate statement per case keeps the
+        // group's index seek.
+        let q = match group_id {
+            Some(group_id) => query(cypher::EPISODE_STATUS_GROUP).param("group_id", group_id),
+            None => query(cypher::EPISODE_STATUS),
+        };
+        let mut rows = self
+            .read("counting episodes", q, |row| {
+                let episodes: i64 = col(row, "episodes")?;
+                Ok(StatusRow {
+                    group_id: col(row, "group_id")?,
+                    source: col::<Option<String>>(row, "source")?.unwrap_or_default(),
+                    version: col::<Option<String>>(row, "version")?.unwrap_or_default(),
+                    episodes: non_negative(episodes, "episodes")?,
+                })
+            })
+            .await?;
+        // Same order on every store, whatever the database's collation.
+        rows.sort();
+        Ok(rows)
+    }
+}
+
+/// `Acquired`, or `Held` by the holder the statement found.
+fn lock_outcome(
+    store: &Neo4jStore,
+    rows: Vec<(bool, Option<LockInfo>)>,
+    group_id: &str,
+) -> Result<LockOutcome, StoreError> {
+    match rows.into_iter().next() {
+        Some((true, _)) => Ok(LockOutcome::Acquired),
+        Some((false, Some(holder))) => Ok(LockOutcome::Held(holder)),
+        Some((false, None)) => Err(store.corrupt(format!(
+            "lock of group {group_id}: refused but no holder recorded"
+        ))),
+        None => Err(store.corrupt(format!(
+            "lock of group {group_id}: the lock statement returned no row"
+        ))),
+    }
+}
