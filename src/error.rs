@@ -68,9 +68,11 @@ impl Error {
     pub fn exit_code(&self) -> i32 {
         match self {
             Error::Config { .. } => exit_codes::INPUT_ERRORS,
-            Error::Store(StoreError::Unreachable { .. } | StoreError::SchemaMissing { .. }) => {
-                exit_codes::TARGET_UNAVAILABLE
-            }
+            Error::Store(
+                StoreError::Unreachable { .. }
+                | StoreError::SchemaMissing { .. }
+                | StoreError::NotALeader { .. },
+            ) => exit_codes::TARGET_UNAVAILABLE,
             Error::Store(_) => exit_codes::ERROR,
             Error::Plan {
                 downgrade_only: true,
@@ -98,6 +100,7 @@ impl Error {
             Error::Store(StoreError::SchemaMissing { .. }) => {
                 Some("run `graphseed init` against this target first".into())
             }
+            Error::Store(StoreError::NotALeader { .. }) => Some(NOT_A_LEADER_HINT.into()),
             Error::Store(StoreError::Unreachable { .. }) => Some(
                 "check --uri / NEO4J_URI, that the server is up, and the credentials".into(),
             ),
@@ -116,3 +119,6 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What to do when a cluster member keeps refusing writes.
+pub const NOT_A_LEADER_HINT: &str = "writes must reach the cluster leader: use neo4j:// (neo4j+s:// on Aura) so the server routes them, or enable server-side routing on the cluster (dbms.routing.enabled=true), or connect to the leader's address";

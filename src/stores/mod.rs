@@ -225,6 +225,11 @@ pub enum StoreError {
     Transient { target: String, message: String },
     #[error("{target} rejected a query: {message}")]
     Query { target: String, message: String },
+    /// The server refused a write because it is not the cluster leader (or
+    /// the database is read-only there). Retried only briefly: see
+    /// [`crate::applying::retry`].
+    #[error("{target} refused a write, it is not the cluster leader: {message}")]
+    NotALeader { target: String, message: String },
     #[error("{target} holds a value graphseed cannot read: {message}")]
     Corrupt { target: String, message: String },
     /// A batch was refused because another run holds the group's live lease
@@ -239,6 +244,10 @@ pub enum StoreError {
 impl StoreError {
     pub fn is_transient(&self) -> bool {
         matches!(self, StoreError::Transient { .. })
+    }
+
+    pub fn is_not_a_leader(&self) -> bool {
+        matches!(self, StoreError::NotALeader { .. })
     }
 }
 

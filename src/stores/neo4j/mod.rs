@@ -60,7 +60,9 @@ mod schema;
 
 use std::time::Duration;
 
-use neo4rs::{BoltType, Graph, Query, Row, Txn, query};
+use std::sync::{Arc, RwLock};
+
+use neo4rs::{BoltType, Config, Graph, Query, Row, Txn, query};
 
 use self::decode::*;
 use self::errors::{ErrorClass, classify, describe_error, is_already_there};
@@ -78,7 +80,12 @@ pub use self::connect::{Neo4jOptions, connect};
 /// The store over one Neo4j database.
 #[derive(Clone)]
 pub struct Neo4jStore {
-    graph: Graph,
+    /// The driver's pool. Swapped for a fresh one after a NotALeader (see
+    /// [`Neo4jStore::renew_connections`]); callers clone the `Graph` out
+    /// (cheap, reference-counted) and never hold the lock across an await.
+    graph: Arc<RwLock<Graph>>,
+    /// What `graph` was built from, to build the next pool.
+    config: Config,
     /// `target.describe()`: never carries the password.
     name: String,
 }
@@ -101,6 +108,33 @@ async fn rollback_quietly(txn: Txn) {
 }
 
 impl Neo4jStore {
+    pub(super) fn new(graph: Graph, config: Config, name: String) -> Self {
+        Neo4jStore {
+            graph: Arc::new(RwLock::new(graph)),
+            config,
+            name,
+        }
+    }
+
+    /// The current pool.
+    fn graph(&self) -> Graph {
+        self.graph.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replace the pool with an empty one, so the next attempt opens a new
+    /// connection. neo4rs RESETs a connection that saw a failure and hands it
+    /// out again, and a follower stays a follower on that connection; a new
+    /// one may reach the leader (a load balancer in front of the cluster, as
+    /// on Aura, or leadership that moved). Connections of the old pool close
+    /// as their holders drop them.
+    fn renew_connections(&self) {
+        // Building a pool does not connect, and fails only on settings that
+        // already worked once; keep the old pool if it fails anyway.
+        if let Ok(fresh) = Graph::connect(self.config.clone()) {
+            *self.graph.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        }
+    }
+
     fn err(&self, doing: &str, e: &neo4rs::Error) -> StoreError {
         let target = self.name.clone();
         let message = format!("{doing}: {}", describe_error(e));
@@ -108,6 +142,10 @@ impl Neo4jStore {
             ErrorClass::Transient => StoreError::Transient { target, message },
             ErrorClass::Query => StoreError::Query { target, message },
             ErrorClass::Unreachable => StoreError::Unreachable { target, message },
+            ErrorClass::NotALeader => {
+                self.renew_connections();
+                StoreError::NotALeader { target, message }
+            }
         }
     }
 
@@ -127,7 +165,7 @@ impl Neo4jStore {
         mut map: impl FnMut(&Row) -> Result<T, String>,
     ) -> Result<Vec<T>, StoreError> {
         let mut rows = self
-            .graph
+            .graph()
             .execute(q)
             .await
             .map_err(|e| self.err(doing, &e))?;
@@ -147,7 +185,7 @@ impl Neo4jStore {
         body: impl AsyncFnOnce(&mut Txn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut txn = self
-            .graph
+            .graph()
             .start_txn()
             .await
             .map_err(|e| self.err(doing, &e))?;
@@ -274,7 +312,7 @@ impl Store for Neo4jStore {
         // runs on its own (auto-commit, retried by the driver when transient)
         // and all are IF NOT EXISTS, so a rerun is a no-op.
         for statement in cypher::SCHEMA {
-            match self.graph.run(query(statement)).await {
+            match self.graph().run(query(statement)).await {
                 Ok(_) => {}
                 // Two `init`s at once: IF NOT EXISTS is checked before the
                 // rule is created, so the slower one can still be told the
