@@ -6,6 +6,7 @@ mod support;
 mod hostile;
 mod provenance;
 mod reliability;
+mod routing;
 mod scale;
 mod secrets;
 mod seeding;

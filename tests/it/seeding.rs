@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 use graphseed::metadata::{EpisodeRecord, format_time};
 use serde_json::Value;
 
-use crate::{on_both_stores, on_neo4j_routing};
 use crate::support::workspace::{Backend, Ws, sha256sum};
+use crate::{on_both_stores, on_neo4j_routing};
 
 on_both_stores!(
     cold_seed_stamps_every_field,

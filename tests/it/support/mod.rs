@@ -1,2 +1,3 @@
+pub mod bolt_stub;
 pub mod neo4j;
 pub mod workspace;

@@ -337,7 +337,9 @@ fn launch() -> Result<Launched, String> {
         kill_group(pid);
         let _ = child.wait();
         return Err(failure_message(
-            &format!("NEO4J_TEST_SERIES={want} asked for Neo4j {want}.x, the launcher started {version}"),
+            &format!(
+                "NEO4J_TEST_SERIES={want} asked for Neo4j {want}.x, the launcher started {version}"
+            ),
             &tail,
             &log_path,
         ));

@@ -62,6 +62,20 @@ impl Ws {
         Some(ws)
     }
 
+    /// A workspace aimed at any Bolt URI (a stub server), without `init`.
+    pub fn on_uri(uri: &str, name: &str) -> Ws {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = Ws {
+            dir,
+            backend: Backend::Neo4j,
+            group: neo4j::unique_group(name),
+            uri: uri.to_owned(),
+        };
+        std::fs::create_dir_all(ws.root()).unwrap();
+        ws.set_version("1.0.0");
+        ws
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }
