@@ -15,8 +15,8 @@ use crate::config::{self, Loaded, TargetFlags};
 use crate::error::Error;
 use crate::sources::RootSpec;
 use crate::stores::Target;
-use crate::stores::target::aura_routing_advice;
 use crate::stores::any::{self, AnyStore};
+use crate::stores::target::aura_routing_advice;
 use crate::ui::Ui;
 use crate::version::SeedVersion;
 

@@ -164,7 +164,11 @@ pub fn aura_routing_advice(uri: &str) -> Option<String> {
         return None;
     }
     let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
-    let host = authority.split(':').next().unwrap_or("").to_ascii_lowercase();
+    let host = authority
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
     let host = host.strip_suffix('.').unwrap_or(&host);
     let label = host.strip_suffix(AURA_DOMAIN)?;
     if label.is_empty() {

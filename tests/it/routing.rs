@@ -65,6 +65,16 @@ fn read(run: &Run) -> Reply {
     Reply::empty()
 }
 
+/// A cluster follower reached without routing: reads work, writes are
+/// refused.
+fn follower(run: &Run) -> Reply {
+    if writes(&run.query) {
+        Reply::not_a_leader()
+    } else {
+        read(run)
+    }
+}
+
 /// A leader's answer to graphseed's batch statements: the upsert reports
 /// how many episodes it wrote, the rest return nothing.
 fn leader(run: &Run) -> Reply {
@@ -119,13 +129,7 @@ async fn neo4j_scheme_asks_the_server_to_route_and_bolt_does_not() {
 
 #[test]
 fn a_follower_refusing_writes_fails_fast_with_exit_9_and_the_routing_hint() {
-    let stub = Stub::start(|run: &Run| {
-        if writes(&run.query) {
-            Reply::not_a_leader()
-        } else {
-            read(run)
-        }
-    });
+    let stub = Stub::start(follower);
     let ws = Ws::on_uri(&stub.uri("bolt"), "follower");
     ws.write("notes/a.md", "# A\n");
 
@@ -168,6 +172,26 @@ fn a_follower_refusing_writes_fails_fast_with_exit_9_and_the_routing_hint() {
         "{:#?}",
         log.committed
     );
+}
+
+#[test]
+fn init_on_a_follower_fails_fast_with_exit_9_too() {
+    let stub = Stub::start(follower);
+    let ws = Ws::on_uri(&stub.uri("bolt"), "follower_init");
+    let started = Instant::now();
+    let out = ws.run(&["init", "--json"]);
+    let took = started.elapsed();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(9), "{stdout}");
+    let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON error report");
+    let hint = json["hint"].as_str().unwrap_or_default();
+    assert!(hint.contains("neo4j://"), "{json:#}");
+    // Schema statements are not left to the driver, which would retry the
+    // auto-commit query for a minute: the first statement, five retries.
+    let log = stub.log();
+    let refused = log.runs.iter().filter(|r| writes(&r.query)).count();
+    assert_eq!(refused, 6, "{:#?}", log.runs);
+    assert!(took < Duration::from_secs(30), "took {took:?}");
 }
 
 fn t0() -> DateTime<Utc> {

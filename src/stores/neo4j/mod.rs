@@ -72,6 +72,7 @@ use super::{
     Batch, EpisodeFilter, HistoryEntry, LockInfo, LockOutcome, RawEpisode, RunRecord, StatusRow,
     Store, StoreError,
 };
+use crate::applying::retry::{self, RetryPolicy};
 use crate::cypher;
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 
@@ -203,6 +204,37 @@ impl Neo4jStore {
         }
     }
 
+    /// One `init` statement in its own transaction.
+    async fn schema_statement(&self, statement: &str) -> Result<(), StoreError> {
+        let doing = "creating graphseed's constraints and indexes";
+        // Two `init`s at once: IF NOT EXISTS is checked before the rule is
+        // created, so the slower one can still be told the rule exists (when
+        // it runs the statement or when it commits). That is the outcome it
+        // asked for.
+        let done =
+            |e: &neo4rs::Error| matches!(e, neo4rs::Error::Neo4j(n) if is_already_there(n.code()));
+        let mut txn = self
+            .graph()
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        match txn.run(query(statement)).await {
+            Ok(_) => match txn.commit().await {
+                Ok(()) => Ok(()),
+                Err(e) if done(&e) => Ok(()),
+                Err(e) => Err(self.err(&format!("{doing} (commit)"), &e)),
+            },
+            Err(e) => {
+                rollback_quietly(txn).await;
+                if done(&e) {
+                    Ok(())
+                } else {
+                    Err(self.err(doing, &e))
+                }
+            }
+        }
+    }
+
     /// Run one statement in its own explicit transaction and map its rows.
     async fn write<T>(
         &self,
@@ -309,17 +341,18 @@ impl Store for Neo4jStore {
 
     async fn init(&self) -> Result<(), StoreError> {
         // Schema commands cannot share a transaction with data writes; each
-        // runs on its own (auto-commit, retried by the driver when transient)
-        // and all are IF NOT EXISTS, so a rerun is a no-op.
+        // runs in a transaction of its own, and all are IF NOT EXISTS, so a
+        // rerun is a no-op. Explicit transactions rather than auto-commit:
+        // the driver retries auto-commit queries after NotALeader for a
+        // minute; graphseed's own loop retries it briefly, and transient
+        // errors within the usual budget.
         for statement in cypher::SCHEMA {
-            match self.graph().run(query(statement)).await {
-                Ok(_) => {}
-                // Two `init`s at once: IF NOT EXISTS is checked before the
-                // rule is created, so the slower one can still be told the
-                // rule exists. That is the outcome it asked for.
-                Err(neo4rs::Error::Neo4j(e)) if is_already_there(e.code()) => {}
-                Err(e) => return Err(self.err("creating graphseed's constraints and indexes", &e)),
-            }
+            retry::retry(
+                RetryPolicy::default(),
+                || self.schema_statement(statement),
+                |_, _| {},
+            )
+            .await?;
         }
         Ok(())
     }
