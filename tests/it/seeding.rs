@@ -9,22 +9,16 @@ use serde_json::Value;
 use crate::support::workspace::{Backend, Ws, sha256sum};
 use crate::{on_both_stores, on_neo4j_routing};
 
-on_both_stores!(
-    cold_seed_stamps_every_field,
-    unchanged_reseed_parses_nothing_and_writes_nothing,
-    editing_a_file_rewrites_only_what_changed,
-    versions_compare_as_semver_and_downgrades_are_refused,
-    force_rewrites_everything_and_keeps_created_at,
-    a_version_bump_of_unchanged_files_replaces_without_parsing,
-    orphans_are_reported_and_pruned_only_when_safe,
-    prunes_commit_with_the_last_write_batch,
-    plan_errors_are_all_listed_and_nothing_is_written,
-    plan_is_byte_identical_across_runs,
-    generated_episodes_dedupe_by_content_hash,
-);
+/// Every scenario on SQLite, on Neo4j over `bolt://`, and on Neo4j over
+/// `neo4j://` (the scheme clusters and Aura need).
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        on_both_stores!($($name),*);
+        on_neo4j_routing!($($name),*);
+    };
+}
 
-// The same scenarios over `neo4j://`, the scheme clusters and Aura need.
-on_neo4j_routing!(
+scenarios!(
     cold_seed_stamps_every_field,
     unchanged_reseed_parses_nothing_and_writes_nothing,
     editing_a_file_rewrites_only_what_changed,

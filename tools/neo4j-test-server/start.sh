@@ -133,19 +133,24 @@ build() {
 # Two test processes starting at once (two `cargo test` runs, or CI's prebuild
 # racing a developer's run) must not run Maven into the same target/ together:
 # build under an exclusive lock, and re-check once the lock is ours.
-build_if_needed() {
-    needs_build || return 0
+#   build_locked NEEDS_BUILD_FUNCTION BUILD_FUNCTION
+build_locked() {
+    "$1" || return 0
     mkdir -p "$here/target"
     if command -v flock >/dev/null 2>&1; then
         exec 9>"$here/target/.build-lock"
         flock 9
     fi
-    if needs_build; then
-        build
+    if "$1"; then
+        "$2"
     fi
     if command -v flock >/dev/null 2>&1; then
         exec 9>&- # the JVM must not inherit (and hold) the lock
     fi
+}
+
+build_if_needed() {
+    build_locked needs_build build
 }
 
 # --- the calendar release (--series 2026) -----------------------------------
@@ -229,18 +234,8 @@ build_2026() {
 }
 
 build_2026_if_needed() {
-    cal_needs_build || return 0
     mkdir -p "$cal_dir"
-    if command -v flock >/dev/null 2>&1; then
-        exec 9>"$here/target/.build-lock"
-        flock 9
-    fi
-    if cal_needs_build; then
-        build_2026
-    fi
-    if command -v flock >/dev/null 2>&1; then
-        exec 9>&-
-    fi
+    build_locked cal_needs_build build_2026
 }
 
 if [[ "$build_only" -eq 1 ]]; then
