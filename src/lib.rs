@@ -21,6 +21,7 @@ pub mod parallel;
 pub mod planning;
 pub mod provenance;
 pub mod sources;
+pub mod sql;
 pub mod stores;
 pub mod ui;
 pub mod version;

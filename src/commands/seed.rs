@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::exit_codes;
 use crate::planning::{ErrorKind, Generated, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
-use crate::stores::Store;
+use crate::stores::prelude::*;
 
 fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     let mut input = select_input(ctx, &a.select)?;

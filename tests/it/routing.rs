@@ -14,7 +14,9 @@ use graphseed::applying::retry::{self, RetryPolicy};
 use graphseed::cypher;
 use graphseed::metadata::EpisodeRecord;
 use graphseed::stores::neo4j::{self as neo4j_store, Neo4jOptions, Neo4jStore};
-use graphseed::stores::{Action, Batch, EpisodeWrite, RunRecord, RunStatus, Store, Target};
+use graphseed::stores::{
+    Action, Batch, EpisodeWrite, RunKind, RunRecord, RunStatus, Store, Target,
+};
 use graphseed::version::SeedVersion;
 
 use crate::support::bolt_stub::{Reply, Run, Stub, Value, strings};
@@ -204,6 +206,7 @@ fn run_record() -> RunRecord {
     RunRecord {
         run_id: "0190d6a4-0000-7000-8000-000000000001".into(),
         group_id: "moving_leader".into(),
+        kind: RunKind::Seed,
         status: RunStatus::Running,
         started_at: t0(),
         finished_at: None,
@@ -242,10 +245,7 @@ fn batch_of(ids: &[String]) -> Batch {
             action: Action::Create,
         })
         .collect();
-    Batch {
-        writes,
-        deletes: Vec::new(),
-    }
+    Batch::of_episodes(writes, Vec::new())
 }
 
 /// The entity_ids of every committed upsert, in commit order.

@@ -10,7 +10,7 @@ use neo4rs::{BoltType, Row};
 use serde::Deserialize;
 
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
-use crate::stores::{Action, HistoryEntry, LockInfo, RawValue, RunRecord, RunStatus};
+use crate::stores::{Action, HistoryEntry, LockInfo, RawValue, RunKind, RunRecord, RunStatus};
 use crate::version::SeedVersion;
 
 /// Serde-based column read with the column named in the error.
@@ -87,12 +87,15 @@ pub(super) fn run_from_row(row: &Row) -> Result<RunRecord, String> {
     let run_id: String = col(row, "run_id")?;
     let inner = || -> Result<RunRecord, String> {
         let status: String = col(row, "status")?;
+        let kind: String = col(row, "kind")?;
         let counts_json: String = col(row, "counts_json")?;
         let counts: BTreeMap<String, u64> = serde_json::from_str(&counts_json)
             .map_err(|e| format!("property `counts_json`: {e}"))?;
         Ok(RunRecord {
             run_id: run_id.clone(),
             group_id: col(row, "group_id")?,
+            kind: RunKind::parse(&kind)
+                .ok_or_else(|| format!("property `kind`: unknown kind `{kind}`"))?,
             status: RunStatus::parse(&status)
                 .ok_or_else(|| format!("property `status`: unknown status `{status}`"))?,
             started_at: time_col(row, "started_at")?,

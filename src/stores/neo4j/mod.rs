@@ -54,27 +54,29 @@
 
 mod connect;
 mod decode;
+mod episodes;
 pub mod errors;
 mod params;
+mod runs;
 mod schema;
 
 use std::time::Duration;
 
 use std::sync::{Arc, RwLock};
 
-use neo4rs::{BoltType, Config, Graph, Query, Row, Txn, query};
+use chrono::{DateTime, Utc};
+use neo4rs::{Config, Graph, Query, Row, Txn, query};
 
 use self::decode::*;
 use self::errors::{ErrorClass, classify, describe_error, is_already_there};
 use self::params::*;
 use self::schema::{REQUIRED_CONSTRAINTS, ShownConstraint};
 use super::{
-    Batch, EpisodeFilter, HistoryEntry, LockInfo, LockOutcome, RawEpisode, RunRecord, StatusRow,
-    Store, StoreError,
+    Batch, BatchBackend, BatchPart, Coordination, LockInfo, LockOutcome, RunRecord, Store,
+    StoreError, batch,
 };
 use crate::applying::retry::{self, RetryPolicy};
 use crate::cypher;
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 
 pub use self::connect::{Neo4jOptions, connect};
 
@@ -256,85 +258,96 @@ impl Neo4jStore {
         })
         .await
     }
+}
 
-    /// The body of `apply_batch`, inside the caller's transaction.
-    async fn apply_in(
+impl BatchBackend for Neo4jStore {
+    type Tx<'a> = Txn;
+
+    fn target(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn begin(&self, doing: &str) -> Result<Self::Tx<'_>, StoreError> {
+        // An explicit transaction, which neo4rs never retries: the caller
+        // replays the whole batch (every statement is a MERGE keyed on a
+        // uniqueness constraint, or a delete of what may already be gone).
+        self.graph()
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))
+    }
+
+    async fn commit(&self, txn: Self::Tx<'_>, doing: &str) -> Result<(), StoreError> {
+        txn.commit()
+            .await
+            .map_err(|e| self.err(&format!("{doing} (commit)"), &e))
+    }
+
+    async fn rollback(&self, txn: Self::Tx<'_>) {
+        rollback_quietly(txn).await;
+    }
+
+    async fn lease_holder(
         &self,
-        txn: &mut Txn,
-        doing: &str,
-        run: &RunRecord,
-        batch: &Batch,
-    ) -> Result<(), StoreError> {
-        let e = |e: neo4rs::Error| self.err(doing, &e);
-        // The time of this write on the provenance links; kept by a replay.
-        let at = crate::clock::now();
-        // Fencing first: if another run holds a live lease on the group (we
-        // lost ours, e.g. during a long outage), nothing of this batch may
-        // commit. The statement also write-locks the lease until commit.
+        txn: &mut Self::Tx<'_>,
+        group_id: &str,
+        run_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LockInfo>, StoreError> {
+        // The statement also write-locks the lease node until commit, so the
+        // lease cannot be taken over while this batch is in flight.
+        let doing = format!("checking the lease of group {group_id}");
+        let e = |e: neo4rs::Error| self.err(&doing, &e);
         let fence = query(cypher::BATCH_FENCE)
-            .param("group_id", run.group_id.as_str())
-            .param("run_id", run.run_id.as_str())
-            .param("now", crate::clock::wall());
+            .param("group_id", group_id)
+            .param("run_id", run_id)
+            .param("now", now);
         let mut rows = txn.execute(fence).await.map_err(e)?;
+        let mut holder = None;
         while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
-            if let Some(holder) =
-                holder_from_row(&row, &run.group_id).map_err(|m| self.corrupt(m))?
-            {
-                return Err(StoreError::Fenced {
-                    target: self.name.clone(),
-                    holder: Box::new(holder),
-                });
-            }
+            holder = holder.or(holder_from_row(&row, group_id).map_err(|m| self.corrupt(m))?);
         }
-        // The run node first: the links below point at it.
-        txn.run(run_query(run)).await.map_err(e)?;
-        if !batch.writes.is_empty() {
-            // One list parameter for the whole batch (built with FromIterator,
-            // no intermediate Vec<BoltType> clones), one UNWIND: a round trip
-            // per batch, not per episode.
-            let writes: BoltType = batch.writes.iter().map(write_map).collect();
-            let q = query(cypher::EPISODE_UPSERT_BATCH)
-                .param("run_id", run.run_id.as_str())
-                .param("at", at)
-                .param("writes", writes);
-            let mut rows = txn.execute(q).await.map_err(e)?;
-            let mut written = None;
-            while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
-                written = Some(
-                    row.get::<i64>("written")
-                        .map_err(|x| self.corrupt(x.to_string()))?,
-                );
-            }
-            // Cheap guard against a statement that silently matched nothing:
-            // the transaction is rolled back rather than half-applied.
-            if written != Some(batch.writes.len() as i64) {
-                return Err(StoreError::Query {
-                    target: self.name.clone(),
-                    message: format!(
-                        "{doing}: the upsert wrote {written:?} episodes, expected {}",
-                        batch.writes.len()
-                    ),
-                });
-            }
+        Ok(holder)
+    }
+
+    async fn put_run(&self, txn: &mut Self::Tx<'_>, run: &RunRecord) -> Result<(), StoreError> {
+        txn.run(run_query(run))
+            .await
+            .map_err(|e| self.err(&format!("saving run {}", run.run_id), &e))
+    }
+
+    async fn write_part(
+        &self,
+        txn: &mut Self::Tx<'_>,
+        run: &RunRecord,
+        at: DateTime<Utc>,
+        part: BatchPart<'_>,
+    ) -> Result<(), StoreError> {
+        match part {
+            BatchPart::Episodes(changes) => self.write_episodes(txn, run, at, changes).await,
         }
-        if !batch.deletes.is_empty() {
-            let ids: BoltType = batch.deletes.iter().map(String::as_str).collect();
-            let q = query(cypher::EPISODE_DELETE_BATCH)
-                .param("group_id", run.group_id.as_str())
-                .param("entity_ids", ids)
-                .param("run_id", run.run_id.as_str())
-                .param("at", at);
-            txn.run(q).await.map_err(e)?;
-        }
-        // In the same transaction as the writes: a planner that sees the
-        // revision unchanged knows no batch committed in between.
-        let q = query(cypher::GROUP_REVISION_BUMP).param("group_id", run.group_id.as_str());
-        txn.run(q).await.map_err(e)?;
-        Ok(())
+    }
+
+    async fn bump_revision(
+        &self,
+        txn: &mut Self::Tx<'_>,
+        group_id: &str,
+    ) -> Result<(), StoreError> {
+        let q = query(cypher::GROUP_REVISION_BUMP).param("group_id", group_id);
+        txn.run(q)
+            .await
+            .map_err(|e| self.err(&format!("bumping the revision of group {group_id}"), &e))
     }
 }
 
+// The one envelope over the primitives above.
 impl Store for Neo4jStore {
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
+        batch::apply_batch(self, run, batch).await
+    }
+}
+
+impl Coordination for Neo4jStore {
     fn describe(&self) -> String {
         self.name.clone()
     }
@@ -354,6 +367,13 @@ impl Store for Neo4jStore {
             )
             .await?;
         }
+        // Data migrations, after the constraints they rely on. Idempotent.
+        self.write(
+            "giving runs recorded before kinds existed the kind `seed`",
+            query(cypher::RUN_KIND_MIGRATE),
+            |_| Ok(()),
+        )
+        .await?;
         Ok(())
     }
 
@@ -392,22 +412,6 @@ impl Store for Neo4jStore {
         }
     }
 
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
-        let q = query(cypher::EPISODE_LOAD_GROUP).param("group_id", group_id);
-        let mut episodes = self
-            .read(&format!("loading the episodes of group {group_id}"), q, {
-                let mut interner = Interner::default();
-                move |row| stored_from_row(row, group_id, &mut interner)
-            })
-            .await?;
-        // Cypher orders strings by UTF-16 code unit, Rust by code point; they
-        // differ only beyond the BMP, but planning relies on this order.
-        if !episodes.is_sorted_by(|a, b| a.entity_id <= b.entity_id) {
-            episodes.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
-        }
-        Ok(episodes)
-    }
-
     async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError> {
         let q = query(cypher::GROUP_REVISION_GET).param("group_id", group_id);
         let revisions = self
@@ -421,65 +425,6 @@ impl Store for Neo4jStore {
             )
             .await?;
         Ok(revisions.first().copied().unwrap_or(0))
-    }
-
-    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
-        // A run that changes nothing writes nothing: not even its run node.
-        if batch.is_empty() {
-            return Ok(());
-        }
-        if let Some(w) = batch
-            .writes
-            .iter()
-            .find(|w| w.record.group_id != run.group_id)
-        {
-            return Err(StoreError::Query {
-                target: self.name.clone(),
-                message: format!(
-                    "episode {} belongs to group {}, but run {} writes group {}",
-                    w.record.entity_id, w.record.group_id, run.run_id, run.group_id
-                ),
-            });
-        }
-        let doing = format!(
-            "applying a batch of {} writes and {} deletes for run {}",
-            batch.writes.len(),
-            batch.deletes.len(),
-            run.run_id
-        );
-        // ONE explicit transaction for the run record, the episodes, their
-        // links, the deletes and the revision: a crash or a lost connection
-        // leaves all of it or none of it. Every statement is a MERGE keyed on
-        // a uniqueness constraint (or a delete of what may already be gone),
-        // so when the commit's outcome is unknown the caller can replay the
-        // batch and end in the same state.
-        self.in_txn(&doing, async |txn: &mut Txn| {
-            self.apply_in(txn, &doing, run, batch).await
-        })
-        .await
-    }
-
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        self.write(
-            &format!("saving run {}", run.run_id),
-            run_query(run),
-            |_| Ok(()),
-        )
-        .await
-        .map(drop)
-    }
-
-    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
-        let q = query(cypher::RUN_LIST).param("group_id", group_id);
-        self.read("listing runs", q, run_from_row).await
-    }
-
-    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
-        let q = query(cypher::RUN_GET).param("run_id", run_id);
-        let runs = self
-            .read(&format!("reading run {run_id}"), q, run_from_row)
-            .await?;
-        Ok(runs.into_iter().next())
     }
 
     async fn acquire_lock(
@@ -537,21 +482,6 @@ impl Store for Neo4jStore {
         .map(drop)
     }
 
-    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        let doing = format!(
-            "recording run {} and releasing the lock of group {}",
-            run.run_id, run.group_id
-        );
-        self.in_txn(&doing, async |txn: &mut Txn| {
-            let e = |e: neo4rs::Error| self.err(&doing, &e);
-            txn.run(run_query(run)).await.map_err(e)?;
-            txn.run(release_query(&run.group_id, &run.run_id))
-                .await
-                .map_err(e)
-        })
-        .await
-    }
-
     async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
         let q = query(cypher::LOCK_READ).param("group_id", group_id);
         let holders = self
@@ -581,90 +511,6 @@ impl Store for Neo4jStore {
                 "removed the lock of group {group_id}, but its holder could not be read: {e}"
             ))),
         }
-    }
-
-    async fn query_episodes(
-        &self,
-        filter: &EpisodeFilter,
-    ) -> Result<Vec<EpisodeRecord>, StoreError> {
-        let limit = filter
-            .limit
-            .map(|l| i64::try_from(l).unwrap_or(i64::MAX))
-            .unwrap_or(i64::MAX);
-        // Two fixed statements rather than one with `$group_id IS NULL OR`:
-        // that form hides the group from the planner, which then scans every
-        // episode of every group instead of seeking the group in the index.
-        let q = match filter.group_id.as_deref() {
-            Some(group_id) => query(cypher::EPISODE_QUERY_GROUP).param("group_id", group_id),
-            None => query(cypher::EPISODE_QUERY),
-        };
-        let q = q
-            .param("source", filter.source.as_deref())
-            .param("version", filter.version.as_deref())
-            .param("entity_id", filter.entity_id.as_deref())
-            .param("run_id", filter.run_id.as_deref())
-            .param("since", filter.since)
-            .param("until", filter.until)
-            .param("limit", limit);
-        self.read("querying episodes", q, record_from_row).await
-    }
-
-    async fn episode_history(
-        &self,
-        group_id: &str,
-        entity_id: &str,
-    ) -> Result<Vec<HistoryEntry>, StoreError> {
-        let q = query(cypher::EPISODE_HISTORY)
-            .param("group_id", group_id)
-            .param("entity_id", entity_id);
-        self.read(
-            &format!("reading the history of {group_id}/{entity_id}"),
-            q,
-            |row| {
-                history_from_row(row).map_err(|e| format!("history of {group_id}/{entity_id}: {e}"))
-            },
-        )
-        .await
-    }
-
-    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
-        let q = query(cypher::EPISODE_RAW_GROUP).param("group_id", group_id);
-        self.read(
-            &format!("reading the stored episodes of group {group_id}"),
-            q,
-            |row| match col::<BoltType>(row, "properties")? {
-                BoltType::Map(m) => Ok(m
-                    .value
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), raw_value(v)))
-                    .collect()),
-                other => Err(format!("properties of an episode: not a map: {other:?}")),
-            },
-        )
-        .await
-    }
-
-    async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
-        // As in query_episodes: a separate statement per case keeps the
-        // group's index seek.
-        let q = match group_id {
-            Some(group_id) => query(cypher::EPISODE_STATUS_GROUP).param("group_id", group_id),
-            None => query(cypher::EPISODE_STATUS),
-        };
-        let mut rows = self
-            .read("counting episodes", q, |row| {
-                let episodes: i64 = col(row, "episodes")?;
-                Ok(StatusRow {
-                    group_id: col(row, "group_id")?,
-                    source: col::<Option<String>>(row, "source")?.unwrap_or_default(),
-                    version: col::<Option<String>>(row, "version")?.unwrap_or_default(),
-                    episodes: non_negative(episodes, "episodes")?,
-                })
-            })
-            .await?;
-        // Same order on every store, whatever the database's collation.
-        rows.sort();
-        Ok(rows)
     }
 }
 

@@ -63,6 +63,7 @@ pub(super) fn run_query(run: &RunRecord) -> Query {
         .param("hostname", run.hostname.as_str())
         .param("os", run.os.as_str())
         .param("counts_json", counts)
+        .param("kind", run.kind.as_str())
 }
 
 pub(super) fn lock_params(q: Query, claim: &LockInfo) -> Query {
