@@ -60,9 +60,8 @@ mod params;
 mod runs;
 mod schema;
 
-use std::time::Duration;
-
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use neo4rs::{Config, Graph, Query, Row, Txn, query};
