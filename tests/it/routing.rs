@@ -138,6 +138,7 @@ fn a_follower_refusing_writes_fails_fast_with_exit_9_and_the_routing_hint() {
     let started = Instant::now();
     let (code, json, stderr) = ws.seed(&[]);
     let took = started.elapsed();
+    eprintln!("seed against a follower: exit {code} after {took:.1?}");
 
     assert_eq!(code, 9, "{json:#}\n{stderr}");
     let hint = json["hint"].as_str().unwrap_or_default();
@@ -183,6 +184,10 @@ fn init_on_a_follower_fails_fast_with_exit_9_too() {
     let started = Instant::now();
     let out = ws.run(&["init", "--json"]);
     let took = started.elapsed();
+    eprintln!(
+        "init against a follower: exit {:?} after {took:.1?}",
+        out.status.code()
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(9), "{stdout}");
     let json: serde_json::Value = serde_json::from_str(&stdout).expect("JSON error report");
