@@ -2,6 +2,7 @@
 //! group or the run it is about; `hint` adds what the user can do. Exit codes
 //! are not chosen here: the binary's edge (`cli::exit_codes::of`) maps them.
 
+use crate::applying::ApplyFailure;
 use crate::stores::{LockInfo, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -85,12 +86,17 @@ impl Error {
             Error::Store(StoreError::Corrupt { target, .. }) if target.starts_with("sqlite:") => Some(
                 "graphseed left the file as it is: restore it from a backup, or point --uri at a new path and seed again (the sources rebuild the graph)".into(),
             ),
+            Error::Store(StoreError::NotALeader { .. }) => Some(NOT_A_LEADER_HINT.into()),
             Error::Store(StoreError::Unreachable { .. }) => Some(
                 "check --uri / NEO4J_URI, that the server is up, and the credentials".into(),
             ),
             Error::LockHeld(_) => Some(
                 "wait for that run to finish; if it crashed, the lock frees itself at expiry, or run `graphseed unlock` / `seed --break-lock`".into(),
             ),
+            Error::Apply {
+                cause: ApplyFailure::Store(StoreError::NotALeader { .. }),
+                ..
+            } => Some(NOT_A_LEADER_HINT.into()),
             Error::Apply { cause, .. } if cause.rerun_helps() => Some(
                 "committed batches are kept; run `graphseed seed` again to converge".into(),
             ),
@@ -109,10 +115,12 @@ impl Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// What to do when a cluster member keeps refusing writes.
+pub const NOT_A_LEADER_HINT: &str = "writes must reach the cluster leader: use neo4j:// (neo4j+s:// on Aura) so the server routes them, or enable server-side routing on the cluster (dbms.routing.enabled=true), or connect to the leader's address";
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::applying::ApplyFailure;
 
     #[test]
     fn only_infrastructure_trouble_is_worth_a_rerun() {

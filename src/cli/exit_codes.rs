@@ -3,6 +3,7 @@
 //! mapping from the library's typed errors. The library never picks a code;
 //! this module, at the binary's edge, does.
 
+use crate::applying::ApplyFailure;
 use crate::error::Error;
 use crate::stores::StoreError;
 
@@ -74,9 +75,17 @@ pub fn help_text() -> String {
 pub fn of(e: &Error) -> i32 {
     match e {
         Error::Config { .. } => INPUT_ERRORS,
-        Error::Store(StoreError::Unreachable { .. } | StoreError::SchemaMissing { .. }) => {
-            TARGET_UNAVAILABLE
-        }
+        Error::Store(
+            StoreError::Unreachable { .. }
+            | StoreError::SchemaMissing { .. }
+            | StoreError::NotALeader { .. },
+        ) => TARGET_UNAVAILABLE,
+        // A cluster member that kept refusing writes after the bounded
+        // retries: the target as configured cannot take writes.
+        Error::Apply {
+            cause: ApplyFailure::Store(StoreError::NotALeader { .. }),
+            ..
+        } => TARGET_UNAVAILABLE,
         Error::Store(_) => ERROR,
         Error::Plan {
             downgrade_only: true,

@@ -22,6 +22,7 @@ use crate::error::Error;
 use crate::sources::RootSpec;
 use crate::stores::Target;
 use crate::stores::any::{self, Access, AnyStore};
+use crate::stores::target::aura_routing_advice;
 use crate::ui::Ui;
 use crate::version::SeedVersion;
 
@@ -135,6 +136,14 @@ impl Context {
             password_file: global.password_file.clone(),
         };
         let target = config::resolve_target(&flags, &cfg)?;
+        if let Target::Neo4j { uri, .. } = &target
+            && let Some(advice) = aura_routing_advice(uri)
+        {
+            ui.warn(&format!(
+                "{} connects straight to one member of the Aura cluster, which refuses writes (NotALeader) unless it is the leader: use {advice}, which lets Aura route writes to the leader",
+                target.describe()
+            ));
+        }
         if target.is_plaintext_remote() {
             ui.warn(&format!(
                 "{} is not encrypted and not on this machine: credentials and data cross the network in clear (use bolt+s:// or neo4j+s://)",

@@ -283,6 +283,11 @@ pub enum StoreError {
     Transient { target: String, message: String },
     #[error("{target} rejected a query: {message}")]
     Query { target: String, message: String },
+    /// The server refused a write because it is not the cluster leader (or
+    /// the database is read-only there). Retried only briefly: see
+    /// [`crate::applying::retry`].
+    #[error("{target} refused a write, it is not the cluster leader: {message}")]
+    NotALeader { target: String, message: String },
     #[error("{target} holds a value graphseed cannot read: {message}")]
     Corrupt { target: String, message: String },
     /// The run's lease is gone: released or removed (`graphseed unlock`)
@@ -318,6 +323,10 @@ impl StoreError {
             self,
             StoreError::Transient { .. } | StoreError::Unreachable { .. }
         )
+    }
+
+    pub fn is_not_a_leader(&self) -> bool {
+        matches!(self, StoreError::NotALeader { .. })
     }
 }
 

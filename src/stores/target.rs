@@ -154,6 +154,33 @@ impl Target {
     }
 }
 
+/// Aura's hosts: `<id>.databases.neo4j.io`.
+const AURA_DOMAIN: &str = ".databases.neo4j.io";
+
+/// The `neo4j+s://` form of a `bolt://` or `bolt+s://` URI whose host is an
+/// Aura instance, or `None`. A direct connection to Aura lands on one member
+/// of its cluster, which refuses writes (NotALeader) unless it is the leader;
+/// `neo4j+s://` asks the server to route them. Aura always speaks TLS, so the
+/// suggestion verifies its certificate.
+pub fn aura_routing_advice(uri: &str) -> Option<String> {
+    let (scheme, rest) = uri.split_once("://")?;
+    if !matches!(scheme, "bolt" | "bolt+s") {
+        return None;
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = authority
+        .split(':')
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let host = host.strip_suffix('.').unwrap_or(&host);
+    let label = host.strip_suffix(AURA_DOMAIN)?;
+    if label.is_empty() {
+        return None;
+    }
+    Some(format!("neo4j+s://{rest}"))
+}
+
 /// This machine by name or address. An address must parse as one: a name
 /// like `127.example.com` is somebody else's machine.
 fn is_loopback(host: &str) -> bool {
@@ -217,6 +244,35 @@ mod tests {
         assert!(!t("bolt://LOCALHOST:7687"));
         assert!(!t("bolt://[::1]:7687"));
         assert!(!t("bolt+s://db.example.com"));
+    }
+
+    #[test]
+    fn aura_over_bolt_is_told_to_use_neo4j_s() {
+        for (uri, advice) in [
+            (
+                "bolt+s://abcd1234.databases.neo4j.io",
+                Some("neo4j+s://abcd1234.databases.neo4j.io"),
+            ),
+            (
+                "bolt://abcd1234.databases.neo4j.io:7687",
+                Some("neo4j+s://abcd1234.databases.neo4j.io:7687"),
+            ),
+            (
+                "bolt+s://ABCD1234.Databases.Neo4j.IO.",
+                Some("neo4j+s://ABCD1234.Databases.Neo4j.IO."),
+            ),
+            // Already routing, or not Aura, or not an Aura instance's host.
+            ("neo4j+s://abcd1234.databases.neo4j.io", None),
+            ("neo4j://abcd1234.databases.neo4j.io", None),
+            ("bolt+ssc://abcd1234.databases.neo4j.io", None),
+            ("bolt+s://databases.neo4j.io", None),
+            ("bolt+s://abcd1234.databases.neo4j.io.example.com", None),
+            ("bolt+s://notdatabases.neo4j.io", None),
+            ("bolt://localhost:7687", None),
+            ("sqlite:graph.db", None),
+        ] {
+            assert_eq!(aura_routing_advice(uri).as_deref(), advice, "{uri}");
+        }
     }
 
     #[test]

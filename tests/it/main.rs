@@ -14,6 +14,7 @@ mod hostile;
 mod integrity;
 mod provenance;
 mod reliability;
+mod routing;
 mod scale;
 mod secrets;
 mod seeding;

@@ -37,7 +37,7 @@ fn set(items: &[&str]) -> BTreeSet<String> {
 /// the sqlite3 shell would.
 fn plant(ws: &Ws, cypher: &str, sql: &str) {
     match ws.backend {
-        Backend::Neo4j => block_on(async {
+        Backend::Neo4j | Backend::Neo4jRouting => block_on(async {
             let g = neo4j::graph(&ws.uri).await;
             g.run(neo4rs::query(cypher).param("g", ws.group.clone()))
                 .await

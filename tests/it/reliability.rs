@@ -134,7 +134,7 @@ fn a_killed_holder_blocks_until_its_lease_expires_or_is_broken(ws: &Ws) {
     // episode per transaction keeps its apply long enough to be caught.
     let batch = match ws.backend {
         Backend::Sqlite => "1",
-        Backend::Neo4j => "25",
+        Backend::Neo4j | Backend::Neo4jRouting => "25",
     };
     let probe = Probe::new(&ws.uri);
 
@@ -789,7 +789,7 @@ fn a_run_that_outlives_its_retry_budget_fails_cleanly() {
 fn backend_name(ws: &Ws) -> &'static str {
     match ws.backend {
         Backend::Sqlite => "sqlite",
-        Backend::Neo4j => "neo4j",
+        Backend::Neo4j | Backend::Neo4jRouting => "neo4j",
     }
 }
 

@@ -6,10 +6,19 @@ use std::collections::BTreeMap;
 use graphseed::metadata::{EpisodeRecord, format_time};
 use serde_json::Value;
 
-use crate::on_both_stores;
 use crate::support::workspace::{Backend, Ws, sha256sum};
+use crate::{on_both_stores, on_neo4j_routing};
 
-on_both_stores!(
+/// Every scenario on SQLite, on Neo4j over `bolt://`, and on Neo4j over
+/// `neo4j://` (the scheme clusters and Aura need).
+macro_rules! scenarios {
+    ($($name:ident),* $(,)?) => {
+        on_both_stores!($($name),*);
+        on_neo4j_routing!($($name),*);
+    };
+}
+
+scenarios!(
     cold_seed_stamps_every_field,
     unchanged_reseed_parses_nothing_and_writes_nothing,
     editing_a_file_rewrites_only_what_changed,

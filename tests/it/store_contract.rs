@@ -1158,6 +1158,23 @@ macro_rules! contract_tests {
                 }
             )*
         }
+        // The same server through `neo4j://`: HELLO carries a routing context
+        // and the server routes (what a cluster or Aura needs for writes).
+        mod on_neo4j_routing {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $contract() {
+                    let Some(uri) = super::neo4j::neo4j_uri() else { return };
+                    let uri = super::neo4j::routing_uri(&uri);
+                    assert!(uri.starts_with("neo4j"), "{uri}");
+                    let group = super::neo4j::unique_group(stringify!($contract));
+                    let store = super::connect_neo4j(&uri).await;
+                    graphseed::stores::Coordination::init(&store).await.expect("init");
+                    super::$contract(&store, &group).await;
+                    super::neo4j_cleanup(&uri, &super::groups_of(&group)).await;
+                }
+            )*
+        }
         mod on_sqlite {
             $(
                 #[tokio::test]

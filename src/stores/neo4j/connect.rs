@@ -73,13 +73,13 @@ pub async fn connect(target: &Target, opts: &Neo4jOptions) -> Result<Neo4jStore,
         target: name.clone(),
         message: format!("invalid connection settings: {e}"),
     })?;
-    let graph = Graph::connect(config).map_err(|e| StoreError::Unreachable {
+    let graph = Graph::connect(config.clone()).map_err(|e| StoreError::Unreachable {
         target: name.clone(),
         message: connect_hint(&e, host, username, password.is_some(), opts),
     })?;
-    let store = Neo4jStore { graph, name };
+    let store = Neo4jStore::new(graph.clone(), config, name);
     let check = async {
-        let mut rows = store.graph.execute(query(cypher::PING)).await?;
+        let mut rows = graph.execute(query(cypher::PING)).await?;
         let row = rows.next().await?;
         Ok::<_, neo4rs::Error>(row)
     };

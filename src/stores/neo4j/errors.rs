@@ -22,6 +22,12 @@ pub enum ErrorClass {
     Query,
     /// Cannot talk to the database as configured (credentials, database).
     Unreachable,
+    /// This server will not take writes: a cluster follower reached without
+    /// routing (a `bolt://` URI, or server-side routing switched off), or a
+    /// read-only database. Retried a few times on a fresh connection (which a
+    /// load balancer may land on the leader, or leadership may have moved),
+    /// never for the whole transient budget.
+    NotALeader,
 }
 
 /// Classify a Neo4j status code (`Neo.<Classification>.<Category>.<Title>`).
@@ -37,12 +43,14 @@ pub fn classify_code(code: &str) -> ErrorClass {
         | "Neo.ClientError.Transaction.LockClientStopped"
         | "Neo.ClientError.Transaction.TransactionTimedOut"
         | "Neo.ClientError.Transaction.TransactionTimedOutClientConfiguration" => ErrorClass::Query,
-        // Cluster leadership moved: the same transaction succeeds on the new
-        // leader once the connection is renewed.
+        // Under server-side routing (neo4j://, dbms.routing.enabled=true, the
+        // Neo4j 5 default) a follower forwards writes to the leader and this
+        // never reaches a client; when it does, the scheme is bolt:// or
+        // routing is off, and waiting out the whole budget cannot fix that.
         "Neo.ClientError.Cluster.NotALeader"
-        | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase"
+        | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase" => ErrorClass::NotALeader,
         // The auth token expired: a fresh connection re-authenticates.
-        | "Neo.ClientError.Security.AuthorizationExpired" => ErrorClass::Transient,
+        "Neo.ClientError.Security.AuthorizationExpired" => ErrorClass::Transient,
         // Answer to a request sent after a failure on the same connection;
         // the real failure came first, a new connection starts clean.
         "Neo.ServerError.Ignored" => ErrorClass::Transient,
@@ -111,11 +119,19 @@ mod tests {
             "Neo.TransientError.General.DatabaseUnavailable",
             "Neo.TransientError.General.MemoryPoolOutOfMemoryError",
             "Neo.TransientError.Cluster.ReplicationFailure",
-            "Neo.ClientError.Cluster.NotALeader",
-            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
             "Neo.ClientError.Security.AuthorizationExpired",
         ] {
             assert_eq!(classify_code(code), ErrorClass::Transient, "{code}");
+        }
+    }
+
+    #[test]
+    fn writes_refused_by_a_follower_are_not_a_leader() {
+        for code in [
+            "Neo.ClientError.Cluster.NotALeader",
+            "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+        ] {
+            assert_eq!(classify_code(code), ErrorClass::NotALeader, "{code}");
         }
     }
 

@@ -60,10 +60,11 @@ mod params;
 mod runs;
 mod schema;
 
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use neo4rs::{Graph, Query, Row, Txn, query};
+use neo4rs::{Config, Graph, Query, Row, Txn, query};
 
 use self::decode::*;
 use self::errors::{ErrorClass, classify, describe_error, is_already_there};
@@ -73,6 +74,7 @@ use super::{
     Batch, BatchBackend, BatchPart, Coordination, LockInfo, LockOutcome, RunRecord, Store,
     StoreError, batch,
 };
+use crate::applying::retry::{self, RetryPolicy};
 use crate::cypher;
 
 pub use self::connect::{Neo4jOptions, connect};
@@ -80,7 +82,12 @@ pub use self::connect::{Neo4jOptions, connect};
 /// The store over one Neo4j database.
 #[derive(Clone)]
 pub struct Neo4jStore {
-    graph: Graph,
+    /// The driver's pool. Swapped for a fresh one after a NotALeader (see
+    /// [`Neo4jStore::renew_connections`]); callers clone the `Graph` out
+    /// (cheap, reference-counted) and never hold the lock across an await.
+    graph: Arc<RwLock<Graph>>,
+    /// What `graph` was built from, to build the next pool.
+    config: Config,
     /// `target.describe()`: never carries the password.
     name: String,
 }
@@ -103,6 +110,33 @@ async fn rollback_quietly(txn: Txn) {
 }
 
 impl Neo4jStore {
+    pub(super) fn new(graph: Graph, config: Config, name: String) -> Self {
+        Neo4jStore {
+            graph: Arc::new(RwLock::new(graph)),
+            config,
+            name,
+        }
+    }
+
+    /// The current pool.
+    fn graph(&self) -> Graph {
+        self.graph.read().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Replace the pool with an empty one, so the next attempt opens a new
+    /// connection. neo4rs RESETs a connection that saw a failure and hands it
+    /// out again, and a follower stays a follower on that connection; a new
+    /// one may reach the leader (a load balancer in front of the cluster, as
+    /// on Aura, or leadership that moved). Connections of the old pool close
+    /// as their holders drop them.
+    fn renew_connections(&self) {
+        // Building a pool does not connect, and fails only on settings that
+        // already worked once; keep the old pool if it fails anyway.
+        if let Ok(fresh) = Graph::connect(self.config.clone()) {
+            *self.graph.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        }
+    }
+
     fn err(&self, doing: &str, e: &neo4rs::Error) -> StoreError {
         let target = self.name.clone();
         let message = format!("{doing}: {}", describe_error(e));
@@ -110,6 +144,10 @@ impl Neo4jStore {
             ErrorClass::Transient => StoreError::Transient { target, message },
             ErrorClass::Query => StoreError::Query { target, message },
             ErrorClass::Unreachable => StoreError::Unreachable { target, message },
+            ErrorClass::NotALeader => {
+                self.renew_connections();
+                StoreError::NotALeader { target, message }
+            }
         }
     }
 
@@ -130,7 +168,7 @@ impl Neo4jStore {
         mut map: impl FnMut(&Row) -> Result<T, Unreadable>,
     ) -> Result<Vec<T>, StoreError> {
         let mut rows = self
-            .graph
+            .graph()
             .execute(q)
             .await
             .map_err(|e| self.err(doing, &e))?;
@@ -150,7 +188,7 @@ impl Neo4jStore {
         body: impl AsyncFnOnce(&mut Txn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
         let mut txn = self
-            .graph
+            .graph()
             .start_txn()
             .await
             .map_err(|e| self.err(doing, &e))?;
@@ -164,6 +202,37 @@ impl Neo4jStore {
             Err(e) => {
                 rollback_quietly(txn).await;
                 Err(e)
+            }
+        }
+    }
+
+    /// One `init` statement in its own transaction.
+    async fn schema_statement(&self, statement: &str) -> Result<(), StoreError> {
+        let doing = "creating graphseed's constraints and indexes";
+        // Two `init`s at once: IF NOT EXISTS is checked before the rule is
+        // created, so the slower one can still be told the rule exists (when
+        // it runs the statement or when it commits). That is the outcome it
+        // asked for.
+        let done =
+            |e: &neo4rs::Error| matches!(e, neo4rs::Error::Neo4j(n) if is_already_there(n.code()));
+        let mut txn = self
+            .graph()
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        match txn.run(query(statement)).await {
+            Ok(_) => match txn.commit().await {
+                Ok(()) => Ok(()),
+                Err(e) if done(&e) => Ok(()),
+                Err(e) => Err(self.err(&format!("{doing} (commit)"), &e)),
+            },
+            Err(e) => {
+                rollback_quietly(txn).await;
+                if done(&e) {
+                    Ok(())
+                } else {
+                    Err(self.err(doing, &e))
+                }
             }
         }
     }
@@ -202,7 +271,7 @@ impl BatchBackend for Neo4jStore {
         // An explicit transaction, which neo4rs never retries: the caller
         // replays the whole batch (every statement is a MERGE keyed on a
         // uniqueness constraint, or a delete of what may already be gone).
-        self.graph
+        self.graph()
             .start_txn()
             .await
             .map_err(|e| self.err(doing, &e))
@@ -285,17 +354,18 @@ impl Coordination for Neo4jStore {
 
     async fn init(&self) -> Result<(), StoreError> {
         // Schema commands cannot share a transaction with data writes; each
-        // runs on its own (auto-commit, retried by the driver when transient)
-        // and all are IF NOT EXISTS, so a rerun is a no-op.
+        // runs in a transaction of its own, and all are IF NOT EXISTS, so a
+        // rerun is a no-op. Explicit transactions rather than auto-commit:
+        // the driver retries auto-commit queries after NotALeader for a
+        // minute; graphseed's own loop retries it briefly, and transient
+        // errors within the usual budget.
         for statement in cypher::SCHEMA {
-            match self.graph.run(query(statement)).await {
-                Ok(_) => {}
-                // Two `init`s at once: IF NOT EXISTS is checked before the
-                // rule is created, so the slower one can still be told the
-                // rule exists. That is the outcome it asked for.
-                Err(neo4rs::Error::Neo4j(e)) if is_already_there(e.code()) => {}
-                Err(e) => return Err(self.err("creating graphseed's constraints and indexes", &e)),
-            }
+            retry::retry(
+                RetryPolicy::default(),
+                || self.schema_statement(statement),
+                |_, _| {},
+            )
+            .await?;
         }
         // Data migrations, after the constraints they rely on. Idempotent.
         self.write(

@@ -56,7 +56,7 @@ pub fn apply(ws: &Ws, entity_id: &str, edit: &Edit) {
             .unwrap();
             assert_eq!(n, 1, "{edit:?} of {entity_id} changed {n} rows");
         }
-        Backend::Neo4j => block_on(async {
+        Backend::Neo4j | Backend::Neo4jRouting => block_on(async {
             let graph = neo4j::graph(&ws.uri).await;
             let m = "MATCH (e:Episode {group_id: $g, entity_id: $id}) ";
             let (cypher, value) = match edit {

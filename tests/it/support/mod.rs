@@ -1,3 +1,4 @@
+pub mod bolt_stub;
 pub mod hand;
 pub mod neo4j;
 pub mod rng;

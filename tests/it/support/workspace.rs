@@ -21,6 +21,8 @@ use super::neo4j;
 pub enum Backend {
     Sqlite,
     Neo4j,
+    /// The same Neo4j through `neo4j://` (server-side routing).
+    Neo4jRouting,
 }
 
 pub struct Ws {
@@ -47,6 +49,7 @@ impl Ws {
         let uri = match backend {
             Backend::Sqlite => format!("sqlite:{}", dir.path().join("graph.db").display()),
             Backend::Neo4j => neo4j::neo4j_uri()?,
+            Backend::Neo4jRouting => neo4j::routing_uri(&neo4j::neo4j_uri()?),
         };
         let ws = Ws {
             dir,
@@ -58,6 +61,20 @@ impl Ws {
         ws.set_version("1.0.0");
         ws.ok(&["init"]);
         Some(ws)
+    }
+
+    /// A workspace aimed at any Bolt URI (a stub server), without `init`.
+    pub fn on_uri(uri: &str, name: &str) -> Ws {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let ws = Ws {
+            dir,
+            backend: Backend::Neo4j,
+            group: neo4j::unique_group(name),
+            uri: uri.to_owned(),
+        };
+        std::fs::create_dir_all(ws.root()).unwrap();
+        ws.set_version("1.0.0");
+        ws
     }
 
     pub fn path(&self) -> &Path {
@@ -262,5 +279,25 @@ macro_rules! on_both_stores {
                 }
             }
         )*
+    };
+}
+
+/// Run scenarios against Neo4j through `neo4j://` as well, one test each in
+/// a `neo4j_routing` module (the scenarios must also be in `on_both_stores!`).
+#[macro_export]
+macro_rules! on_neo4j_routing {
+    ($($name:ident),* $(,)?) => {
+        mod neo4j_routing {
+            use $crate::support::workspace::{Backend, Ws};
+            $(
+                #[test]
+                fn $name() {
+                    if let Some(ws) = Ws::new(Backend::Neo4jRouting, stringify!($name)) {
+                        assert!(ws.uri.starts_with("neo4j://"), "{}", ws.uri);
+                        super::$name(&ws);
+                    }
+                }
+            )*
+        }
     };
 }
