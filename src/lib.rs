@@ -16,6 +16,7 @@ pub mod cypher;
 pub mod error;
 pub mod exit_codes;
 pub mod hashing;
+pub mod links;
 pub mod metadata;
 pub mod parallel;
 pub mod planning;
