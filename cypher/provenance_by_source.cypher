@@ -5,4 +5,4 @@
 MATCH (e:Episode {group_id: $group_id, source: $source})
 RETURN e.entity_id AS entity_id, e.version AS version, e.updated_at AS updated_at,
        e.source_path AS source_path, e.run_id AS run_id
-ORDER BY e.entity_id
+ORDER BY e.updated_at DESC, e.entity_id

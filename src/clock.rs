@@ -1,6 +1,8 @@
 //! The run clock. Episode timestamps come from here; `GRAPHSEED_NOW` pins it
-//! (RFC 3339) so tests and snapshots can be reproduced exactly. Lock leases
-//! never use the pinned clock: they must expire in real time.
+//! (RFC 3339) so tests and snapshots can be reproduced exactly. A pinned
+//! clock stands still: durations reported to the user ([`elapsed`]) are then
+//! zero. Lock leases never use the pinned clock: they must expire in real
+//! time.
 
 use chrono::{DateTime, Utc};
 
@@ -16,6 +18,21 @@ pub fn now() -> DateTime<Utc> {
         return truncate_micros(t.with_timezone(&Utc));
     }
     wall()
+}
+
+/// Time since `start` as reported to the user: zero when the clock is
+/// pinned, so pinned output is byte-identical from run to run.
+pub fn elapsed(start: std::time::Instant) -> std::time::Duration {
+    if pinned() {
+        return std::time::Duration::ZERO;
+    }
+    start.elapsed()
+}
+
+fn pinned() -> bool {
+    std::env::var(PIN_ENV)
+        .ok()
+        .is_some_and(|p| DateTime::parse_from_rfc3339(&p).is_ok())
 }
 
 /// Real time, never pinned (leases).

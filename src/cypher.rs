@@ -56,6 +56,8 @@ cypher_files! {
     RUN_UPSERT => "run_upsert.cypher";
     RUN_GET => "run_get.cypher";
     RUN_LIST => "run_list.cypher";
+    /// `init`: give runs recorded before kinds existed the kind `seed`.
+    RUN_KIND_MIGRATE => "run_kind_migrate.cypher";
 
     // --- group revision --------------------------------------------------------
     GROUP_REVISION_GET => "group_revision_get.cypher";

@@ -1,8 +1,7 @@
 //! The library's error type. Every message names the file, the entity, the
-//! group or the run it is about; `hint` adds what the user can do. The binary
-//! maps each variant to one documented exit code.
+//! group or the run it is about; `hint` adds what the user can do. Exit codes
+//! are not chosen here: the binary's edge (`cli::exit_codes::of`) maps them.
 
-use crate::exit_codes;
 use crate::stores::{LockInfo, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -65,25 +64,6 @@ impl Error {
         }
     }
 
-    pub fn exit_code(&self) -> i32 {
-        match self {
-            Error::Config { .. } => exit_codes::INPUT_ERRORS,
-            Error::Store(StoreError::Unreachable { .. } | StoreError::SchemaMissing { .. }) => {
-                exit_codes::TARGET_UNAVAILABLE
-            }
-            Error::Store(_) => exit_codes::ERROR,
-            Error::Plan {
-                downgrade_only: true,
-                ..
-            } => exit_codes::DOWNGRADE_REFUSED,
-            Error::Plan { .. } => exit_codes::INPUT_ERRORS,
-            Error::LockHeld(_) | Error::LockLost(_) => exit_codes::LOCK_HELD,
-            Error::Io { .. } | Error::Apply { .. } | Error::NotFound(_) => exit_codes::ERROR,
-            Error::Validation(_) => exit_codes::VALIDATION_FAILED,
-            Error::Drift(_) => exit_codes::DRIFT_FOUND,
-        }
-    }
-
     /// Whether the command printed the details with its result already.
     pub fn already_reported(&self) -> bool {
         matches!(
@@ -95,9 +75,15 @@ impl Error {
     pub fn hint(&self) -> Option<String> {
         match self {
             Error::Config { hint, .. } => hint.clone(),
-            Error::Store(StoreError::SchemaMissing { .. }) => {
-                Some("run `graphseed init` against this target first".into())
-            }
+            // The stores' SchemaMissing message already says to run
+            // `graphseed init`; a hint repeating it is noise.
+            Error::Store(StoreError::SchemaMissing { .. }) => None,
+            Error::Store(StoreError::Unreachable { target, .. }) if target.starts_with("sqlite:") => Some(
+                "check the path in --uri / NEO4J_URI / graphseed.toml: it must name a SQLite file graphseed created (`graphseed init`), in a folder you can read".into(),
+            ),
+            Error::Store(StoreError::Corrupt { target, .. }) if target.starts_with("sqlite:") => Some(
+                "graphseed left the file as it is: restore it from a backup, or point --uri at a new path and seed again (the sources rebuild the graph)".into(),
+            ),
             Error::Store(StoreError::Unreachable { .. }) => Some(
                 "check --uri / NEO4J_URI, that the server is up, and the credentials".into(),
             ),
@@ -109,7 +95,9 @@ impl Error {
             ),
             Error::Plan {
                 downgrade_only: true, ..
-            } => Some("bump the version, or pass --allow-downgrade".into()),
+            } => Some(
+                "set `version` in graphseed.toml or pass --seed-version (the stored version or newer); --allow-downgrade replaces them".into(),
+            ),
             _ => None,
         }
     }

@@ -5,7 +5,11 @@
 //! episodes; [`metadata`] stamps the `_metadata` block; [`planning`] decides
 //! create / update / replace / refresh / skip / prune per episode;
 //! [`applying`] commits the plan in batches under a lock; [`stores`] hides
-//! Neo4j and SQLite behind one trait; [`provenance`] records runs.
+//! Neo4j and SQLite behind one trait; [`provenance`] records runs; [`ui`] is
+//! the one place that prints; [`cli`] is the binary's edge (exit codes).
+
+// Unit tests may print diagnostics; the library prints only through `ui`.
+#![cfg_attr(test, allow(clippy::print_stdout, clippy::print_stderr))]
 
 pub mod applying;
 pub mod cli;
@@ -14,14 +18,15 @@ pub mod commands;
 pub mod config;
 pub mod cypher;
 pub mod error;
-pub mod exit_codes;
 pub mod hashing;
 pub mod links;
 pub mod metadata;
 pub mod parallel;
 pub mod planning;
 pub mod provenance;
+pub mod redact;
 pub mod sources;
+pub mod sql;
 pub mod stores;
 pub mod ui;
 pub mod version;

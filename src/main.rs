@@ -1,5 +1,5 @@
 //! The `graphseed` binary: parse, run, exit with a documented code
-//! (`graphseed::exit_codes`). Everything else lives in the library.
+//! (`graphseed::cli::exit_codes`). Everything else lives in the library.
 
 // mimalloc instead of glibc malloc: planning a 100k-file group makes and drops
 // millions of small strings, where glibc spent a fifth of a no-op reseed in

@@ -1,8 +1,113 @@
-//! Talking to the user: results on stdout, progress, notes and warnings on
-//! stderr, so `--json` output stays machine-readable. Nothing here ever
-//! receives a secret (see `stores::target::Secret`).
+//! The printing boundary: everything graphseed prints goes through here.
+//! Results go to stdout; progress, notes, warnings and errors to stderr, so
+//! `--json` output stays machine-readable. Three rules hold for every line:
+//!
+//! - A closed stdout (`graphseed runs | head -1`) is not an error: the reader
+//!   went away, so the rest of the output is dropped quietly and the command
+//!   finishes with its own exit code. Rust ignores SIGPIPE, so a write
+//!   returns `BrokenPipe`; `println!` would turn that into a panic (exit 101).
+//! - Paths are printed through [`path`], which escapes control characters,
+//!   so a crafted file name cannot fake output lines.
+//! - Error and warning text passes through [`crate::redact::text`], so a URI
+//!   that carries a password never reaches the terminal whole.
+//!
+//! `clippy::print_stdout` / `print_stderr` are denied in the library (see
+//! Cargo.toml's `[lints]`) so no other module can bypass these rules.
+
+use std::borrow::Cow;
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::redact;
+
+/// Set once stdout refused a write; later writes are dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Write `s` to stdout as is. Errors are never fatal here: a broken pipe
+/// means nobody reads any more; any other failure is said once on stderr.
+pub fn out(s: &str) {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut o = std::io::stdout().lock();
+    if let Err(e) = o.write_all(s.as_bytes()).and_then(|()| o.flush()) {
+        STDOUT_CLOSED.store(true, Ordering::Relaxed);
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            err(&format!("error: cannot write to stdout: {e}\n"));
+        }
+    }
+}
+
+/// `println!` through [`out`].
+macro_rules! outln {
+    () => { $crate::ui::out("\n") };
+    ($($arg:tt)*) => {{
+        let mut s = format!($($arg)*);
+        s.push('\n');
+        $crate::ui::out(&s);
+    }};
+}
+pub(crate) use outln;
+
+/// Write to stderr; a closed stderr leaves nothing better to do than go on.
+fn err(s: &str) {
+    let _ = std::io::stderr().lock().write_all(s.as_bytes());
+}
+
+/// A JSON document on stdout.
+pub fn json(v: &serde_json::Value) {
+    let mut s = serde_json::to_string_pretty(v).expect("JSON values serialize");
+    s.push('\n');
+    out(&s);
+}
+
+/// A path for a human reader: control characters (newline, escape, ...) are
+/// shown escaped (`\n`, `\u{1b}`), everything else as is. JSON output needs
+/// no such care: serde escapes control characters itself.
+pub fn path(p: &str) -> Cow<'_, str> {
+    if !p.chars().any(char::is_control) {
+        return Cow::Borrowed(p);
+    }
+    Cow::Owned(
+        p.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Message text for stderr: redacted, and with control characters escaped
+/// except line breaks, whose continuation lines are indented so that no
+/// embedded text can pose as a line of its own (`error: ...`).
+fn message(m: &str) -> String {
+    let m = redact::text(m);
+    m.split('\n')
+        .map(|l| path(l).into_owned())
+        .collect::<Vec<_>>()
+        .join("\n    ")
+}
+
+/// Text already rendered for stderr (its paths escaped by [`path`]), such as
+/// a plan's per-file errors: they go beside the summary, not into stdout.
+pub fn err_text(s: &str) {
+    err(&redact::text(s));
+}
+
+/// `error: ...` and its hint on stderr.
+pub fn error_line(msg: &str, hint: Option<&str>) {
+    let mut s = format!("error: {}\n", message(msg));
+    if let Some(h) = hint {
+        s.push_str(&format!("  hint: {}\n", message(h)));
+    }
+    err(&s);
+}
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Ui {
@@ -13,13 +118,13 @@ pub struct Ui {
 
 impl Ui {
     pub fn warn(&self, msg: &str) {
-        eprintln!("warning: {msg}");
+        err(&format!("warning: {}\n", message(msg)));
     }
 
     /// Shown with `-v`.
     pub fn info(&self, msg: &str) {
         if self.verbose >= 1 && !self.quiet {
-            eprintln!("{msg}");
+            err(&format!("{}\n", message(msg)));
         }
     }
 
@@ -29,11 +134,10 @@ impl Ui {
     /// it comes from.
     pub fn debug(&self, msg: &str) {
         if self.verbose >= 2 {
+            let msg = message(msg);
             match memory() {
-                Some((rss, peak)) => {
-                    eprintln!("debug: {msg} [rss {rss} MB, peak {peak} MB]")
-                }
-                None => eprintln!("debug: {msg}"),
+                Some((rss, peak)) => err(&format!("debug: {msg} [rss {rss} MB, peak {peak} MB]\n")),
+                None => err(&format!("debug: {msg}\n")),
             }
         }
     }
@@ -46,8 +150,15 @@ impl Ui {
         }
         let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         pb.set_style(
-            ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
+            ProgressStyle::with_template("{msg:>10} [{bar:30}] {pos}/{len} ({rate}, eta {eta})")
                 .expect("static template")
+                // Whole items per second: `1277/s`, not `1,277.0653/s`.
+                .with_key(
+                    "rate",
+                    |s: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                        let _ = write!(w, "{:.0}/s", s.per_sec());
+                    },
+                )
                 .progress_chars("=> "),
         );
         pb.set_message(what.to_string());
@@ -68,4 +179,30 @@ fn memory() -> Option<(u64, u64)> {
             .ok()
     };
     Some((kb("VmRSS:")? / 1024, kb("VmHWM:")? / 1024))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn path_escapes_control_characters_only() {
+        for (raw, shown) in [
+            ("notes/plain.md", "notes/plain.md"),
+            ("Notizen/Café Menü.md", "Notizen/Café Menü.md"),
+            ("a\nerror: fake.md", "a\\nerror: fake.md"),
+            ("tab\there", "tab\\there"),
+            ("esc\u{1b}[31mred", "esc\\u{1b}[31mred"),
+            ("cr\r.md", "cr\\r.md"),
+            ("del\u{7f}", "del\\u{7f}"),
+        ] {
+            assert_eq!(path(raw), shown, "{raw:?}");
+        }
+    }
+
+    #[test]
+    fn message_lines_cannot_pose_as_lines_of_their_own() {
+        assert_eq!(message("a\nerror: b"), "a\n    error: b");
+        assert_eq!(message("bell\u{7}"), "bell\\u{7}");
+    }
 }

@@ -401,9 +401,9 @@ async fn apply_locked<S: Store>(
             }
         });
         committed.map_err(|e| batch_error(e, stats))?;
-        stats.episodes_written += batch.writes.len() as u64;
-        stats.episodes_pruned += batch.deletes.len() as u64;
-        pb.inc((batch.writes.len() + batch.deletes.len()) as u64);
+        stats.episodes_written += batch.episodes.writes.len() as u64;
+        stats.episodes_pruned += batch.episodes.deletes.len() as u64;
+        pb.inc((batch.episodes.writes.len() + batch.episodes.deletes.len()) as u64);
         drop(batch);
         lease.keep(store, opts.retry, stats).await?;
         ready = next.transpose().map_err(|m| fail(stats, m))?;
@@ -418,15 +418,12 @@ async fn apply_locked<S: Store>(
 
     // The remaining prunes (all of them when nothing is written).
     for chunk in prune_chunks {
-        let batch = Batch {
-            writes: vec![],
-            deletes: chunk.iter().map(|d| d.entity_id.clone()).collect(),
-        };
+        let batch = Batch::of_episodes(vec![], chunk.iter().map(|d| d.entity_id.clone()).collect());
         commit(store, opts, run, &batch, stats, ui)
             .await
             .map_err(|e| batch_error(e, stats))?;
-        stats.episodes_pruned += batch.deletes.len() as u64;
-        pb.inc(batch.deletes.len() as u64);
+        stats.episodes_pruned += batch.episodes.deletes.len() as u64;
+        pb.inc(batch.episodes.deletes.len() as u64);
         lease.keep(store, opts.retry, stats).await?;
     }
     pb.finish_and_clear();
@@ -471,16 +468,16 @@ async fn build_batch(
     now: DateTime<Utc>,
 ) -> Result<Batch, String> {
     const YIELD_EVERY: usize = 8;
-    let mut batch = Batch {
-        writes: Vec::with_capacity(chunk.len()),
-        deletes: deletes.iter().map(|d| d.entity_id.clone()).collect(),
-    };
+    let mut batch = Batch::of_episodes(
+        Vec::with_capacity(chunk.len()),
+        deletes.iter().map(|d| d.entity_id.clone()).collect(),
+    );
     for (i, d) in chunk.iter().enumerate() {
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
         }
         let (name, fields) = bodies.body(plan, d, input.max_file_bytes)?;
-        batch.writes.push(EpisodeWrite {
+        batch.episodes.writes.push(EpisodeWrite {
             action: d
                 .action
                 .stored_action()

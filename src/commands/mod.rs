@@ -1,23 +1,110 @@
-//! One function per command. Each builds what it needs from the flags and the
-//! config, talks to the store through the `Store` trait, prints, and returns
-//! an exit code (or an error the binary maps to one).
+//! One module per command (or family of commands), each with its clap
+//! `Args` beside the function that runs it. This module owns the
+//! [`Command`] enum, the global flags and the dispatch. Commands build what
+//! they need from the flags and the config, talk to the store through the
+//! `Store` trait, print through [`crate::ui`], and return an [`Outcome`] or
+//! a typed error; the binary's edge (`crate::cli`) turns either into an exit
+//! code. Nothing here imports `crate::cli`.
 
 mod inspect;
 mod provenance;
 mod seed;
+mod select;
 mod verify;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::cli::{Cli, Command, Global, SourceSelect};
+use clap::{Args, Subcommand};
+
 use crate::config::{self, Loaded, TargetFlags};
 use crate::error::Error;
 use crate::sources::RootSpec;
 use crate::stores::Target;
-use crate::stores::any::{self, AnyStore};
+use crate::stores::any::{self, Access, AnyStore};
 use crate::ui::Ui;
 use crate::version::SeedVersion;
+
+pub use inspect::RunsArgs;
+pub use provenance::ProvenanceArgs;
+pub use seed::{PlanArgs, SeedArgs, SourceArgs};
+pub use select::SourceSelect;
+pub use verify::VerifyArgs;
+
+/// How a command ended when it did not fail. Failures are `Err(Error)`.
+#[derive(Debug)]
+pub enum Outcome {
+    /// It did what it was asked.
+    Done,
+    /// `plan` / `seed --dry-run`: a `seed` would change the graph.
+    Changes,
+    /// It failed, and the result it printed (JSON) already carries the
+    /// failure: the edge says it on stderr only, with the error's code.
+    Reported(Error),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the constraints and indexes (Neo4j) or tables (SQLite)
+    Init,
+    /// Show what `seed` would do, per episode with the reason; writes nothing
+    Plan(PlanArgs),
+    /// Apply the plan: create, update, replace, refresh, prune
+    Seed(SeedArgs),
+    /// Episodes per group, source and version; the lock; the last run
+    Status,
+    /// List runs, or show one
+    Runs(RunsArgs),
+    /// Release a group's lock whoever holds it (after a crash)
+    Unlock,
+    /// Which episodes came from where: by source, version, entity, run, time
+    Provenance(ProvenanceArgs),
+    /// Check every stored episode against the metadata rules
+    Validate,
+    /// Recompute hashes from the files and the graph; report drift and hand edits
+    Verify(VerifyArgs),
+}
+
+/// Flags every command takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Config file [default: graphseed.toml if present]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Target: bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc:// or sqlite:PATH
+    /// [env: NEO4J_URI; default: sqlite:.graphseed/graph.db]
+    #[arg(long, global = true, value_name = "URI")]
+    pub uri: Option<String>,
+    /// Neo4j database [env: NEO4J_DATABASE]
+    #[arg(long, global = true)]
+    pub database: Option<String>,
+    /// Neo4j user [env: NEO4J_USERNAME; default: neo4j]
+    #[arg(long, global = true)]
+    pub username: Option<String>,
+    /// File holding the Neo4j password (else NEO4J_PASSWORD)
+    #[arg(long, global = true, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
+    /// Refused: a password on the command line would show in `ps` and shell history.
+    /// Held as a `Secret` so that no `Debug` of the arguments can print it.
+    #[arg(long, global = true, hide = true, value_name = "PASSWORD")]
+    pub password: Option<crate::stores::target::Secret>,
+    /// The group (Graphiti's partition key) [config: group]
+    #[arg(long, global = true)]
+    pub group: Option<String>,
+    /// Machine-readable JSON on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// More detail on stderr (-v, -vv)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// No progress or notes; errors and results only
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Seconds a Neo4j read or write may take before the connection is
+    /// considered lost (keep it above the slowest batch)
+    #[arg(long, global = true, default_value_t = 300, value_name = "SECS")]
+    pub connection_timeout: u64,
+}
 
 pub const DEFAULT_SOURCE: &str = "project_seeding";
 pub const DEFAULT_GENERATED_SOURCE: &str = "generated";
@@ -28,11 +115,11 @@ pub struct Context {
     pub cfg: Loaded,
     pub target: Target,
     pub ui: Ui,
-    pub global: Global,
+    pub global: GlobalArgs,
 }
 
 impl Context {
-    fn new(global: Global, ui: Ui) -> Result<Self, Error> {
+    fn new(global: GlobalArgs, ui: Ui) -> Result<Self, Error> {
         if global.password.is_some() {
             // The value is already in argv by now; say so, never echo it.
             return Err(Error::config(
@@ -62,9 +149,15 @@ impl Context {
         })
     }
 
+    /// The store, for a command that writes (`init`, `seed`, `unlock`).
     pub async fn store(&self) -> Result<AnyStore, Error> {
+        self.store_for(Access::ReadWrite).await
+    }
+
+    /// The store, opened for what the command will do with it.
+    pub async fn store_for(&self, access: Access) -> Result<AnyStore, Error> {
         let timeout = Duration::from_secs(self.global.connection_timeout.max(1));
-        Ok(any::open(&self.target, timeout).await?)
+        Ok(any::open_for(&self.target, timeout, access).await?)
     }
 
     pub fn group(&self) -> Result<String, Error> {
@@ -157,24 +250,18 @@ impl Context {
     }
 }
 
-pub fn print_json(v: &serde_json::Value) {
-    println!(
-        "{}",
-        serde_json::to_string_pretty(v).expect("JSON values serialize")
-    );
-}
-
-pub async fn run(cli: Cli, ui: Ui) -> Result<i32, Error> {
-    let ctx = Context::new(cli.global, ui)?;
-    match cli.command {
+/// Run one command.
+pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome, Error> {
+    let ctx = Context::new(global, ui)?;
+    match command {
         Command::Init => inspect::init(&ctx).await,
         Command::Plan(a) => seed::plan(&ctx, &a.sources).await,
         Command::Seed(a) => seed::seed(&ctx, &a).await,
         Command::Status => inspect::status(&ctx).await,
-        Command::Runs(a) => inspect::runs(&ctx, a.run_id.as_deref()).await,
+        Command::Runs(a) => inspect::runs(&ctx, &a).await,
         Command::Unlock => inspect::unlock(&ctx).await,
         Command::Provenance(a) => provenance::provenance(&ctx, &a).await,
         Command::Validate => verify::validate(&ctx).await,
-        Command::Verify(a) => verify::verify(&ctx, &a).await,
+        Command::Verify(a) => verify::verify(&ctx, &a.select).await,
     }
 }

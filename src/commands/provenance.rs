@@ -2,14 +2,41 @@
 //! window; with `--entity`, the episode's whole history. Read-only.
 
 use chrono::{DateTime, Utc};
+use clap::Args;
 use serde_json::{Value, json};
 
-use super::{Context, print_json};
-use crate::cli::ProvenanceArgs;
+use super::{Context, Outcome};
 use crate::error::Error;
-use crate::exit_codes;
 use crate::metadata::{EpisodeRecord, format_time};
-use crate::stores::{EpisodeFilter, HistoryEntry, Store};
+use crate::stores::any::Access;
+use crate::stores::prelude::*;
+use crate::stores::{EpisodeFilter, HistoryEntry};
+use crate::ui::{self, outln};
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ProvenanceArgs {
+    /// Episodes of this source label
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Episodes stored at this version
+    #[arg(long = "version", value_name = "SEMVER")]
+    pub version: Option<String>,
+    /// One episode, with its whole history
+    #[arg(long, value_name = "ENTITY_ID")]
+    pub entity: Option<String>,
+    /// Episodes last written by this run
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: Option<String>,
+    /// updated_at at or after this time (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+    /// updated_at before this time (RFC 3339 or YYYY-MM-DD)
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// At most this many episodes
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+}
 
 fn parse_time(flag: &str, s: &str) -> Result<DateTime<Utc>, Error> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
@@ -43,8 +70,8 @@ fn history_json(h: &HistoryEntry) -> Value {
     })
 }
 
-pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error> {
-    let store = ctx.store().await?;
+pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let filter = EpisodeFilter {
@@ -65,6 +92,16 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
             .transpose()?,
         limit: a.limit,
     };
+    // A run id that names no run is a mistake (a typo, another target), not
+    // a run that wrote nothing: say so instead of printing 0 episodes.
+    if let Some(id) = &a.run
+        && store.get_run(id).await?.is_none()
+    {
+        return Err(Error::NotFound(format!(
+            "no run `{id}` in {} (`graphseed runs` lists them)",
+            store.describe()
+        )));
+    }
     let episodes = store.query_episodes(&filter).await?;
     let history = match &a.entity {
         Some(id) => Some(store.episode_history(&group, id).await?),
@@ -78,8 +115,8 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
         if let Some(h) = &history {
             v["history"] = h.iter().map(history_json).collect();
         }
-        print_json(&v);
-        return Ok(exit_codes::OK);
+        ui::json(&v);
+        return Ok(Outcome::Done);
     }
     let w = episodes
         .iter()
@@ -87,29 +124,33 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
         .max()
         .unwrap_or(9)
         .max(9);
-    println!(
+    outln!(
         "{:<w$}  {:<12}  {:<32}  {:<18}  {:<36}  source_path",
-        "entity_id", "version", "updated_at", "source", "run_id"
+        "entity_id",
+        "version",
+        "updated_at",
+        "source",
+        "run_id"
     );
     for e in &episodes {
-        println!(
+        outln!(
             "{:<w$}  {:<12}  {:<32}  {:<18}  {:<36}  {}",
-            e.entity_id,
+            ui::path(&e.entity_id),
             e.version.to_string(),
             format_time(&e.updated_at),
             e.source,
             e.run_id,
-            e.source_path.as_deref().unwrap_or("<generated>")
+            ui::path(e.source_path.as_deref().unwrap_or("<generated>"))
         );
     }
-    println!("{} episode(s)", episodes.len());
+    outln!("{} episode(s)", episodes.len());
     if let Some(h) = history {
-        println!(
+        outln!(
             "\nHistory of `{}`:",
-            a.entity.as_deref().unwrap_or_default()
+            ui::path(a.entity.as_deref().unwrap_or_default())
         );
         for x in &h {
-            println!(
+            outln!(
                 "  {}  {:<8} run {}  version {}  content {}",
                 format_time(&x.at),
                 x.action.as_str(),
@@ -119,5 +160,5 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<i32, Error>
             );
         }
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }

@@ -1,19 +1,63 @@
 //! `plan` and `seed`.
 
-use std::io::Read;
 use std::time::{Duration, Instant};
 
+use clap::Args;
 use serde_json::{Value, json};
 
-use super::{Context, DEFAULT_GENERATED_SOURCE, print_json};
+use super::select::{SourceSelect, select_input};
+use super::{Context, Outcome};
 use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
-use crate::cli::{SeedArgs, SourceArgs, SourceSelect};
-use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS, DEFAULT_MAX_FILE_MB};
+use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS};
 use crate::error::Error;
-use crate::exit_codes;
-use crate::planning::{ErrorKind, Generated, Plan, PlanInput, render};
+use crate::planning::{ErrorKind, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
-use crate::stores::Store;
+use crate::sources::DEFAULT_INCLUDE;
+use crate::stores::any::Access;
+use crate::stores::prelude::*;
+use crate::ui::{self, outln};
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SourceArgs {
+    #[command(flatten)]
+    pub select: SourceSelect,
+    /// Rewrite everything in scope (keeps created_at)
+    #[arg(long)]
+    pub force: bool,
+    /// Delete orphans (after every write succeeded)
+    #[arg(long)]
+    pub prune: bool,
+    /// Replace episodes stored at a newer version
+    #[arg(long)]
+    pub allow_downgrade: bool,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct PlanArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub sources: SourceArgs,
+    /// Print the plan and write nothing (same as `plan`)
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Apply the valid rest when the plan has errors (still exits non-zero)
+    #[arg(long)]
+    pub keep_going: bool,
+    /// Episodes per transaction [config: apply.batch_size; default: 1000]
+    #[arg(long, value_name = "N")]
+    pub batch_size: Option<usize>,
+    /// Take the group's lock over even if its lease has not expired
+    #[arg(long)]
+    pub break_lock: bool,
+    /// Lease length of the lock in seconds [config: apply.lock_ttl_secs; default: 60]
+    #[arg(long, value_name = "SECS")]
+    pub lock_ttl: Option<u64>,
+}
 
 fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     let mut input = select_input(ctx, &a.select)?;
@@ -21,44 +65,6 @@ fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     input.allow_downgrade = a.allow_downgrade;
     input.prune = a.prune;
     Ok(input)
-}
-
-/// The plan input for a source selection, with no flags set.
-pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput, Error> {
-    let generated = if a.stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut bytes)
-            .map_err(|e| Error::Io {
-                path: "<stdin>".into(),
-                message: e.to_string(),
-            })?;
-        Some(Generated {
-            source: a
-                .source
-                .clone()
-                .unwrap_or_else(|| DEFAULT_GENERATED_SOURCE.into()),
-            bytes,
-        })
-    } else {
-        None
-    };
-    let max_mb = ctx
-        .cfg
-        .file
-        .limits
-        .max_file_mb
-        .unwrap_or(DEFAULT_MAX_FILE_MB);
-    Ok(PlanInput {
-        group_id: ctx.group()?,
-        version: ctx.version(a.seed_version.as_deref())?,
-        roots: ctx.roots(a)?,
-        generated,
-        force: false,
-        allow_downgrade: false,
-        prune: false,
-        max_file_bytes: max_mb.saturating_mul(1024 * 1024),
-    })
 }
 
 /// The effective parameters of a run, hashed into `params_hash`. Paths are
@@ -72,7 +78,8 @@ fn params_json(ctx: &Context, input: &PlanInput, opts: &SeedOptions) -> Value {
         "sources": input.roots.iter().map(|r| json!({
             "root": r.display,
             "source": r.source,
-            "include": r.include,
+            // What the walk applies: no include means every file.
+            "include": if r.include.is_empty() { vec![DEFAULT_INCLUDE.to_string()] } else { r.include.clone() },
             "exclude": r.exclude,
             "follow_symlinks": r.follow_symlinks,
         })).collect::<Vec<_>>(),
@@ -109,14 +116,16 @@ fn options(ctx: &Context, a: &SeedArgs) -> SeedOptions {
         break_lock: a.break_lock,
         keep_going: a.keep_going,
         dry_run: a.dry_run,
-        auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }),
+        // `plan` writes nothing, not even the schema: its store is opened
+        // read-only (or empty, in memory, before the first seed).
+        auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }) && !a.dry_run,
         owner: format!("{user}@{host} pid {}", std::process::id()),
         host,
     }
 }
 
-/// The exit code a finished plan calls for.
-fn plan_code(plan: &Plan, applied: bool) -> Result<i32, Error> {
+/// How a finished plan ends the command: its errors fail it.
+fn plan_code(plan: &Plan, applied: bool) -> Result<Outcome, Error> {
     if !plan.errors.is_empty() {
         return Err(Error::Plan {
             count: plan.errors.len(),
@@ -124,10 +133,10 @@ fn plan_code(plan: &Plan, applied: bool) -> Result<i32, Error> {
             applied,
         });
     }
-    Ok(exit_codes::OK)
+    Ok(Outcome::Done)
 }
 
-pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<i32, Error> {
+pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<Outcome, Error> {
     let args = SeedArgs {
         sources: a.clone(),
         dry_run: true,
@@ -136,7 +145,7 @@ pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<i32, Error> {
     seed(ctx, &args).await
 }
 
-pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
+pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
     let input = plan_input(ctx, &a.sources)?;
     let opts = options(ctx, a);
@@ -154,42 +163,90 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
         &git_state,
         now,
     );
-    let store = ctx.store().await?;
+    let store = if opts.dry_run {
+        ctx.store_for(Access::Plan).await?
+    } else {
+        ctx.store().await?
+    };
     let target = store.describe();
     let outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
     if opts.dry_run {
         if ctx.ui.json {
-            print_json(&render::plan_json(&outcome.plan, &target));
+            ui::json(&render::plan_json(&outcome.plan, &target));
         } else {
-            print!(
-                "{}",
-                render::plan_text(&outcome.plan, &target, ctx.ui.verbose > 0)
-            );
+            ui::out(&render::plan_text(
+                &outcome.plan,
+                &target,
+                ctx.ui.verbose > 0,
+                "-v",
+            ));
+            ui::err_text(&render::errors_text(&outcome.plan, ctx.ui.verbose > 0));
         }
-        let code = plan_code(&outcome.plan, false)?;
+        let done = plan_code(&outcome.plan, false)?;
         return Ok(if outcome.plan.has_changes() {
-            exit_codes::CHANGES_PENDING
+            Outcome::Changes
         } else {
-            code
+            done
         });
     }
 
     if git_state.dirty == Some(true) {
         ctx.ui.warn(&format!(
             "the source tree at {} has uncommitted changes: this run's git commit does not describe its sources",
-            git_dir.display()
+            ui::path(&git_dir.display().to_string())
         ));
     }
-    let extra = apply_json(&outcome, started.elapsed());
+    let extra = apply_json(&outcome, crate::clock::elapsed(started));
+    // A run that had nothing to do wrote nothing, not even its run record
+    // (an unchanged reseed is write-free), so it has no id to look up and
+    // leaves no audit trail: like `terraform apply` with no changes, it
+    // reports "no changes" instead of a run nobody can find.
+    let unchanged = is_unchanged(&outcome);
+    let audit_dir = if unchanged {
+        None
+    } else {
+        write_trail(ctx, &outcome, &target, &extra)
+    };
+    print_outcome(
+        ctx,
+        &outcome,
+        &target,
+        &extra,
+        unchanged,
+        audit_dir.as_deref(),
+    );
+    if let Some(f) = outcome.failure {
+        if ctx.ui.json {
+            // The run's JSON above already carries the failure (status
+            // `failed`, `apply.failure`): returning the error would make the
+            // edge print a second JSON document on stdout.
+            return Ok(Outcome::Reported(f));
+        }
+        return Err(f);
+    }
+    plan_code(&outcome.plan, a.keep_going)
+}
+
+/// Nothing was written and nothing was wrong: no run exists.
+fn is_unchanged(o: &SeedOutcome) -> bool {
+    !o.stats.locked && o.failure.is_none() && o.plan.errors.is_empty() && !o.plan.has_changes()
+}
+
+fn write_trail(
+    ctx: &Context,
+    outcome: &SeedOutcome,
+    target: &str,
+    extra: &Value,
+) -> Option<std::path::PathBuf> {
     let trail = audit::Trail {
         run: &outcome.run,
         plan: &outcome.plan,
-        target: &target,
+        target,
         extra: extra.clone(),
     };
     let t = std::time::Instant::now();
-    let audit_dir = match audit::write(&ctx.state_dir(), &trail) {
+    match audit::write(&ctx.state_dir(), &trail) {
         Ok(d) => {
             ctx.ui
                 .debug(&format!("wrote the audit trail in {:.2?}", t.elapsed()));
@@ -198,27 +255,11 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
         Err(e) => {
             ctx.ui.warn(&format!(
                 "could not write the audit trail under {}: {e}",
-                ctx.state_dir().display()
+                ui::path(&ctx.state_dir().display().to_string())
             ));
             None
         }
-    };
-    print_outcome(ctx, &outcome, &target, &extra, audit_dir.as_deref());
-    if let Some(f) = outcome.failure {
-        if ctx.ui.json {
-            // The run's JSON above already carries the failure (status
-            // `failed`, `apply.failure`): returning the error would make the
-            // caller print a second JSON document on stdout. Say it on
-            // stderr only, with the same exit code.
-            eprintln!("error: {f}");
-            if let Some(h) = f.hint() {
-                eprintln!("  hint: {h}");
-            }
-            return Ok(f.exit_code());
-        }
-        return Err(f);
     }
-    plan_code(&outcome.plan, a.keep_going)
 }
 
 fn apply_json(o: &SeedOutcome, elapsed: Duration) -> Value {
@@ -240,53 +281,82 @@ fn print_outcome(
     o: &SeedOutcome,
     target: &str,
     extra: &Value,
+    unchanged: bool,
     audit_dir: Option<&std::path::Path>,
 ) {
     let p = &o.plan;
     if ctx.ui.json {
         let mut v = audit::run_json(&o.run);
+        if unchanged {
+            v["run_id"] = Value::Null;
+            v["status"] = json!(UNCHANGED);
+            v["finished_at"] = Value::Null;
+        }
         v["target"] = json!(target);
-        v["files"] = json!({
-            "seen": p.stats.files_seen,
-            "parsed": p.stats.files_parsed,
-            "bytes_hashed": p.stats.bytes_hashed,
-            "skipped": p.stats.skipped.len(),
-        });
+        v["files"] = render::files_json(p);
+        v["skipped"] = render::skipped_json(p);
         v["apply"] = extra.clone();
         v["errors"] = p.errors.iter().map(render::error_json).collect();
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
-        print_json(&v);
+        ui::json(&v);
         return;
     }
     if ctx.ui.verbose > 0 {
-        print!("{}", render::plan_text(p, target, ctx.ui.verbose > 1));
-    } else if !p.errors.is_empty() {
-        print!("{}", render::errors_text(&p.errors));
+        ui::out(&render::plan_text(p, target, ctx.ui.verbose > 1, "-vv"));
     }
+    ui::err_text(&render::errors_text(p, ctx.ui.verbose > 0));
     let secs = extra["seconds"].as_f64().unwrap_or_default();
-    println!(
-        "Run {} {} in {secs:.2}s: group `{}` at version {} on {}",
-        o.run.run_id,
-        o.run.status.as_str(),
-        o.run.group_id,
-        o.run.seed_version,
-        target
+    if unchanged {
+        outln!(
+            "No changes: group `{}` at version {} on {} is in step with the sources ({secs:.2}s)",
+            o.run.group_id,
+            o.run.seed_version,
+            target
+        );
+    } else {
+        outln!(
+            "Run {} {} in {secs:.2}s: group `{}` at version {} on {}",
+            o.run.run_id,
+            o.run.status.as_str(),
+            o.run.group_id,
+            o.run.seed_version,
+            target
+        );
+    }
+    outln!(
+        "  episodes: {}",
+        render::counts_line(&render::plan_counts(p))
     );
-    println!("  episodes: {}", render::counts_line(p));
-    println!(
+    outln!(
         "  files: {} seen, {} parsed, {} skipped",
         p.stats.files_seen,
         p.stats.files_parsed,
         p.stats.skipped.len()
     );
-    println!(
-        "  writes: {} batches, {} write transactions, {} retries",
-        o.stats.batches, o.stats.write_transactions, o.stats.retries
-    );
+    if !unchanged {
+        outln!(
+            "  writes: {}, {}, {}",
+            plural(o.stats.batches, "batch", "batches"),
+            plural(
+                o.stats.write_transactions,
+                "write transaction",
+                "write transactions"
+            ),
+            plural(o.stats.retries, "retry", "retries")
+        );
+    }
     if let Some(sig) = &o.run.graph_signature {
-        println!("  graph_signature: {sig}");
+        outln!("  graph_signature: {sig}");
     }
     if let Some(d) = audit_dir {
-        println!("  audit trail: {}", d.display());
+        outln!("  audit trail: {}", ui::path(&d.display().to_string()));
     }
+}
+
+/// The `status` a seed reports when it had nothing to do (no run exists).
+pub const UNCHANGED: &str = "unchanged";
+
+/// `1 batch`, `2 batches`.
+fn plural(n: u64, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
 }

@@ -1,42 +1,55 @@
 //! `validate` (stored episodes against the metadata rules) and `verify`
 //! (files, graph and run records against each other). Both are read-only.
 
+use clap::Args;
 use serde_json::{Value, json};
 
-use super::seed::select_input;
-use super::{Context, print_json};
-use crate::cli::SourceSelect;
+use super::select::{SourceSelect, select_input};
+use super::{Context, Outcome};
 use crate::error::Error;
-use crate::exit_codes;
 use crate::hashing;
 use crate::planning::{self, PlanAction};
 use crate::provenance::validate;
-use crate::stores::{RawEpisode, RawValue, RunStatus, Store};
+use crate::stores::any::Access;
+use crate::stores::prelude::*;
+use crate::stores::{RawEpisode, RawValue, RunStatus};
+use crate::ui::{self, outln};
 
-pub async fn validate(ctx: &Context) -> Result<i32, Error> {
-    let store = ctx.store().await?;
+#[derive(Debug, Args, Clone, Default)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    pub select: SourceSelect,
+}
+
+pub async fn validate(ctx: &Context) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
     let raw = store.raw_episodes(&group).await?;
     let violations: Vec<_> = raw.iter().flat_map(validate::check).collect();
     if ctx.ui.json {
-        print_json(&json!({
+        ui::json(&json!({
             "group_id": group,
             "episodes_checked": raw.len(),
             "violations": violations.iter().map(|v| json!({"entity_id": v.entity_id, "field": v.field, "problem": v.problem})).collect::<Vec<_>>(),
         }));
     } else {
         for v in &violations {
-            println!("invalid: {}: {}: {}", v.entity_id, v.field, v.problem);
+            outln!(
+                "invalid: {}: {}: {}",
+                ui::path(&v.entity_id),
+                v.field,
+                ui::path(&v.problem)
+            );
         }
-        println!(
+        outln!(
             "{} episodes checked in group `{group}`, {} violation(s)",
             raw.len(),
             violations.len()
         );
     }
     if violations.is_empty() {
-        Ok(exit_codes::OK)
+        Ok(Outcome::Done)
     } else {
         Err(Error::Validation(violations.len()))
     }
@@ -102,8 +115,8 @@ fn hand_edits(raw: &[RawEpisode], out: &mut Vec<Finding>) {
     }
 }
 
-pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
-    let store = ctx.store().await?;
+pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let mut input = select_input(ctx, a)?;
     // Every stored version counts as comparable here: verify reports, it
@@ -185,7 +198,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     }
 
     if ctx.ui.json {
-        print_json(&json!({
+        ui::json(&json!({
             "group_id": group,
             "episodes": stored.len(),
             "files_seen": plan.stats.files_seen,
@@ -203,9 +216,14 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
                 .as_deref()
                 .or(f.path.as_deref())
                 .unwrap_or("graph");
-            println!("{:<19} {what}: {}", f.kind, f.message);
+            outln!(
+                "{:<19} {}: {}",
+                f.kind,
+                ui::path(what),
+                ui::path(&f.message)
+            );
         }
-        println!(
+        outln!(
             "{} episodes, {} files checked in group `{group}`: {} finding(s); graph_signature {computed}",
             stored.len(),
             plan.stats.files_seen,
@@ -213,7 +231,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
         );
     }
     if findings.is_empty() {
-        Ok(exit_codes::OK)
+        Ok(Outcome::Done)
     } else {
         Err(Error::Drift(findings.len()))
     }

@@ -4,7 +4,8 @@
 
 use serde_json::{Value, json};
 
-use super::{Decision, Plan, PlanAction, PlanError, Snapshot};
+use super::{Decision, ErrorKind, Plan, PlanAction, PlanError, Snapshot};
+use crate::ui::path as shown;
 
 /// A snapshot as the plan JSON and the audit trail write it. Fields are in
 /// key order, the order `serde_json::Map` sorts them in, so writing this
@@ -74,17 +75,59 @@ pub fn error_json(e: &PlanError) -> Value {
     })
 }
 
+/// The keys of `counts`, in every command's JSON (`plan`, `seed`,
+/// `status.last_run`, `runs`): one per action, then `error`.
+pub const COUNT_KEYS: [&str; 8] = [
+    "create", "update", "replace", "refresh", "skip", "orphan", "prune", "error",
+];
+
+/// `counts` in the one documented shape: every key of [`COUNT_KEYS`], zero
+/// when absent (a run recorded by an older graphseed may lack some).
+pub fn counts_json<'a>(counts: impl IntoIterator<Item = (&'a str, u64)>) -> Value {
+    let mut m: serde_json::Map<String, Value> = COUNT_KEYS
+        .iter()
+        .map(|k| (k.to_string(), json!(0)))
+        .collect();
+    for (k, n) in counts {
+        m.insert(k.to_string(), json!(n));
+    }
+    Value::Object(m)
+}
+
+/// A plan's `counts`: its decisions per action, and its errors.
+pub fn plan_counts(plan: &Plan) -> Value {
+    let errors = plan.errors.len() as u64;
+    counts_json(plan.counts().into_iter().chain([("error", errors)]))
+}
+
+/// `files` in the one documented shape (`plan` and `seed`): numbers only.
+/// The skipped paths, with why, are listed beside it in `skipped`.
+pub fn files_json(plan: &Plan) -> Value {
+    json!({
+        "seen": plan.stats.files_seen,
+        "parsed": plan.stats.files_parsed,
+        "bytes_hashed": plan.stats.bytes_hashed,
+        "skipped": plan.stats.skipped.len(),
+    })
+}
+
+/// The skipped files, with why (`plan` and `seed`).
+pub fn skipped_json(plan: &Plan) -> Value {
+    plan.stats
+        .skipped
+        .iter()
+        .map(|(p, why)| json!({"path": p, "why": why}))
+        .collect()
+}
+
 pub fn plan_json(plan: &Plan, target: &str) -> Value {
     json!({
         "group_id": plan.group_id,
         "version": plan.version.to_string(),
         "target": target,
-        "counts": plan.counts(),
-        "files": {
-            "seen": plan.stats.files_seen,
-            "parsed": plan.stats.files_parsed,
-            "skipped": plan.stats.skipped.iter().map(|(p, why)| json!({"path": p, "why": why})).collect::<Vec<_>>(),
-        },
+        "counts": plan_counts(plan),
+        "files": files_json(plan),
+        "skipped": skipped_json(plan),
         "decisions": plan.decisions.iter().map(decision_json).collect::<Vec<_>>(),
         "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
         "graph_signature_after": plan.signature_after,
@@ -102,29 +145,52 @@ fn marker(a: PlanAction) -> char {
     }
 }
 
-pub fn errors_text(errors: &[PlanError]) -> String {
+/// The plan's errors for stderr. Input errors are listed one by one. A
+/// downgrade usually concerns every episode at once (the sources' version
+/// was not bumped after `seed --seed-version`), so without `verbose` it is
+/// one summary line instead of a line per episode (the fix is the hint of
+/// the command's error, printed once after it).
+pub fn errors_text(plan: &Plan, verbose: bool) -> String {
     let mut out = String::new();
-    for e in errors {
-        out.push_str(&format!("error: {}: {}\n", e.location(), e.message));
+    let mut downgrades = 0usize;
+    for e in &plan.errors {
+        if e.kind == ErrorKind::Downgrade && !verbose {
+            downgrades += 1;
+            continue;
+        }
+        out.push_str(&format!(
+            "error: {}: {}\n",
+            shown(&e.location()),
+            shown(&e.message)
+        ));
         if let Some(h) = &e.hint {
             out.push_str(&format!("  hint: {h}\n"));
         }
     }
+    if downgrades > 0 {
+        out.push_str(&format!(
+            "error: {downgrades} episode(s) are stored at a newer version than the sources' {} (-v lists them)\n",
+            plan.version
+        ));
+    }
     out
 }
 
-pub fn counts_line(plan: &Plan) -> String {
-    let counts = plan.counts();
-    PlanAction::ALL
+/// `counts` for people, in [`COUNT_KEYS`] order: `3 create, 0 update, ...`.
+pub fn counts_line(counts: &Value) -> String {
+    COUNT_KEYS
         .iter()
-        .map(|a| format!("{} {}", counts[a.as_str()], a.as_str()))
+        .map(|k| format!("{} {k}", counts[k].as_u64().unwrap_or(0)))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
-/// The plan as a table. Skips are counted, and listed only when `verbose`:
-/// a reseed of 100k unchanged episodes should not print 100k lines.
-pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
+/// The plan as a table (stdout; its errors go to stderr, see
+/// [`errors_text`]). Skips are counted, and listed only when `verbose`: a
+/// reseed of 100k unchanged episodes should not print 100k lines;
+/// `list_flag` names the flag that lists them (`-v` for `plan`, `-vv` for
+/// `seed`, whose `-v` shows the plan).
+pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> String {
     let mut out = format!(
         "Plan for group `{}` at version {} on {}\n",
         plan.group_id, plan.version, target
@@ -147,26 +213,26 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
             "  {} {:<7} {:<width$}  {}  {}\n",
             marker(d.action),
             d.action.as_str(),
-            d.entity_id,
-            path,
+            shown(&d.entity_id),
+            shown(path),
             d.reason,
         ));
     }
     if hidden > 0 {
         out.push_str(&format!(
-            "  = {hidden} unchanged episodes not listed (-v lists them)\n"
+            "  = {hidden} unchanged episode{} not listed ({list_flag} lists them)\n",
+            if hidden == 1 { "" } else { "s" }
         ));
     }
     out.push_str(&format!(
         "{} files seen, {} parsed; episodes: {}\n",
         plan.stats.files_seen,
         plan.stats.files_parsed,
-        counts_line(plan)
+        counts_line(&plan_counts(plan))
     ));
     if !plan.errors.is_empty() {
-        out.push_str(&errors_text(&plan.errors));
         out.push_str(&format!(
-            "{} error(s): nothing will be written\n",
+            "{} error(s) (on stderr): nothing will be written\n",
             plan.errors.len()
         ));
     } else if !plan.has_changes() {

@@ -20,6 +20,7 @@ pub fn run_json(run: &RunRecord) -> Value {
     json!({
         "run_id": run.run_id,
         "group_id": run.group_id,
+        "kind": run.kind.as_str(),
         "status": run.status.as_str(),
         "started_at": format_time(&run.started_at),
         "finished_at": run.finished_at.as_ref().map(format_time),
@@ -31,7 +32,7 @@ pub fn run_json(run: &RunRecord) -> Value {
         "git": {"commit": run.git_commit, "branch": run.git_branch, "dirty": run.git_dirty},
         "hostname": run.hostname,
         "os": run.os,
-        "counts": run.counts,
+        "counts": render::counts_json(run.counts.iter().map(|(k, n)| (k.as_str(), *n))),
     })
 }
 

@@ -10,12 +10,22 @@ use serde_json::Value;
 
 use crate::hashing;
 use crate::provenance::git::GitState;
-use crate::stores::{RunRecord, RunStatus};
+use crate::stores::{RunKind, RunRecord, RunStatus};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
+/// Pins the next run's id (a UUID), like `GRAPHSEED_NOW` pins the clock:
+/// for reproducible output in tests and snapshots. Not documented for users:
+/// two runs with one id would overwrite each other's record.
+pub const RUN_ID_PIN_ENV: &str = "GRAPHSEED_RUN_ID";
+
 /// A new run id: UUIDv7, so ids sort by start time.
 pub fn new_run_id() -> String {
+    if let Ok(pinned) = std::env::var(RUN_ID_PIN_ENV)
+        && let Ok(id) = uuid::Uuid::parse_str(&pinned)
+    {
+        return id.to_string();
+    }
     uuid::Uuid::now_v7().to_string()
 }
 
@@ -43,6 +53,7 @@ pub fn new_run(
     RunRecord {
         run_id: new_run_id(),
         group_id: group_id.to_string(),
+        kind: RunKind::Seed,
         status: RunStatus::Running,
         started_at,
         finished_at: None,

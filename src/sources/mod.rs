@@ -1,6 +1,9 @@
 //! Sources → episodes: walk the roots, parse each file into items, give each
 //! item its `entity_id`, name and content hash.
 
+/// The include glob a root has when it names none: every file.
+pub const DEFAULT_INCLUDE: &str = "**/*";
+
 pub mod entity_id;
 pub mod formats;
 pub mod walk;

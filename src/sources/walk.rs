@@ -123,11 +123,34 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
         return Err(format!("source root `{}` is not a directory", spec.display));
     }
     let mut report = WalkReport::default();
+    // Folders left out by `exclude`, reported as skipped after the walk (the
+    // walker's filter cannot borrow the report it is filling).
+    let pruned = std::cell::RefCell::new(Vec::new());
     let walker = WalkDir::new(&spec.path)
         .follow_links(spec.follow_symlinks)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if e.file_name().to_string_lossy().starts_with('.') {
+                return false;
+            }
+            // An excluded folder is never entered: an unreadable folder or
+            // one with a non-UTF-8 name can then be excluded, as the error
+            // for it suggests. Matched on its lossy path, and with a
+            // trailing `/` so that `drafts/**` excludes the folder itself.
+            let excluded = e.file_type().is_dir()
+                && exclude.as_ref().is_some_and(|g| {
+                    let rel = rel_lossy(&spec.path, e.path());
+                    g.is_match(&rel) || g.is_match(format!("{rel}/"))
+                });
+            if excluded {
+                pruned.borrow_mut().push(rel_lossy(&spec.path, e.path()));
+            }
+            !excluded
+        });
     for entry in walker {
         let entry = match entry {
             Ok(e) => e,
@@ -151,6 +174,18 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
         }
         let rel = match rel_string(&spec.path, entry.path()) {
             Ok(r) => r,
+            // A name that is not UTF-8 can still be excluded by its lossy form.
+            Err(_)
+                if exclude
+                    .as_ref()
+                    .is_some_and(|g| g.is_match(rel_lossy(&spec.path, entry.path()))) =>
+            {
+                report.skipped.push(Skipped {
+                    rel: rel_lossy(&spec.path, entry.path()),
+                    why: "excluded",
+                });
+                continue;
+            }
             Err(message) => {
                 report.errors.push(WalkError {
                     rel: rel_lossy(&spec.path, entry.path()),
@@ -196,6 +231,12 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             format,
         });
     }
+    for rel in pruned.into_inner() {
+        report.skipped.push(Skipped {
+            rel: format!("{rel}/"),
+            why: "excluded",
+        });
+    }
     Ok(report)
 }
 
@@ -213,6 +254,14 @@ mod tests {
             exclude: vec![],
             follow_symlinks: false,
         }
+    }
+
+    /// (path, why) of each skipped entry.
+    fn skipped_of(rep: &WalkReport) -> Vec<(&str, &'static str)> {
+        rep.skipped
+            .iter()
+            .map(|s| (s.rel.as_str(), s.why))
+            .collect()
     }
 
     #[test]
@@ -236,11 +285,7 @@ mod tests {
         assert_eq!(rep.files[3].category(), None);
         assert_eq!(rep.files[1].stem(), "z");
         assert_eq!(rep.files[3].stem(), "top");
-        let skipped: Vec<_> = rep
-            .skipped
-            .iter()
-            .map(|s| (s.rel.as_str(), s.why))
-            .collect();
+        let skipped = skipped_of(&rep);
         assert_eq!(
             skipped,
             [
@@ -280,6 +325,34 @@ mod tests {
                 rel: "a/caf\u{fffd}.md".into(),
                 message: "file name is not UTF-8".into()
             }]
+        );
+    }
+
+    #[test]
+    fn an_excluded_folder_is_not_entered() {
+        use std::os::unix::ffi::OsStrExt;
+        let d = tempfile::tempdir().unwrap();
+        // A folder whose name is not UTF-8 would be an error if entered.
+        let bad = d.path().join(std::ffi::OsStr::from_bytes(b"caf\xe9"));
+        fs::create_dir_all(&bad).unwrap();
+        fs::write(bad.join("x.md"), "x").unwrap();
+        fs::create_dir_all(d.path().join("drafts/deep")).unwrap();
+        fs::write(d.path().join("drafts/deep/y.md"), "y").unwrap();
+        fs::write(d.path().join("keep.md"), "k").unwrap();
+        let mut s = spec(d.path());
+        assert_eq!(
+            walk(&s).unwrap().errors.len(),
+            2,
+            "entered: the folder and its file"
+        );
+        s.exclude = vec!["caf*".into(), "drafts/**".into()];
+        let rep = walk(&s).unwrap();
+        assert!(rep.errors.is_empty(), "{:?}", rep.errors);
+        assert_eq!(rep.files.len(), 1);
+        let skipped = skipped_of(&rep);
+        assert_eq!(
+            skipped,
+            [("caf\u{fffd}/", "excluded"), ("drafts/", "excluded")]
         );
     }
 

@@ -3,6 +3,8 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crate::redact;
+
 /// A password. Its `Debug` and `Display` never show the value, so it cannot
 /// leak through a log line, an error or a panic message by accident.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -97,7 +99,7 @@ impl Target {
         }
         let (scheme, rest) = uri
             .split_once("://")
-            .ok_or_else(|| TargetError::Scheme(uri.to_string()))?;
+            .ok_or_else(|| TargetError::Scheme(redact::uri(uri)))?;
         let (routing, tls) = match scheme {
             "bolt" => (false, Tls::None),
             "bolt+s" => (false, Tls::Verified),
@@ -105,7 +107,7 @@ impl Target {
             "neo4j" => (true, Tls::None),
             "neo4j+s" => (true, Tls::Verified),
             "neo4j+ssc" => (true, Tls::SelfSigned),
-            _ => return Err(TargetError::Scheme(uri.to_string())),
+            _ => return Err(TargetError::Scheme(redact::uri(uri))),
         };
         let authority = rest.split(['/', '?']).next().unwrap_or("");
         if authority.contains('@') {
@@ -117,7 +119,7 @@ impl Target {
             None => authority.split(':').next().unwrap_or("").to_string(),
         };
         if host.is_empty() {
-            return Err(TargetError::NoHost(uri.to_string()));
+            return Err(TargetError::NoHost(redact::uri(uri)));
         }
         Ok(Target::Neo4j {
             uri: uri.to_string(),
@@ -130,12 +132,14 @@ impl Target {
         })
     }
 
-    /// A name for messages and run records, never carrying a secret.
+    /// A name for messages and run records, never carrying a secret: the
+    /// URI goes through the one redaction rule (a query string may hold a
+    /// password even though userinfo is refused).
     pub fn describe(&self) -> String {
         match self {
             Target::Neo4j { uri, database, .. } => match database {
-                Some(db) => format!("{uri} (database {db})"),
-                None => uri.clone(),
+                Some(db) => format!("{} (database {db})", redact::uri(uri)),
+                None => redact::uri(uri),
             },
             Target::Sqlite { path } => format!("sqlite:{}", path.display()),
         }

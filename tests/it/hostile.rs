@@ -482,7 +482,7 @@ fn deep_nesting_and_alias_bombs_are_refused_without_a_crash(ws: &Ws) {
 fn skipped(ws: &Ws) -> Vec<(String, String)> {
     let out = graphseed(ws, &["plan", "--json"]);
     assert!(matches!(out.code, Some(0 | 3)), "{}", out.stderr);
-    out.json()["files"]["skipped"]
+    out.json()["skipped"]
         .as_array()
         .unwrap()
         .iter()

@@ -1,7 +1,13 @@
 //! The one integration test binary. Each area is a module; `support` holds the
 //! shared harness (the real Neo4j launcher, temp workspaces, the CLI binary).
 
+// Tests report progress and diagnostics on the test harness's own output.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
 mod support;
+
+mod cli;
+mod first_hour;
 
 mod hostile;
 mod provenance;
@@ -10,5 +16,6 @@ mod scale;
 mod secrets;
 mod seeding;
 mod smoke;
+mod snapshots;
 mod store_contract;
 mod tls;

@@ -542,24 +542,9 @@ fn provenance_cypher_files_agree_with_the_command() {
         all.extend_from_slice(args);
         ids(&json_of(&ws, &all).1)
     };
-    let (group, uri) = (ws.group.clone(), ws.uri.clone());
-    let cypher =
-        |text: &'static str, params: Vec<(&'static str, neo4rs::BoltType)>| -> Vec<neo4rs::Row> {
-            let (group, uri) = (group.clone(), uri.clone());
-            block_on(async move {
-                let g = neo4j::graph(&uri).await;
-                let mut q = neo4rs::query(text).param("group_id", group);
-                for (k, v) in params {
-                    q = q.param(k, v);
-                }
-                let mut stream = g.execute(q).await.unwrap();
-                let mut rows = Vec::new();
-                while let Some(row) = stream.next().await.unwrap() {
-                    rows.push(row);
-                }
-                rows
-            })
-        };
+    let cypher = |text: &'static str, params: Vec<(&'static str, neo4rs::BoltType)>| {
+        neo4j::rows(&ws.uri, &ws.group, text, params)
+    };
     let ids_of = |rows: Vec<neo4rs::Row>| -> BTreeSet<String> {
         rows.iter()
             .map(|r| r.get::<String>("entity_id").unwrap())

@@ -122,9 +122,15 @@ fn unchanged_reseed_parses_nothing_and_writes_nothing(ws: &Ws) {
             "the SQLite file changed on a no-op run"
         );
     }
-    // ... but it still leaves its audit trail.
-    let dir = json["audit_dir"].as_str().unwrap();
-    assert!(ws.path().join(dir).join("manifest.json").is_file());
+    // No run exists, so none is named and no audit trail points at one
+    // (the README's "What an unchanged seed reports").
+    assert_eq!(json["run_id"], serde_json::Value::Null, "{json:#}");
+    assert_eq!(json["status"], "unchanged");
+    assert_eq!(json["audit_dir"], serde_json::Value::Null);
+    let trails = std::fs::read_dir(ws.path().join(".graphseed/runs"))
+        .unwrap()
+        .count();
+    assert_eq!(trails, 1, "only the first seed left an audit trail");
 }
 
 fn editing_a_file_rewrites_only_what_changed(ws: &Ws) {

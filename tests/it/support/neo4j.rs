@@ -402,3 +402,27 @@ mod tests {
         }
     }
 }
+
+/// Run one statement (e.g. a documented `cypher/provenance_*.cypher`) for a
+/// group over Bolt and collect its rows.
+pub fn rows(
+    uri: &str,
+    group: &str,
+    text: &'static str,
+    params: Vec<(&'static str, neo4rs::BoltType)>,
+) -> Vec<neo4rs::Row> {
+    let (uri, group) = (uri.to_string(), group.to_string());
+    super::workspace::block_on(async move {
+        let g = graph(&uri).await;
+        let mut q = neo4rs::query(text).param("group_id", group);
+        for (k, v) in params {
+            q = q.param(k, v);
+        }
+        let mut stream = g.execute(q).await.unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = stream.next().await.unwrap() {
+            rows.push(row);
+        }
+        rows
+    })
+}
