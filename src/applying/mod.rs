@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::error::Error;
 use crate::metadata::EpisodeRecord;
-use crate::planning::{self, Decision, Origin, Plan, PlanAction, PlanInput};
+use crate::planning::{self, Action, Origin, Plan, PlanEntry, PlanInput};
 use crate::sources::Candidate;
 use crate::stores::{
     Batch, EpisodeWrite, LockInfo, LockOutcome, RunRecord, RunStatus, Store, StoreError,
@@ -315,15 +315,15 @@ async fn apply_locked<S: Store>(
         renewed: Instant::now(),
         ttl: opts.lock_ttl,
     };
-    let writes: Vec<&Decision> = plan
+    let writes: Vec<&PlanEntry> = plan
         .decisions
         .iter()
-        .filter(|d| d.action.writes() && d.action != PlanAction::Prune)
+        .filter(|d| d.action.writes() && d.action != Action::Prune)
         .collect();
-    let prunes: Vec<&Decision> = plan
+    let prunes: Vec<&PlanEntry> = plan
         .decisions
         .iter()
-        .filter(|d| d.action == PlanAction::Prune)
+        .filter(|d| d.action == Action::Prune)
         .collect();
     let planned = (writes.len() + prunes.len()) as u64;
     let pb = ui.progress(planned, "applying");
@@ -348,13 +348,13 @@ async fn apply_locked<S: Store>(
     // prunes ride in the transaction of the last write batch: they commit
     // with the final writes, never before them, and a failure undoes both
     // (one transaction fewer for a typical incremental reseed).
-    let mut prune_chunks: Vec<&[&Decision]> = prunes.chunks(batch_size).collect();
-    let tail_prunes: &[&Decision] = if chunks.is_empty() || prune_chunks.is_empty() {
+    let mut prune_chunks: Vec<&[&PlanEntry]> = prunes.chunks(batch_size).collect();
+    let tail_prunes: &[&PlanEntry] = if chunks.is_empty() || prune_chunks.is_empty() {
         &[]
     } else {
         prune_chunks.remove(0)
     };
-    let deletes_with = |k: usize| -> &[&Decision] {
+    let deletes_with = |k: usize| -> &[&PlanEntry] {
         if k + 1 == chunks.len() {
             tail_prunes
         } else {
@@ -461,8 +461,8 @@ async fn commit<S: Store>(
 async fn build_batch(
     bodies: &mut BodyCache,
     plan: &Plan,
-    chunk: &[&Decision],
-    deletes: &[&Decision],
+    chunk: &[&PlanEntry],
+    deletes: &[&PlanEntry],
     input: &PlanInput,
     run_id: &str,
     now: DateTime<Utc>,
@@ -478,10 +478,7 @@ async fn build_batch(
         }
         let (name, fields) = bodies.body(plan, d, input.max_file_bytes)?;
         batch.episodes.writes.push(EpisodeWrite {
-            action: d
-                .action
-                .stored_action()
-                .expect("writes have a stored action"),
+            action: d.action,
             record: record_for(&input.group_id, run_id, plan, d, name, &fields, now),
         });
     }
@@ -540,8 +537,8 @@ impl Lease {
 /// that split a file, the episodes already written would carry the new hash
 /// while an item new in the file was never created, and every later run
 /// would skip the file. A file's episodes therefore commit together.
-fn file_batches<'a, 'd>(writes: &'a [&'d Decision], size: usize) -> Vec<&'a [&'d Decision]> {
-    let same_file = |a: &Decision, b: &Decision| match (a.origin, b.origin) {
+fn file_batches<'a, 'd>(writes: &'a [&'d PlanEntry], size: usize) -> Vec<&'a [&'d PlanEntry]> {
+    let same_file = |a: &PlanEntry, b: &PlanEntry| match (a.origin, b.origin) {
         (Origin::File(x), Origin::File(y)) => x == y,
         _ => false,
     };
@@ -572,7 +569,7 @@ impl BodyCache {
     fn body(
         &mut self,
         plan: &Plan,
-        d: &Decision,
+        d: &PlanEntry,
         max: u64,
     ) -> Result<(String, Map<String, Value>), String> {
         match d.origin {
@@ -621,7 +618,7 @@ fn record_for(
     group_id: &str,
     run_id: &str,
     plan: &Plan,
-    d: &Decision,
+    d: &PlanEntry,
     name: String,
     fields: &Map<String, Value>,
     now: DateTime<Utc>,
@@ -636,7 +633,7 @@ fn record_for(
         // created_at is set once and kept across updates, replaces, --force.
         created_at: d.created_at.unwrap_or(now),
         // updated_at moves only when the content does (refresh keeps it).
-        updated_at: if d.action == PlanAction::Refresh {
+        updated_at: if d.action == Action::Refresh {
             d.keep_updated_at.unwrap_or(now)
         } else {
             now
@@ -693,7 +690,7 @@ mod tests {
             ("c.jsonl", "{\"id\":4}\n{\"id\":5}\n"),
             ("d.json", "{\"k\":2}"),
         ]);
-        let writes: Vec<&Decision> = plan.decisions.iter().collect();
+        let writes: Vec<&PlanEntry> = plan.decisions.iter().collect();
         let sizes = |size| -> Vec<usize> {
             file_batches(&writes, size)
                 .iter()

@@ -28,8 +28,9 @@ use crate::metadata::{EpisodeRecord, StoredEpisode};
 pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, NodeKind};
 pub use target::Target;
 
-/// What happened to an episode in a run. Stored on the provenance link so an
-/// episode's history can be read back.
+/// What happens to an episode in a run: planned, printed, and (for the
+/// actions that write) stored on the provenance link, so an episode's
+/// history can be read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     Create,
@@ -40,10 +41,24 @@ pub enum Action {
     /// brought up to date; `updated_at` is kept.
     Refresh,
     Skip,
+    /// Stored, gone from the sources; reported, kept (no `--prune`). Never
+    /// stored on a link.
+    Orphan,
+    /// Stored, gone from the sources; deleted (`--prune`).
     Prune,
 }
 
 impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Refresh,
+        Action::Skip,
+        Action::Orphan,
+        Action::Prune,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -51,20 +66,23 @@ impl Action {
             Action::Replace => "replace",
             Action::Refresh => "refresh",
             Action::Skip => "skip",
+            Action::Orphan => "orphan",
             Action::Prune => "prune",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "create" => Action::Create,
-            "update" => Action::Update,
-            "replace" => Action::Replace,
-            "refresh" => Action::Refresh,
-            "skip" => Action::Skip,
-            "prune" => Action::Prune,
-            _ => return None,
-        })
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether applying this action writes to the store.
+    pub fn writes(self) -> bool {
+        match self {
+            Action::Create | Action::Update | Action::Replace | Action::Refresh | Action::Prune => {
+                true
+            }
+            Action::Skip | Action::Orphan => false,
+        }
     }
 }
 
