@@ -24,26 +24,27 @@ pub use resolve::{Edge, Episode, Index, Outcome, Resolved, Unresolved, resolve_l
 use serde::{Deserialize, Serialize};
 
 /// How a link was written. Part of the stored edge, so a consumer can weigh
-/// an embed differently from a passing mention.
+/// an embed differently from a passing mention. Variants are in the order
+/// of their names, so sorting by kind is the same in Rust, SQL and Cypher.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum LinkKind {
+    Embed,
+    Field,
+    Frontmatter,
     Markdown,
     Reference,
     Wikilink,
-    Embed,
-    Frontmatter,
-    Field,
 }
 
 impl LinkKind {
     pub const ALL: [LinkKind; 6] = [
+        LinkKind::Embed,
+        LinkKind::Field,
+        LinkKind::Frontmatter,
         LinkKind::Markdown,
         LinkKind::Reference,
         LinkKind::Wikilink,
-        LinkKind::Embed,
-        LinkKind::Frontmatter,
-        LinkKind::Field,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -100,7 +101,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn kinds_round_trip_through_their_names() {
+    fn kinds_round_trip_through_their_names_and_sort_by_them() {
+        let mut names: Vec<_> = LinkKind::ALL.iter().map(|k| k.as_str()).collect();
+        names.sort_unstable();
+        assert_eq!(names, LinkKind::ALL.map(LinkKind::as_str));
         for k in LinkKind::ALL {
             assert_eq!(LinkKind::parse(k.as_str()), Some(k));
             assert_eq!(

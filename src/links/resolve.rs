@@ -625,13 +625,13 @@ mod tests {
             [
                 Edge {
                     target: "people_alice".into(),
-                    kind: LinkKind::Wikilink,
-                    count: 2
+                    kind: LinkKind::Frontmatter,
+                    count: 1
                 },
                 Edge {
                     target: "people_alice".into(),
-                    kind: LinkKind::Frontmatter,
-                    count: 1
+                    kind: LinkKind::Wikilink,
+                    count: 2
                 },
             ]
         );
