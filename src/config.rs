@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub apply: ApplyConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub links: LinksConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -72,6 +74,17 @@ pub struct ApplyConfig {
 #[serde(deny_unknown_fields)]
 pub struct LimitsConfig {
     pub max_file_mb: Option<u64>,
+}
+
+/// `[links]`: which fields of structured items (and front matter) hold bare
+/// link targets, and whether a link that names no episode is an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinksConfig {
+    /// Default `["links", "related"]`.
+    pub fields: Option<Vec<String>>,
+    /// Default false: dangling and ambiguous links are warnings.
+    pub strict: Option<bool>,
 }
 
 /// 1-based line of a byte offset.

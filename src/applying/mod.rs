@@ -18,7 +18,7 @@ use crate::metadata::EpisodeRecord;
 use crate::planning::{self, Action, Origin, Plan, PlanEntry, PlanInput};
 use crate::sources::Candidate;
 use crate::stores::{
-    Batch, EpisodeWrite, LockInfo, LockOutcome, RunRecord, RunStatus, Store, StoreError,
+    Batch, EpisodeWrite, LinkSet, LockInfo, LockOutcome, RunRecord, RunStatus, Store, StoreError,
 };
 use crate::ui::Ui;
 pub use retry::RetryPolicy;
@@ -354,6 +354,7 @@ async fn apply_locked<S: Store>(
     } else {
         prune_chunks.remove(0)
     };
+    let link_sets = links_by_batch(&chunks);
     let deletes_with = |k: usize| -> &[&PlanEntry] {
         if k + 1 == chunks.len() {
             tail_prunes
@@ -369,7 +370,7 @@ async fn apply_locked<S: Store>(
                 &mut bodies,
                 plan_ref,
                 chunk,
-                deletes_with(0),
+                (deletes_with(0), &link_sets[0]),
                 input,
                 &run_id,
                 now,
@@ -391,10 +392,9 @@ async fn apply_locked<S: Store>(
         let (committed, next) = tokio::join!(commit(store, opts, run, &batch, stats, ui), async {
             match upcoming {
                 Some(chunk) => {
-                    let deletes = deletes_with(next_chunk);
+                    let extra = (deletes_with(next_chunk), &link_sets[next_chunk][..]);
                     Some(
-                        build_batch(&mut bodies, plan_ref, chunk, deletes, input, &run_id, now)
-                            .await,
+                        build_batch(&mut bodies, plan_ref, chunk, extra, input, &run_id, now).await,
                     )
                 }
                 None => None,
@@ -418,7 +418,9 @@ async fn apply_locked<S: Store>(
 
     // The remaining prunes (all of them when nothing is written).
     for chunk in prune_chunks {
-        let batch = Batch::of_episodes(vec![], chunk.iter().map(|d| d.entity_id.clone()).collect());
+        let mut batch =
+            Batch::of_episodes(vec![], chunk.iter().map(|d| d.entity_id.clone()).collect());
+        batch.links.removed = batch.episodes.deletes.clone();
         commit(store, opts, run, &batch, stats, ui)
             .await
             .map_err(|e| batch_error(e, stats))?;
@@ -462,7 +464,7 @@ async fn build_batch(
     bodies: &mut BodyCache,
     plan: &Plan,
     chunk: &[&PlanEntry],
-    deletes: &[&PlanEntry],
+    (deletes, links): (&[&PlanEntry], &[&PlanEntry]),
     input: &PlanInput,
     run_id: &str,
     now: DateTime<Utc>,
@@ -472,6 +474,17 @@ async fn build_batch(
         Vec::with_capacity(chunk.len()),
         deletes.iter().map(|d| d.entity_id.clone()).collect(),
     );
+    // A pruned episode takes its links, both ways, with it.
+    batch.links.removed = batch.episodes.deletes.clone();
+    batch.links.sets = links
+        .iter()
+        .filter_map(|d| {
+            d.links.as_ref().map(|edges| LinkSet {
+                source: d.entity_id.clone(),
+                edges: edges.to_vec(),
+            })
+        })
+        .collect();
     for (i, d) in chunk.iter().enumerate() {
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
@@ -483,6 +496,31 @@ async fn build_batch(
         });
     }
     Ok(batch)
+}
+
+/// Which batch writes each entry's links: its own, or the later batch that
+/// writes one of its targets. The links of an episode are written with it
+/// when they can be; a link to an episode created later in the same run
+/// lands in that episode's batch, when both ends exist, instead of being
+/// dropped (an edge needs both nodes).
+fn links_by_batch<'d>(chunks: &[&[&'d PlanEntry]]) -> Vec<Vec<&'d PlanEntry>> {
+    let batch_of: std::collections::HashMap<&str, usize> = chunks
+        .iter()
+        .enumerate()
+        .flat_map(|(k, c)| c.iter().map(move |d| (d.entity_id.as_str(), k)))
+        .collect();
+    let mut out = vec![Vec::new(); chunks.len().max(1)];
+    for (k, chunk) in chunks.iter().enumerate() {
+        for d in chunk.iter().copied() {
+            let Some(edges) = &d.links else { continue };
+            let last = edges
+                .iter()
+                .filter_map(|e| batch_of.get(e.target.as_str()).copied())
+                .fold(k, usize::max);
+            out[last].push(d);
+        }
+    }
+    out
 }
 
 /// The lease: renewed between batches once a third of its time has passed,
@@ -676,6 +714,7 @@ mod tests {
             allow_downgrade: false,
             prune: false,
             max_file_bytes: 1 << 20,
+            links: Default::default(),
         };
         let plan = planning::plan(&input, &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);

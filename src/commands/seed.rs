@@ -297,6 +297,7 @@ fn print_outcome(
         v["skipped"] = render::skipped_json(p);
         v["apply"] = extra.clone();
         v["errors"] = p.errors.iter().map(render::error_json).collect();
+        v["links"] = render::links_json(p);
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
         ui::json(&v);
         return;

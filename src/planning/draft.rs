@@ -120,6 +120,8 @@ pub(super) struct Draft<'s> {
     pub(super) scope_sources: BTreeSet<String>,
     /// Whether any producer found a source at all (prune refuses otherwise).
     pub(super) found_any_source: bool,
+    /// Parsed episodes' links, resolved when the plan is finished.
+    pub(super) pending_links: Vec<super::links::Pending>,
 }
 
 impl<'s> Draft<'s> {
@@ -144,6 +146,7 @@ impl<'s> Draft<'s> {
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
             found_any_source: false,
+            pending_links: Vec::new(),
         }
     }
 
@@ -225,6 +228,7 @@ impl<'s> Draft<'s> {
             keep_updated_at: stored
                 .filter(|_| matches!(decision, Decision::Skip | Decision::Refresh(_)))
                 .map(|s| s.updated_at),
+            links: None,
         });
     }
 
@@ -309,7 +313,15 @@ impl<'s> Draft<'s> {
     }
 
     /// The finished plan.
-    pub(super) fn finish(self, index: &StoredIndex<'_>, revision: u64) -> Plan {
+    pub(super) fn finish(mut self, index: &StoredIndex<'_>, revision: u64) -> Plan {
+        let links = super::links::resolve_pending(
+            std::mem::take(&mut self.pending_links),
+            index.all,
+            &self.input.roots,
+            &mut self.decisions,
+            self.input.links.strict,
+            &mut self.errors,
+        );
         let signature_after = signature_after(index.all, &self.decisions);
         Plan {
             group_id: self.input.group_id.clone(),
@@ -322,6 +334,7 @@ impl<'s> Draft<'s> {
             stats: self.stats,
             scope_sources: self.scope_sources,
             signature_after,
+            links,
         }
     }
 }

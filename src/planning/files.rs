@@ -9,9 +9,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
+use super::links::{ItemLinks, Pending, item_links};
 use super::read::read_limited;
 use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
+use crate::links::Episode;
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, ParseError, RootSpec, SourceFile};
 
@@ -75,6 +77,8 @@ enum Examined {
     Parsed {
         source_hash: String,
         items: Result<Vec<Candidate>, Vec<ParseError>>,
+        /// Per item, in order; empty when the file did not parse.
+        links: Vec<ItemLinks>,
     },
 }
 
@@ -170,16 +174,29 @@ pub(super) fn add_root<'s>(
             // is parsed is hashed with it, so the two always agree.
             match read_limited(file, input.max_file_bytes) {
                 Err(m) => Examined::Unreadable(m),
-                Ok(bytes) => Examined::Parsed {
-                    source_hash: hashing::sha256_hex(&bytes),
-                    items: sources::parse_file(file, &bytes).map(|mut cands| {
-                        // Bodies are read again when applied.
-                        for c in &mut cands {
-                            c.fields = Default::default();
+                Ok(bytes) => {
+                    let mut items = sources::parse_file(file, &bytes);
+                    // Links are read while the fields are here: bodies are
+                    // read again when applied, links are resolved before.
+                    let links = match &mut items {
+                        Ok(cands) => {
+                            let multi =
+                                cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
+                            let links =
+                                item_links(file.format, &bytes, cands, multi, &input.links.rules);
+                            for c in cands.iter_mut() {
+                                c.fields = Default::default();
+                            }
+                            links
                         }
-                        cands
-                    }),
-                },
+                        Err(_) => Vec::new(),
+                    };
+                    Examined::Parsed {
+                        source_hash: hashing::sha256_hex(&bytes),
+                        items,
+                        links,
+                    }
+                }
             }
         });
         for (&i, ex) in round.iter().zip(examined) {
@@ -192,7 +209,7 @@ pub(super) fn add_root<'s>(
             if let Ok((len, _)) = &rs.hashed[i] {
                 draft.stats.bytes_hashed += len;
             }
-            let (source_hash, items) = match ex {
+            let (source_hash, items, mut item_links) = match ex {
                 Examined::Unreadable(message) => {
                     draft
                         .protected
@@ -226,13 +243,18 @@ pub(super) fn add_root<'s>(
                             origin: Origin::Stored,
                             created_at: Some(s.created_at),
                             keep_updated_at: Some(s.updated_at),
+                            links: None,
                         });
                     }
                     continue;
                 }
-                Examined::Parsed { source_hash, items } => {
+                Examined::Parsed {
+                    source_hash,
+                    items,
+                    links,
+                } => {
                     draft.stats.files_parsed += 1;
-                    (source_hash, items)
+                    (source_hash, items, links)
                 }
                 Examined::SameBytes { source_hash } => {
                     let items = stored_here
@@ -245,7 +267,7 @@ pub(super) fn add_root<'s>(
                             line: None,
                         })
                         .collect();
-                    (source_hash, Ok(items))
+                    (source_hash, Ok(items), Vec::new())
                 }
             };
             let candidates = match items {
@@ -272,7 +294,9 @@ pub(super) fn add_root<'s>(
             });
             let rel = draft.files[fi].rel.clone();
             let file_hash = draft.files[fi].source_hash.clone();
-            for c in candidates {
+            let parsed_now = !item_links.is_empty();
+            item_links.resize_with(candidates.len(), ItemLinks::default);
+            for (c, links) in candidates.into_iter().zip(item_links) {
                 let here = Here::Parsed {
                     file: fi,
                     line: c.line,
@@ -287,7 +311,24 @@ pub(super) fn add_root<'s>(
                     source_hash: Some(&file_hash),
                     display: &display,
                 };
+                let before = draft.decisions.len();
                 draft.produce(index, &c, &facts, Origin::File(fi));
+                // Items not parsed (same bytes, new version) keep their
+                // stored links: only parsed ones are resolved again.
+                if parsed_now {
+                    draft.pending_links.push(Pending {
+                        episode: Episode {
+                            entity_id: c.entity_id,
+                            file: Some((ri, rel.clone())),
+                            name: c.name,
+                            aliases: Vec::new(),
+                            key: None,
+                        },
+                        links,
+                        display: display.clone(),
+                        decision: (draft.decisions.len() > before).then_some(before),
+                    });
+                }
             }
         }
     }

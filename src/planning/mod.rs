@@ -13,6 +13,7 @@
 pub mod decide;
 mod draft;
 mod files;
+pub mod links;
 mod orphans;
 mod read;
 pub mod render;
@@ -32,6 +33,7 @@ use crate::version::SeedVersion;
 
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
+pub use self::links::{LinkOptions, LinkSummary, LinkWarning};
 pub use self::read::reread;
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
@@ -76,6 +78,9 @@ pub struct PlanEntry {
     pub created_at: Option<DateTime<Utc>>,
     /// Kept from the stored episode for a refresh (content did not change).
     pub keep_updated_at: Option<DateTime<Utc>>,
+    /// The episode's complete outgoing links, for entries that write an
+    /// episode of a parsed file: written (and replaced) with it.
+    pub links: Option<Arc<[crate::links::Edge]>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,6 +196,7 @@ pub struct PlanInput {
     pub allow_downgrade: bool,
     pub prune: bool,
     pub max_file_bytes: u64,
+    pub links: LinkOptions,
 }
 
 #[derive(Debug, Clone)]
@@ -208,6 +214,8 @@ pub struct Plan {
     pub scope_sources: BTreeSet<String>,
     /// `graph_signature` of the group once this plan is fully applied.
     pub signature_after: String,
+    /// The links of the episodes parsed for this plan.
+    pub links: LinkSummary,
 }
 
 impl Plan {

@@ -131,7 +131,14 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
         "decisions": plan.decisions.iter().map(decision_json).collect::<Vec<_>>(),
         "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
         "graph_signature_after": plan.signature_after,
+        "links": links_json(plan),
     })
+}
+
+/// `links` in `plan` and `seed` JSON: what the parsed episodes link, and
+/// every link that names no episode (or several), with where it is written.
+pub fn links_json(plan: &Plan) -> Value {
+    serde_json::to_value(&plan.links).expect("a link summary serializes")
 }
 
 fn marker(a: Action) -> char {
@@ -165,6 +172,12 @@ pub fn errors_text(plan: &Plan, verbose: bool) -> String {
         ));
         if let Some(h) = &e.hint {
             out.push_str(&format!("  hint: {h}\n"));
+        }
+    }
+    // With --strict-links they are errors above already.
+    if !plan.links.strict {
+        for w in &plan.links.warnings {
+            out.push_str(&format!("warning: {}\n", shown(&w.message())));
         }
     }
     if downgrades > 0 {
