@@ -215,7 +215,8 @@ async fn make_plan<S: Store>(
         scan.elapsed
     ));
     let t = Instant::now();
-    let plan = planning::plan_scanned(input, scan, &stored, revision);
+    let links = read(policy, ui, || store.load_links(&input.group_id)).await?;
+    let plan = planning::plan_scanned(input, scan, &stored, &links, revision);
     ui.debug(&format!(
         "planned {} decisions from {} files ({} parsed) in {:.2?}",
         plan.decisions.len(),
@@ -354,7 +355,15 @@ async fn apply_locked<S: Store>(
     } else {
         prune_chunks.remove(0)
     };
-    let link_sets = links_by_batch(&chunks);
+    // Unchanged episodes whose links changed: their sets ride in the batch
+    // that writes their last target, or in a batch of their own.
+    let relinks: Vec<&PlanEntry> = plan.decisions.iter().filter(|d| d.relinks()).collect();
+    let mut link_sets = links_by_batch(&chunks, &relinks);
+    let relink_only = if chunks.is_empty() {
+        std::mem::take(&mut link_sets[0])
+    } else {
+        Vec::new()
+    };
     let deletes_with = |k: usize| -> &[&PlanEntry] {
         if k + 1 == chunks.len() {
             tail_prunes
@@ -416,6 +425,15 @@ async fn apply_locked<S: Store>(
         t.elapsed()
     ));
 
+    if !relink_only.is_empty() {
+        let mut batch = Batch::default();
+        batch.links.sets = link_sets_of(&relink_only);
+        commit(store, opts, run, &batch, stats, ui)
+            .await
+            .map_err(|e| batch_error(e, stats))?;
+        lease.keep(store, opts.retry, stats).await?;
+    }
+
     // The remaining prunes (all of them when nothing is written).
     for chunk in prune_chunks {
         let mut batch =
@@ -476,15 +494,7 @@ async fn build_batch(
     );
     // A pruned episode takes its links, both ways, with it.
     batch.links.removed = batch.episodes.deletes.clone();
-    batch.links.sets = links
-        .iter()
-        .filter_map(|d| {
-            d.links.as_ref().map(|edges| LinkSet {
-                source: d.entity_id.clone(),
-                edges: edges.to_vec(),
-            })
-        })
-        .collect();
+    batch.links.sets = link_sets_of(links);
     for (i, d) in chunk.iter().enumerate() {
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
@@ -498,27 +508,44 @@ async fn build_batch(
     Ok(batch)
 }
 
+fn link_sets_of(entries: &[&PlanEntry]) -> Vec<LinkSet> {
+    entries
+        .iter()
+        .filter_map(|d| {
+            d.links.as_ref().map(|edges| LinkSet {
+                source: d.entity_id.clone(),
+                edges: edges.to_vec(),
+            })
+        })
+        .collect()
+}
+
 /// Which batch writes each entry's links: its own, or the later batch that
 /// writes one of its targets. The links of an episode are written with it
 /// when they can be; a link to an episode created later in the same run
 /// lands in that episode's batch, when both ends exist, instead of being
 /// dropped (an edge needs both nodes).
-fn links_by_batch<'d>(chunks: &[&[&'d PlanEntry]]) -> Vec<Vec<&'d PlanEntry>> {
+fn links_by_batch<'d>(
+    chunks: &[&[&'d PlanEntry]],
+    relinks: &[&'d PlanEntry],
+) -> Vec<Vec<&'d PlanEntry>> {
     let batch_of: std::collections::HashMap<&str, usize> = chunks
         .iter()
         .enumerate()
         .flat_map(|(k, c)| c.iter().map(move |d| (d.entity_id.as_str(), k)))
         .collect();
     let mut out = vec![Vec::new(); chunks.len().max(1)];
-    for (k, chunk) in chunks.iter().enumerate() {
-        for d in chunk.iter().copied() {
-            let Some(edges) = &d.links else { continue };
-            let last = edges
-                .iter()
-                .filter_map(|e| batch_of.get(e.target.as_str()).copied())
-                .fold(k, usize::max);
-            out[last].push(d);
-        }
+    let own = chunks
+        .iter()
+        .enumerate()
+        .flat_map(|(k, c)| c.iter().map(move |d| (k, *d)));
+    for (k, d) in own.chain(relinks.iter().map(|d| (0, *d))) {
+        let Some(edges) = &d.links else { continue };
+        let last = edges
+            .iter()
+            .filter_map(|e| batch_of.get(e.target.as_str()).copied())
+            .fold(k, usize::max);
+        out[last].push(d);
     }
     out
 }
@@ -716,7 +743,7 @@ mod tests {
             max_file_bytes: 1 << 20,
             links: Default::default(),
         };
-        let plan = planning::plan(&input, &[], 0);
+        let plan = planning::plan(&input, &[], &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
         (d, plan, input.max_file_bytes)
     }

@@ -131,7 +131,8 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
 
     // Files against the graph, through the planner: what a seed would do is
     // exactly what has drifted.
-    let plan = planning::plan(&input, &stored, revision);
+    let stored_links = store.load_links(&group).await?;
+    let plan = planning::plan(&input, &stored, &stored_links, revision);
     for d in &plan.decisions {
         let (kind, message) = match d.action {
             Action::Skip => continue,

@@ -122,6 +122,10 @@ pub(super) struct Draft<'s> {
     pub(super) found_any_source: bool,
     /// Parsed episodes' links, resolved when the plan is finished.
     pub(super) pending_links: Vec<super::links::Pending>,
+    /// The group's stored links, to tell which episodes link differently.
+    pub(super) stored_links: &'s [crate::stores::StoredLink],
+    /// Parse unchanged files too, for their links (see `plan_scanned`).
+    pub(super) relink: bool,
 }
 
 impl<'s> Draft<'s> {
@@ -147,6 +151,8 @@ impl<'s> Draft<'s> {
             scope_sources: BTreeSet::new(),
             found_any_source: false,
             pending_links: Vec::new(),
+            stored_links: &[],
+            relink: false,
         }
     }
 
@@ -318,6 +324,7 @@ impl<'s> Draft<'s> {
             std::mem::take(&mut self.pending_links),
             index.all,
             &self.input.roots,
+            self.stored_links,
             &mut self.decisions,
             self.input.links.strict,
             &mut self.errors,

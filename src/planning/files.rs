@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
 use super::links::{ItemLinks, Pending, item_links};
 use super::read::read_limited;
@@ -15,7 +16,7 @@ use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
 use crate::links::Episode;
 use crate::metadata::StoredEpisode;
-use crate::sources::{self, Candidate, ParseError, RootSpec, SourceFile};
+use crate::sources::{self, Candidate, Format, ParseError, RootSpec, SourceFile};
 
 /// The sources as walked and hashed: everything planning needs from the disk
 /// before it sees the stored state, so it can run while that state loads.
@@ -62,6 +63,38 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
         roots,
         elapsed: t.elapsed(),
     }
+}
+
+/// Whether the sources differ from what is stored in any way: a file whose
+/// bytes or version changed, a new file, a file gone. Unreadable roots and
+/// files count as changes (planning reports them anyway).
+pub(super) fn anything_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
+    let version = input.version.to_string();
+    for (root, rs) in input.roots.iter().zip(&scan.roots) {
+        let Ok(report) = &rs.report else { return true };
+        let stored = index.of_source(root.source.as_str());
+        let mut walked = 0usize;
+        for (file, hashed) in report.files.iter().zip(&rs.hashed) {
+            let Ok((_, digest)) = hashed else { return true };
+            let hex = hashing::Hex::of(digest);
+            let here = stored.and_then(|m| m.get(file.rel.as_str()));
+            let same = here.is_some_and(|h| {
+                !h.is_empty()
+                    && h.iter().all(|s| {
+                        s.source_hash.as_deref() == Some(hex.as_str()) && *s.version == *version
+                    })
+            });
+            if !same {
+                return true;
+            }
+            walked += 1;
+        }
+        // Every stored path of this source was walked: none is gone.
+        if stored.map_or(0, |m| m.len()) != walked {
+            return true;
+        }
+    }
+    false
 }
 
 /// What planning learned about one file.
@@ -139,6 +172,7 @@ pub(super) fn add_root<'s>(
             .and_then(|m| m.get(rel))
             .map_or(&[], Vec::as_slice)
     };
+    let relink = draft.relink;
     let indices: Vec<usize> = (0..report.files.len()).collect();
     for round in indices.chunks(EXAMINE_ROUND) {
         // Deciding needs the files in walk order (duplicates are reported
@@ -154,7 +188,10 @@ pub(super) fn add_root<'s>(
             // parsed. graphseed always stores the canonical text of the
             // version, so text equality is semver equality here.
             let here = stored_at(&file.rel);
+            // Relinking parses every file that can hold links, for them.
+            let links_needed = relink && file.format != Format::Text;
             if !input.force
+                && !links_needed
                 && !here.is_empty()
                 && here
                     .iter()

@@ -3,6 +3,7 @@
 //! file walked later, or one only stored), attached to the entries that
 //! write their episode, and reported where they name no episode or several.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -12,6 +13,7 @@ use super::{Action, PlanEntry, PlanError};
 use crate::links::{self, Edge, Episode, Extracted, Index, LinkRules, resolve_links};
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, RootSpec};
+use crate::stores::StoredLink;
 
 /// How links are read and judged: the config's `[links]` and `--strict-links`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -122,6 +124,9 @@ pub struct LinkSummary {
     pub external: u64,
     /// Files graphseed does not read (images, PDFs).
     pub assets: u64,
+    /// Unchanged episodes whose links are written again (a target appeared,
+    /// moved or went).
+    pub relinked: u64,
     /// `--strict-links`: the warnings are also the plan's errors.
     pub strict: bool,
     pub warnings: Vec<LinkWarning>,
@@ -134,6 +139,7 @@ pub(super) fn resolve_pending(
     pending: Vec<Pending>,
     stored: &[StoredEpisode],
     roots: &[RootSpec],
+    stored_links: &[StoredLink],
     decisions: &mut [PlanEntry],
     strict: bool,
     errors: &mut Vec<PlanError>,
@@ -142,18 +148,26 @@ pub(super) fn resolve_pending(
         .iter()
         .map(|p| p.episode.entity_id.as_str())
         .collect();
-    let pruned: std::collections::HashSet<&str> = decisions
+    // Orphans are stored but no source produces them any more: a link to
+    // their old path or name is broken, even before they are pruned.
+    let gone: std::collections::HashSet<&str> = decisions
         .iter()
-        .filter(|d| d.action == Action::Prune)
+        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
         .map(|d| d.entity_id.as_str())
         .collect();
+    let mut before: HashMap<&str, Vec<Edge>> = HashMap::new();
+    for l in stored_links {
+        before.entry(l.source.as_str()).or_default().push(Edge {
+            target: l.target.clone(),
+            kind: l.kind,
+            count: l.count,
+        });
+    }
     // Stored episodes of unparsed files are found by path, stem and
     // entity_id; their names and aliases are not loaded with them.
     let mut episodes: Vec<Episode> = stored
         .iter()
-        .filter(|s| {
-            !parsed.contains(s.entity_id.as_str()) && !pruned.contains(s.entity_id.as_str())
-        })
+        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
         .map(|s| Episode {
             entity_id: s.entity_id.clone(),
             file: s.source_path.as_ref().and_then(|p| {
@@ -212,10 +226,22 @@ pub(super) fn resolve_pending(
             }
             summary.warnings.push(w);
         }
-        if let Some(d) = p.decision.and_then(|i| decisions.get_mut(i))
-            && d.action.writes()
-        {
-            d.links = Some(Arc::from(resolved.edges));
+        let Some(d) = p.decision.and_then(|i| decisions.get_mut(i)) else {
+            continue;
+        };
+        // Stored edges only join stored episodes: compare with what the
+        // store will keep, the edges whose target exists after the plan.
+        let mut now = resolved.edges;
+        now.sort();
+        let mut was = before
+            .remove(p.episode.entity_id.as_str())
+            .unwrap_or_default();
+        was.sort();
+        if d.action.writes() {
+            d.links = Some(Arc::from(now));
+        } else if d.action == Action::Skip && now != was {
+            summary.relinked += 1;
+            d.links = Some(Arc::from(now));
         }
     }
     summary

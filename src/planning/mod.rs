@@ -29,6 +29,7 @@ use chrono::{DateTime, Utc};
 use crate::hashing;
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
+use crate::stores::StoredLink;
 use crate::version::SeedVersion;
 
 pub use self::decide::{Decision, decide};
@@ -81,6 +82,14 @@ pub struct PlanEntry {
     /// The episode's complete outgoing links, for entries that write an
     /// episode of a parsed file: written (and replaced) with it.
     pub links: Option<Arc<[crate::links::Edge]>>,
+}
+
+impl PlanEntry {
+    /// An unchanged episode whose links resolve differently now (a target
+    /// appeared, moved or went): only its links are written.
+    pub fn relinks(&self) -> bool {
+        self.links.is_some() && !self.action.writes()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,7 +238,9 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.decisions.iter().any(|d| d.action.writes())
+        self.decisions
+            .iter()
+            .any(|d| d.action.writes() || d.relinks())
     }
 
     pub fn has_input_errors(&self) -> bool {
@@ -249,11 +260,17 @@ pub fn graph_signature<'a>(
 
 /// Make the plan from scratch (walk, hash, decide). `stored` is the group's
 /// current state, `revision` the group revision read before it.
-pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan {
+pub fn plan(
+    input: &PlanInput,
+    stored: &[StoredEpisode],
+    stored_links: &[StoredLink],
+    revision: u64,
+) -> Plan {
     plan_scanned(
         input,
         scan(&input.roots, input.max_file_bytes),
         stored,
+        stored_links,
         revision,
     )
 }
@@ -264,10 +281,17 @@ pub fn plan_scanned(
     input: &PlanInput,
     scan: Scan,
     stored: &[StoredEpisode],
+    stored_links: &[StoredLink],
     revision: u64,
 ) -> Plan {
     let index = draft::StoredIndex::new(stored);
     let mut draft = draft::Draft::new(input, stored.len(), scan.files());
+    draft.stored_links = stored_links;
+    // Links are resolved against the whole group: once anything in it
+    // changed, a file that did not change may link differently (its target
+    // was renamed, removed or created), so every file is parsed again for
+    // its links. An unchanged reseed still parses nothing.
+    draft.relink = files::anything_changed(input, &scan, &index);
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         files::add_root(&mut draft, &index, ri, root, rs);
     }

@@ -243,6 +243,12 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
         plan.stats.files_parsed,
         counts_line(&plan_counts(plan))
     ));
+    if plan.links.relinked > 0 {
+        out.push_str(&format!(
+            "links: {} unchanged episode(s) link differently now and are relinked\n",
+            plan.links.relinked
+        ));
+    }
     if !plan.errors.is_empty() {
         out.push_str(&format!(
             "{} error(s) (on stderr): nothing will be written\n",
