@@ -247,6 +247,18 @@ fn counts_of(plan: &Plan) -> std::collections::BTreeMap<String, u64> {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     m.insert("error".into(), plan.errors.len() as u64);
+    // Only when there are any, so a run over sources without links keeps
+    // the documented shape of `counts`.
+    let l = &plan.links;
+    for (key, n) in [
+        ("links_dangling", l.dangling),
+        ("links_ambiguous", l.ambiguous),
+        ("links_relinked", l.relinked),
+    ] {
+        if n > 0 {
+            m.insert(key.into(), n);
+        }
+    }
     m
 }
 

@@ -10,6 +10,7 @@ mod cli;
 mod first_hour;
 
 mod hostile;
+mod links;
 mod provenance;
 mod reliability;
 mod scale;
