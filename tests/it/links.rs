@@ -149,6 +149,42 @@ fn every_link_form_becomes_an_edge(ws: &Ws) {
     ];
     want.sort();
     assert_eq!(stored_links(ws), want);
+
+    // `graphseed links` and `provenance --entity` show them both ways.
+    let shown: Value =
+        serde_json::from_str(&ws.ok(&["links", "--json", "projects_atlas"])).unwrap();
+    assert_eq!(
+        shown["outgoing"],
+        serde_json::json!([{"entity_id": "notes_index", "kind": "wikilink", "count": 1}])
+    );
+    let from: Vec<&str> = shown["incoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["entity_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        from,
+        [
+            "notes_index",
+            "notes_index",
+            "notes_index",
+            "notes_index",
+            "people_bob"
+        ]
+    );
+    let human = ws.ok(&["links", "people_alice"]);
+    assert!(human.contains("linked from (3):"), "{human}");
+    let prov: Value =
+        serde_json::from_str(&ws.ok(&["provenance", "--json", "--entity", "people_alice"]))
+            .unwrap();
+    assert_eq!(
+        prov["links"]["incoming"].as_array().unwrap().len(),
+        3,
+        "{prov:#}"
+    );
+    let missing = ws.run(&["links", "nobody"]);
+    assert_ne!(missing.status.code(), Some(0));
 }
 
 fn ambiguous_and_dangling_links_are_reported_and_strict_refuses_them(ws: &Ws) {
