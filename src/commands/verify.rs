@@ -171,13 +171,16 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     }
 
     // The graph against the run records.
-    let computed = planning::graph_signature(stored.iter().map(|e| {
-        (
-            e.entity_id.as_str(),
-            e.content_hash.as_ref(),
-            e.version.as_ref(),
-        )
-    }));
+    let computed = planning::graph_signature_with_links(
+        planning::graph_signature(stored.iter().map(|e| {
+            (
+                e.entity_id.as_str(),
+                e.content_hash.as_ref(),
+                e.version.as_ref(),
+            )
+        })),
+        &stored_links,
+    );
     let last = store
         .list_runs(Some(&group))
         .await?

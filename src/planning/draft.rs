@@ -329,7 +329,10 @@ impl<'s> Draft<'s> {
             self.input.links.strict,
             &mut self.errors,
         );
-        let signature_after = signature_after(index.all, &self.decisions);
+        let signature_after = super::graph_signature_with_links(
+            signature_after(index.all, &self.decisions),
+            &links_after(self.stored_links, &self.decisions),
+        );
         Plan {
             group_id: self.input.group_id.clone(),
             version: self.input.version.clone(),
@@ -363,6 +366,38 @@ pub(super) fn snapshot(s: &StoredEpisode) -> Arc<Snapshot> {
         content_hash: s.content_hash.clone(),
         source_hash: s.source_hash.clone(),
     })
+}
+
+/// The group's links once every decision is applied: the stored ones, each
+/// written episode's set replacing its own, none from or to a pruned one.
+fn links_after(
+    stored: &[crate::stores::StoredLink],
+    decisions: &[PlanEntry],
+) -> Vec<crate::stores::StoredLink> {
+    let pruned: std::collections::HashSet<&str> = decisions
+        .iter()
+        .filter(|d| d.action == Action::Prune)
+        .map(|d| d.entity_id.as_str())
+        .collect();
+    let replaced: HashMap<&str, &[crate::links::Edge]> = decisions
+        .iter()
+        .filter_map(|d| d.links.as_deref().map(|e| (d.entity_id.as_str(), e)))
+        .collect();
+    let mut out: Vec<crate::stores::StoredLink> = stored
+        .iter()
+        .filter(|l| !replaced.contains_key(l.source.as_str()))
+        .cloned()
+        .collect();
+    for (source, edges) in replaced {
+        out.extend(edges.iter().map(|e| crate::stores::StoredLink {
+            source: source.to_string(),
+            target: e.target.clone(),
+            kind: e.kind,
+            count: e.count,
+        }));
+    }
+    out.retain(|l| !pruned.contains(l.source.as_str()) && !pruned.contains(l.target.as_str()));
+    out
 }
 
 /// The group's signature once every decision is applied (errors leave their

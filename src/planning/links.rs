@@ -251,3 +251,41 @@ pub(super) fn resolve_pending(
 pub fn entry_edges(d: &PlanEntry) -> Option<&[Edge]> {
     d.links.as_deref()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::graph_signature_with_links;
+    use crate::links::LinkKind;
+    use crate::stores::StoredLink;
+
+    fn link(source: &str, target: &str, kind: LinkKind, count: u32) -> StoredLink {
+        StoredLink {
+            source: source.into(),
+            target: target.into(),
+            kind,
+            count,
+        }
+    }
+
+    #[test]
+    fn the_signature_covers_links_and_is_unchanged_without_them() {
+        let episodes = "e".repeat(64);
+        assert_eq!(graph_signature_with_links(episodes.clone(), &[]), episodes);
+        let a = [link("a", "b", LinkKind::Wikilink, 1)];
+        let sig = |links: &[StoredLink]| graph_signature_with_links(episodes.clone(), links);
+        // Every part of a link counts; the order links come in does not.
+        let variants = [
+            sig(&a),
+            sig(&[link("a", "b", LinkKind::Wikilink, 2)]),
+            sig(&[link("a", "b", LinkKind::Embed, 1)]),
+            sig(&[link("a", "c", LinkKind::Wikilink, 1)]),
+            sig(&[link("c", "b", LinkKind::Wikilink, 1)]),
+        ];
+        let distinct: std::collections::HashSet<_> = variants.iter().collect();
+        assert_eq!(distinct.len(), variants.len());
+        assert!(!variants.contains(&episodes));
+        let two = [a[0].clone(), link("b", "a", LinkKind::Field, 1)];
+        let swapped = [two[1].clone(), two[0].clone()];
+        assert_eq!(sig(&two), sig(&swapped));
+    }
+}

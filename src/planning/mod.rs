@@ -258,6 +258,31 @@ pub fn graph_signature<'a>(
     hashing::canonical_hash_of_triples(v)
 }
 
+/// `graph_signature` covering links: the episodes' signature alone when the
+/// group has no links (so a signature recorded before links existed still
+/// matches), else SHA-256 over the canonical JSON of that signature and the
+/// sorted `[source, target, kind, count]` tuples, so a change of links
+/// changes the signature.
+pub fn graph_signature_with_links(episodes: String, links: &[StoredLink]) -> String {
+    if links.is_empty() {
+        return episodes;
+    }
+    let mut tuples: Vec<(&str, &str, &str, u32)> = links
+        .iter()
+        .map(|l| {
+            (
+                l.source.as_str(),
+                l.target.as_str(),
+                l.kind.as_str(),
+                l.count,
+            )
+        })
+        .collect();
+    tuples.sort_unstable();
+    let doc = serde_json::json!({"episodes": episodes, "links": tuples});
+    hashing::sha256_hex(hashing::canonical_json(&doc).as_bytes())
+}
+
 /// Make the plan from scratch (walk, hash, decide). `stored` is the group's
 /// current state, `revision` the group revision read before it.
 pub fn plan(

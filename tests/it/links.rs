@@ -185,6 +185,17 @@ fn every_link_form_becomes_an_edge(ws: &Ws) {
     );
     let missing = ws.run(&["links", "nobody"]);
     assert_ne!(missing.status.code(), Some(0));
+
+    // The recorded graph_signature covers the links: verify recomputes it
+    // from the stored episodes and links, and finds nothing.
+    let verify = ws.run(&["verify"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }
 
 fn ambiguous_and_dangling_links_are_reported_and_strict_refuses_them(ws: &Ws) {
