@@ -3,10 +3,12 @@
 //!
 //! The pipeline, one module each: [`sources`] walks and parses files into
 //! episodes; [`metadata`] stamps the `_metadata` block; [`planning`] decides
-//! create / update / replace / refresh / skip / prune per episode;
-//! [`applying`] commits the plan in batches under a lock; [`stores`] hides
-//! Neo4j and SQLite behind one trait; [`provenance`] records runs; [`ui`] is
-//! the one place that prints; [`cli`] is the binary's edge (exit codes).
+//! create / update / replace / refresh / skip / prune per episode
+//! ([`planning::decide`](mod@planning::decide)); [`applying`] commits changes in batches through a
+//! run session that holds the lock; [`seeding`] runs one seed, from plan to
+//! finished run; [`stores`] hides Neo4j and SQLite behind the store traits;
+//! [`provenance`] records runs; [`ui`] is the one place that prints; [`cli`]
+//! is the binary's edge (exit codes).
 
 // Unit tests may print diagnostics; the library prints only through `ui`.
 #![cfg_attr(test, allow(clippy::print_stdout, clippy::print_stderr))]
@@ -25,8 +27,10 @@ pub mod parallel;
 pub mod planning;
 pub mod provenance;
 pub mod redact;
+pub mod seeding;
 pub mod sources;
 pub mod sql;
+mod statement_files;
 pub mod stores;
 pub mod ui;
 pub mod version;

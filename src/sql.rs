@@ -8,22 +8,8 @@
 //! Each file holds one statement (except `schema.sql`, a script) and starts
 //! with `--` comment lines saying what it is for and naming its parameters.
 
-/// Defines one `pub const NAME: &str` per file and [`ALL`] listing them all.
-macro_rules! sql_files {
-    ($($(#[$meta:meta])* $name:ident => $file:literal;)*) => {
-        $(
-            $(#[$meta])*
-            pub const $name: &str =
-                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/sql/", $file));
-        )*
-
-        /// (file name, text) for every statement in `sql/`, in the order
-        /// listed here.
-        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
-    };
-}
-
-sql_files! {
+crate::statement_files::statement_files! {
+    "sql";
     // --- schema (init / check_schema) ----------------------------------------
     /// Every table and index, as one script (the one multi-statement file).
     SCHEMA => "schema.sql";
@@ -81,46 +67,20 @@ sql_files! {
 mod tests {
     use std::collections::BTreeSet;
     use std::fs;
-    use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::statement_files::checks::*;
 
-    fn root() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-    }
+    const SQL: Dialect = Dialect {
+        dir: "sql",
+        comment: "--",
+        params,
+        mention: |p| format!("{p} "),
+    };
 
     #[test]
     fn every_file_in_sql_dir_is_listed_and_vice_versa() {
-        let on_disk: BTreeSet<String> = fs::read_dir(root().join("sql"))
-            .expect("read sql/")
-            .map(|e| {
-                e.expect("dir entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .collect();
-        let listed: BTreeSet<String> = ALL.iter().map(|(f, _)| f.to_string()).collect();
-        assert_eq!(listed.len(), ALL.len(), "a file is listed twice in ALL");
-        // Also catches a typo'd extension, which would never load.
-        assert_eq!(on_disk, listed, "sql/ and sql::ALL differ");
-    }
-
-    /// The `--` header lines and the statement lines of a file.
-    fn split(text: &str) -> (Vec<&str>, Vec<&str>) {
-        let mut header = Vec::new();
-        let mut body = Vec::new();
-        for line in text.lines() {
-            let t = line.trim_start();
-            if t.starts_with("--") {
-                if body.is_empty() {
-                    header.push(t);
-                }
-            } else if !t.is_empty() {
-                body.push(line);
-            }
-        }
-        (header, body)
+        assert_dir_is_listed(&SQL, ALL, &[]);
     }
 
     /// `?N` tokens of a text.
@@ -140,34 +100,13 @@ mod tests {
 
     #[test]
     fn every_statement_starts_with_a_comment_naming_its_parameters() {
-        for (file, text) in ALL {
-            assert!(
-                text.trim_start().starts_with("--"),
-                "{file} must start with a `--` comment saying what it is for"
-            );
-            let (header, body) = split(text);
-            assert!(!body.is_empty(), "{file} holds no statement");
-            let header = header.join("\n");
-            let used = params(&body.join("\n"));
-            for p in &used {
-                assert!(
-                    header.contains(&format!("{p} ")),
-                    "{file}: parameter {p} is not described in the header comment"
-                );
-            }
-            if used.is_empty() {
-                assert!(
-                    header.to_lowercase().contains("parameters: none"),
-                    "{file}: say `Parameters: none.` in the header"
-                );
-            }
-        }
+        assert_headers_name_parameters(&SQL, ALL);
     }
 
     #[test]
     fn no_statement_holds_a_format_placeholder_or_a_second_statement() {
         for (file, text) in ALL {
-            let (_, body) = split(text);
+            let (_, body) = split(&SQL, text);
             let body = body.join("\n");
             // SQL has no braces: any `{` means someone meant to format!() into
             // the text.
@@ -177,17 +116,6 @@ mod tests {
                     !body.trim_end().trim_end_matches(';').contains(';'),
                     "{file} holds more than one statement"
                 );
-            }
-        }
-    }
-
-    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).expect("read src/") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                rust_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
             }
         }
     }
@@ -225,10 +153,8 @@ mod tests {
     /// `sql::` constant (or, on a prepared statement, its parameters), and no string literal starts like SQL.
     #[test]
     fn src_builds_no_sql_at_run_time() {
-        let mut files = Vec::new();
-        rust_files(&root().join("src"), &mut files);
         let mut offenders = Vec::new();
-        for path in files {
+        for path in rust_files() {
             // Test modules may plant bad values by hand.
             if path.ends_with("src/sql.rs") || path.ends_with("tests.rs") {
                 continue;

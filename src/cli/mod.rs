@@ -8,6 +8,7 @@ use clap::{CommandFactory, FromArgMatches, Parser};
 
 use crate::commands::{self, Command, GlobalArgs, Outcome};
 use crate::error::Error;
+use crate::redact;
 use crate::ui::{self, Ui};
 
 const ABOUT: &str = "Keep a Neo4j knowledge graph in step with a folder of knowledge sources.";
@@ -71,8 +72,8 @@ fn report(e: &Error, ui: &Ui) {
     // (as JSON under --json); a second JSON document would break that one.
     if ui.json && !e.already_reported() {
         ui::json(&serde_json::json!({
-            "error": e.to_string(),
-            "hint": e.hint(),
+            "error": redact::text(&e.to_string()),
+            "hint": e.hint().map(|h| redact::text(&h)),
             "exit_code": exit_codes::of(e),
         }));
     }

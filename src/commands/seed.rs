@@ -7,11 +7,12 @@ use serde_json::{Value, json};
 
 use super::select::{SourceSelect, select_input};
 use super::{Context, Outcome};
-use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
+use crate::applying::RetryPolicy;
 use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS};
 use crate::error::Error;
 use crate::planning::{ErrorKind, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
+use crate::seeding::{self, SeedOptions, SeedOutcome};
 use crate::sources::DEFAULT_INCLUDE;
 use crate::stores::any::Access;
 use crate::stores::prelude::*;
@@ -169,7 +170,7 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         ctx.store().await?
     };
     let target = store.describe();
-    let outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
+    let outcome = seeding::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
     if opts.dry_run {
         if ctx.ui.json {
@@ -272,7 +273,9 @@ fn apply_json(o: &SeedOutcome, elapsed: Duration) -> Value {
         "runs_abandoned": o.stats.runs_abandoned,
         "locked": o.stats.locked,
         "seconds": (elapsed.as_secs_f64() * 1000.0).round() / 1000.0,
-        "failure": o.failure.as_ref().map(|e| e.to_string()),
+        // Printed and recorded (run JSON, audit manifest): redacted, as
+        // every error text that may quote a URI.
+        "failure": o.failure.as_ref().map(|e| crate::redact::text(&e.to_string())),
     })
 }
 

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
 use super::links::{ItemLinks, Pending, item_links};
-use super::read::read_limited;
+use super::read::{ReadError, read_limited};
 use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
 use crate::links::Episode;
@@ -33,7 +33,7 @@ pub(super) struct RootScan {
     /// Per walked file, in walk order: `(length, SHA-256)` or why the file
     /// could not be read. Raw digests: 100k hex strings would be 100k
     /// allocations held through planning.
-    hashed: Vec<Result<(u64, [u8; 32]), String>>,
+    hashed: Vec<Result<(u64, [u8; 32]), ReadError>>,
 }
 
 impl Scan {
@@ -182,7 +182,7 @@ pub(super) fn add_root<'s>(
             let file = &report.files[i];
             let scanned_hash = match &rs.hashed[i] {
                 Ok((_, digest)) => hashing::Hex::of(digest),
-                Err(m) => return Examined::Unreadable(m.clone()),
+                Err(m) => return Examined::Unreadable(m.to_string()),
             };
             // Hash first: an unchanged file at the same version is not
             // parsed. graphseed always stores the canonical text of the
@@ -210,7 +210,7 @@ pub(super) fn add_root<'s>(
             // Read again rather than keep every body from the scan; what
             // is parsed is hashed with it, so the two always agree.
             match read_limited(file, input.max_file_bytes) {
-                Err(m) => Examined::Unreadable(m),
+                Err(m) => Examined::Unreadable(m.to_string()),
                 Ok(bytes) => {
                     let mut items = sources::parse_file(file, &bytes);
                     // Links are read while the fields are here: bodies are

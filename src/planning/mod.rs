@@ -3,11 +3,11 @@
 //! output is deterministic: same inputs, same graph, byte-identical plan.
 //!
 //! The decision itself is [`decide::decide`], a pure function with a test per
-//! row of the dedupe table. Producers gather its inputs: [`files`] (the
+//! row of the dedupe table. Producers gather its inputs: `files` (the
 //! source roots, hash first: a file whose bytes hash to the stored
-//! `source_hash` at the same version is not parsed at all), [`stdin`]
-//! (generated episodes) and [`orphans`] (the stored state nothing produces
-//! any more). [`draft`] holds the plan while they fill it; [`render`] prints
+//! `source_hash` at the same version is not parsed at all), `stdin`
+//! (generated episodes) and `orphans` (the stored state nothing produces
+//! any more). `draft` holds the plan while they fill it; [`render`] prints
 //! it.
 
 pub mod decide;
@@ -35,7 +35,7 @@ use crate::version::SeedVersion;
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
 pub use self::links::{LinkOptions, LinkSummary, LinkWarning};
-pub use self::read::reread;
+pub use self::read::{ReadError, RereadError, reread};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
 pub use crate::stores::Action;

@@ -21,7 +21,31 @@ fn mb(n: u64) -> String {
     }
 }
 
-pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, String> {
+/// Why a source file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read: {0}")]
+    Io(#[source] std::io::Error),
+    /// A FIFO or a device swapped in after the walk.
+    #[error("not a regular file (it changed after the walk)")]
+    NotRegular,
+    #[error("file is {len} bytes ({}), over the {} limit ([limits] max_file_mb)", mb(*.len), mb(*.max))]
+    TooLarge { len: u64, max: u64 },
+    #[error("file grew past the {} limit ([limits] max_file_mb) while being read", mb(*.max))]
+    Grew { max: u64 },
+}
+
+/// Why a planned file could not be read again when applied.
+#[derive(Debug, thiserror::Error)]
+pub enum RereadError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// It no longer parses (it changed after planning): every message.
+    #[error("{}", .0.join("; "))]
+    Parse(Vec<String>),
+}
+
+pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadError> {
     use std::os::unix::fs::OpenOptionsExt;
     // O_NONBLOCK: the walk skips FIFOs, but a file swapped for one after the
     // walk would block a plain open(2) until a writer shows up, i.e. forever.
@@ -30,30 +54,23 @@ pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, Strin
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
         .open(&file.path)
-        .map_err(|e| format!("cannot read: {e}"))?;
-    let meta = f.metadata().map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ReadError::Io)?;
+    let meta = f.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
-        return Err("not a regular file (it changed after the walk)".to_string());
+        return Err(ReadError::NotRegular);
     }
     let len = meta.len();
     // Checked before reading a byte: a huge file costs neither time nor memory.
     if len > max {
-        return Err(format!(
-            "file is {len} bytes ({}), over the {} limit ([limits] max_file_mb)",
-            mb(len),
-            mb(max)
-        ));
+        return Err(ReadError::TooLarge { len, max });
     }
     let mut bytes = Vec::with_capacity(len as usize);
     // `take` guards against a file that grows while we read it.
     f.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read: {e}"))?;
+        .map_err(ReadError::Io)?;
     if bytes.len() as u64 > max {
-        return Err(format!(
-            "file grew past the {} limit ([limits] max_file_mb) while being read",
-            mb(max)
-        ));
+        return Err(ReadError::Grew { max });
     }
     Ok(bytes)
 }
@@ -62,15 +79,11 @@ pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, Strin
 /// episode it takes has the `content_hash` that was planned (see
 /// `applying`): that is what keeps body and hash in agreement, and it costs
 /// no second SHA-256 pass over the file.
-pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, String> {
+pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, RereadError> {
     let file = pf.source_file();
     let bytes = read_limited(&file, max)?;
-    sources::parse_file(&file, &bytes).map_err(|errs| {
-        errs.into_iter()
-            .map(|e| e.message)
-            .collect::<Vec<_>>()
-            .join("; ")
-    })
+    sources::parse_file(&file, &bytes)
+        .map_err(|errs| RereadError::Parse(errs.into_iter().map(|e| e.message).collect()))
 }
 
 #[cfg(test)]
@@ -99,7 +112,7 @@ mod tests {
         );
         // Nobody writes to it: a blocking open(2) would never return.
         let err = read_limited(&source(&fifo), 1 << 20).unwrap_err();
-        assert!(err.contains("not a regular file"), "{err}");
+        assert!(matches!(err, ReadError::NotRegular), "{err}");
     }
 
     #[test]
@@ -113,7 +126,7 @@ mod tests {
             .unwrap();
         let err = read_limited(&source(&big), 16 << 20).unwrap_err();
         assert_eq!(
-            err,
+            err.to_string(),
             "file is 3221225472 bytes (3 GB), over the 16 MB limit ([limits] max_file_mb)"
         );
         std::fs::write(&big, b"{}").unwrap();

@@ -261,6 +261,17 @@ pub enum StoreError {
     Query { target: String, message: String },
     #[error("{target} holds a value graphseed cannot read: {message}")]
     Corrupt { target: String, message: String },
+    /// The run's lease is gone: released or removed (`graphseed unlock`)
+    /// while it ran. Taking it again silently would hide that another writer
+    /// may have held it, and written, in between; so the run stops.
+    #[error(
+        "{target}: run {run_id} no longer holds the lock of group {group_id}: it was released or removed (graphseed unlock)"
+    )]
+    LockGone {
+        target: String,
+        group_id: String,
+        run_id: String,
+    },
     /// A batch was refused because another run holds the group's live lease
     /// (this run lost it, e.g. during a long outage). Never retried.
     #[error("{target}: run {} ({} on {}) holds the lock of group `{}`; this run's batch was refused", .holder.run_id, .holder.owner, .holder.host, .holder.group_id)]

@@ -70,9 +70,10 @@ fn command_words(words: &[&str]) -> Vec<String> {
                 i += 1;
                 out.push(clean(words[i]));
             }
-        } else if is_placeholder(&w) || is_id(&w) {
-            out.push(w);
-        } else if words.get(i + 1).is_some_and(|n| is_placeholder(&clean(n))) {
+        } else if is_placeholder(&w)
+            || is_id(&w)
+            || words.get(i + 1).is_some_and(|n| is_placeholder(&clean(n)))
+        {
             out.push(w);
         } else {
             break;
@@ -145,4 +146,27 @@ fn every_command_in_the_sample_knowledge_base_parses() {
         "command lines that do not parse:\n{}",
         bad.join("\n")
     );
+}
+
+/// Markdown tables end at a blank line: text glued to a table's last row
+/// (as the `--stdin` paragraph once was) renders as a broken row.
+#[test]
+fn readme_tables_end_before_their_next_paragraph() {
+    let readme = include_str!("../../README.md");
+    let lines: Vec<&str> = readme.lines().collect();
+    for (i, pair) in lines.windows(2).enumerate() {
+        let (row, next) = (pair[0].trim_start(), pair[1].trim_start());
+        if row.starts_with('|') {
+            assert!(
+                next.is_empty() || next.starts_with('|'),
+                "README.md:{}: text right after a table row: {next:?}",
+                i + 2
+            );
+            assert!(
+                row.trim_end().ends_with('|'),
+                "README.md:{}: a table row runs on: {row:?}",
+                i + 1
+            );
+        }
+    }
 }

@@ -343,6 +343,18 @@ fn a_corrupt_sqlite_file_is_named_and_left_alone() {
     }
 }
 
+/// The commands that only look at the store.
+fn looking_commands(run_id: &str) -> Vec<Vec<&str>> {
+    vec![
+        vec!["status"],
+        vec!["runs"],
+        vec!["runs", run_id],
+        vec!["provenance"],
+        vec!["validate"],
+        vec!["verify"],
+    ]
+}
+
 /// Read-only commands open the file read-only: the database is byte-for-byte
 /// the same afterwards, and no file appears but SQLite's own WAL
 /// housekeeping: the `-shm` index where every reader leaves its read marks,
@@ -368,15 +380,7 @@ fn read_only_commands_leave_the_sqlite_file_untouched() {
             .collect::<Vec<_>>()
     };
     let before = snapshot();
-    for args in [
-        &["status"][..],
-        &["runs"],
-        &["runs", &id],
-        &["provenance"],
-        &["validate"],
-        &["verify"],
-        &["plan"],
-    ] {
+    for args in looking_commands(&id).iter().chain([&vec!["plan"]]) {
         let out = run(&ws, args);
         assert!(matches!(out.code, Some(0 | 3)), "{args:?}: {}", out.stderr);
         assert!(snapshot() == before, "{args:?} changed the database folder");
@@ -718,7 +722,7 @@ fn documented_provenance_queries_agree_with_the_cli() {
         let mut ids = strings(&rows, "entity_id");
         ids.sort();
         assert_eq!(ids, by_cli(&["--since", since]));
-        assert_eq!(ids, [edit.clone()]);
+        assert_eq!(ids, std::slice::from_ref(&edit));
     }
     let all = cypher(
         &ws,
@@ -742,4 +746,103 @@ fn documented_provenance_queries_agree_with_the_cli() {
         rows.iter()
             .all(|r| r.get::<Option<String>>("git_commit").unwrap().is_none())
     );
+}
+
+/// A database in a folder the user cannot write to can still be read by the
+/// commands that only look (SQLite cannot create its `-shm` file there; the
+/// file is then read as immutable). Root writes everywhere, so as root the
+/// commands run as `nobody` (setpriv); as anyone else the folder is made
+/// read-only. `seed` there still fails, naming the path.
+#[test]
+fn a_database_in_a_read_only_folder_can_still_be_read() {
+    use std::os::unix::fs::PermissionsExt;
+    let (ws, id) = seeded("ro_folder");
+    let set_mode =
+        |mode| std::fs::set_permissions(ws.path(), std::fs::Permissions::from_mode(mode)).unwrap();
+    let root = std::fs::metadata("/proc/self")
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0)
+        .unwrap_or(false);
+    // Readable by all, writable by none.
+    set_mode(0o555);
+    let as_reader = |args: &[&str]| -> Outcome {
+        let bin = assert_cmd::cargo::cargo_bin!("graphseed");
+        let mut cmd = if root {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+                .arg(bin);
+            c
+        } else {
+            Command::new(bin)
+        };
+        cmd.current_dir(ws.path())
+            .env_remove("NEO4J_URI")
+            .args(["--uri", &ws.uri])
+            .args(args);
+        run_timed(cmd, DEADLINE)
+    };
+    for args in &looking_commands(&id) {
+        let out = as_reader(args);
+        assert_eq!(out.code, Some(0), "{args:?}: {}", out.stderr);
+    }
+    let out = as_reader(&["status", "--json"]);
+    assert_eq!(json(&out)["last_run"]["run_id"], id.as_str());
+    set_mode(0o755);
+}
+
+// ---------------------------------------------------------------- item 4
+
+/// The Graphiti recipe in seeds/guides/graphiti-integration.md feeds a run's
+/// `actions.jsonl`: it names every change the run made, prunes included,
+/// where `provenance --run` lists only what the run still owns.
+#[test]
+fn the_graphiti_recipe_sees_every_change_of_a_run() {
+    let (ws, _) = seeded("graphiti");
+    ws.write("notes/alpha.md", "---\ntitle: Alpha\n---\nalpha, changed\n");
+    ws.remove("items/list.jsonl");
+    let run = ws.seed_ok(&["--prune"]);
+    let id = run["run_id"].as_str().unwrap();
+    let actions = std::fs::read_to_string(
+        ws.path()
+            .join(".graphseed/runs")
+            .join(id)
+            .join("actions.jsonl"),
+    )
+    .unwrap();
+    let mut fed: Vec<(String, String)> = actions
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|a| a["action"] != "skip" && a["action"] != "refresh")
+        .map(|a| {
+            (
+                a["action"].as_str().unwrap().to_string(),
+                a["entity_id"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    fed.sort();
+    assert_eq!(
+        fed,
+        [
+            ("prune".into(), "items_one".into()),
+            ("prune".into(), "items_two".into()),
+            ("update".into(), "notes_alpha".into()),
+        ]
+    );
+    let recipe = include_str!("../../seeds/guides/graphiti-integration.md");
+    assert!(
+        recipe.contains("actions.jsonl"),
+        "the recipe reads the audit trail"
+    );
+    // What provenance --run lists misses the prunes.
+    let owned = json(&run_timed(
+        {
+            let mut c = ws.process();
+            c.args(["provenance", "--json", "--run", id]);
+            c
+        },
+        DEADLINE,
+    ));
+    assert_eq!(owned["episodes"].as_array().unwrap().len(), 1);
+    // A run that changed nothing has no id: nothing to feed.
+    assert_eq!(ws.seed_ok(&[])["run_id"], Value::Null);
 }

@@ -209,10 +209,12 @@ fn assert_located(e: &Value, line: u64, column: u64, message: &str) {
 }
 
 /// `plan`'s human output: one `error: path:line:column: message` per error.
+/// What `plan` tells a person about the errors: per-file errors go to
+/// stderr, beside the summary.
 fn plan_text(ws: &Ws) -> String {
     let out = graphseed(ws, &["plan"]);
     out.expect(4, "plan over hostile input");
-    out.stdout
+    out.stderr
 }
 
 fn malformed_files_are_located_by_line_and_column(ws: &Ws) {

@@ -418,14 +418,15 @@ fn plan_errors_are_all_listed_and_nothing_is_written(ws: &Ws) {
     );
     assert!(ws.runs().is_empty());
 
+    // For people, the per-file errors go to stderr, beside the summary.
     let out = ws.run(&["plan"]);
     assert_eq!(out.status.code(), Some(4));
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stdout.contains("error: src/c/broken.json:4:1: invalid JSON"),
-        "{stdout}"
+        stderr.contains("error: src/c/broken.json:4:1: invalid JSON"),
+        "{stderr}"
     );
-    assert!(stdout.contains("duplicate entity_id `same_id`"), "{stdout}");
+    assert!(stderr.contains("duplicate entity_id `same_id`"), "{stderr}");
 
     ws.set_version("1.0");
     let out = ws.run(&["plan"]);

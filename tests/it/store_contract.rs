@@ -752,8 +752,8 @@ async fn contract_locks<S: Store>(s: &S, group: &str) {
     // A lease that was released (or force-removed) is lost: renewing it fails
     // rather than silently taking the lock again.
     match s.renew_lock(&b).await {
-        Err(StoreError::Query { message, .. }) => {
-            assert!(message.contains("no longer holds"), "{message}")
+        Err(e @ StoreError::LockGone { .. }) => {
+            assert!(e.to_string().contains("no longer holds"), "{e}")
         }
         other => panic!("renew of a released lease: {other:?}"),
     }

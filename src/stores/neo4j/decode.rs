@@ -13,22 +13,48 @@ use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 use crate::stores::{Action, HistoryEntry, LockInfo, RawValue, RunKind, RunRecord, RunStatus};
 use crate::version::SeedVersion;
 
-/// Serde-based column read with the column named in the error.
-pub(super) fn col<'r, T: Deserialize<'r>>(row: &'r Row, key: &str) -> Result<T, String> {
-    row.get::<T>(key)
-        .map_err(|e| format!("property `{key}`: {e}"))
+/// A stored value graphseed cannot read: what and where (property, then
+/// the entity, run or lock it belongs to). Becomes [`StoreError::Corrupt`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub(super) struct Unreadable(pub(super) String);
+
+impl From<String> for Unreadable {
+    fn from(message: String) -> Self {
+        Unreadable(message)
+    }
 }
 
-pub(super) fn time_col(row: &Row, key: &str) -> Result<DateTime<Utc>, String> {
-    opt_time_col(row, key)?
-        .ok_or_else(|| format!("property `{key}`: missing (expected a zoned DATETIME)"))
+impl Unreadable {
+    /// The same problem, named as part of `what` (`run 0193...`).
+    pub(super) fn of(self, what: impl std::fmt::Display) -> Self {
+        Unreadable(format!("{what}: {}", self.0))
+    }
+}
+
+/// Serde-based column read with the column named in the error.
+pub(super) fn col<'r, T: Deserialize<'r>>(row: &'r Row, key: &str) -> Result<T, Unreadable> {
+    row.get::<T>(key)
+        .map_err(|e| Unreadable(format!("property `{key}`: {e}")))
+}
+
+pub(super) fn time_col(row: &Row, key: &str) -> Result<DateTime<Utc>, Unreadable> {
+    opt_time_col(row, key)?.ok_or_else(|| {
+        Unreadable(format!(
+            "property `{key}`: missing (expected a zoned DATETIME)"
+        ))
+    })
 }
 
 /// A zoned DATETIME as an instant. Strict on the type: serde would happily
 /// parse an RFC 3339 *string* too, but Cypher compares a string with a
 /// DATETIME as null, so a hand-edited text time must be reported, not read.
-pub(super) fn opt_time_col(row: &Row, key: &str) -> Result<Option<DateTime<Utc>>, String> {
-    let bad = |what: &str| format!("property `{key}`: expected a zoned DATETIME, found {what}");
+pub(super) fn opt_time_col(row: &Row, key: &str) -> Result<Option<DateTime<Utc>>, Unreadable> {
+    let bad = |what: &str| {
+        Unreadable(format!(
+            "property `{key}`: expected a zoned DATETIME, found {what}"
+        ))
+    };
     let t: DateTime<FixedOffset> = match col::<BoltType>(row, key)? {
         BoltType::Null(_) => return Ok(None),
         BoltType::DateTime(t) => {
@@ -79,13 +105,13 @@ pub(super) fn raw_value(v: &BoltType) -> RawValue {
     }
 }
 
-pub(super) fn non_negative(v: i64, key: &str) -> Result<u64, String> {
-    u64::try_from(v).map_err(|_| format!("property `{key}`: negative value {v}"))
+pub(super) fn non_negative(v: i64, key: &str) -> Result<u64, Unreadable> {
+    u64::try_from(v).map_err(|_| Unreadable(format!("property `{key}`: negative value {v}")))
 }
 
-pub(super) fn run_from_row(row: &Row) -> Result<RunRecord, String> {
+pub(super) fn run_from_row(row: &Row) -> Result<RunRecord, Unreadable> {
     let run_id: String = col(row, "run_id")?;
-    let inner = || -> Result<RunRecord, String> {
+    let inner = || -> Result<RunRecord, Unreadable> {
         let status: String = col(row, "status")?;
         let kind: String = col(row, "kind")?;
         let counts_json: String = col(row, "counts_json")?;
@@ -113,16 +139,16 @@ pub(super) fn run_from_row(row: &Row) -> Result<RunRecord, String> {
             counts,
         })
     };
-    inner().map_err(|e| format!("run {run_id}: {e}"))
+    inner().map_err(|e| e.of(format!("run {run_id}")))
 }
 
 pub(super) fn stored_from_row(
     row: &Row,
     group_id: &str,
     interner: &mut Interner,
-) -> Result<StoredEpisode, String> {
+) -> Result<StoredEpisode, Unreadable> {
     let entity_id: String = col(row, "entity_id")?;
-    let mut inner = || -> Result<StoredEpisode, String> {
+    let mut inner = || -> Result<StoredEpisode, Unreadable> {
         Ok(StoredEpisode {
             entity_id: entity_id.clone(),
             source: interner.get(&col::<String>(row, "source")?),
@@ -134,13 +160,13 @@ pub(super) fn stored_from_row(
             source_path: col(row, "source_path")?,
         })
     };
-    inner().map_err(|e| format!("episode {group_id}/{entity_id}: {e}"))
+    inner().map_err(|e| e.of(format!("episode {group_id}/{entity_id}")))
 }
 
-pub(super) fn record_from_row(row: &Row) -> Result<EpisodeRecord, String> {
+pub(super) fn record_from_row(row: &Row) -> Result<EpisodeRecord, Unreadable> {
     let group_id: String = col(row, "group_id")?;
     let entity_id: String = col(row, "entity_id")?;
-    let inner = || -> Result<EpisodeRecord, String> {
+    let inner = || -> Result<EpisodeRecord, Unreadable> {
         let version: String = col(row, "version")?;
         Ok(EpisodeRecord {
             group_id: group_id.clone(),
@@ -158,10 +184,10 @@ pub(super) fn record_from_row(row: &Row) -> Result<EpisodeRecord, String> {
             body: col(row, "body")?,
         })
     };
-    inner().map_err(|e| format!("episode {group_id}/{entity_id}: {e}"))
+    inner().map_err(|e| e.of(format!("episode {group_id}/{entity_id}")))
 }
 
-pub(super) fn history_from_row(row: &Row) -> Result<HistoryEntry, String> {
+pub(super) fn history_from_row(row: &Row) -> Result<HistoryEntry, Unreadable> {
     let action: String = col(row, "action")?;
     Ok(HistoryEntry {
         run_id: col(row, "run_id")?,
@@ -176,12 +202,12 @@ pub(super) fn history_from_row(row: &Row) -> Result<HistoryEntry, String> {
 
 /// The lock row of `lock_acquire` / `lock_renew` / `lock_force_unlock`: the
 /// holder it had before, or `None` when it was free.
-pub(super) fn holder_from_row(row: &Row, group_id: &str) -> Result<Option<LockInfo>, String> {
+pub(super) fn holder_from_row(row: &Row, group_id: &str) -> Result<Option<LockInfo>, Unreadable> {
     let run_id: Option<String> = col(row, "run_id")?;
     let Some(run_id) = run_id else {
         return Ok(None);
     };
-    let inner = || -> Result<LockInfo, String> {
+    let inner = || -> Result<LockInfo, Unreadable> {
         Ok(LockInfo {
             group_id: group_id.to_string(),
             owner: col(row, "owner")?,
@@ -193,5 +219,5 @@ pub(super) fn holder_from_row(row: &Row, group_id: &str) -> Result<Option<LockIn
     };
     inner()
         .map(Some)
-        .map_err(|e| format!("lock of group {group_id}: {e}"))
+        .map_err(|e| e.of(format!("lock of group {group_id}")))
 }

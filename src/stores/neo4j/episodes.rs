@@ -129,7 +129,8 @@ impl Episodes for Neo4jStore {
             &format!("reading the history of {group_id}/{entity_id}"),
             q,
             |row| {
-                history_from_row(row).map_err(|e| format!("history of {group_id}/{entity_id}: {e}"))
+                history_from_row(row)
+                    .map_err(|e| e.of(format!("history of {group_id}/{entity_id}")))
             },
         )
         .await
@@ -169,7 +170,7 @@ impl Episodes for Neo4jStore {
                     .iter()
                     .map(|(k, v)| (k.value.clone(), raw_value(v)))
                     .collect()),
-                other => Err(format!("properties of an episode: not a map: {other:?}")),
+                other => Err(format!("properties of an episode: not a map: {other:?}").into()),
             },
         )
         .await

@@ -114,7 +114,8 @@ impl Neo4jStore {
         }
     }
 
-    fn corrupt(&self, message: String) -> StoreError {
+    fn corrupt(&self, message: impl Into<Unreadable>) -> StoreError {
+        let Unreadable(message) = message.into();
         StoreError::Corrupt {
             target: self.name.clone(),
             message,
@@ -127,7 +128,7 @@ impl Neo4jStore {
         &self,
         doing: &str,
         q: Query,
-        mut map: impl FnMut(&Row) -> Result<T, String>,
+        mut map: impl FnMut(&Row) -> Result<T, Unreadable>,
     ) -> Result<Vec<T>, StoreError> {
         let mut rows = self
             .graph
@@ -173,7 +174,7 @@ impl Neo4jStore {
         &self,
         doing: &str,
         q: Query,
-        mut map: impl FnMut(&Row) -> Result<T, String>,
+        mut map: impl FnMut(&Row) -> Result<T, Unreadable>,
     ) -> Result<Vec<T>, StoreError> {
         self.in_txn(doing, async |txn: &mut Txn| {
             let mut rows = txn.execute(q).await.map_err(|e| self.err(doing, &e))?;
@@ -351,7 +352,7 @@ impl Coordination for Neo4jStore {
                 q,
                 |row| {
                     let v: i64 = col(row, "revision")?;
-                    non_negative(v, "revision").map_err(|e| format!("group {group_id}: {e}"))
+                    non_negative(v, "revision").map_err(|e| e.of(format!("group {group_id}")))
                 },
             )
             .await?;
@@ -393,12 +394,10 @@ impl Coordination for Neo4jStore {
             // Released or removed (`graphseed unlock`) while we ran: the lease
             // is lost. Taking it again silently would hide that another writer
             // may have held it, and written, in between; so the run stops.
-            Some((false, None)) | None => Err(StoreError::Query {
+            Some((false, None)) | None => Err(StoreError::LockGone {
                 target: self.name.clone(),
-                message: format!(
-                    "run {} no longer holds the lock of group {group}: it was released or removed (graphseed unlock)",
-                    claim.run_id
-                ),
+                group_id: group.to_string(),
+                run_id: claim.run_id.clone(),
             }),
         }
     }

@@ -14,6 +14,11 @@ pub(super) enum Fail {
     Corrupt(String),
     /// A request the store refuses.
     Refused(String),
+    /// The run's lease was released or removed while it ran.
+    LockGone {
+        group_id: String,
+        run_id: String,
+    },
 }
 
 impl From<rusqlite::Error> for Fail {

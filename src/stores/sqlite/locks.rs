@@ -76,10 +76,10 @@ pub(super) fn renew_lock_in(conn: &mut Connection, claim: &LockInfo) -> R<LockOu
         // Released or removed with `graphseed unlock`: the lease is lost.
         // Silently taking it again would hide that another writer may have
         // held it (and written) in between, so refuse and let the run stop.
-        None => Err(Fail::Refused(format!(
-            "run `{}` no longer holds the lock of group `{}`: it was released or removed (graphseed unlock)",
-            claim.run_id, claim.group_id
-        ))),
+        None => Err(Fail::LockGone {
+            group_id: claim.group_id.clone(),
+            run_id: claim.run_id.clone(),
+        }),
     }
 }
 

@@ -129,6 +129,11 @@ impl SqliteStore {
         match fail {
             Fail::Corrupt(message) => StoreError::Corrupt { target, message },
             Fail::Refused(message) => StoreError::Query { target, message },
+            Fail::LockGone { group_id, run_id } => StoreError::LockGone {
+                target,
+                group_id,
+                run_id,
+            },
             Fail::Sql(e) => map_sqlite_error(target, e),
         }
     }

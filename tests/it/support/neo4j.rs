@@ -375,6 +375,30 @@ fn failure_message(why: &str, tail: &Mutex<VecDeque<String>>, log_path: &Path) -
     )
 }
 
+/// Run one statement (e.g. a documented `cypher/provenance_*.cypher`) for a
+/// group over Bolt and collect its rows.
+pub fn rows(
+    uri: &str,
+    group: &str,
+    text: &'static str,
+    params: Vec<(&'static str, neo4rs::BoltType)>,
+) -> Vec<neo4rs::Row> {
+    let (uri, group) = (uri.to_string(), group.to_string());
+    super::workspace::block_on(async move {
+        let g = graph(&uri).await;
+        let mut q = neo4rs::query(text).param("group_id", group);
+        for (k, v) in params {
+            q = q.param(k, v);
+        }
+        let mut stream = g.execute(q).await.unwrap();
+        let mut rows = Vec::new();
+        while let Some(row) = stream.next().await.unwrap() {
+            rows.push(row);
+        }
+        rows
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::unique_group;
@@ -401,28 +425,4 @@ mod tests {
             assert!(is_snake(&g), "{p:?} -> {g}");
         }
     }
-}
-
-/// Run one statement (e.g. a documented `cypher/provenance_*.cypher`) for a
-/// group over Bolt and collect its rows.
-pub fn rows(
-    uri: &str,
-    group: &str,
-    text: &'static str,
-    params: Vec<(&'static str, neo4rs::BoltType)>,
-) -> Vec<neo4rs::Row> {
-    let (uri, group) = (uri.to_string(), group.to_string());
-    super::workspace::block_on(async move {
-        let g = graph(&uri).await;
-        let mut q = neo4rs::query(text).param("group_id", group);
-        for (k, v) in params {
-            q = q.param(k, v);
-        }
-        let mut stream = g.execute(q).await.unwrap();
-        let mut rows = Vec::new();
-        while let Some(row) = stream.next().await.unwrap() {
-            rows.push(row);
-        }
-        rows
-    })
 }
