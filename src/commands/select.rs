@@ -47,6 +47,7 @@ fn link_options(ctx: &Context, a: &SourceSelect) -> LinkOptions {
     LinkOptions {
         rules,
         strict: a.strict_links || cfg.strict.unwrap_or(false),
+        reread: false,
     }
 }
 

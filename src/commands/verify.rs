@@ -122,6 +122,9 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     // Every stored version counts as comparable here: verify reports, it
     // never refuses.
     input.allow_downgrade = true;
+    // Every file is read for its links: dangling ones and links that no
+    // longer match the graph are findings too.
+    input.links.reread = true;
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
     let stored = store.load_episodes(&group).await?;
@@ -135,6 +138,10 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     let plan = planning::plan(&input, &stored, &stored_links, revision);
     for d in &plan.decisions {
         let (kind, message) = match d.action {
+            Action::Skip if d.relinks() => (
+                "links_drift",
+                "its links in the graph no longer match its source (a target was renamed, removed or created, or a link was edited by hand)".to_string(),
+            ),
             Action::Skip => continue,
             Action::Create => (
                 "missing_from_graph",
@@ -159,6 +166,18 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
             entity_id: Some(d.entity_id.clone()),
             path: d.source_path.clone(),
             message,
+        });
+    }
+    for w in &plan.links.warnings {
+        findings.push(Finding {
+            kind: if w.candidates.is_empty() {
+                "dangling_link"
+            } else {
+                "ambiguous_link"
+            },
+            entity_id: Some(w.entity_id.clone()),
+            path: Some(format!("{}:{}:{}", w.path, w.line, w.column)),
+            message: w.what(),
         });
     }
     for e in &plan.errors {

@@ -65,11 +65,10 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
     }
 }
 
-/// Whether the sources differ from what is stored in any way: a file whose
-/// bytes or version changed, a new file, a file gone. Unreadable roots and
+/// Whether the sources differ from what is stored in a way that can change
+/// how links resolve: a file whose bytes changed, a new file, a file gone. Unreadable roots and
 /// files count as changes (planning reports them anyway).
 pub(super) fn anything_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
-    let version = input.version.to_string();
     for (root, rs) in input.roots.iter().zip(&scan.roots) {
         let Ok(report) = &rs.report else { return true };
         let stored = index.of_source(root.source.as_str());
@@ -78,11 +77,12 @@ pub(super) fn anything_changed(input: &PlanInput, scan: &Scan, index: &StoredInd
             let Ok((_, digest)) = hashed else { return true };
             let hex = hashing::Hex::of(digest);
             let here = stored.and_then(|m| m.get(file.rel.as_str()));
+            // A new version of the same bytes (a version bump) holds the
+            // same links to the same paths: not a change for links.
             let same = here.is_some_and(|h| {
                 !h.is_empty()
-                    && h.iter().all(|s| {
-                        s.source_hash.as_deref() == Some(hex.as_str()) && *s.version == *version
-                    })
+                    && h.iter()
+                        .all(|s| s.source_hash.as_deref() == Some(hex.as_str()))
             });
             if !same {
                 return true;

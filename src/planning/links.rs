@@ -21,6 +21,8 @@ pub struct LinkOptions {
     pub rules: LinkRules,
     /// Dangling and ambiguous links are errors (nothing is written).
     pub strict: bool,
+    /// Read every file for its links even when nothing changed (`verify`).
+    pub reread: bool,
 }
 
 /// What resolution needs of one parsed item, kept after its fields are

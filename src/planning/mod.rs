@@ -316,7 +316,7 @@ pub fn plan_scanned(
     // changed, a file that did not change may link differently (its target
     // was renamed, removed or created), so every file is parsed again for
     // its links. An unchanged reseed still parses nothing.
-    draft.relink = files::anything_changed(input, &scan, &index);
+    draft.relink = input.links.reread || files::anything_changed(input, &scan, &index);
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         files::add_root(&mut draft, &index, ri, root, rs);
     }

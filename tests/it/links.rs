@@ -246,6 +246,29 @@ fn ambiguous_and_dangling_links_are_reported_and_strict_refuses_them(ws: &Ws) {
             "src/notes/a.md:1:22 nope.md []",
         ]
     );
+    // verify reports them, from the files, with where they are.
+    let verify = ws.run(&["verify", "--json"]);
+    assert_ne!(verify.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let kinds: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report:#}"))
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["kind"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ambiguous_link src/notes/a.md:1:6",
+            "dangling_link src/notes/a.md:1:22"
+        ]
+    );
     // The folder settles it; the rest link nothing.
     assert_eq!(
         stored_links(ws),
