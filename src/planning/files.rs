@@ -65,32 +65,29 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
     }
 }
 
-/// Whether the sources differ from what is stored in a way that can change
-/// how links resolve: a file whose bytes changed, a new file, a file gone. Unreadable roots and
-/// files count as changes (planning reports them anyway).
-pub(super) fn anything_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
+/// Whether the set of source files differs from the stored one: a file
+/// added, removed or renamed. That changes which episodes links can name, so
+/// every file is read again for its links. An edit alone does not: the
+/// edited file is parsed anyway, and keeping the others unparsed is what
+/// makes an incremental reseed cheap. Unreadable roots and files count as
+/// changes (planning reports them anyway).
+pub(super) fn paths_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
     for (root, rs) in input.roots.iter().zip(&scan.roots) {
         let Ok(report) = &rs.report else { return true };
         let stored = index.of_source(root.source.as_str());
-        let mut walked = 0usize;
         for (file, hashed) in report.files.iter().zip(&rs.hashed) {
-            let Ok((_, digest)) = hashed else { return true };
-            let hex = hashing::Hex::of(digest);
-            let here = stored.and_then(|m| m.get(file.rel.as_str()));
-            // A new version of the same bytes (a version bump) holds the
-            // same links to the same paths: not a change for links.
-            let same = here.is_some_and(|h| {
-                !h.is_empty()
-                    && h.iter()
-                        .all(|s| s.source_hash.as_deref() == Some(hex.as_str()))
-            });
-            if !same {
+            if hashed.is_err() {
                 return true;
             }
-            walked += 1;
+            let known = stored
+                .and_then(|m| m.get(file.rel.as_str()))
+                .is_some_and(|h| !h.is_empty());
+            if !known {
+                return true;
+            }
         }
         // Every stored path of this source was walked: none is gone.
-        if stored.map_or(0, |m| m.len()) != walked {
+        if stored.map_or(0, |m| m.len()) != report.files.len() {
             return true;
         }
     }

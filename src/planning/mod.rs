@@ -312,11 +312,12 @@ pub fn plan_scanned(
     let index = draft::StoredIndex::new(stored);
     let mut draft = draft::Draft::new(input, stored.len(), scan.files());
     draft.stored_links = stored_links;
-    // Links are resolved against the whole group: once anything in it
-    // changed, a file that did not change may link differently (its target
-    // was renamed, removed or created), so every file is parsed again for
-    // its links. An unchanged reseed still parses nothing.
-    draft.relink = input.links.reread || files::anything_changed(input, &scan, &index);
+    // Links are resolved against the whole group: once a file was added,
+    // removed or renamed, a file that did not change may link differently
+    // (its target moved, went or appeared), so every file is parsed again
+    // for its links. An unchanged reseed, or one that only edits files,
+    // still leaves the unchanged files unparsed.
+    draft.relink = input.links.reread || files::paths_changed(input, &scan, &index);
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         files::add_root(&mut draft, &index, ri, root, rs);
     }
