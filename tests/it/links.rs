@@ -4,13 +4,11 @@
 //! a link to an episode written in a later batch of the same run.
 
 use graphseed::links::LinkKind;
-use graphseed::stores::any;
-use graphseed::stores::prelude::*;
-use graphseed::stores::{StoredLink, Target};
+use graphseed::stores::StoredLink;
 use serde_json::Value;
 
 use crate::on_both_stores;
-use crate::support::workspace::{Ws, block_on};
+use crate::support::workspace::Ws;
 
 on_both_stores!(
     every_link_form_becomes_an_edge,
@@ -21,26 +19,17 @@ on_both_stores!(
 );
 
 fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
-    block_on(async {
-        let target = Target::parse(&ws.uri, None, None, None).unwrap();
-        let store = any::open(&target, std::time::Duration::from_secs(120))
-            .await
-            .unwrap();
-        store
-            .load_links(&ws.group)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(
-                |StoredLink {
-                     source,
-                     target,
-                     kind,
-                     count,
-                 }| { (source, target, kind.as_str(), count) },
-            )
-            .collect()
-    })
+    ws.links_of(&ws.group)
+        .into_iter()
+        .map(
+            |StoredLink {
+                 source,
+                 target,
+                 kind,
+                 count,
+             }| (source, target, kind.as_str(), count),
+        )
+        .collect()
 }
 
 fn l(

@@ -411,12 +411,9 @@ fn crash_convergence(ws: &Ws, kp: KillPlan) {
     assert!(got == want, "{}", first_difference(&got, &want));
     assert_eq!(last["graph_signature"], clean["graph_signature"]);
     // The same links, every one of them stored.
-    let got_links = stored_links(ws, &ws.group);
+    let got_links = ws.links_of(&ws.group);
     assert_eq!(got_links.len(), TOTAL);
-    assert!(
-        got_links == stored_links(ws, &reference),
-        "the links differ"
-    );
+    assert!(got_links == ws.links_of(&reference), "the links differ");
     eprintln!(
         "crash_convergence[{}]: {:.1}s",
         backend_name(ws),
@@ -844,24 +841,6 @@ fn link_corpus(ws: &Ws, files: usize, lines: usize) {
         }
         ws.write(&format!("c{:02}/f{f:05}.jsonl", f % 20), s);
     }
-}
-
-/// A group's stored links: (source, target, kind, count), sorted.
-fn stored_links(ws: &Ws, group: &str) -> Vec<(String, String, String, u32)> {
-    crate::support::workspace::block_on(async {
-        let target = graphseed::stores::Target::parse(&ws.uri, None, None, None).unwrap();
-        let store = graphseed::stores::any::open(&target, Duration::from_secs(120))
-            .await
-            .unwrap();
-        let mut v: Vec<_> = graphseed::stores::Links::load_links(&store, group)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|l| (l.source, l.target, l.kind.as_str().to_string(), l.count))
-            .collect();
-        v.sort();
-        v
-    })
 }
 
 fn filler(n: usize) -> String {
