@@ -82,3 +82,17 @@ CREATE TABLE IF NOT EXISTS locks (
     acquired_at TEXT NOT NULL,
     expires_at  TEXT NOT NULL
 );
+
+-- `(:Episode)-[:LINKS_TO {kind, count}]->(:Episode)`: one row per (source,
+-- target, kind). Rows belong to the source episode: replaced when it is
+-- written, removed with it (or with its target) on prune. Added in layout
+-- version 3.
+CREATE TABLE IF NOT EXISTS links (
+    group_id  TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    target_id TEXT NOT NULL,
+    kind      TEXT NOT NULL,
+    count     INTEGER NOT NULL,
+    PRIMARY KEY (group_id, source_id, target_id, kind)
+);
+CREATE INDEX IF NOT EXISTS links_group_target ON links (group_id, target_id);

@@ -34,6 +34,8 @@ pub struct FileConfig {
     pub apply: ApplyConfig,
     #[serde(default)]
     pub limits: LimitsConfig,
+    #[serde(default)]
+    pub links: LinksConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -86,6 +88,17 @@ pub fn setting(
 ) -> Result<u64, Error> {
     s.resolve(flag, config)
         .map_err(|m| Error::config(m, Some("see the configuration section of the README")))
+}
+
+/// `[links]`: which fields of structured items (and front matter) hold bare
+/// link targets, and whether a link that names no episode is an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LinksConfig {
+    /// Default `["links", "related"]`.
+    pub fields: Option<Vec<String>>,
+    /// Default false: dangling and ambiguous links are warnings.
+    pub strict: Option<bool>,
 }
 
 /// 1-based line of a byte offset.

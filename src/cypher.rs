@@ -63,6 +63,17 @@ crate::statement_files::statement_files! {
     /// Every property of every episode of a group, as stored.
     EPISODE_RAW_GROUP => "episode_raw_group.cypher";
 
+    // --- links ----------------------------------------------------------------
+    /// `LINKS_TO.kind` index.
+    SCHEMA_LINKS_KIND_INDEX => "schema_links_kind_index.cypher";
+    LINKS_REPLACE_BATCH => "links_replace_batch.cypher";
+    LINKS_REMOVE_PRUNED => "links_remove_pruned.cypher";
+    LINKS_LOAD_GROUP => "links_load_group.cypher";
+    /// Ready query: who links to an episode.
+    LINKS_BACKLINKS => "links_backlinks.cypher";
+    /// Ready query: the most-linked episodes.
+    LINKS_MOST_LINKED => "links_most_linked.cypher";
+
     // --- locks ---------------------------------------------------------------
     LOCK_ACQUIRE => "lock_acquire.cypher";
     LOCK_RENEW => "lock_renew.cypher";
@@ -106,6 +117,7 @@ pub const SCHEMA: &[&str] = &[
     SCHEMA_EPISODE_PATH_INDEX,
     SCHEMA_RUN_GROUP_INDEX,
     SCHEMA_PRUNED_EPISODE_INDEX,
+    SCHEMA_LINKS_KIND_INDEX,
 ];
 
 #[cfg(test)]

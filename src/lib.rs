@@ -22,6 +22,7 @@ pub mod cypher;
 pub mod error;
 pub mod hashing;
 pub mod limits;
+pub mod links;
 pub mod metadata;
 pub mod parallel;
 pub mod planning;

@@ -196,7 +196,8 @@ async fn make_plan<S: Store>(
         scan.files(),
         scan.elapsed
     ));
-    let reconcile = trust_check(store, input, &stored, policy, ui).await?;
+    let links = retry::read(policy, ui, || store.load_links(&input.group_id)).await?;
+    let reconcile = trust_check(store, input, &stored, &links, policy, ui).await?;
     let reconciling;
     let input = match reconcile {
         Some(r) => {
@@ -210,7 +211,7 @@ async fn make_plan<S: Store>(
         None => input,
     };
     let t = Instant::now();
-    let plan = planning::plan_scanned(input, scan, &stored, revision);
+    let plan = planning::plan_scanned(input, scan, &stored, &links, revision);
     ui.debug(&format!(
         "planned {} decisions from {} files ({} parsed) in {:.2?}",
         plan.decisions.len(),
@@ -234,6 +235,7 @@ async fn trust_check<S: Store>(
     store: &S,
     input: &PlanInput,
     stored: &[crate::metadata::StoredEpisode],
+    links: &[crate::stores::StoredLink],
     policy: RetryPolicy,
     ui: &Ui,
 ) -> Result<Option<planning::Reconcile>, Error> {
@@ -242,7 +244,10 @@ async fn trust_check<S: Store>(
         Some(r) => r.why.clone(),
         None if stored.is_empty() => return Ok(None),
         None => {
-            let current = planning::stored_signature(stored);
+            // Links are part of the signature a run records, so an edge
+            // deleted or added by hand is drift too.
+            let current =
+                planning::graph_signature_with_links(planning::stored_signature(stored), links);
             let runs = retry::read(policy, ui, || store.list_runs(Some(group))).await?;
             let last = runs.iter().find(|r| {
                 r.kind == crate::stores::RunKind::Seed
@@ -275,5 +280,17 @@ fn counts_of(plan: &Plan) -> BTreeMap<String, u64> {
         .map(|(k, v)| (k.to_string(), v))
         .collect();
     m.insert("error".into(), plan.error_count() as u64);
+    // Only when there are any, so a run over sources without links keeps
+    // the documented shape of `counts`.
+    let l = &plan.links;
+    for (key, n) in [
+        ("links_dangling", l.dangling),
+        ("links_ambiguous", l.ambiguous),
+        ("links_relinked", l.relinked),
+    ] {
+        if n > 0 {
+            m.insert(key.into(), n);
+        }
+    }
     m
 }

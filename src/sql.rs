@@ -43,6 +43,12 @@ crate::statement_files::statement_files! {
     EPISODE_PRUNE_READ => "episode_prune_read.sql";
     EPISODE_DELETE => "episode_delete.sql";
     EPISODE_LOAD_GROUP => "episode_load_group.sql";
+
+    // --- links -------------------------------------------------------------------
+    LINKS_DELETE_SOURCE => "links_delete_source.sql";
+    LINKS_DELETE_EPISODE => "links_delete_episode.sql";
+    LINKS_INSERT => "links_insert.sql";
+    LINKS_LOAD_GROUP => "links_load_group.sql";
     /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.sql";
     /// Provenance query within one group (index-backed).

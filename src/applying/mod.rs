@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use self::body::{BodyCache, record_for};
 use crate::error::Error;
 use crate::planning::{Action, Origin, Plan, PlanEntry, PlanInput};
-use crate::stores::{Batch, EpisodeWrite, Store, StoreError};
+use crate::stores::{Batch, EpisodeWrite, LinkSet, Store, StoreError};
 use crate::ui::Ui;
 
 pub use self::body::BodyError;
@@ -87,6 +87,15 @@ pub async fn apply_plan<S: Store>(
     } else {
         prune_chunks.remove(0)
     };
+    // Unchanged episodes whose links changed: their sets ride in the batch
+    // that writes their last target, or in a batch of their own.
+    let relinks: Vec<&PlanEntry> = plan.decisions.iter().filter(|d| d.relinks()).collect();
+    let mut link_sets = links_by_batch(&chunks, &relinks);
+    let relink_only = if chunks.is_empty() {
+        std::mem::take(&mut link_sets[0])
+    } else {
+        Vec::new()
+    };
     let deletes_with = |k: usize| -> &[&PlanEntry] {
         if k + 1 == chunks.len() {
             tail_prunes
@@ -101,7 +110,7 @@ pub async fn apply_plan<S: Store>(
                 &mut bodies,
                 plan,
                 chunk,
-                deletes_with(0),
+                (deletes_with(0), &link_sets[0]),
                 input,
                 &run_id,
                 now,
@@ -123,8 +132,8 @@ pub async fn apply_plan<S: Store>(
         let (committed, next) = tokio::join!(session.commit(&batch), async {
             match upcoming {
                 Some(chunk) => {
-                    let deletes = deletes_with(next_chunk);
-                    Some(build_batch(&mut bodies, plan, chunk, deletes, input, &run_id, now).await)
+                    let extra = (deletes_with(next_chunk), &link_sets[next_chunk][..]);
+                    Some(build_batch(&mut bodies, plan, chunk, extra, input, &run_id, now).await)
                 }
                 None => None,
             }
@@ -142,9 +151,17 @@ pub async fn apply_plan<S: Store>(
         t.elapsed()
     ));
 
+    if !relink_only.is_empty() {
+        let mut batch = Batch::default();
+        batch.links.sets = link_sets_of(&relink_only);
+        session.commit(&batch).await?;
+    }
+
     // The remaining prunes (all of them when nothing is written).
     for chunk in prune_chunks {
-        let batch = Batch::of_episodes(vec![], chunk.iter().map(|d| d.entity_id.clone()).collect());
+        let mut batch =
+            Batch::of_episodes(vec![], chunk.iter().map(|d| d.entity_id.clone()).collect());
+        batch.links.removed = batch.episodes.deletes.clone();
         session.commit(&batch).await?;
         pb.inc(batch.len() as u64);
     }
@@ -159,7 +176,7 @@ async fn build_batch(
     bodies: &mut BodyCache,
     plan: &Plan,
     chunk: &[&PlanEntry],
-    deletes: &[&PlanEntry],
+    (deletes, links): (&[&PlanEntry], &[&PlanEntry]),
     input: &PlanInput,
     run_id: &str,
     now: DateTime<Utc>,
@@ -169,6 +186,9 @@ async fn build_batch(
         Vec::with_capacity(chunk.len()),
         deletes.iter().map(|d| d.entity_id.clone()).collect(),
     );
+    // A pruned episode takes its links, both ways, with it.
+    batch.links.removed = batch.episodes.deletes.clone();
+    batch.links.sets = link_sets_of(links);
     for (i, d) in chunk.iter().enumerate() {
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
@@ -180,6 +200,48 @@ async fn build_batch(
         });
     }
     Ok(batch)
+}
+
+fn link_sets_of(entries: &[&PlanEntry]) -> Vec<LinkSet> {
+    entries
+        .iter()
+        .filter_map(|d| {
+            d.links.as_ref().map(|edges| LinkSet {
+                source: d.entity_id.clone(),
+                edges: edges.to_vec(),
+            })
+        })
+        .collect()
+}
+
+/// Which batch writes each entry's links: its own, or the later batch that
+/// writes one of its targets. The links of an episode are written with it
+/// when they can be; a link to an episode created later in the same run
+/// lands in that episode's batch, when both ends exist, instead of being
+/// dropped (an edge needs both nodes).
+fn links_by_batch<'d>(
+    chunks: &[&[&'d PlanEntry]],
+    relinks: &[&'d PlanEntry],
+) -> Vec<Vec<&'d PlanEntry>> {
+    let batch_of: std::collections::HashMap<&str, usize> = chunks
+        .iter()
+        .enumerate()
+        .flat_map(|(k, c)| c.iter().map(move |d| (d.entity_id.as_str(), k)))
+        .collect();
+    let mut out = vec![Vec::new(); chunks.len().max(1)];
+    let own = chunks
+        .iter()
+        .enumerate()
+        .flat_map(|(k, c)| c.iter().map(move |d| (k, *d)));
+    for (k, d) in own.chain(relinks.iter().map(|d| (0, *d))) {
+        let Some(edges) = &d.links else { continue };
+        let last = edges
+            .iter()
+            .filter_map(|e| batch_of.get(e.target.as_str()).copied())
+            .fold(k, usize::max);
+        out[last].push(d);
+    }
+    out
 }
 
 /// Cut the writes into batches of `size` episodes, but never between two
@@ -238,8 +300,9 @@ mod tests {
             max_file_bytes: 1 << 20,
             reconcile: None,
             transfer_ownership: false,
+            links: Default::default(),
         };
-        let plan = planning::plan(&input, &[], 0);
+        let plan = planning::plan(&input, &[], &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
         (d, plan, input.max_file_bytes)
     }

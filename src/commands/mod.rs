@@ -7,6 +7,7 @@
 //! code. Nothing here imports `crate::cli`.
 
 mod inspect;
+mod links;
 mod provenance;
 mod seed;
 mod select;
@@ -27,6 +28,7 @@ use crate::ui::Ui;
 use crate::version::SeedVersion;
 
 pub use inspect::RunsArgs;
+pub use links::LinksArgs;
 pub use provenance::ProvenanceArgs;
 pub use seed::{PlanArgs, SeedArgs, SourceArgs};
 pub use select::SourceSelect;
@@ -64,6 +66,8 @@ pub enum Command {
     Validate,
     /// Recompute hashes from the files and the graph; report drift and hand edits
     Verify(VerifyArgs),
+    /// An episode's links: what it links to, and what links to it
+    Links(LinksArgs),
 }
 
 /// Flags every command takes.
@@ -278,5 +282,6 @@ pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome
         Command::Provenance(a) => provenance::provenance(&ctx, &a).await,
         Command::Validate => verify::validate(&ctx).await,
         Command::Verify(a) => verify::verify(&ctx, &a.select).await,
+        Command::Links(a) => links::links(&ctx, &a).await,
     }
 }

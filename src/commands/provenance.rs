@@ -107,6 +107,15 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Er
         Some(id) => Some(store.episode_history(&group, id).await?),
         None => None,
     };
+    // With --entity, the episode's links too (see `graphseed links`).
+    let all_links = match &a.entity {
+        Some(_) => store.load_links(&group).await?,
+        None => Vec::new(),
+    };
+    let links = a
+        .entity
+        .as_deref()
+        .map(|id| super::links::links_of(&all_links, id));
     if ctx.ui.json {
         let mut v = json!({
             "group_id": group,
@@ -114,6 +123,12 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Er
         });
         if let Some(h) = &history {
             v["history"] = h.iter().map(history_json).collect();
+        }
+        if let Some((out, inc)) = &links {
+            v["links"] = json!({
+                "outgoing": super::links::links_json(out, |l| &l.target),
+                "incoming": super::links::links_json(inc, |l| &l.source),
+            });
         }
         ui::json(&v);
         return Ok(Outcome::Done);
@@ -158,6 +173,15 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Er
                 x.version,
                 x.content_hash.get(..12).unwrap_or(&x.content_hash)
             );
+        }
+    }
+    if let Some((out, inc)) = links.filter(|(o, i)| !o.is_empty() || !i.is_empty()) {
+        outln!("\nLinks: {} outgoing, {} incoming", out.len(), inc.len());
+        for l in out {
+            outln!("  -> {}  {} x{}", ui::path(&l.target), l.kind, l.count);
+        }
+        for l in inc {
+            outln!("  <- {}  {} x{}", ui::path(&l.source), l.kind, l.count);
         }
     }
     Ok(Outcome::Done)

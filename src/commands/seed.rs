@@ -330,6 +330,7 @@ fn print_outcome(
         v["apply"] = extra.clone();
         v["errors"] = p.errors.iter().map(render::error_json).collect();
         v["errors_not_listed"] = json!(p.errors_unlisted.0);
+        v["links"] = render::links_json(p);
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
         ui::json(&v);
         return;

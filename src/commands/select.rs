@@ -9,7 +9,8 @@ use super::{Context, DEFAULT_GENERATED_SOURCE};
 use crate::config::setting;
 use crate::error::Error;
 use crate::limits;
-use crate::planning::{Generated, PlanInput};
+use crate::links::LinkRules;
+use crate::planning::{Generated, LinkOptions, PlanInput};
 
 /// Which sources: shared by `plan`, `seed` and `verify`.
 #[derive(Debug, Args, Clone, Default)]
@@ -32,6 +33,23 @@ pub struct SourceSelect {
     /// Read generated episodes as JSONL from standard input instead of walking roots
     #[arg(long)]
     pub stdin: bool,
+    /// Links that name no episode (or several) are errors, not warnings [config: links.strict]
+    #[arg(long)]
+    pub strict_links: bool,
+}
+
+/// `[links]` from the config, `--strict-links` over it.
+fn link_options(ctx: &Context, a: &SourceSelect) -> LinkOptions {
+    let cfg = &ctx.cfg.file.links;
+    let mut rules = LinkRules::default();
+    if let Some(fields) = &cfg.fields {
+        rules.fields = fields.clone();
+    }
+    LinkOptions {
+        rules,
+        strict: a.strict_links || cfg.strict.unwrap_or(false),
+        reread: false,
+    }
 }
 
 /// The plan input for a source selection, with no flags set.
@@ -61,6 +79,7 @@ pub(super) fn select_input(ctx: &Context, a: &SourceSelect) -> Result<PlanInput,
         max_file_bytes: max_mb << 20,
         reconcile: None,
         transfer_ownership: false,
+        links: link_options(ctx, a),
     })
 }
 

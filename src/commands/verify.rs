@@ -74,6 +74,9 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let mut input = select_input(ctx, a)?;
+    // Every file is read for its links: dangling ones and links that no
+    // longer match the graph are findings too.
+    input.links.reread = true;
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
     let stored = store.load_episodes(&group).await?;
@@ -102,9 +105,17 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
 
     // Files against the graph, through the planner: what a seed would do is
     // exactly what has drifted, and `seed` is what fixes it.
-    let plan = planning::plan(&input, &stored, revision);
+    let stored_links = store.load_links(&group).await?;
+    let plan = planning::plan(&input, &stored, &stored_links, revision);
     for d in &plan.decisions {
         let (kind, message, fix) = match d.action {
+            // A plain seed re-resolves an unchanged file's links only when
+            // files were added, removed or renamed; --force reads them all.
+            Action::Skip if d.relinks() => (
+                "links_drift",
+                "its links in the graph no longer match its source (a target was renamed, removed or created, or a link was edited by hand)".to_string(),
+                "graphseed seed --force",
+            ),
             // Reported above, from the bodies.
             Action::Skip | Action::Repair => continue,
             // Only with flags verify does not take.
@@ -148,6 +159,19 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
             fix,
         });
     }
+    for w in &plan.links.warnings {
+        findings.push(Finding {
+            kind: if w.candidates.is_empty() {
+                "dangling_link"
+            } else {
+                "ambiguous_link"
+            },
+            entity_id: Some(w.entity_id.clone()),
+            path: Some(format!("{}:{}:{}", w.path, w.line, w.column)),
+            message: w.what(),
+            fix: "fix the link in its file, or create its target, then graphseed seed",
+        });
+    }
     for e in &plan.errors {
         let (kind, fix) = match e.kind {
             ErrorKind::Downgrade => (
@@ -166,7 +190,8 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     }
 
     // The graph against the run records.
-    let computed = planning::stored_signature(&stored);
+    let computed =
+        planning::graph_signature_with_links(planning::stored_signature(&stored), &stored_links);
     let last = store.list_runs(Some(&group)).await?.into_iter().find(|r| {
         r.kind == crate::stores::RunKind::Seed
             && r.status == RunStatus::Succeeded

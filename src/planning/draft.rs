@@ -125,6 +125,12 @@ pub(super) struct Draft<'s> {
     /// Duplicates past the listed errors: counted, never formatted (a
     /// million repeated lines must not cost a million messages).
     unlisted: usize,
+    /// Parsed episodes' links, resolved when the plan is finished.
+    pub(super) pending_links: Vec<super::links::Pending>,
+    /// The group's stored links, to tell which episodes link differently.
+    pub(super) stored_links: &'s [crate::stores::StoredLink],
+    /// Parse unchanged files too, for their links (see `plan_scanned`).
+    pub(super) relink: bool,
 }
 
 impl<'s> Draft<'s> {
@@ -150,6 +156,9 @@ impl<'s> Draft<'s> {
             scope_sources: BTreeSet::new(),
             found_any_source: false,
             unlisted: 0,
+            pending_links: Vec::new(),
+            stored_links: &[],
+            relink: false,
         }
     }
 
@@ -258,6 +267,7 @@ impl<'s> Draft<'s> {
                     _ => false,
                 })
                 .map(|s| s.updated_at),
+            links: None,
         });
     }
 
@@ -381,7 +391,19 @@ impl<'s> Draft<'s> {
 
     /// The finished plan.
     pub(super) fn finish(mut self, index: &StoredIndex<'_>, revision: u64) -> Plan {
-        let signature_after = signature_after(index.all, &self.decisions);
+        let links = super::links::resolve_pending(
+            std::mem::take(&mut self.pending_links),
+            index.all,
+            &self.input.roots,
+            self.stored_links,
+            &mut self.decisions,
+            self.input.links.strict,
+            &mut self.errors,
+        );
+        let signature_after = super::graph_signature_with_links(
+            signature_after(index.all, &self.decisions),
+            &links_after(self.stored_links, &self.decisions),
+        );
         // Listed errors stop at MAX_LISTED_ERRORS; the rest are counted.
         let rest = self
             .errors
@@ -401,6 +423,7 @@ impl<'s> Draft<'s> {
             scope_sources: self.scope_sources,
             signature_after,
             reconciling: self.input.reconcile.as_ref().map(|r| r.why.clone()),
+            links,
         }
     }
 }
@@ -423,6 +446,38 @@ pub(super) fn snapshot(s: &StoredEpisode) -> Arc<Snapshot> {
         content_hash: s.content_hash.clone(),
         source_hash: s.source_hash.clone(),
     })
+}
+
+/// The group's links once every decision is applied: the stored ones, each
+/// written episode's set replacing its own, none from or to a pruned one.
+fn links_after(
+    stored: &[crate::stores::StoredLink],
+    decisions: &[PlanEntry],
+) -> Vec<crate::stores::StoredLink> {
+    let pruned: std::collections::HashSet<&str> = decisions
+        .iter()
+        .filter(|d| d.action == Action::Prune)
+        .map(|d| d.entity_id.as_str())
+        .collect();
+    let replaced: HashMap<&str, &[crate::links::Edge]> = decisions
+        .iter()
+        .filter_map(|d| d.links.as_deref().map(|e| (d.entity_id.as_str(), e)))
+        .collect();
+    let mut out: Vec<crate::stores::StoredLink> = stored
+        .iter()
+        .filter(|l| !replaced.contains_key(l.source.as_str()))
+        .cloned()
+        .collect();
+    for (source, edges) in replaced {
+        out.extend(edges.iter().map(|e| crate::stores::StoredLink {
+            source: source.to_string(),
+            target: e.target.clone(),
+            kind: e.kind,
+            count: e.count,
+        }));
+    }
+    out.retain(|l| !pruned.contains(l.source.as_str()) && !pruned.contains(l.target.as_str()));
+    out
 }
 
 /// The group's signature once every decision is applied (errors leave their

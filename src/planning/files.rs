@@ -9,12 +9,15 @@ use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
 
+use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
+use super::links::{ItemLinks, Pending, item_links};
 use super::read::{ReadError, read_limited};
 use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
+use crate::links::Episode;
 use crate::metadata::StoredEpisode;
-use crate::sources::{self, Candidate, ParseError, RootSpec, SourceFile};
+use crate::sources::{self, Candidate, Format, ParseError, RootSpec, SourceFile};
 
 /// The sources as walked and hashed: everything planning needs from the disk
 /// before it sees the stored state, so it can run while that state loads.
@@ -63,6 +66,35 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
     }
 }
 
+/// Whether the set of source files differs from the stored one: a file
+/// added, removed or renamed. That changes which episodes links can name, so
+/// every file is read again for its links. An edit alone does not: the
+/// edited file is parsed anyway, and keeping the others unparsed is what
+/// makes an incremental reseed cheap. Unreadable roots and files count as
+/// changes (planning reports them anyway).
+pub(super) fn paths_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
+    for (root, rs) in input.roots.iter().zip(&scan.roots) {
+        let Ok(report) = &rs.report else { return true };
+        let stored = index.of_source(root.source.as_str());
+        for (file, hashed) in report.files.iter().zip(&rs.hashed) {
+            if hashed.is_err() {
+                return true;
+            }
+            let known = stored
+                .and_then(|m| m.get(file.rel.as_str()))
+                .is_some_and(|h| !h.is_empty());
+            if !known {
+                return true;
+            }
+        }
+        // Every stored path of this source was walked: none is gone.
+        if stored.map_or(0, |m| m.len()) != report.files.len() {
+            return true;
+        }
+    }
+    false
+}
+
 /// What planning learned about one file.
 enum Examined {
     Unreadable(String),
@@ -76,6 +108,8 @@ enum Examined {
     Parsed {
         source_hash: String,
         items: Result<Vec<Candidate>, Vec<ParseError>>,
+        /// Per item, in order; empty when the file did not parse.
+        links: Vec<ItemLinks>,
     },
 }
 
@@ -160,6 +194,7 @@ pub(super) fn add_root<'s>(
         .collect();
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
+    let relink = draft.relink;
     let indices: Vec<usize> = (0..report.files.len()).collect();
     for round in indices.chunks(EXAMINE_ROUND) {
         // Deciding needs the files in walk order (duplicates are reported
@@ -175,9 +210,12 @@ pub(super) fn add_root<'s>(
             // parsed. graphseed always stores the canonical text of the
             // version, so text equality is semver equality here.
             let here = stored_at(&file.rel);
+            // Relinking parses every file that can hold links, for them.
+            let links_needed = relink && file.format != Format::Text;
             if !input.force
                 && trust_unchanged
                 && !displaced.contains(scanned_hash.as_str())
+                && !links_needed
                 && !here.is_empty()
                 && here
                     .iter()
@@ -197,16 +235,29 @@ pub(super) fn add_root<'s>(
             // is parsed is hashed with it, so the two always agree.
             match read_limited(file, input.max_file_bytes) {
                 Err(m) => Examined::Unreadable(m.to_string()),
-                Ok(bytes) => Examined::Parsed {
-                    source_hash: hashing::sha256_hex(&bytes),
-                    items: sources::parse_file(file, &bytes).map(|mut cands| {
-                        // Bodies are read again when applied.
-                        for c in &mut cands {
-                            c.fields = Default::default();
+                Ok(bytes) => {
+                    let mut items = sources::parse_file(file, &bytes);
+                    // Links are read while the fields are here: bodies are
+                    // read again when applied, links are resolved before.
+                    let links = match &mut items {
+                        Ok(cands) => {
+                            let multi =
+                                cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
+                            let links =
+                                item_links(file.format, &bytes, cands, multi, &input.links.rules);
+                            for c in cands.iter_mut() {
+                                c.fields = Default::default();
+                            }
+                            links
                         }
-                        cands
-                    }),
-                },
+                        Err(_) => Vec::new(),
+                    };
+                    Examined::Parsed {
+                        source_hash: hashing::sha256_hex(&bytes),
+                        items,
+                        links,
+                    }
+                }
             }
         });
         for (&i, ex) in round.iter().zip(examined) {
@@ -224,7 +275,7 @@ pub(super) fn add_root<'s>(
                 Ok(()) => ex,
                 Err(m) => Examined::Unreadable(m),
             };
-            let (source_hash, items) = match ex {
+            let (source_hash, items, mut item_links) = match ex {
                 Examined::Unreadable(message) => {
                     draft
                         .protected
@@ -258,13 +309,18 @@ pub(super) fn add_root<'s>(
                             origin: Origin::Stored,
                             created_at: Some(s.created_at),
                             keep_updated_at: Some(s.updated_at),
+                            links: None,
                         });
                     }
                     continue;
                 }
-                Examined::Parsed { source_hash, items } => {
+                Examined::Parsed {
+                    source_hash,
+                    items,
+                    links,
+                } => {
                     draft.stats.files_parsed += 1;
-                    (source_hash, items)
+                    (source_hash, items, links)
                 }
                 Examined::SameBytes { source_hash } => {
                     let items = stored_here
@@ -277,7 +333,7 @@ pub(super) fn add_root<'s>(
                             line: None,
                         })
                         .collect();
-                    (source_hash, Ok(items))
+                    (source_hash, Ok(items), Vec::new())
                 }
             };
             let candidates = match items {
@@ -310,7 +366,9 @@ pub(super) fn add_root<'s>(
                 && stored_here
                     .iter()
                     .all(|s| s.source_hash.as_deref() == Some(&*file_hash));
-            for c in candidates {
+            let parsed_now = !item_links.is_empty();
+            item_links.resize_with(candidates.len(), ItemLinks::default);
+            for (c, links) in candidates.into_iter().zip(item_links) {
                 let here = Here::Parsed {
                     file: fi,
                     line: c.line,
@@ -326,7 +384,24 @@ pub(super) fn add_root<'s>(
                     display: &display,
                     file_unchanged,
                 };
+                let before = draft.decisions.len();
                 draft.produce(index, &c, &facts, Origin::File(fi));
+                // Items not parsed (same bytes, new version) keep their
+                // stored links: only parsed ones are resolved again.
+                if parsed_now {
+                    draft.pending_links.push(Pending {
+                        episode: Episode {
+                            entity_id: c.entity_id,
+                            file: Some((ri, rel.clone())),
+                            name: c.name,
+                            aliases: Vec::new(),
+                            key: None,
+                        },
+                        links,
+                        display: display.clone(),
+                        decision: (draft.decisions.len() > before).then_some(before),
+                    });
+                }
             }
         }
     }

@@ -14,6 +14,7 @@ pub mod decide;
 mod draft;
 pub mod edits;
 mod files;
+pub mod links;
 mod orphans;
 mod read;
 pub mod render;
@@ -29,10 +30,12 @@ use chrono::{DateTime, Utc};
 use crate::hashing;
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
+use crate::stores::StoredLink;
 use crate::version::SeedVersion;
 
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
+pub use self::links::{LinkOptions, LinkSummary, LinkWarning};
 pub use self::read::{ReadError, RereadError, reread};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
@@ -77,6 +80,17 @@ pub struct PlanEntry {
     pub created_at: Option<DateTime<Utc>>,
     /// Kept from the stored episode for a refresh (content did not change).
     pub keep_updated_at: Option<DateTime<Utc>>,
+    /// The episode's complete outgoing links, for entries that write an
+    /// episode of a parsed file: written (and replaced) with it.
+    pub links: Option<Arc<[crate::links::Edge]>>,
+}
+
+impl PlanEntry {
+    /// An unchanged episode whose links resolve differently now (a target
+    /// appeared, moved or went): only its links are written.
+    pub fn relinks(&self) -> bool {
+        self.links.is_some() && !self.action.writes()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -198,6 +212,7 @@ pub struct PlanInput {
     /// Let a source take over episodes another source wrote (recorded as
     /// `transfer`); without it that is an error naming both.
     pub transfer_ownership: bool,
+    pub links: LinkOptions,
 }
 
 /// Why the plan reconciles, and what was found edited by hand.
@@ -229,6 +244,8 @@ pub struct Plan {
     pub signature_after: String,
     /// Why this plan reconciles instead of trusting unchanged files.
     pub reconciling: Option<String>,
+    /// The links of the episodes parsed for this plan.
+    pub links: LinkSummary,
 }
 
 impl Plan {
@@ -242,7 +259,9 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.decisions.iter().any(|d| d.action.writes())
+        self.decisions
+            .iter()
+            .any(|d| d.action.writes() || d.relinks())
     }
 
     pub fn has_input_errors(&self) -> bool {
@@ -279,13 +298,44 @@ pub fn stored_signature(stored: &[StoredEpisode]) -> String {
     )
 }
 
+/// `graph_signature` covering links: the episodes' signature alone when the
+/// group has no links (so a signature recorded before links existed still
+/// matches), else SHA-256 over the canonical JSON of that signature and the
+/// sorted `[source, target, kind, count]` tuples, so a change of links
+/// changes the signature.
+pub fn graph_signature_with_links(episodes: String, links: &[StoredLink]) -> String {
+    if links.is_empty() {
+        return episodes;
+    }
+    let mut tuples: Vec<(&str, &str, &str, u32)> = links
+        .iter()
+        .map(|l| {
+            (
+                l.source.as_str(),
+                l.target.as_str(),
+                l.kind.as_str(),
+                l.count,
+            )
+        })
+        .collect();
+    tuples.sort_unstable();
+    let doc = serde_json::json!({"episodes": episodes, "links": tuples});
+    hashing::sha256_hex(hashing::canonical_json(&doc).as_bytes())
+}
+
 /// Make the plan from scratch (walk, hash, decide). `stored` is the group's
 /// current state, `revision` the group revision read before it.
-pub fn plan(input: &PlanInput, stored: &[StoredEpisode], revision: u64) -> Plan {
+pub fn plan(
+    input: &PlanInput,
+    stored: &[StoredEpisode],
+    stored_links: &[StoredLink],
+    revision: u64,
+) -> Plan {
     plan_scanned(
         input,
         scan(&input.roots, input.max_file_bytes),
         stored,
+        stored_links,
         revision,
     )
 }
@@ -296,10 +346,18 @@ pub fn plan_scanned(
     input: &PlanInput,
     scan: Scan,
     stored: &[StoredEpisode],
+    stored_links: &[StoredLink],
     revision: u64,
 ) -> Plan {
     let index = draft::StoredIndex::new(stored);
     let mut draft = draft::Draft::new(input, stored.len(), scan.files());
+    draft.stored_links = stored_links;
+    // Links are resolved against the whole group: once a file was added,
+    // removed or renamed, a file that did not change may link differently
+    // (its target moved, went or appeared), so every file is parsed again
+    // for its links. An unchanged reseed, or one that only edits files,
+    // still leaves the unchanged files unparsed.
+    draft.relink = input.links.reread || files::paths_changed(input, &scan, &index);
     for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
         files::add_root(&mut draft, &index, ri, root, rs);
     }

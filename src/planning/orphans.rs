@@ -54,6 +54,7 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
             origin: Origin::Stored,
             created_at: Some(s.created_at),
             keep_updated_at: Some(s.updated_at),
+            links: None,
         });
     }
 }

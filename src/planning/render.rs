@@ -134,7 +134,14 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
         "errors_not_listed": plan.errors_unlisted.0,
         "reconciling": plan.reconciling,
         "graph_signature_after": plan.signature_after,
+        "links": links_json(plan),
     })
+}
+
+/// `links` in `plan` and `seed` JSON: what the parsed episodes link, and
+/// every link that names no episode (or several), with where it is written.
+pub fn links_json(plan: &Plan) -> Value {
+    serde_json::to_value(&plan.links).expect("a link summary serializes")
 }
 
 fn marker(a: Action) -> char {
@@ -170,6 +177,12 @@ pub fn errors_text(plan: &Plan, verbose: bool) -> String {
         ));
         if let Some(h) = &e.hint {
             out.push_str(&format!("  hint: {h}\n"));
+        }
+    }
+    // With --strict-links they are errors above already.
+    if !plan.links.strict {
+        for w in &plan.links.warnings {
+            out.push_str(&format!("warning: {}\n", shown(&w.message())));
         }
     }
     if downgrades > 0 {
@@ -246,6 +259,12 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
         plan.stats.files_parsed,
         counts_line(&plan_counts(plan))
     ));
+    if plan.links.relinked > 0 {
+        out.push_str(&format!(
+            "links: {} unchanged episode(s) link differently now and are relinked\n",
+            plan.links.relinked
+        ));
+    }
     if !plan.errors.is_empty() {
         out.push_str(&format!(
             "{} error(s) (on stderr): nothing will be written\n",

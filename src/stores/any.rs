@@ -170,3 +170,9 @@ impl Store for AnyStore {
         delegate!(self, s => s.apply_batch(run, batch).await)
     }
 }
+
+impl Links for AnyStore {
+    async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
+        delegate!(self, s => s.load_links(group_id).await)
+    }
+}

@@ -24,12 +24,15 @@ use super::{EpisodeWrite, LockInfo, RunRecord, StoreError};
 pub enum NodeKind {
     /// `(:Episode)` / table `episodes`.
     Episode,
+    /// `(:Episode)-[:LINKS_TO]->(:Episode)` / table `links`.
+    Link,
 }
 
 impl NodeKind {
     pub fn as_str(self) -> &'static str {
         match self {
             NodeKind::Episode => "episode",
+            NodeKind::Link => "link",
         }
     }
 }
@@ -51,24 +54,55 @@ impl EpisodeChanges {
     }
 }
 
+/// The complete outgoing links of one episode, replacing what it had.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkSet {
+    pub source: String,
+    /// Links to episodes that are not stored (yet) are left out by the
+    /// store: an edge always joins two episodes.
+    pub edges: Vec<crate::links::Edge>,
+}
+
+/// The link part of a batch. Written after the episode part, in the same
+/// transaction: the links of an episode belong to it, so they commit (and
+/// are replaced) with it, and its targets written in the same batch exist.
+#[derive(Debug, Clone, Default)]
+pub struct LinkChanges {
+    pub sets: Vec<LinkSet>,
+    /// Pruned episodes: every link from or to them goes.
+    pub removed: Vec<String>,
+}
+
+impl LinkChanges {
+    pub fn is_empty(&self) -> bool {
+        self.sets.is_empty() && self.removed.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.sets.len() + self.removed.len()
+    }
+}
+
 /// One transaction's worth of changes. A store commits a batch entirely or
 /// not at all: every part, the provenance links, the run record and the
 /// revision bump go in one transaction, so a crash never leaves half a batch.
 #[derive(Debug, Clone, Default)]
 pub struct Batch {
     pub episodes: EpisodeChanges,
+    pub links: LinkChanges,
 }
 
 /// One non-empty part of a batch, by kind of node.
 #[derive(Debug, Clone, Copy)]
 pub enum BatchPart<'a> {
     Episodes(&'a EpisodeChanges),
+    Links(&'a LinkChanges),
 }
 
 impl BatchPart<'_> {
     pub fn kind(&self) -> NodeKind {
         match self {
             BatchPart::Episodes(_) => NodeKind::Episode,
+            BatchPart::Links(_) => NodeKind::Link,
         }
     }
 }
@@ -78,14 +112,18 @@ impl Batch {
     pub fn of_episodes(writes: Vec<EpisodeWrite>, deletes: Vec<String>) -> Self {
         Batch {
             episodes: EpisodeChanges { writes, deletes },
+            links: LinkChanges::default(),
         }
     }
 
     /// The parts that hold something, in the order they are written.
     pub fn parts(&self) -> impl Iterator<Item = BatchPart<'_>> {
-        [(!self.episodes.is_empty()).then_some(BatchPart::Episodes(&self.episodes))]
-            .into_iter()
-            .flatten()
+        [
+            (!self.episodes.is_empty()).then_some(BatchPart::Episodes(&self.episodes)),
+            (!self.links.is_empty()).then_some(BatchPart::Links(&self.links)),
+        ]
+        .into_iter()
+        .flatten()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -94,16 +132,17 @@ impl Batch {
 
     /// Changes in the batch, over every part.
     pub fn len(&self) -> usize {
-        self.episodes.len()
+        self.episodes.len() + self.links.len()
     }
 
     /// What the batch holds, for messages: `3 episode writes, 1 episode delete`.
     fn describe(&self) -> String {
         let e = &self.episodes;
         format!(
-            "{} episode writes and {} episode deletes",
+            "{} episode writes, {} episode deletes and {} link sets",
             e.writes.len(),
-            e.deletes.len()
+            e.deletes.len(),
+            self.links.sets.len()
         )
     }
 }

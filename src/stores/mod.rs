@@ -25,7 +25,7 @@ use chrono::{DateTime, Utc};
 
 use crate::metadata::{EpisodeRecord, StoredEpisode};
 
-pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, NodeKind};
+pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, LinkChanges, LinkSet, NodeKind};
 pub use target::Target;
 
 /// What happens to an episode in a run: planned, printed, and (for the
@@ -422,6 +422,23 @@ pub trait Episodes {
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError>;
 }
 
+/// One stored `LINKS_TO` edge.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct StoredLink {
+    pub source: String,
+    pub target: String,
+    pub kind: crate::links::LinkKind,
+    pub count: u32,
+}
+
+/// The links between episodes, read. (They are written through
+/// [`Store::apply_batch`], as a part of the batch of their episode.)
+#[allow(async_fn_in_trait)]
+pub trait Links {
+    /// Every link of a group, ordered by (source, target, kind).
+    async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError>;
+}
+
 /// The database seam: coordination, runs, one reader per kind of node, and
 /// the one way to write ([`Store::apply_batch`], the envelope of
 /// [`batch::apply_batch`] over the backend's [`BatchBackend`] primitives).
@@ -429,7 +446,7 @@ pub trait Episodes {
 /// (fast, local) work inline. The binary runs a current-thread runtime, so
 /// futures need not be `Send`.
 #[allow(async_fn_in_trait)]
-pub trait Store: Coordination + Runs + Episodes {
+pub trait Store: Coordination + Runs + Episodes + Links {
     /// Commit one batch atomically (see [`batch::apply_batch`]).
     async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError>;
 }
@@ -437,5 +454,5 @@ pub trait Store: Coordination + Runs + Episodes {
 /// The store traits, for code that calls a store's methods on a concrete
 /// type (`use graphseed::stores::prelude::*`).
 pub mod prelude {
-    pub use super::{Coordination, Episodes, Runs, Store};
+    pub use super::{Coordination, Episodes, Links, Runs, Store};
 }

@@ -97,6 +97,7 @@ fn every_command_in_the_sample_knowledge_base_parses() {
         "runs",
         "unlock",
         "provenance",
+        "links",
         "validate",
         "verify",
     ];

@@ -351,6 +351,7 @@ fn looking_commands(run_id: &str) -> Vec<Vec<&str>> {
         vec!["runs"],
         vec!["runs", run_id],
         vec!["provenance"],
+        vec!["links", "notes_alpha"],
         vec!["validate"],
         vec!["verify"],
     ]

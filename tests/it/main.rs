@@ -12,6 +12,7 @@ mod first_hour;
 mod drift;
 mod hostile;
 mod integrity;
+mod links;
 mod provenance;
 mod reliability;
 mod routing;

@@ -298,7 +298,9 @@ fn crash_convergence(ws: &Ws, kp: KillPlan) {
     const TOTAL: usize = FILES * LINES;
     const KILLS: usize = 10;
     let t0 = Instant::now();
-    jsonl_corpus(ws, FILES, LINES);
+    // Every item links to one in another file, often in a later batch: the
+    // links must converge too (issue 14).
+    link_corpus(ws, FILES, LINES);
     let probe = Probe::new(&ws.uri);
     let batch = kp.batch.to_string();
     let args = ["--break-lock", "--batch-size", batch.as_str()];
@@ -409,6 +411,10 @@ fn crash_convergence(ws: &Ws, kp: KillPlan) {
     assert_eq!(got.len(), TOTAL);
     assert!(got == want, "{}", first_difference(&got, &want));
     assert_eq!(last["graph_signature"], clean["graph_signature"]);
+    // The same links, every one of them stored.
+    let got_links = ws.links_of(&ws.group);
+    assert_eq!(got_links.len(), TOTAL);
+    assert!(got_links == ws.links_of(&reference), "the links differ");
     eprintln!(
         "crash_convergence[{}]: {:.1}s",
         backend_name(ws),
@@ -812,6 +818,25 @@ fn jsonl_corpus(ws: &Ws, files: usize, lines: usize) {
             s.push_str(&format!(
                 r#"{{"id":"e{f:05}_{l}","text":"{}","n":{n}}}"#,
                 filler(n)
+            ));
+            s.push('\n');
+        }
+        ws.write(&format!("c{:02}/f{f:05}.jsonl", f % 20), s);
+    }
+}
+
+/// The corpus of [`jsonl_corpus`], each item also linking (a
+/// `links` field holding an entity_id) to the same line of a file far away.
+fn link_corpus(ws: &Ws, files: usize, lines: usize) {
+    for f in 0..files {
+        let g = (f * 7 + files / 2 + 1) % files;
+        let mut s = String::new();
+        for l in 0..lines {
+            let n = f * lines + l;
+            s.push_str(&format!(
+                r#"{{"id":"e{f:05}_{l}","text":"{}","n":{n},"links":["c{:02}_e{g:05}_{l}"]}}"#,
+                filler(n),
+                g % 20
             ));
             s.push('\n');
         }

@@ -14,6 +14,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
+use graphseed::links::{Edge, LinkKind};
 use graphseed::metadata::{EpisodeRecord, StoredEpisode};
 use graphseed::stores::neo4j::{self as neo4j_store, Neo4jOptions, Neo4jStore};
 use graphseed::stores::prelude::*;
@@ -23,6 +24,7 @@ use graphseed::stores::{
     Action, Batch, EpisodeFilter, EpisodeWrite, HistoryEntry, LockInfo, LockOutcome, RawValue,
     RunKind, RunRecord, RunStatus, StatusRow, Store, StoreError, Target,
 };
+use graphseed::stores::{LinkSet, StoredLink};
 use graphseed::version::SeedVersion;
 use serde_json::json;
 
@@ -437,6 +439,111 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
     .await
     .unwrap();
     assert_eq!(s.load_episodes(group).await.unwrap().len(), 3);
+}
+
+fn edge(target: &str, kind: LinkKind, count: u32) -> Edge {
+    Edge {
+        target: target.into(),
+        kind,
+        count,
+    }
+}
+
+fn link_set(source: &str, edges: Vec<Edge>) -> LinkSet {
+    LinkSet {
+        source: source.into(),
+        edges,
+    }
+}
+
+fn stored_link(source: &str, target: &str, kind: LinkKind, count: u32) -> StoredLink {
+    StoredLink {
+        source: source.into(),
+        target: target.into(),
+        kind,
+        count,
+    }
+}
+
+/// Links: written with their episode's batch (after it, so a target written
+/// in the same batch exists), replaced as a whole set per source, never to
+/// an episode that is not stored, removed from and to a pruned episode, and
+/// scoped to the group.
+async fn contract_links<S: Store>(s: &S, group: &str) {
+    use LinkKind::*;
+    let (r1, r2, r3) = (
+        format!("{group}_r1"),
+        format!("{group}_r2"),
+        format!("{group}_r3"),
+    );
+    let mut b = batch(
+        ["notes_a", "notes_b", "notes_c"]
+            .iter()
+            .map(|e| Ep::new(group, e, &r1).write(Action::Create))
+            .collect(),
+        &[],
+    );
+    b.links.sets = vec![
+        link_set(
+            "notes_a",
+            vec![
+                edge("notes_b", Wikilink, 2),
+                edge("notes_b", Embed, 1),
+                edge("notes_c", Markdown, 1),
+                // Not stored: left out, never a dangling edge.
+                edge("notes_later", Field, 1),
+            ],
+        ),
+        link_set("notes_b", vec![edge("notes_a", Frontmatter, 1)]),
+    ];
+    let run1 = run_record(group, &r1, t0());
+    s.apply_batch(&run1, &b).await.unwrap();
+    let want = vec![
+        stored_link("notes_a", "notes_b", Wikilink, 2),
+        stored_link("notes_a", "notes_b", Embed, 1),
+        stored_link("notes_a", "notes_c", Markdown, 1),
+        stored_link("notes_b", "notes_a", Frontmatter, 1),
+    ];
+    let mut sorted = want.clone();
+    sorted.sort();
+    assert_eq!(s.load_links(group).await.unwrap(), sorted);
+    // Replayed: the same links, not twice as many.
+    s.apply_batch(&run1, &b).await.unwrap();
+    assert_eq!(s.load_links(group).await.unwrap(), sorted);
+
+    // A new set replaces the old one whole: a removed link is gone, a changed
+    // count is updated; an episode with no set keeps its links.
+    let mut b2 = batch(
+        vec![Ep::new(group, "notes_a", &r2).write(Action::Update)],
+        &[],
+    );
+    b2.links.sets = vec![link_set("notes_a", vec![edge("notes_b", Wikilink, 5)])];
+    s.apply_batch(&run_record(group, &r2, t0() + secs(60)), &b2)
+        .await
+        .unwrap();
+    assert_eq!(
+        s.load_links(group).await.unwrap(),
+        [
+            stored_link("notes_a", "notes_b", Wikilink, 5),
+            stored_link("notes_b", "notes_a", Frontmatter, 1),
+        ]
+    );
+
+    // Pruning an episode removes its links both ways.
+    let mut b3 = batch(vec![], &["notes_b"]);
+    b3.links.removed = vec!["notes_b".into()];
+    s.apply_batch(&run_record(group, &r3, t0() + secs(120)), &b3)
+        .await
+        .unwrap();
+    assert!(s.load_links(group).await.unwrap().is_empty());
+
+    // Another group sees none of them.
+    assert!(
+        s.load_links(&format!("{group}_other"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 /// History: one entry per run that wrote the episode, oldest first, each with
@@ -1202,6 +1309,7 @@ contract_tests!(
     contract_status,
     contract_query_filters,
     contract_raw_episodes,
+    contract_links,
 );
 
 #[tokio::test]

@@ -56,6 +56,7 @@ mod connect;
 mod decode;
 mod episodes;
 pub mod errors;
+mod links;
 mod params;
 mod runs;
 mod schema;
@@ -325,6 +326,7 @@ impl BatchBackend for Neo4jStore {
     ) -> Result<(), StoreError> {
         match part {
             BatchPart::Episodes(changes) => self.write_episodes(txn, run, at, changes).await,
+            BatchPart::Links(changes) => self.write_links(txn, run, changes).await,
         }
     }
 

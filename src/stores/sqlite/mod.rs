@@ -27,6 +27,7 @@
 mod decode;
 mod episodes;
 mod errors;
+mod links;
 mod locks;
 mod read_only;
 mod runs;
@@ -332,6 +333,9 @@ impl BatchBackend for SqliteStore {
         match part {
             BatchPart::Episodes(changes) => {
                 self.in_tx(tx, |conn| episodes::write_episodes(conn, run, &at, changes))
+            }
+            BatchPart::Links(changes) => {
+                self.in_tx(tx, |conn| links::write_links(conn, &run.group_id, changes))
             }
         }
     }

@@ -8,10 +8,11 @@ use super::immediate;
 use crate::sql;
 
 /// The layout version `init` writes and `check_schema` expects.
-pub(super) const SCHEMA_VERSION: i64 = 2;
+pub(super) const SCHEMA_VERSION: i64 = 3;
 
 /// The steps from an older layout: (version reached, statement). Applied in
-/// order, each once, inside `init`'s transaction.
+/// order, each once, inside `init`'s transaction. Version 3 (the `links`
+/// table) needs no step: `schema.sql` creates missing tables itself.
 const MIGRATIONS: &[(i64, &str)] = &[(2, sql::SCHEMA_V2_RUN_KIND)];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
@@ -22,6 +23,7 @@ pub(super) const TABLES: &[&str] = &[
     "episode_history",
     "groups",
     "locks",
+    "links",
 ];
 pub(super) const INDEXES: &[&str] = &[
     "runs_group_started",
@@ -30,6 +32,7 @@ pub(super) const INDEXES: &[&str] = &[
     "episodes_group_updated",
     "episodes_group_version",
     "episode_history_run",
+    "links_group_target",
 ];
 
 pub(super) fn check_schema_in(conn: &Connection) -> R<Option<String>> {

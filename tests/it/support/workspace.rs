@@ -213,6 +213,12 @@ impl Ws {
         })
     }
 
+    /// Every stored link of `group` (this workspace's, or another on the
+    /// same target), ordered by (source, target, kind).
+    pub fn links_of(&self, group: &str) -> Vec<graphseed::stores::StoredLink> {
+        block_on(async { self.store().await.load_links(group).await.unwrap() })
+    }
+
     pub fn revision(&self) -> u64 {
         block_on(async {
             self.store()

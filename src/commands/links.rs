@@ -1,0 +1,83 @@
+//! `graphseed links ENTITY`: an episode's outgoing links and its backlinks,
+//! as stored. Read-only; never takes the lock.
+
+use clap::Args;
+use serde_json::{Value, json};
+
+use super::{Context, Outcome};
+use crate::error::Error;
+use crate::stores::StoredLink;
+use crate::stores::any::Access;
+use crate::stores::prelude::*;
+use crate::ui::{self, outln};
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct LinksArgs {
+    /// The episode's entity_id
+    pub entity_id: String,
+}
+
+/// The links of one episode: (outgoing, incoming), each in stored order.
+pub fn links_of<'l>(
+    all: &'l [StoredLink],
+    entity_id: &str,
+) -> (Vec<&'l StoredLink>, Vec<&'l StoredLink>) {
+    (
+        all.iter().filter(|l| l.source == entity_id).collect(),
+        all.iter().filter(|l| l.target == entity_id).collect(),
+    )
+}
+
+/// `{"entity_id", "kind", "count"}` per link, naming the other end.
+pub fn links_json(links: &[&StoredLink], other_end: fn(&StoredLink) -> &str) -> Value {
+    links
+        .iter()
+        .map(|l| json!({"entity_id": other_end(l), "kind": l.kind.as_str(), "count": l.count}))
+        .collect()
+}
+
+pub async fn links(ctx: &Context, a: &LinksArgs) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
+    store.check_schema().await?;
+    let group = ctx.group()?;
+    let all = store.load_links(&group).await?;
+    let (out, inc) = links_of(&all, &a.entity_id);
+    if out.is_empty() && inc.is_empty() {
+        let known = store
+            .load_episodes(&group)
+            .await?
+            .iter()
+            .any(|e| e.entity_id == a.entity_id);
+        if !known {
+            return Err(Error::NotFound(format!(
+                "no episode `{}` in group `{group}` on {}",
+                a.entity_id,
+                store.describe()
+            )));
+        }
+    }
+    if ctx.ui.json {
+        ui::json(&json!({
+            "group_id": group,
+            "entity_id": a.entity_id,
+            "outgoing": links_json(&out, |l| &l.target),
+            "incoming": links_json(&inc, |l| &l.source),
+        }));
+        return Ok(Outcome::Done);
+    }
+    outln!("`{}` in group `{group}`", ui::path(&a.entity_id));
+    for (title, links, other) in [
+        (
+            "links to",
+            &out,
+            (|l: &StoredLink| l.target.clone()) as fn(&StoredLink) -> String,
+        ),
+        ("linked from", &inc, |l: &StoredLink| l.source.clone()),
+    ] {
+        outln!("  {title} ({}):", links.len());
+        for l in links.iter() {
+            outln!("    {}  {} x{}", ui::path(&other(l)), l.kind, l.count);
+        }
+    }
+    Ok(Outcome::Done)
+}

@@ -1,0 +1,293 @@
+//! Links in the plan: extracted from each parsed file beside its episodes,
+//! resolved once every producer is done (a link may name an episode of a
+//! file walked later, or one only stored), attached to the entries that
+//! write their episode, and reported where they name no episode or several.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{Action, PlanEntry, PlanError};
+use crate::links::{self, Edge, Episode, Extracted, Index, LinkRules, resolve_links};
+use crate::metadata::StoredEpisode;
+use crate::sources::{Candidate, Format, RootSpec};
+use crate::stores::StoredLink;
+
+/// How links are read and judged: the config's `[links]` and `--strict-links`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkOptions {
+    pub rules: LinkRules,
+    /// Dangling and ambiguous links are errors (nothing is written).
+    pub strict: bool,
+    /// Read every file for its links even when nothing changed (`verify`).
+    pub reread: bool,
+}
+
+/// What resolution needs of one parsed item, kept after its fields are
+/// dropped (bodies are read again when applied).
+#[derive(Debug, Clone, Default)]
+pub(super) struct ItemLinks {
+    pub(super) raw: Extracted,
+    pub(super) aliases: Vec<String>,
+    /// The item's own `id` or `name` in a multi-episode file.
+    pub(super) key: Option<String>,
+}
+
+/// The links of every candidate of one parsed file, in candidate order.
+pub(super) fn item_links(
+    format: Format,
+    bytes: &[u8],
+    candidates: &[Candidate],
+    multi: bool,
+    rules: &LinkRules,
+) -> Vec<ItemLinks> {
+    // Parsing succeeded, so the text is UTF-8.
+    let text = String::from_utf8_lossy(bytes);
+    let items: Vec<(&Map<String, Value>, Option<usize>)> =
+        candidates.iter().map(|c| (&c.fields, c.line)).collect();
+    links::extract_file(format, &text, &items, rules)
+        .into_iter()
+        .zip(candidates)
+        .map(|(raw, c)| ItemLinks {
+            raw,
+            aliases: Episode::aliases_from(&c.fields),
+            key: multi
+                .then(|| {
+                    ["id", "name"]
+                        .iter()
+                        .find_map(|k| c.fields.get(*k).and_then(Value::as_str))
+                        .map(str::to_string)
+                })
+                .flatten(),
+        })
+        .collect()
+}
+
+/// One parsed episode's links, waiting for resolution.
+#[derive(Debug)]
+pub(super) struct Pending {
+    pub(super) episode: Episode,
+    pub(super) links: ItemLinks,
+    /// `root display/rel`, for warnings.
+    pub(super) display: String,
+    /// Its entry in the plan, when one was made (not for a refusal).
+    pub(super) decision: Option<usize>,
+}
+
+/// A link that names no episode, or several.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LinkWarning {
+    pub entity_id: String,
+    pub path: String,
+    pub line: usize,
+    pub column: usize,
+    pub kind: String,
+    pub target: String,
+    /// Empty for a dangling link; the entity_ids it could mean otherwise.
+    pub candidates: Vec<String>,
+}
+
+impl LinkWarning {
+    /// `link "nope.md" resolves to no episode`.
+    pub fn what(&self) -> String {
+        if self.candidates.is_empty() {
+            format!("link {:?} resolves to no episode", self.target)
+        } else {
+            format!(
+                "link {:?} is ambiguous: it may name {}",
+                self.target,
+                self.candidates.join(", ")
+            )
+        }
+    }
+
+    /// `path:line:col: link "nope.md" resolves to no episode`.
+    pub fn message(&self) -> String {
+        format!(
+            "{}:{}:{}: {}",
+            self.path,
+            self.line,
+            self.column,
+            self.what()
+        )
+    }
+}
+
+/// What the plan's links add up to, for `plan --json` and the run record.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LinkSummary {
+    /// Edges (per target and kind) of the episodes parsed this run.
+    pub edges: u64,
+    pub dangling: u64,
+    pub ambiguous: u64,
+    /// URLs: counted, never linked.
+    pub external: u64,
+    /// Files graphseed does not read (images, PDFs).
+    pub assets: u64,
+    /// Unchanged episodes whose links are written again (a target appeared,
+    /// moved or went).
+    pub relinked: u64,
+    /// `--strict-links`: the warnings are also the plan's errors.
+    pub strict: bool,
+    pub warnings: Vec<LinkWarning>,
+}
+
+/// Resolve every pending episode's links against the group as it will be:
+/// the parsed episodes, and the stored ones this plan keeps. Attaches the
+/// edges to the entries that write their episode; the rest keep theirs.
+pub(super) fn resolve_pending(
+    pending: Vec<Pending>,
+    stored: &[StoredEpisode],
+    roots: &[RootSpec],
+    stored_links: &[StoredLink],
+    decisions: &mut [PlanEntry],
+    strict: bool,
+    errors: &mut Vec<PlanError>,
+) -> LinkSummary {
+    let parsed: std::collections::HashSet<&str> = pending
+        .iter()
+        .map(|p| p.episode.entity_id.as_str())
+        .collect();
+    // Orphans are stored but no source produces them any more: a link to
+    // their old path or name is broken, even before they are pruned.
+    let gone: std::collections::HashSet<&str> = decisions
+        .iter()
+        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
+        .map(|d| d.entity_id.as_str())
+        .collect();
+    let mut before: HashMap<&str, Vec<Edge>> = HashMap::new();
+    for l in stored_links {
+        before.entry(l.source.as_str()).or_default().push(Edge {
+            target: l.target.clone(),
+            kind: l.kind,
+            count: l.count,
+        });
+    }
+    // Stored episodes of unparsed files are found by path, stem and
+    // entity_id; their names and aliases are not loaded with them.
+    let mut episodes: Vec<Episode> = stored
+        .iter()
+        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
+        .map(|s| Episode {
+            entity_id: s.entity_id.clone(),
+            file: s.source_path.as_ref().and_then(|p| {
+                roots
+                    .iter()
+                    .position(|r| *r.source == *s.source)
+                    .map(|ri| (ri, p.clone()))
+            }),
+            name: String::new(),
+            aliases: Vec::new(),
+            key: None,
+        })
+        .collect();
+    episodes.extend(pending.iter().map(|p| Episode {
+        aliases: p.links.aliases.clone(),
+        key: p.links.key.clone(),
+        ..p.episode.clone()
+    }));
+    let index = Index::new(episodes);
+    let mut summary = LinkSummary {
+        strict,
+        ..LinkSummary::default()
+    };
+    for p in pending {
+        let resolved = resolve_links(&index, &p.episode, &p.links.raw.links);
+        summary.external += p.links.raw.external as u64;
+        summary.assets += resolved.assets as u64;
+        summary.edges += resolved.edges.len() as u64;
+        for u in resolved.unresolved {
+            if u.candidates.is_empty() {
+                summary.dangling += 1;
+            } else {
+                summary.ambiguous += 1;
+            }
+            let w = LinkWarning {
+                entity_id: p.episode.entity_id.clone(),
+                path: p.display.clone(),
+                line: u.link.at.line,
+                column: u.link.at.column,
+                kind: u.link.kind.as_str().to_string(),
+                target: u.link.target.clone(),
+                candidates: u.candidates,
+            };
+            if strict {
+                errors.push(PlanError {
+                    kind: super::ErrorKind::Input,
+                    path: Some(w.path.clone()),
+                    line: Some(w.line),
+                    column: Some(w.column),
+                    message: w.what(),
+                    hint: Some(
+                        "fix the link, or drop --strict-links (`[links] strict`) to only warn"
+                            .into(),
+                    ),
+                });
+            }
+            summary.warnings.push(w);
+        }
+        let Some(d) = p.decision.and_then(|i| decisions.get_mut(i)) else {
+            continue;
+        };
+        // Stored edges only join stored episodes: compare with what the
+        // store will keep, the edges whose target exists after the plan.
+        let mut now = resolved.edges;
+        now.sort();
+        let mut was = before
+            .remove(p.episode.entity_id.as_str())
+            .unwrap_or_default();
+        was.sort();
+        if d.action.writes() {
+            d.links = Some(Arc::from(now));
+        } else if d.action == Action::Skip && now != was {
+            summary.relinked += 1;
+            d.links = Some(Arc::from(now));
+        }
+    }
+    summary
+}
+
+/// The edges an entry writes, when it writes any (see [`resolve_pending`]).
+pub fn entry_edges(d: &PlanEntry) -> Option<&[Edge]> {
+    d.links.as_deref()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::graph_signature_with_links;
+    use crate::links::LinkKind;
+    use crate::stores::StoredLink;
+
+    fn link(source: &str, target: &str, kind: LinkKind, count: u32) -> StoredLink {
+        StoredLink {
+            source: source.into(),
+            target: target.into(),
+            kind,
+            count,
+        }
+    }
+
+    #[test]
+    fn the_signature_covers_links_and_is_unchanged_without_them() {
+        let episodes = "e".repeat(64);
+        assert_eq!(graph_signature_with_links(episodes.clone(), &[]), episodes);
+        let a = [link("a", "b", LinkKind::Wikilink, 1)];
+        let sig = |links: &[StoredLink]| graph_signature_with_links(episodes.clone(), links);
+        // Every part of a link counts; the order links come in does not.
+        let variants = [
+            sig(&a),
+            sig(&[link("a", "b", LinkKind::Wikilink, 2)]),
+            sig(&[link("a", "b", LinkKind::Embed, 1)]),
+            sig(&[link("a", "c", LinkKind::Wikilink, 1)]),
+            sig(&[link("c", "b", LinkKind::Wikilink, 1)]),
+        ];
+        let distinct: std::collections::HashSet<_> = variants.iter().collect();
+        assert_eq!(distinct.len(), variants.len());
+        assert!(!variants.contains(&episodes));
+        let two = [a[0].clone(), link("b", "a", LinkKind::Field, 1)];
+        let swapped = [two[1].clone(), two[0].clone()];
+        assert_eq!(sig(&two), sig(&swapped));
+    }
+}

@@ -1,0 +1,346 @@
+//! Links between episodes (issue 14), end to end through the real binary on
+//! both stores: every link form becomes an edge, resolution rules, ambiguity,
+//! dangling links, a renamed target, a removed link, an unchanged reseed, and
+//! a link to an episode written in a later batch of the same run.
+
+use graphseed::links::LinkKind;
+use graphseed::stores::StoredLink;
+use serde_json::Value;
+
+use crate::on_both_stores;
+use crate::support::workspace::Ws;
+
+on_both_stores!(
+    every_link_form_becomes_an_edge,
+    ambiguous_and_dangling_links_are_reported_and_strict_refuses_them,
+    a_renamed_target_leaves_its_incoming_links_dangling,
+    a_removed_link_is_gone_and_an_unchanged_reseed_writes_nothing,
+    a_link_to_an_episode_written_in_a_later_batch_lands_in_the_same_run,
+);
+
+fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
+    ws.links_of(&ws.group)
+        .into_iter()
+        .map(
+            |StoredLink {
+                 source,
+                 target,
+                 kind,
+                 count,
+             }| (source, target, kind.as_str(), count),
+        )
+        .collect()
+}
+
+fn l(
+    source: &str,
+    target: &str,
+    kind: LinkKind,
+    count: u32,
+) -> (String, String, &'static str, u32) {
+    (source.into(), target.into(), kind.as_str(), count)
+}
+
+fn warnings(json: &Value) -> Vec<String> {
+    json["links"]["warnings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no links.warnings in {json:#}"))
+        .iter()
+        .map(|w| {
+            format!(
+                "{}:{}:{} {} {}",
+                w["path"].as_str().unwrap(),
+                w["line"],
+                w["column"],
+                w["target"].as_str().unwrap(),
+                w["candidates"]
+            )
+        })
+        .collect()
+}
+
+/// A small knowledge base that uses every form.
+fn write_kb(ws: &Ws) {
+    ws.write(
+        "notes/index.md",
+        "\
+---
+title: Index
+owner: \"[Alice](../people/alice.md)\"
+related: [\"[[Atlas]]\", \"../projects/atlas.md\"]
+---
+# Index
+
+See [Atlas](../projects/atlas.md#Goals), [[Alice|our Alice]], [[Atlas#Goals]],
+[[Atlas#^block-1]], the [plan][p] and [[People Directory]].
+
+![[Atlas]] ![diagram](diagram.png) [web](https://example.org)
+
+`[[Code Span]]` is not a link, nor is this:
+
+```
+[[Fenced]]
+```
+
+[p]: ../projects/Project%20Plan.md \"Plan\"
+",
+    );
+    ws.write(
+        "projects/atlas.md",
+        "---\ntitle: Atlas\n---\nBack to [[index]].\n",
+    );
+    ws.write("projects/Project Plan.md", "# Plan\n");
+    ws.write(
+        "people/alice.md",
+        "---\naliases: [People Directory]\n---\n# Alice\n",
+    );
+    ws.write(
+        "people/team.json",
+        r#"[{"id": "bob", "links": ["people_alice", "../projects/atlas.md"]},
+            {"id": "carol", "related": "[[Index]]"}]"#,
+    );
+    ws.write(
+        "people/more.yaml",
+        "- id: dave\n  related:\n    - people_bob\n",
+    );
+    ws.write(
+        "people/log.jsonl",
+        "{\"id\": \"erin\", \"links\": [\"Project Plan\"]}\n",
+    );
+}
+
+fn every_link_form_becomes_an_edge(ws: &Ws) {
+    use LinkKind::*;
+    write_kb(ws);
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["links"]["dangling"], 0, "{json:#}");
+    assert_eq!(json["links"]["ambiguous"], 0, "{json:#}");
+    assert_eq!(json["links"]["external"], 1, "{json:#}");
+    assert_eq!(json["links"]["assets"], 1, "{json:#}");
+    let mut want = vec![
+        // Front matter: a Markdown link, a wikilink, a bare path.
+        l("notes_index", "people_alice", Frontmatter, 1),
+        l("notes_index", "projects_atlas", Frontmatter, 2),
+        // Body: path with anchor; wikilinks by alias text, heading, block.
+        l("notes_index", "projects_atlas", Markdown, 1),
+        l("notes_index", "people_alice", Wikilink, 2),
+        l("notes_index", "projects_atlas", Wikilink, 2),
+        l("notes_index", "projects_atlas", Embed, 1),
+        // A reference definition with a %20-encoded name.
+        l("notes_index", "projects_project_plan", Reference, 1),
+        l("projects_atlas", "notes_index", Wikilink, 1),
+        // Declared fields of JSON, YAML and JSONL items.
+        l("people_bob", "people_alice", Field, 1),
+        l("people_bob", "projects_atlas", Field, 1),
+        l("people_carol", "notes_index", Field, 1),
+        l("people_dave", "people_bob", Field, 1),
+        l("people_erin", "projects_project_plan", Field, 1),
+    ];
+    want.sort();
+    assert_eq!(stored_links(ws), want);
+
+    // `graphseed links` and `provenance --entity` show them both ways.
+    let shown: Value =
+        serde_json::from_str(&ws.ok(&["links", "--json", "projects_atlas"])).unwrap();
+    assert_eq!(
+        shown["outgoing"],
+        serde_json::json!([{"entity_id": "notes_index", "kind": "wikilink", "count": 1}])
+    );
+    let from: Vec<&str> = shown["incoming"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["entity_id"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        from,
+        [
+            "notes_index",
+            "notes_index",
+            "notes_index",
+            "notes_index",
+            "people_bob"
+        ]
+    );
+    let human = ws.ok(&["links", "people_alice"]);
+    assert!(human.contains("linked from (3):"), "{human}");
+    let prov: Value =
+        serde_json::from_str(&ws.ok(&["provenance", "--json", "--entity", "people_alice"]))
+            .unwrap();
+    assert_eq!(
+        prov["links"]["incoming"].as_array().unwrap().len(),
+        3,
+        "{prov:#}"
+    );
+    let missing = ws.run(&["links", "nobody"]);
+    assert_ne!(missing.status.code(), Some(0));
+
+    // The recorded graph_signature covers the links: verify recomputes it
+    // from the stored episodes and links, and finds nothing.
+    let verify = ws.run(&["verify"]);
+    assert_eq!(
+        verify.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&verify.stdout),
+        String::from_utf8_lossy(&verify.stderr)
+    );
+}
+
+fn ambiguous_and_dangling_links_are_reported_and_strict_refuses_them(ws: &Ws) {
+    ws.write("guides/setup.md", "# Setup guide\n");
+    ws.write("ops/setup.md", "# Setup runbook\n");
+    ws.write(
+        "notes/a.md",
+        "Read [[setup]], then [x](nope.md)\nand [[guides/setup]].\n",
+    );
+    let strict = ws.seed(&["--strict-links"]);
+    assert_ne!(strict.0, 0, "{:#}", strict.1);
+    assert!(ws.episodes().is_empty(), "strict links wrote something");
+    let errors: Vec<String> = strict.1["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{}:{}:{} {}",
+                e["path"].as_str().unwrap(),
+                e["line"],
+                e["column"],
+                e["message"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        errors,
+        [
+            "src/notes/a.md:1:6 link \"setup\" is ambiguous: it may name guides_setup, ops_setup",
+            "src/notes/a.md:1:22 link \"nope.md\" resolves to no episode",
+        ]
+    );
+
+    // People read them on stderr.
+    let plan = ws.run(&["plan"]);
+    let stderr = String::from_utf8_lossy(&plan.stderr);
+    assert!(
+        stderr.contains("warning: src/notes/a.md:1:22: link \"nope.md\" resolves to no episode"),
+        "{stderr}"
+    );
+    let (code, json, stderr) = ws.seed(&[]);
+    assert_eq!(code, 0, "{json:#}\n{stderr}");
+    assert_eq!(
+        warnings(&json),
+        [
+            "src/notes/a.md:1:6 setup [\"guides_setup\",\"ops_setup\"]",
+            "src/notes/a.md:1:22 nope.md []",
+        ]
+    );
+    // verify reports them, from the files, with where they are.
+    let verify = ws.run(&["verify", "--json"]);
+    assert_ne!(verify.status.code(), Some(0));
+    let report: Value = serde_json::from_slice(&verify.stdout).unwrap();
+    let kinds: Vec<String> = report["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{report:#}"))
+        .iter()
+        .map(|f| {
+            format!(
+                "{} {}",
+                f["kind"].as_str().unwrap(),
+                f["path"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "ambiguous_link src/notes/a.md:1:6",
+            "dangling_link src/notes/a.md:1:22"
+        ]
+    );
+    // The folder settles it; the rest link nothing.
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "guides_setup", LinkKind::Wikilink, 1)]
+    );
+    // The run record counts them.
+    let run = ws.runs().into_iter().next().unwrap();
+    assert_eq!(
+        run.counts.get("links_dangling"),
+        Some(&1),
+        "{:?}",
+        run.counts
+    );
+    assert_eq!(
+        run.counts.get("links_ambiguous"),
+        Some(&1),
+        "{:?}",
+        run.counts
+    );
+}
+
+fn a_renamed_target_leaves_its_incoming_links_dangling(ws: &Ws) {
+    ws.write("notes/a.md", "See [b](b.md) and [[B Title]].\n");
+    ws.write("notes/b.md", "---\ntitle: B Title\n---\nbody\n");
+    ws.write("notes/c.md", "Also [[b]].\n");
+    ws.seed_ok(&[]);
+    assert_eq!(stored_links(ws).len(), 3);
+
+    std::fs::rename(ws.root().join("notes/b.md"), ws.root().join("notes/b2.md")).unwrap();
+    let json = ws.seed_ok(&["--prune"]);
+    // Unchanged files were read again for their links: the path and the stem
+    // break, the title follows the file.
+    assert_eq!(
+        warnings(&json),
+        ["src/notes/a.md:1:5 b.md []", "src/notes/c.md:1:6 b []"]
+    );
+    assert_eq!(json["links"]["relinked"], 2, "{json:#}");
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "notes_b2", LinkKind::Wikilink, 1)]
+    );
+}
+
+fn a_removed_link_is_gone_and_an_unchanged_reseed_writes_nothing(ws: &Ws) {
+    ws.write("notes/a.md", "[[b]] and [[c]]\n");
+    ws.write("notes/b.md", "b\n");
+    ws.write("notes/c.md", "c\n");
+    ws.seed_ok(&[]);
+    assert_eq!(stored_links(ws).len(), 2);
+
+    let revision = ws.revision();
+    let again = ws.seed_ok(&[]);
+    assert_eq!(again["status"], "unchanged", "{again:#}");
+    assert_eq!(again["files"]["parsed"], 0);
+    assert_eq!(ws.revision(), revision, "an unchanged reseed wrote");
+    assert_eq!(stored_links(ws).len(), 2);
+
+    ws.write("notes/a.md", "[[b]] only\n");
+    ws.seed_ok(&[]);
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "notes_b", LinkKind::Wikilink, 1)]
+    );
+
+    // Pruning the target takes the edge along.
+    ws.remove("notes/b.md");
+    let json = ws.seed_ok(&["--prune"]);
+    assert_eq!(warnings(&json), ["src/notes/a.md:1:1 b []"]);
+    assert!(stored_links(ws).is_empty());
+}
+
+fn a_link_to_an_episode_written_in_a_later_batch_lands_in_the_same_run(ws: &Ws) {
+    // One episode per batch: `a` is written before `z` exists.
+    ws.write("a/a.md", "[[z]]\n");
+    ws.write("m/m.md", "m\n");
+    ws.write("z/z.md", "[[a]]\n");
+    let json = ws.seed_ok(&["--batch-size", "1"]);
+    assert_eq!(json["links"]["dangling"], 0, "{json:#}");
+    assert_eq!(
+        stored_links(ws),
+        [
+            l("a_a", "z_z", LinkKind::Wikilink, 1),
+            l("z_z", "a_a", LinkKind::Wikilink, 1),
+        ]
+    );
+}
