@@ -1,0 +1,8 @@
+//! Community detection: a pure engine with no store in it. The projection
+//! ([`graph`]) and its signature, deterministic Leiden ([`leiden`]) and its
+//! hierarchy, the parameters' hash, stable identities, the per-community
+//! dedupe decision and deterministic names.
+
+pub mod graph;
+pub mod leiden;
+pub mod rng;
