@@ -377,7 +377,7 @@ fn aggregate_graph(g: &Graph, labels: &[u32], k: usize) -> Graph {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// `k` cliques of size `s` in a ring, one edge between neighbours.

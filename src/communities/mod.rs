@@ -4,5 +4,7 @@
 //! dedupe decision and deterministic names.
 
 pub mod graph;
+pub mod hierarchy;
+pub mod identity;
 pub mod leiden;
 pub mod rng;
