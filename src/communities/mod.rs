@@ -3,8 +3,11 @@
 //! hierarchy, the parameters' hash, stable identities, the per-community
 //! dedupe decision and deterministic names.
 
+pub mod decision;
 pub mod graph;
 pub mod hierarchy;
 pub mod identity;
 pub mod leiden;
+pub mod naming;
+pub mod params;
 pub mod rng;
