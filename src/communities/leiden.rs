@@ -273,7 +273,7 @@ fn refine(g: &Graph, part: &[u32], p: &LeidenParams, rng: &mut Rng) -> Vec<u32> 
             }
         }
         let chosen = if p.randomness > 0.0 {
-            choose_at_random(&candidates, own, max_gain, p.randomness, rng)
+            choose_at_random(&mut candidates, own, max_gain, p.randomness, rng)
         } else {
             candidates
                 .iter()
@@ -298,9 +298,9 @@ fn refine(g: &Graph, part: &[u32], p: &LeidenParams, rng: &mut Rng) -> Vec<u32> 
 
 /// Staying alone (gain 0) or one of `candidates`, with probability
 /// proportional to exp(gain / θ), computed relative to the best gain so it
-/// cannot overflow.
+/// cannot overflow. Each weight is computed once, in place of its gain.
 fn choose_at_random(
-    candidates: &[(usize, f64)],
+    candidates: &mut [(usize, f64)],
     own: usize,
     max_gain: f64,
     theta: f64,
@@ -309,15 +309,18 @@ fn choose_at_random(
     if candidates.is_empty() {
         return own;
     }
-    let weight = |gain: f64| portable_exp_nonpositive((gain - max_gain) / theta);
-    let total: f64 = weight(0.0) + candidates.iter().map(|c| weight(c.1)).sum::<f64>();
-    let mut draw = rng.unit() * total;
-    draw -= weight(0.0);
+    let stay = portable_exp_nonpositive(-max_gain / theta);
+    let mut total = stay;
+    for c in candidates.iter_mut() {
+        c.1 = portable_exp_nonpositive((c.1 - max_gain) / theta);
+        total += c.1;
+    }
+    let mut draw = rng.unit() * total - stay;
     if draw < 0.0 {
         return own;
     }
-    for &(r, gain) in candidates {
-        draw -= weight(gain);
+    for &(r, weight) in candidates.iter() {
+        draw -= weight;
         if draw < 0.0 {
             return r;
         }
