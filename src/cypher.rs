@@ -8,27 +8,11 @@
 //! pasted into Neo4j Browser as they are.
 //!
 //! To add a statement (for the store, or a ready provenance query for users):
-//! put the file in `cypher/` and add one line to the `cypher_files!` list
+//! put the file in `cypher/` and add one line to the `statement_files!` list
 //! below; that defines its constant and lists it in [`ALL`].
 
-/// Defines one `pub const NAME: &str` per file and [`ALL`] listing them all,
-/// so a file cannot be loaded without being listed (or listed without being
-/// loaded).
-macro_rules! cypher_files {
-    ($($(#[$meta:meta])* $name:ident => $file:literal;)*) => {
-        $(
-            $(#[$meta])*
-            pub const $name: &str =
-                include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/cypher/", $file));
-        )*
-
-        /// (file name, text) for every statement in `cypher/`, in the order
-        /// listed here.
-        pub const ALL: &[(&str, &str)] = &[$(($file, $name)),*];
-    };
-}
-
-cypher_files! {
+crate::statement_files::statement_files! {
+    "cypher";
     /// `RETURN 1`: connectivity check.
     PING => "ping.cypher";
 
@@ -56,6 +40,8 @@ cypher_files! {
     RUN_UPSERT => "run_upsert.cypher";
     RUN_GET => "run_get.cypher";
     RUN_LIST => "run_list.cypher";
+    /// `init`: give runs recorded before kinds existed the kind `seed`.
+    RUN_KIND_MIGRATE => "run_kind_migrate.cypher";
 
     // --- group revision --------------------------------------------------------
     GROUP_REVISION_GET => "group_revision_get.cypher";
@@ -124,46 +110,20 @@ pub const SCHEMA: &[&str] = &[
 mod tests {
     use std::collections::BTreeSet;
     use std::fs;
-    use std::path::{Path, PathBuf};
 
     use super::*;
+    use crate::statement_files::checks::*;
 
-    fn root() -> &'static Path {
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-    }
+    const CYPHER: Dialect = Dialect {
+        dir: "cypher",
+        comment: "//",
+        params,
+        mention: |p| format!("${p}"),
+    };
 
     #[test]
     fn every_file_in_cypher_dir_is_listed_and_vice_versa() {
-        let on_disk: BTreeSet<String> = fs::read_dir(root().join("cypher"))
-            .expect("read cypher/")
-            .map(|e| {
-                e.expect("dir entry")
-                    .file_name()
-                    .to_string_lossy()
-                    .into_owned()
-            })
-            .filter(|name| name.ends_with(".cypher"))
-            .collect();
-        let listed: BTreeSet<String> = ALL.iter().map(|(f, _)| f.to_string()).collect();
-        assert_eq!(listed.len(), ALL.len(), "a file is listed twice in ALL");
-        let missing: Vec<_> = on_disk.difference(&listed).collect();
-        let stale: Vec<_> = listed.difference(&on_disk).collect();
-        assert!(
-            missing.is_empty(),
-            "cypher/ files not in cypher::ALL: {missing:?}"
-        );
-        assert!(
-            stale.is_empty(),
-            "cypher::ALL lists files not in cypher/: {stale:?}"
-        );
-        // Nothing else hides in cypher/ (a typo'd extension would never load).
-        for entry in fs::read_dir(root().join("cypher")).unwrap() {
-            let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-            assert!(
-                name.ends_with(".cypher") || name == "README.md",
-                "unexpected file cypher/{name}"
-            );
-        }
+        assert_dir_is_listed(&CYPHER, ALL, &["README.md"]);
     }
 
     #[test]
@@ -172,21 +132,6 @@ mod tests {
             assert!(ALL.iter().any(|(_, text)| text == s));
             assert!(s.contains("IF NOT EXISTS"), "init must be idempotent: {s}");
         }
-    }
-
-    /// The `//` header lines and the statement lines of a file.
-    fn split(text: &str) -> (Vec<&str>, Vec<&str>) {
-        let mut header = Vec::new();
-        let mut body = Vec::new();
-        for line in text.lines() {
-            let t = line.trim_start();
-            if t.starts_with("//") {
-                header.push(t);
-            } else if !t.is_empty() {
-                body.push(line);
-            }
-        }
-        (header, body)
     }
 
     /// `$name` tokens of a text.
@@ -207,34 +152,13 @@ mod tests {
 
     #[test]
     fn every_statement_starts_with_a_comment_naming_its_parameters() {
-        for (file, text) in ALL {
-            assert!(
-                text.trim_start().starts_with("//"),
-                "{file} must start with a `//` comment saying what it is for"
-            );
-            let (header, body) = split(text);
-            assert!(!body.is_empty(), "{file} holds no statement");
-            let header = header.join("\n");
-            let used = params(&body.join("\n"));
-            for p in &used {
-                assert!(
-                    header.contains(&format!("${p}")),
-                    "{file}: parameter ${p} is not described in the header comment"
-                );
-            }
-            if used.is_empty() {
-                assert!(
-                    header.to_lowercase().contains("parameters: none"),
-                    "{file}: say `Parameters: none.` in the header"
-                );
-            }
-        }
+        assert_headers_name_parameters(&CYPHER, ALL);
     }
 
     #[test]
     fn no_statement_holds_a_format_placeholder() {
         for (file, text) in ALL {
-            let (_, body) = split(text);
+            let (_, body) = split(&CYPHER, text);
             let body = body.join("\n");
             // `{}` / `{0}` / `{name}` would mean someone meant to format!() into
             // the text. Cypher map literals (`{group_id: $g}`) and map
@@ -259,17 +183,6 @@ mod tests {
         }
     }
 
-    fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
-        for entry in fs::read_dir(dir).expect("read src/") {
-            let path = entry.expect("dir entry").path();
-            if path.is_dir() {
-                rust_files(&path, out);
-            } else if path.extension().is_some_and(|e| e == "rs") {
-                out.push(path);
-            }
-        }
-    }
-
     /// Heuristic guard for §6 "values always travel as $parameters": outside
     /// this file, every call of neo4rs's `query(...)` (bare or qualified) must
     /// take a `cypher::` constant, never a string built at run time. Method
@@ -277,10 +190,8 @@ mod tests {
     /// neo4rs calls and are ignored.
     #[test]
     fn src_builds_no_cypher_at_run_time() {
-        let mut files = Vec::new();
-        rust_files(&root().join("src"), &mut files);
         let mut offenders = Vec::new();
-        for path in files {
+        for path in rust_files() {
             if path.ends_with("src/cypher.rs") {
                 continue;
             }

@@ -39,12 +39,13 @@ pub enum Error {
     Io { path: String, message: String },
 
     /// Applying stopped part-way; committed batches stay committed.
-    #[error("run {run_id} failed after {written} of {planned} writes: {message}")]
+    #[error("run {run_id} failed after {written} of {planned} writes: {cause}")]
     Apply {
         run_id: String,
         written: u64,
         planned: u64,
-        message: String,
+        #[source]
+        cause: crate::applying::ApplyFailure,
     },
 
     #[error("{0} stored episode(s) break the metadata rules")]

@@ -7,7 +7,9 @@
 use std::future::Future;
 use std::time::{Duration, Instant};
 
+use crate::error::Error;
 use crate::stores::StoreError;
+use crate::ui::Ui;
 
 #[derive(Debug, Clone, Copy)]
 pub struct RetryPolicy {
@@ -51,6 +53,21 @@ where
             Err(e) => return Err(e),
         }
     }
+}
+
+/// A store read, retried like a write: a lost connection or a restarting
+/// server must not end a run that the batch retries would have carried.
+/// Each retry is reported as a warning.
+pub async fn read<T, F, Fut>(policy: RetryPolicy, ui: &Ui, op: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, StoreError>>,
+{
+    retry(policy, op, |e, delay| {
+        ui.warn(&format!("{e}; retrying in {delay:.1?}"))
+    })
+    .await
+    .map_err(Error::from)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use crate::error::Error;
 use crate::exit_codes;
 use crate::metadata::format_time;
 use crate::provenance::audit::run_json;
-use crate::stores::Store;
+use crate::stores::prelude::*;
 
 pub async fn init(ctx: &Context) -> Result<i32, Error> {
     let store = ctx.store().await?;
@@ -100,8 +100,8 @@ pub async fn runs(ctx: &Context, run_id: Option<&str>) -> Result<i32, Error> {
         return Ok(exit_codes::OK);
     }
     println!(
-        "{:<36}  {:<9}  {:<32}  {:<10}  counts",
-        "run_id", "status", "started_at", "version"
+        "{:<36}  {:<11}  {:<9}  {:<32}  {:<10}  counts",
+        "run_id", "kind", "status", "started_at", "version"
     );
     for r in &runs {
         let counts = r
@@ -112,8 +112,9 @@ pub async fn runs(ctx: &Context, run_id: Option<&str>) -> Result<i32, Error> {
             .collect::<Vec<_>>()
             .join(" ");
         println!(
-            "{:<36}  {:<9}  {:<32}  {:<10}  {counts}",
+            "{:<36}  {:<11}  {:<9}  {:<32}  {:<10}  {counts}",
             r.run_id,
+            r.kind.as_str(),
             r.status.as_str(),
             format_time(&r.started_at),
             r.seed_version

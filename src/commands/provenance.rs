@@ -9,7 +9,8 @@ use crate::cli::ProvenanceArgs;
 use crate::error::Error;
 use crate::exit_codes;
 use crate::metadata::{EpisodeRecord, format_time};
-use crate::stores::{EpisodeFilter, HistoryEntry, Store};
+use crate::stores::prelude::*;
+use crate::stores::{EpisodeFilter, HistoryEntry};
 
 fn parse_time(flag: &str, s: &str) -> Result<DateTime<Utc>, Error> {
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {

@@ -6,14 +6,15 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::{Context, DEFAULT_GENERATED_SOURCE, print_json};
-use crate::applying::{self, RetryPolicy, SeedOptions, SeedOutcome};
+use crate::applying::RetryPolicy;
 use crate::cli::{SeedArgs, SourceArgs, SourceSelect};
 use crate::config::{DEFAULT_BATCH_SIZE, DEFAULT_LOCK_TTL_SECS, DEFAULT_MAX_FILE_MB};
 use crate::error::Error;
 use crate::exit_codes;
 use crate::planning::{ErrorKind, Generated, Plan, PlanInput, render};
 use crate::provenance::{audit, git, record};
-use crate::stores::Store;
+use crate::seeding::{self, SeedOptions, SeedOutcome};
+use crate::stores::prelude::*;
 
 fn plan_input(ctx: &Context, a: &SourceArgs) -> Result<PlanInput, Error> {
     let mut input = select_input(ctx, &a.select)?;
@@ -156,7 +157,7 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<i32, Error> {
     );
     let store = ctx.store().await?;
     let target = store.describe();
-    let outcome = applying::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
+    let outcome = seeding::seed(&store, &input, &opts, run, now, &ctx.ui).await?;
 
     if opts.dry_run {
         if ctx.ui.json {

@@ -9,9 +9,10 @@ use crate::cli::SourceSelect;
 use crate::error::Error;
 use crate::exit_codes;
 use crate::hashing;
-use crate::planning::{self, PlanAction};
+use crate::planning::{self, Action};
 use crate::provenance::validate;
-use crate::stores::{RawEpisode, RawValue, RunStatus, Store};
+use crate::stores::prelude::*;
+use crate::stores::{RawEpisode, RawValue, RunStatus};
 
 pub async fn validate(ctx: &Context) -> Result<i32, Error> {
     let store = ctx.store().await?;
@@ -121,21 +122,21 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<i32, Error> {
     let plan = planning::plan(&input, &stored, revision);
     for d in &plan.decisions {
         let (kind, message) = match d.action {
-            PlanAction::Skip => continue,
-            PlanAction::Create => (
+            Action::Skip => continue,
+            Action::Create => (
                 "missing_from_graph",
                 "in the sources but not in the graph: deleted by hand, or never seeded".to_string(),
             ),
-            PlanAction::Update => (
+            Action::Update => (
                 "content_drift",
                 format!(
                     "differs from its source: {} (changed file, or an episode edited by hand)",
                     d.reason
                 ),
             ),
-            PlanAction::Refresh => ("file_changed", format!("source file changed: {}", d.reason)),
-            PlanAction::Replace => ("version_drift", d.reason.to_string()),
-            PlanAction::Orphan | PlanAction::Prune => (
+            Action::Refresh => ("file_changed", format!("source file changed: {}", d.reason)),
+            Action::Replace => ("version_drift", d.reason.to_string()),
+            Action::Orphan | Action::Prune => (
                 "source_gone",
                 "in the graph but its source is gone (an orphan)".to_string(),
             ),

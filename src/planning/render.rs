@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::{Decision, Plan, PlanAction, PlanError, Snapshot};
+use super::{Action, Plan, PlanEntry, PlanError, Snapshot};
 
 /// A snapshot as the plan JSON and the audit trail write it. Fields are in
 /// key order, the order `serde_json::Map` sorts them in, so writing this
@@ -45,7 +45,7 @@ pub struct DecisionLine<'a> {
 impl<'a> DecisionLine<'a> {
     /// `run_id` is set in the audit trail, where lines of many runs may be
     /// concatenated; the plan itself has no run yet.
-    pub fn of(d: &'a Decision, run_id: Option<&'a str>) -> Self {
+    pub fn of(d: &'a PlanEntry, run_id: Option<&'a str>) -> Self {
         DecisionLine {
             action: d.action.as_str(),
             after: SnapshotLine::of(&d.after),
@@ -59,7 +59,7 @@ impl<'a> DecisionLine<'a> {
     }
 }
 
-pub fn decision_json(d: &Decision) -> Value {
+pub fn decision_json(d: &PlanEntry) -> Value {
     serde_json::to_value(DecisionLine::of(d, None)).expect("a decision serializes")
 }
 
@@ -91,14 +91,14 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
     })
 }
 
-fn marker(a: PlanAction) -> char {
+fn marker(a: Action) -> char {
     match a {
-        PlanAction::Create => '+',
-        PlanAction::Update | PlanAction::Replace => '~',
-        PlanAction::Refresh => '^',
-        PlanAction::Skip => '=',
-        PlanAction::Orphan => '?',
-        PlanAction::Prune => '-',
+        Action::Create => '+',
+        Action::Update | Action::Replace => '~',
+        Action::Refresh => '^',
+        Action::Skip => '=',
+        Action::Orphan => '?',
+        Action::Prune => '-',
     }
 }
 
@@ -115,7 +115,7 @@ pub fn errors_text(errors: &[PlanError]) -> String {
 
 pub fn counts_line(plan: &Plan) -> String {
     let counts = plan.counts();
-    PlanAction::ALL
+    Action::ALL
         .iter()
         .map(|a| format!("{} {}", counts[a.as_str()], a.as_str()))
         .collect::<Vec<_>>()
@@ -132,13 +132,13 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool) -> String {
     let width = plan
         .decisions
         .iter()
-        .filter(|d| verbose || d.action != PlanAction::Skip)
+        .filter(|d| verbose || d.action != Action::Skip)
         .map(|d| d.entity_id.len())
         .max()
         .unwrap_or(0);
     let mut hidden = 0u64;
     for d in &plan.decisions {
-        if d.action == PlanAction::Skip && !verbose {
+        if d.action == Action::Skip && !verbose {
             hidden += 1;
             continue;
         }

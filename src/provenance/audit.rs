@@ -20,6 +20,7 @@ pub fn run_json(run: &RunRecord) -> Value {
     json!({
         "run_id": run.run_id,
         "group_id": run.group_id,
+        "kind": run.kind.as_str(),
         "status": run.status.as_str(),
         "started_at": format_time(&run.started_at),
         "finished_at": run.finished_at.as_ref().map(format_time),

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::hashing;
 use crate::provenance::git::GitState;
-use crate::stores::{RunRecord, RunStatus};
+use crate::stores::{RunKind, RunRecord, RunStatus};
 
 pub const TOOL_VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -43,6 +43,7 @@ pub fn new_run(
     RunRecord {
         run_id: new_run_id(),
         group_id: group_id.to_string(),
+        kind: RunKind::Seed,
         status: RunStatus::Running,
         started_at,
         finished_at: None,

@@ -38,34 +38,23 @@ macro_rules! delegate {
     };
 }
 
-impl Store for AnyStore {
+impl Coordination for AnyStore {
     fn describe(&self) -> String {
         delegate!(self, s => s.describe())
     }
+
     async fn init(&self) -> Result<(), StoreError> {
         delegate!(self, s => s.init().await)
     }
+
     async fn check_schema(&self) -> Result<(), StoreError> {
         delegate!(self, s => s.check_schema().await)
     }
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
-        delegate!(self, s => s.load_episodes(group_id).await)
-    }
+
     async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError> {
         delegate!(self, s => s.group_revision(group_id).await)
     }
-    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
-        delegate!(self, s => s.apply_batch(run, batch).await)
-    }
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
-        delegate!(self, s => s.save_run(run).await)
-    }
-    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
-        delegate!(self, s => s.list_runs(group_id).await)
-    }
-    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
-        delegate!(self, s => s.get_run(run_id).await)
-    }
+
     async fn acquire_lock(
         &self,
         claim: &LockInfo,
@@ -73,28 +62,54 @@ impl Store for AnyStore {
     ) -> Result<LockOutcome, StoreError> {
         delegate!(self, s => s.acquire_lock(claim, takeover).await)
     }
+
     async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError> {
         delegate!(self, s => s.renew_lock(claim).await)
     }
+
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
         delegate!(self, s => s.release_lock(group_id, run_id).await)
+    }
+
+    async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        delegate!(self, s => s.read_lock(group_id).await)
+    }
+
+    async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        delegate!(self, s => s.force_unlock(group_id).await)
+    }
+}
+
+impl Runs for AnyStore {
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError> {
+        delegate!(self, s => s.save_run(run).await)
+    }
+
+    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError> {
+        delegate!(self, s => s.list_runs(group_id).await)
+    }
+
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError> {
+        delegate!(self, s => s.get_run(run_id).await)
     }
 
     async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError> {
         delegate!(self, s => s.finish_run(run).await)
     }
-    async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
-        delegate!(self, s => s.read_lock(group_id).await)
+}
+
+impl Episodes for AnyStore {
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+        delegate!(self, s => s.load_episodes(group_id).await)
     }
-    async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
-        delegate!(self, s => s.force_unlock(group_id).await)
-    }
+
     async fn query_episodes(
         &self,
         filter: &EpisodeFilter,
     ) -> Result<Vec<EpisodeRecord>, StoreError> {
         delegate!(self, s => s.query_episodes(filter).await)
     }
+
     async fn episode_history(
         &self,
         group_id: &str,
@@ -102,10 +117,19 @@ impl Store for AnyStore {
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         delegate!(self, s => s.episode_history(group_id, entity_id).await)
     }
+
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
         delegate!(self, s => s.status(group_id).await)
     }
+
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
         delegate!(self, s => s.raw_episodes(group_id).await)
+    }
+}
+
+// Each backend runs the one envelope over its own primitives.
+impl Store for AnyStore {
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
+        delegate!(self, s => s.apply_batch(run, batch).await)
     }
 }

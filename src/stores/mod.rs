@@ -1,6 +1,12 @@
 //! The store: the one seam between graphseed and a database. Planning and
-//! applying only ever see this trait, never Bolt or SQL, so a second driver
+//! applying only ever see these traits, never Bolt or SQL, so a second driver
 //! could replace `neo4rs` without touching them.
+//!
+//! Split by concern: [`Coordination`] (schema, lease lock, group revision),
+//! [`Runs`] (run records, with their [`RunKind`]), one reader per kind of
+//! node ([`Episodes`] now), and [`Store::apply_batch`], the one way to write:
+//! the envelope in [`batch`] (fence, run upsert, every part of the batch,
+//! revision bump, in one transaction) over small per-backend primitives.
 //!
 //! Two implementations: [`neo4j::Neo4jStore`] (Bolt via `neo4rs`) and
 //! [`sqlite::SqliteStore`] (the embedded default). Both keep the same facts
@@ -8,6 +14,7 @@
 //! both.
 
 pub mod any;
+pub mod batch;
 pub mod neo4j;
 pub mod sqlite;
 pub mod target;
@@ -18,10 +25,12 @@ use chrono::{DateTime, Utc};
 
 use crate::metadata::{EpisodeRecord, StoredEpisode};
 
+pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, NodeKind};
 pub use target::Target;
 
-/// What happened to an episode in a run. Stored on the provenance link so an
-/// episode's history can be read back.
+/// What happens to an episode in a run: planned, printed, and (for the
+/// actions that write) stored on the provenance link, so an episode's
+/// history can be read back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
     Create,
@@ -32,10 +41,24 @@ pub enum Action {
     /// brought up to date; `updated_at` is kept.
     Refresh,
     Skip,
+    /// Stored, gone from the sources; reported, kept (no `--prune`). Never
+    /// stored on a link.
+    Orphan,
+    /// Stored, gone from the sources; deleted (`--prune`).
     Prune,
 }
 
 impl Action {
+    pub const ALL: [Action; 7] = [
+        Action::Create,
+        Action::Update,
+        Action::Replace,
+        Action::Refresh,
+        Action::Skip,
+        Action::Orphan,
+        Action::Prune,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Action::Create => "create",
@@ -43,20 +66,23 @@ impl Action {
             Action::Replace => "replace",
             Action::Refresh => "refresh",
             Action::Skip => "skip",
+            Action::Orphan => "orphan",
             Action::Prune => "prune",
         }
     }
 
     pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "create" => Action::Create,
-            "update" => Action::Update,
-            "replace" => Action::Replace,
-            "refresh" => Action::Refresh,
-            "skip" => Action::Skip,
-            "prune" => Action::Prune,
-            _ => return None,
-        })
+        Action::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+
+    /// Whether applying this action writes to the store.
+    pub fn writes(self) -> bool {
+        match self {
+            Action::Create | Action::Update | Action::Replace | Action::Refresh | Action::Prune => {
+                true
+            }
+            Action::Skip | Action::Orphan => false,
+        }
     }
 }
 
@@ -65,25 +91,6 @@ impl Action {
 pub struct EpisodeWrite {
     pub action: Action,
     pub record: EpisodeRecord,
-}
-
-/// One transaction's worth of changes. A store commits a batch entirely or
-/// not at all: the episode writes, the deletes, their provenance links and the
-/// run record go in one transaction, so a crash never leaves half a batch.
-#[derive(Debug, Clone, Default)]
-pub struct Batch {
-    pub writes: Vec<EpisodeWrite>,
-    /// `entity_id`s to delete (prune) in the run's group.
-    pub deletes: Vec<String>,
-}
-
-impl Batch {
-    pub fn is_empty(&self) -> bool {
-        self.writes.is_empty() && self.deletes.is_empty()
-    }
-    pub fn len(&self) -> usize {
-        self.writes.len() + self.deletes.len()
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -114,11 +121,38 @@ impl RunStatus {
     }
 }
 
+/// What a run wrote: episodes from the sources (`seed`), or the community
+/// nodes computed from the graph (`communities`). Runs of every kind share
+/// the lock, the batch envelope and the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum RunKind {
+    Seed,
+    Communities,
+}
+
+impl RunKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunKind::Seed => "seed",
+            RunKind::Communities => "communities",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "seed" => RunKind::Seed,
+            "communities" => RunKind::Communities,
+            _ => return None,
+        })
+    }
+}
+
 /// The run record as stored. Nothing secret is ever put here.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunRecord {
     pub run_id: String,
     pub group_id: String,
+    /// Stored records written before runs had kinds read as `seed`.
+    pub kind: RunKind,
     pub status: RunStatus,
     pub started_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -227,6 +261,17 @@ pub enum StoreError {
     Query { target: String, message: String },
     #[error("{target} holds a value graphseed cannot read: {message}")]
     Corrupt { target: String, message: String },
+    /// The run's lease is gone: released or removed (`graphseed unlock`)
+    /// while it ran. Taking it again silently would hide that another writer
+    /// may have held it, and written, in between; so the run stops.
+    #[error(
+        "{target}: run {run_id} no longer holds the lock of group {group_id}: it was released or removed (graphseed unlock)"
+    )]
+    LockGone {
+        target: String,
+        group_id: String,
+        run_id: String,
+    },
     /// A batch was refused because another run holds the group's live lease
     /// (this run lost it, e.g. during a long outage). Never retried.
     #[error("{target}: run {} ({} on {}) holds the lock of group `{}`; this run's batch was refused", .holder.run_id, .holder.owner, .holder.host, .holder.group_id)]
@@ -242,44 +287,24 @@ impl StoreError {
     }
 }
 
-/// The database seam. Methods are `async` because the Neo4j driver is; the
-/// SQLite store does its (fast, local) work inline. The binary runs a
-/// current-thread runtime, so futures need not be `Send`.
+/// Coordination of writers: the schema, the lease lock of a group, and the
+/// group revision that proves a plan was made on the state it is applied to.
 #[allow(async_fn_in_trait)]
-pub trait Store {
+pub trait Coordination {
     /// The target's name for messages and records: never carries a secret.
     fn describe(&self) -> String;
 
-    /// Create constraints, indexes or tables. Idempotent.
+    /// Create constraints, indexes or tables, and migrate what an older
+    /// graphseed stored. Idempotent.
     async fn init(&self) -> Result<(), StoreError>;
 
     /// `SchemaMissing` unless `init` has been run on this target.
     async fn check_schema(&self) -> Result<(), StoreError>;
 
-    /// Every episode of a group, without bodies, in `entity_id` order.
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError>;
-
     /// A counter bumped by every committed batch of the group. A planner reads
     /// it before planning and again under the lock: equal values prove the
     /// plan was made on the state it will be applied to.
     async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError>;
-
-    /// Commit one batch atomically, unless another run holds a live lease on
-    /// the group (`Fenced`: a writer that lost its lease never commits): upsert `writes` (MERGE on
-    /// (group_id, entity_id)), delete `deletes`, link each written episode to
-    /// the run with its action, upsert `run` (creating the run record the
-    /// first time a run writes) and bump the group revision. Idempotent, so a
-    /// batch can be replayed after a lost connection.
-    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError>;
-
-    /// Upsert a run record (used at the end of a run that wrote something,
-    /// and to mark crashed runs abandoned).
-    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError>;
-
-    /// Runs, newest first; `group_id` narrows to one group.
-    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError>;
-
-    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
 
     /// Take the group's lease for `claim.run_id` until `claim.expires_at`.
     /// Succeeds when the lock is free, expired, already ours, or `takeover`
@@ -296,17 +321,36 @@ pub trait Store {
     /// Release the lease if `run_id` holds it (no-op otherwise).
     async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError>;
 
-    /// The end of a run that wrote: [`Store::save_run`] and
-    /// [`Store::release_lock`] for `run` in one transaction (one commit, and
-    /// no moment where the lock is free but the run still `running`).
-    /// Idempotent like both.
-    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError>;
-
     /// The current holder of a group's lock, expired or not.
     async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError>;
 
     /// Remove a group's lock whoever holds it (`graphseed unlock`).
     async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError>;
+}
+
+/// The run records.
+#[allow(async_fn_in_trait)]
+pub trait Runs {
+    /// Upsert a run record (to mark crashed runs abandoned).
+    async fn save_run(&self, run: &RunRecord) -> Result<(), StoreError>;
+
+    /// Runs, newest first; `group_id` narrows to one group.
+    async fn list_runs(&self, group_id: Option<&str>) -> Result<Vec<RunRecord>, StoreError>;
+
+    async fn get_run(&self, run_id: &str) -> Result<Option<RunRecord>, StoreError>;
+
+    /// The end of a run that wrote: [`Runs::save_run`] and
+    /// [`Coordination::release_lock`] for `run` in one transaction (one
+    /// commit, and no moment where the lock is free but the run still
+    /// `running`). Idempotent like both.
+    async fn finish_run(&self, run: &RunRecord) -> Result<(), StoreError>;
+}
+
+/// The episodes, read. (They are written through [`Store::apply_batch`].)
+#[allow(async_fn_in_trait)]
+pub trait Episodes {
+    /// Every episode of a group, without bodies, in `entity_id` order.
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError>;
 
     /// Full episode records (bodies included) matching a filter, ordered by
     /// (group_id, entity_id).
@@ -327,11 +371,23 @@ pub trait Store {
 
     /// Every episode of a group with its properties as stored (see
     /// [`RawValue`]), ordered by entity_id.
-    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
-        let _ = group_id;
-        Err(StoreError::Query {
-            target: self.describe(),
-            message: "raw episode reads are not supported by this store".into(),
-        })
-    }
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError>;
+}
+
+/// The database seam: coordination, runs, one reader per kind of node, and
+/// the one way to write ([`Store::apply_batch`], the envelope of
+/// [`batch::apply_batch`] over the backend's [`BatchBackend`] primitives).
+/// Methods are `async` because the Neo4j driver is; the SQLite store does its
+/// (fast, local) work inline. The binary runs a current-thread runtime, so
+/// futures need not be `Send`.
+#[allow(async_fn_in_trait)]
+pub trait Store: Coordination + Runs + Episodes {
+    /// Commit one batch atomically (see [`batch::apply_batch`]).
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError>;
+}
+
+/// The store traits, for code that calls a store's methods on a concrete
+/// type (`use graphseed::stores::prelude::*`).
+pub mod prelude {
+    pub use super::{Coordination, Episodes, Runs, Store};
 }

@@ -25,7 +25,8 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, Utc};
 use graphseed::metadata::{EpisodeRecord, format_time};
 use graphseed::stores::any::{self, AnyStore};
-use graphseed::stores::{EpisodeFilter, LockInfo, Store, Target};
+use graphseed::stores::prelude::*;
+use graphseed::stores::{EpisodeFilter, LockInfo, Target};
 use serde_json::Value;
 
 use crate::support::neo4j;

@@ -16,11 +16,12 @@ use std::time::{Duration, Instant};
 use chrono::{DateTime, TimeDelta, Utc};
 use graphseed::metadata::{EpisodeRecord, StoredEpisode};
 use graphseed::stores::neo4j::{self as neo4j_store, Neo4jOptions, Neo4jStore};
+use graphseed::stores::prelude::*;
 use graphseed::stores::sqlite::SqliteStore;
 use graphseed::stores::target::Secret;
 use graphseed::stores::{
     Action, Batch, EpisodeFilter, EpisodeWrite, HistoryEntry, LockInfo, LockOutcome, RawValue,
-    RunRecord, RunStatus, StatusRow, Store, StoreError, Target,
+    RunKind, RunRecord, RunStatus, StatusRow, Store, StoreError, Target,
 };
 use graphseed::version::SeedVersion;
 use serde_json::json;
@@ -56,6 +57,7 @@ fn run_record(group: &str, run_id: &str, started_at: DateTime<Utc>) -> RunRecord
     RunRecord {
         run_id: run_id.to_string(),
         group_id: group.to_string(),
+        kind: RunKind::Seed,
         status: RunStatus::Running,
         started_at,
         finished_at: None,
@@ -146,10 +148,7 @@ fn stored(r: &EpisodeRecord) -> StoredEpisode {
 }
 
 fn batch(writes: Vec<EpisodeWrite>, deletes: &[&str]) -> Batch {
-    Batch {
-        writes,
-        deletes: deletes.iter().map(|s| s.to_string()).collect(),
-    }
+    Batch::of_episodes(writes, deletes.iter().map(|s| s.to_string()).collect())
 }
 
 fn claim(group: &str, run_id: &str, owner: &str, now: DateTime<Utc>, lease_s: i64) -> LockInfo {
@@ -646,8 +645,8 @@ async fn contract_locks<S: Store>(s: &S, group: &str) {
     // A lease that was released (or force-removed) is lost: renewing it fails
     // rather than silently taking the lock again.
     match s.renew_lock(&b).await {
-        Err(StoreError::Query { message, .. }) => {
-            assert!(message.contains("no longer holds"), "{message}")
+        Err(e @ StoreError::LockGone { .. }) => {
+            assert!(e.to_string().contains("no longer holds"), "{e}")
         }
         other => panic!("renew of a released lease: {other:?}"),
     }
@@ -730,6 +729,8 @@ async fn contract_runs<S: Store>(s: &S, group: &str) {
     let mut r2 = run_record(group, &format!("{group}_r2"), t0() + secs(60));
     r2.finished_at = Some(t0() + secs(90));
     r2.status = RunStatus::Succeeded;
+    // Runs of every kind share the one table / label: the kind round-trips.
+    r2.kind = RunKind::Communities;
     r2.graph_signature = Some(hex64("sig"));
     r2.git_commit = None;
     r2.git_branch = None;
@@ -1151,7 +1152,7 @@ macro_rules! contract_tests {
                     let Some(uri) = super::neo4j::neo4j_uri() else { return };
                     let group = super::neo4j::unique_group(stringify!($contract));
                     let store = super::connect_neo4j(&uri).await;
-                    graphseed::stores::Store::init(&store).await.expect("init");
+                    graphseed::stores::Coordination::init(&store).await.expect("init");
                     super::$contract(&store, &group).await;
                     super::neo4j_cleanup(&uri, &super::groups_of(&group)).await;
                 }
@@ -1163,7 +1164,7 @@ macro_rules! contract_tests {
                 async fn $contract() {
                     let dir = tempfile::tempdir().expect("temp dir");
                     let store = super::sqlite_in(&dir);
-                    graphseed::stores::Store::init(&store).await.expect("init");
+                    graphseed::stores::Coordination::init(&store).await.expect("init");
                     super::$contract(&store, "contract_group").await;
                 }
             )*
@@ -1370,6 +1371,44 @@ async fn neo4j_lock_race_has_one_winner() {
         groups.push(group);
     }
     neo4j_cleanup(&uri, &groups).await;
+}
+
+/// A run recorded by a graphseed from before runs had kinds (no `kind`
+/// property) reads as a seed, and `init` stores that kind on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neo4j_runs_recorded_before_kinds_are_seeds() {
+    let Some(uri) = neo4j::neo4j_uri() else {
+        return;
+    };
+    let group = neo4j::unique_group("contract_kind");
+    let store = connect_neo4j(&uri).await;
+    store.init().await.unwrap();
+    let run = run_record(&group, &format!("{group}_old"), t0());
+    store.save_run(&run).await.unwrap();
+    let graph = neo4j::graph(&uri).await;
+    let kind_of = async |graph: &neo4rs::Graph| {
+        let mut rows = graph
+            .execute(
+                neo4rs::query("MATCH (r:SeedRun {run_id: $id}) RETURN r.kind AS kind")
+                    .param("id", run.run_id.as_str()),
+            )
+            .await
+            .unwrap();
+        let row = rows.next().await.unwrap().expect("one run");
+        row.get::<Option<String>>("kind").unwrap()
+    };
+    graph
+        .run(
+            neo4rs::query("MATCH (r:SeedRun {run_id: $id}) REMOVE r.kind")
+                .param("id", run.run_id.as_str()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(kind_of(&graph).await, None);
+    assert_eq!(store.get_run(&run.run_id).await.unwrap(), Some(run.clone()));
+    store.init().await.unwrap();
+    assert_eq!(kind_of(&graph).await.as_deref(), Some("seed"));
+    neo4j_cleanup(&uri, &groups_of(&group)).await;
 }
 
 /// The graph model as Cypher users see it: top-level properties with the

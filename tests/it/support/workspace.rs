@@ -11,7 +11,8 @@ use std::process::Output;
 use assert_cmd::Command;
 use graphseed::metadata::EpisodeRecord;
 use graphseed::stores::any::{self, AnyStore};
-use graphseed::stores::{EpisodeFilter, RunRecord, Store, Target};
+use graphseed::stores::prelude::*;
+use graphseed::stores::{EpisodeFilter, RunRecord, Target};
 use serde_json::Value;
 
 use super::neo4j;

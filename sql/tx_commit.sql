@@ -1,0 +1,3 @@
+-- Commit the open transaction.
+-- Parameters: none.
+COMMIT

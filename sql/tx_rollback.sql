@@ -1,0 +1,3 @@
+-- Roll the open transaction back.
+-- Parameters: none.
+ROLLBACK

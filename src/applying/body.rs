@@ -1,0 +1,123 @@
+//! The body of each episode written: read again from its file when applied
+//! (plans keep no bodies), checked against the `content_hash` that was
+//! planned, and stamped with its `_metadata` block.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::metadata::EpisodeRecord;
+use crate::planning::{self, Action, Origin, Plan, PlanEntry, RereadError};
+use crate::sources::Candidate;
+
+/// Why an episode's body could not be written as planned.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    #[error("{path}: {source}")]
+    Reread {
+        path: String,
+        #[source]
+        source: RereadError,
+    },
+    /// The file changed after planning: the planned content_hash no longer
+    /// describes it.
+    #[error("{path}: `{entity_id}` changed while graphseed was running; run again")]
+    Changed { path: String, entity_id: String },
+    #[error("{path}: `{entity_id}` left the file while graphseed was running; run again")]
+    Left { path: String, entity_id: String },
+    /// A plan entry that writes nothing reached the writer (a bug).
+    #[error("`{entity_id}` has no body to write")]
+    NoBody { entity_id: String },
+}
+
+/// Bodies (and names) are not kept in the plan; files are read again when
+/// applied. The writes of one file are adjacent in the plan, so each file is
+/// read once.
+#[derive(Default)]
+pub(super) struct BodyCache {
+    file: Option<usize>,
+    /// entity_id → the item as read again.
+    items: HashMap<String, Candidate>,
+}
+
+impl BodyCache {
+    /// The name and fields of a decision's episode.
+    pub(super) fn body(
+        &mut self,
+        plan: &Plan,
+        d: &PlanEntry,
+        max: u64,
+    ) -> Result<(String, Map<String, Value>), BodyError> {
+        match d.origin {
+            Origin::Generated(i) => {
+                let c = &plan.generated[i];
+                Ok((c.name.clone(), c.fields.clone()))
+            }
+            Origin::File(fi) => {
+                if self.file != Some(fi) {
+                    let pf = &plan.files[fi];
+                    let cands = planning::reread(pf, max).map_err(|source| BodyError::Reread {
+                        path: pf.display(),
+                        source,
+                    })?;
+                    self.items = cands
+                        .into_iter()
+                        .map(|c| (c.entity_id.clone(), c))
+                        .collect();
+                    self.file = Some(fi);
+                }
+                let (path, entity_id) = (plan.files[fi].display(), d.entity_id.clone());
+                let Some(c) = self.items.remove(&d.entity_id) else {
+                    return Err(BodyError::Left { path, entity_id });
+                };
+                // The body written must be the one whose hash was planned (and
+                // is written with it). An edit that leaves this episode's
+                // content alone is harmless: its stored source_hash is the
+                // planned one, so the next run looks at the file again.
+                let planned = d.after.as_ref().map(|a| &*a.content_hash);
+                if planned != Some(c.content_hash.as_str()) {
+                    return Err(BodyError::Changed { path, entity_id });
+                }
+                Ok((c.name, c.fields))
+            }
+            Origin::Stored => Err(BodyError::NoBody {
+                entity_id: d.entity_id.clone(),
+            }),
+        }
+    }
+}
+
+pub(super) fn record_for(
+    group_id: &str,
+    run_id: &str,
+    plan: &Plan,
+    d: &PlanEntry,
+    name: String,
+    fields: &Map<String, Value>,
+    now: DateTime<Utc>,
+) -> EpisodeRecord {
+    let after = d.after.as_ref().expect("writes have an after state");
+    let mut r = EpisodeRecord {
+        group_id: group_id.to_string(),
+        entity_id: d.entity_id.clone(),
+        name,
+        source: d.source.to_string(),
+        version: plan.version.clone(),
+        // created_at is set once and kept across updates, replaces, --force.
+        created_at: d.created_at.unwrap_or(now),
+        // updated_at moves only when the content does (refresh keeps it).
+        updated_at: if d.action == Action::Refresh {
+            d.keep_updated_at.unwrap_or(now)
+        } else {
+            now
+        },
+        source_hash: after.source_hash.as_deref().map(str::to_string),
+        content_hash: after.content_hash.to_string(),
+        source_path: d.source_path.clone(),
+        run_id: run_id.to_string(),
+        body: String::new(),
+    };
+    r.stamp_body(fields);
+    r
+}

@@ -1,0 +1,372 @@
+//! The plan while producers fill it: the stored state indexed for lookups,
+//! the entries and errors so far, which entity_ids are claimed (and by whom),
+//! and which stored episodes a failing source protects. Every entry made from
+//! a produced episode goes through [`decide`], and is worded here.
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use super::decide::{
+    self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
+};
+use super::{
+    Action, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Snapshot,
+    WalkStats, graph_signature,
+};
+use crate::metadata::StoredEpisode;
+use crate::sources::{Candidate, RootSpec};
+
+/// The group's stored episodes, indexed the two ways producers look them up.
+pub(super) struct StoredIndex<'s> {
+    pub(super) all: &'s [StoredEpisode],
+    by_id: HashMap<&'s str, &'s StoredEpisode>,
+    /// source → source_path → stored episodes, in entity_id order (the order
+    /// decisions for an unparsed file are made in). Nested so that lookups
+    /// take plain `&str`s of any lifetime.
+    by_path: HashMap<&'s str, HashMap<&'s str, Vec<&'s StoredEpisode>>>,
+}
+
+impl<'s> StoredIndex<'s> {
+    pub(super) fn new(all: &'s [StoredEpisode]) -> Self {
+        let by_id = all.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+        let mut by_path: HashMap<&str, HashMap<&str, Vec<&StoredEpisode>>> = HashMap::new();
+        for s in all {
+            if let Some(p) = &s.source_path {
+                by_path
+                    .entry(s.source.as_ref())
+                    .or_default()
+                    .entry(p.as_str())
+                    .or_default()
+                    .push(s);
+            }
+        }
+        for here in by_path.values_mut().flat_map(HashMap::values_mut) {
+            here.sort_unstable_by(|a, b| a.entity_id.cmp(&b.entity_id));
+        }
+        StoredIndex {
+            all,
+            by_id,
+            by_path,
+        }
+    }
+
+    /// The stored episodes of one source, by path.
+    pub(super) fn of_source(
+        &self,
+        source: &str,
+    ) -> Option<&HashMap<&'s str, Vec<&'s StoredEpisode>>> {
+        self.by_path.get(source)
+    }
+}
+
+/// Where an entity_id was first produced: one per episode, so kept compact
+/// (no text) and spelled out only for a duplicate's message.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Here<'s> {
+    /// An unchanged (unparsed) file: its root and the stored path.
+    Unchanged {
+        root: usize,
+        rel: &'s str,
+    },
+    /// An item of the parsed file `files[file]`.
+    Parsed {
+        file: usize,
+        line: Option<usize>,
+    },
+    Stdin {
+        line: Option<usize>,
+    },
+}
+
+impl Here<'_> {
+    fn describe(self, roots: &[RootSpec], files: &[PlannedFile]) -> String {
+        match self {
+            Here::Unchanged { root, rel } => format!("{}/{rel}", roots[root].display),
+            Here::Parsed { file, line: None } => files[file].display(),
+            Here::Parsed {
+                file,
+                line: Some(l),
+            } => format!("{}:{l}", files[file].display()),
+            Here::Stdin { line } => format!("<stdin>:{}", line.unwrap_or(0)),
+        }
+    }
+}
+
+/// Where a produced episode comes from, for its entry and its messages.
+pub(super) struct Facts<'a> {
+    pub(super) source: &'a Arc<str>,
+    pub(super) source_path: Option<&'a str>,
+    pub(super) source_hash: Option<&'a Arc<str>>,
+    pub(super) display: &'a str,
+}
+
+/// The plan being made.
+pub(super) struct Draft<'s> {
+    pub(super) input: &'s PlanInput,
+    /// The run's version as text, shared by every after-snapshot.
+    pub(super) version: Arc<str>,
+    pub(super) decisions: Vec<PlanEntry>,
+    pub(super) errors: Vec<PlanError>,
+    pub(super) files: Vec<PlannedFile>,
+    pub(super) generated: Vec<Candidate>,
+    pub(super) stats: WalkStats,
+    /// entity_id → where it came from. Ids of stored episodes are borrowed.
+    origins: HashMap<Cow<'s, str>, Here<'s>>,
+    /// entity_ids whose stored episode must survive this run whatever
+    /// happens (its file failed): never orphaned, never pruned.
+    pub(super) protected: BTreeSet<String>,
+    /// The sources (labels) whose orphans this plan considers.
+    pub(super) scope_sources: BTreeSet<String>,
+    /// Whether any producer found a source at all (prune refuses otherwise).
+    pub(super) found_any_source: bool,
+}
+
+impl<'s> Draft<'s> {
+    /// `expected`: about how many episodes and files the plan will hold.
+    pub(super) fn new(input: &'s PlanInput, stored: usize, files: usize) -> Self {
+        Draft {
+            input,
+            version: input.version.to_string().into(),
+            // Room for a decision per file plus one per stored episode
+            // (orphans and prunes come last): growing this Vec past its
+            // capacity near the end would hold the old and the new copy at
+            // once, at the plan's peak. Capacity that is never written costs
+            // address space, not memory.
+            decisions: Vec::with_capacity(stored + files),
+            errors: Vec::new(),
+            files: Vec::new(),
+            generated: Vec::new(),
+            stats: WalkStats::default(),
+            // Sized up front: a 100k-episode plan otherwise spends a sixth
+            // of its time growing it.
+            origins: HashMap::with_capacity(stored.max(files)),
+            protected: BTreeSet::new(),
+            scope_sources: BTreeSet::new(),
+            found_any_source: false,
+        }
+    }
+
+    pub(super) fn options(&self) -> DecideOptions {
+        DecideOptions {
+            force: self.input.force,
+            allow_downgrade: self.input.allow_downgrade,
+            prune: self.input.prune,
+        }
+    }
+
+    /// Record that `entity_id` is produced `here`; `false` (and an error
+    /// naming both producers) if something produced it already.
+    pub(super) fn claim(&mut self, entity_id: Cow<'s, str>, here: Here<'s>, path: &str) -> bool {
+        match self.origins.get(entity_id.as_ref()) {
+            Some(first) => {
+                let (roots, files) = (self.input.roots.as_slice(), self.files.as_slice());
+                let (first, here) = (first.describe(roots, files), here.describe(roots, files));
+                self.errors.push(PlanError::input(
+                    Some(path.to_string()),
+                    format!("duplicate entity_id `{entity_id}`: produced by {first} and by {here}"),
+                    Some("give one of them a distinct `entity_id`, or rename one of the files"),
+                ));
+                false
+            }
+            None => {
+                self.origins.insert(entity_id, here);
+                true
+            }
+        }
+    }
+
+    pub(super) fn is_produced(&self, entity_id: &str) -> bool {
+        self.origins.contains_key(entity_id)
+    }
+
+    /// Decide one produced episode and add its entry (or its error).
+    pub(super) fn produce(
+        &mut self,
+        index: &StoredIndex<'_>,
+        c: &Candidate,
+        f: &Facts<'_>,
+        origin: Origin,
+    ) {
+        let stored = index.by_id.get(c.entity_id.as_str()).copied();
+        let incoming = Incoming {
+            version: &self.input.version,
+            content_hash: &c.content_hash,
+            source: f.source,
+            source_path: f.source_path,
+            source_hash: f.source_hash.map(|h| &**h),
+        };
+        let decision = decide(
+            stored.map(stored_facts).as_ref(),
+            Some(&incoming),
+            self.options(),
+        );
+        let Some(action) = decision.action() else {
+            let s = stored.expect("only a stored episode can refuse");
+            self.errors.push(self.refusal(&decision, s, c, f));
+            return;
+        };
+        let reason = self.reason(&decision, stored, c);
+        self.decisions.push(PlanEntry {
+            action,
+            entity_id: c.entity_id.clone(),
+            source: f.source.clone(),
+            source_path: f.source_path.map(str::to_string),
+            reason,
+            before: stored.map(snapshot),
+            after: Some(Arc::new(Snapshot {
+                version: self.version.clone(),
+                content_hash: c.content_hash.as_str().into(),
+                source_hash: f.source_hash.cloned(),
+            })),
+            origin,
+            created_at: stored.map(|s| s.created_at),
+            // Only where the content did not change: its time stands.
+            keep_updated_at: stored
+                .filter(|_| matches!(decision, Decision::Skip | Decision::Refresh(_)))
+                .map(|s| s.updated_at),
+        });
+    }
+
+    /// Why, in the words `plan` prints.
+    fn reason(
+        &self,
+        decision: &Decision,
+        stored: Option<&StoredEpisode>,
+        c: &Candidate,
+    ) -> Cow<'static, str> {
+        let short = |h: &str| h.get(..12).unwrap_or(h).to_string();
+        let Some(s) = stored else {
+            return "new episode".into();
+        };
+        match decision {
+            Decision::Replace(ReplaceWhy::InvalidStoredVersion(_)) => format!(
+                "stored version `{}` is not semver; replaced by --force",
+                s.version
+            )
+            .into(),
+            Decision::Replace(ReplaceWhy::Older) => {
+                format!("version {} -> {}", s.version, self.version).into()
+            }
+            Decision::Replace(ReplaceWhy::DowngradeAllowed) => format!(
+                "downgrade {} -> {} allowed by --allow-downgrade",
+                s.version, self.version
+            )
+            .into(),
+            Decision::Update(UpdateWhy::Forced) => "rewritten by --force".into(),
+            Decision::Update(UpdateWhy::ContentChanged) => format!(
+                "content changed ({} -> {})",
+                short(&s.content_hash),
+                short(&c.content_hash)
+            )
+            .into(),
+            Decision::Refresh(RefreshWhy::Moved) => format!(
+                "content unchanged; moved from {}",
+                s.source_path.as_deref().unwrap_or("<generated>")
+            )
+            .into(),
+            Decision::Refresh(RefreshWhy::Rehashed) => {
+                "content unchanged; its file changed elsewhere (source_hash refreshed)".into()
+            }
+            Decision::Skip => "content unchanged (content_hash matches)".into(),
+            Decision::Create => "new episode".into(),
+            Decision::Orphan | Decision::Prune | Decision::Refuse(_) => {
+                unreachable!("not a decision about a produced episode: {decision:?}")
+            }
+        }
+    }
+
+    /// The plan error of a refused decision.
+    fn refusal(
+        &self,
+        decision: &Decision,
+        s: &StoredEpisode,
+        c: &Candidate,
+        f: &Facts<'_>,
+    ) -> PlanError {
+        match decision {
+            Decision::Refuse(Refusal::Downgrade) => PlanError {
+                kind: ErrorKind::Downgrade,
+                path: Some(f.display.to_string()),
+                line: c.line,
+                column: None,
+                message: format!(
+                    "`{}` is stored at version {}, newer than the sources' {}",
+                    c.entity_id, s.version, self.version
+                ),
+                hint: Some("bump the version, or pass --allow-downgrade to replace it".into()),
+            },
+            Decision::Refuse(Refusal::InvalidStoredVersion(e)) => PlanError::input(
+                Some(f.display.to_string()),
+                format!(
+                    "stored episode `{}` has an invalid version: {e}",
+                    c.entity_id
+                ),
+                Some("repair it in the graph, or reseed with --force"),
+            ),
+            other => unreachable!("not a refusal: {other:?}"),
+        }
+    }
+
+    /// The finished plan.
+    pub(super) fn finish(self, index: &StoredIndex<'_>, revision: u64) -> Plan {
+        let signature_after = signature_after(index.all, &self.decisions);
+        Plan {
+            group_id: self.input.group_id.clone(),
+            version: self.input.version.clone(),
+            revision,
+            decisions: self.decisions,
+            errors: self.errors,
+            files: self.files,
+            generated: self.generated,
+            stats: self.stats,
+            scope_sources: self.scope_sources,
+            signature_after,
+        }
+    }
+}
+
+/// A stored episode as [`decide`] sees it.
+pub(super) fn stored_facts(s: &StoredEpisode) -> decide::Stored<'_> {
+    decide::Stored {
+        version: &s.version,
+        content_hash: &s.content_hash,
+        source: &s.source,
+        source_path: s.source_path.as_deref(),
+        source_hash: s.source_hash.as_deref(),
+    }
+}
+
+pub(super) fn snapshot(s: &StoredEpisode) -> Arc<Snapshot> {
+    Arc::new(Snapshot {
+        version: s.version.clone(),
+        content_hash: s.content_hash.clone(),
+        source_hash: s.source_hash.clone(),
+    })
+}
+
+/// The group's signature once every decision is applied (errors leave their
+/// stored episodes as they are).
+fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String {
+    let mut state: BTreeMap<&str, (&str, &str)> = stored
+        .iter()
+        .map(|s| {
+            (
+                s.entity_id.as_str(),
+                (s.content_hash.as_ref(), s.version.as_ref()),
+            )
+        })
+        .collect();
+    for d in decisions {
+        match (&d.action, &d.after) {
+            (Action::Prune, _) => {
+                state.remove(d.entity_id.as_str());
+            }
+            (_, Some(after)) => {
+                state.insert(&d.entity_id, (&after.content_hash, &after.version));
+            }
+            _ => {}
+        }
+    }
+    graph_signature(state.into_iter().map(|(e, (c, v))| (e, c, v)))
+}

@@ -1,0 +1,294 @@
+//! The files producer: walk and hash every source root (before the stored
+//! state is needed), then, file by file in walk order, skip what is
+//! unchanged without parsing it, parse the rest, and hand every episode to
+//! [`super::decide`]. A file that cannot be read or parsed protects its
+//! stored episodes.
+
+use std::borrow::Cow;
+use std::path::Path;
+use std::sync::Arc;
+
+use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
+use super::read::{ReadError, read_limited};
+use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
+use crate::hashing;
+use crate::metadata::StoredEpisode;
+use crate::sources::{self, Candidate, ParseError, RootSpec, SourceFile};
+
+/// The sources as walked and hashed: everything planning needs from the disk
+/// before it sees the stored state, so it can run while that state loads.
+#[derive(Debug)]
+pub struct Scan {
+    pub(super) roots: Vec<RootScan>,
+    /// Walk, read and hash time, for `-vv`.
+    pub elapsed: std::time::Duration,
+}
+
+#[derive(Debug)]
+pub(super) struct RootScan {
+    report: Result<sources::WalkReport, String>,
+    /// Per walked file, in walk order: `(length, SHA-256)` or why the file
+    /// could not be read. Raw digests: 100k hex strings would be 100k
+    /// allocations held through planning.
+    hashed: Vec<Result<(u64, [u8; 32]), ReadError>>,
+}
+
+impl Scan {
+    pub fn files(&self) -> usize {
+        self.roots.iter().map(|r| r.hashed.len()).sum()
+    }
+}
+
+/// Walk every root and hash every file, on all cores. Bodies are not kept:
+/// most files of a reseed are unchanged and never need them.
+pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
+    let t = std::time::Instant::now();
+    let roots = roots
+        .iter()
+        .map(|root| {
+            let report = sources::walk(root);
+            let hashed = match &report {
+                Ok(r) => crate::parallel::map(&r.files, |f| {
+                    read_limited(f, max_file_bytes).map(|b| (b.len() as u64, hashing::sha256(&b)))
+                }),
+                Err(_) => Vec::new(),
+            };
+            RootScan { report, hashed }
+        })
+        .collect();
+    Scan {
+        roots,
+        elapsed: t.elapsed(),
+    }
+}
+
+/// What planning learned about one file.
+enum Examined {
+    Unreadable(String),
+    /// Same bytes as stored, at the same version: not parsed.
+    Unchanged,
+    /// Same bytes as stored, at another version (a version bump): decided
+    /// from the stored items, which these bytes parse to, without parsing.
+    SameBytes {
+        source_hash: String,
+    },
+    Parsed {
+        source_hash: String,
+        items: Result<Vec<Candidate>, Vec<ParseError>>,
+    },
+}
+
+/// Files examined per round: the parsed items of one round are held in
+/// memory at once (without their bodies), so this bounds the plan's memory.
+const EXAMINE_ROUND: usize = 4096;
+
+/// Plan the files of one root (`ri`, as scanned in `rs`).
+pub(super) fn add_root<'s>(
+    draft: &mut Draft<'s>,
+    index: &StoredIndex<'s>,
+    ri: usize,
+    root: &'s RootSpec,
+    rs: RootScan,
+) {
+    let input = draft.input;
+    draft.scope_sources.insert(root.source.clone());
+    // One shared copy per root, for all its decisions and files.
+    let root_source: Arc<str> = root.source.as_str().into();
+    let root_display: Arc<str> = root.display.as_str().into();
+    let root_path: Arc<Path> = root.path.as_path().into();
+    let mut report = match rs.report {
+        Ok(r) => r,
+        Err(message) => {
+            draft.errors.push(PlanError::input(
+                Some(root.display.clone()),
+                message,
+                Some("check the `root` of this source in graphseed.toml or --root"),
+            ));
+            return;
+        }
+    };
+    for s in report.skipped {
+        draft
+            .stats
+            .skipped
+            .push((format!("{}/{}", root.display, s.rel), s.why.to_string()));
+    }
+    for e in report.errors {
+        // Protect everything stored under a path we could not read.
+        for s in index.all.iter().filter(|s| *s.source == *root.source) {
+            if let Some(p) = &s.source_path
+                && (p == &e.rel || p.starts_with(&format!("{}/", e.rel)))
+            {
+                draft.protected.insert(s.entity_id.clone());
+            }
+        }
+        draft.errors.push(PlanError::input(
+            Some(format!("{}/{}", root.display, e.rel)),
+            e.message,
+            Some("fix the permissions or the link, or exclude the path"),
+        ));
+    }
+    let here_by_path = index.of_source(root.source.as_str());
+    let version_text = draft.version.clone();
+    let stored_at = |rel: &str| -> &[&StoredEpisode] {
+        here_by_path
+            .and_then(|m| m.get(rel))
+            .map_or(&[], Vec::as_slice)
+    };
+    let indices: Vec<usize> = (0..report.files.len()).collect();
+    for round in indices.chunks(EXAMINE_ROUND) {
+        // Deciding needs the files in walk order (duplicates are reported
+        // against the first producer); reading and parsing do not, so
+        // they run on all cores, a round at a time.
+        let examined = crate::parallel::map(round, |&i| {
+            let file = &report.files[i];
+            let scanned_hash = match &rs.hashed[i] {
+                Ok((_, digest)) => hashing::Hex::of(digest),
+                Err(m) => return Examined::Unreadable(m.to_string()),
+            };
+            // Hash first: an unchanged file at the same version is not
+            // parsed. graphseed always stores the canonical text of the
+            // version, so text equality is semver equality here.
+            let here = stored_at(&file.rel);
+            if !input.force
+                && !here.is_empty()
+                && here
+                    .iter()
+                    .all(|s| s.source_hash.as_deref() == Some(scanned_hash.as_str()))
+            {
+                if here.iter().all(|s| *s.version == *version_text) {
+                    return Examined::Unchanged;
+                }
+                // The same trust as above: graphseed wrote these items
+                // from these very bytes. The body is read again when
+                // applied and checked against the stored content_hash.
+                return Examined::SameBytes {
+                    source_hash: scanned_hash.as_str().to_string(),
+                };
+            }
+            // Read again rather than keep every body from the scan; what
+            // is parsed is hashed with it, so the two always agree.
+            match read_limited(file, input.max_file_bytes) {
+                Err(m) => Examined::Unreadable(m.to_string()),
+                Ok(bytes) => Examined::Parsed {
+                    source_hash: hashing::sha256_hex(&bytes),
+                    items: sources::parse_file(file, &bytes).map(|mut cands| {
+                        // Bodies are read again when applied.
+                        for c in &mut cands {
+                            c.fields = Default::default();
+                        }
+                        cands
+                    }),
+                },
+            }
+        });
+        for (&i, ex) in round.iter().zip(examined) {
+            // Moved out, not cloned: the plan keeps the files it parsed.
+            let file = std::mem::replace(&mut report.files[i], SourceFile::placeholder());
+            draft.found_any_source = true;
+            draft.stats.files_seen += 1;
+            let display = format!("{}/{}", root.display, file.rel);
+            let stored_here = stored_at(&file.rel);
+            if let Ok((len, _)) = &rs.hashed[i] {
+                draft.stats.bytes_hashed += len;
+            }
+            let (source_hash, items) = match ex {
+                Examined::Unreadable(message) => {
+                    draft
+                        .protected
+                        .extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                    draft.errors.push(PlanError::input(
+                        Some(display),
+                        message,
+                        Some("fix the file, raise the limit, or exclude it"),
+                    ));
+                    continue;
+                }
+                Examined::Unchanged => {
+                    for &s in stored_here {
+                        let here = Here::Unchanged {
+                            root: ri,
+                            rel: s.source_path.as_deref().unwrap_or_default(),
+                        };
+                        let id = Cow::Borrowed(s.entity_id.as_str());
+                        if !draft.claim(id, here, &display) {
+                            continue;
+                        }
+                        let snap = snapshot(s);
+                        draft.decisions.push(PlanEntry {
+                            action: Action::Skip,
+                            entity_id: s.entity_id.clone(),
+                            source: s.source.clone(),
+                            source_path: s.source_path.clone(),
+                            reason: "file unchanged (source_hash matches); not parsed".into(),
+                            before: Some(snap.clone()),
+                            after: Some(snap),
+                            origin: Origin::Stored,
+                            created_at: Some(s.created_at),
+                            keep_updated_at: Some(s.updated_at),
+                        });
+                    }
+                    continue;
+                }
+                Examined::Parsed { source_hash, items } => {
+                    draft.stats.files_parsed += 1;
+                    (source_hash, items)
+                }
+                Examined::SameBytes { source_hash } => {
+                    let items = stored_here
+                        .iter()
+                        .map(|s| Candidate {
+                            entity_id: s.entity_id.clone(),
+                            name: String::new(),
+                            fields: Default::default(),
+                            content_hash: s.content_hash.to_string(),
+                            line: None,
+                        })
+                        .collect();
+                    (source_hash, Ok(items))
+                }
+            };
+            let candidates = match items {
+                Ok(c) => c,
+                Err(errs) => {
+                    // A file that fails to parse never loses its episodes.
+                    draft
+                        .protected
+                        .extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                    draft
+                        .errors
+                        .extend(errs.into_iter().map(|e| PlanError::from_parse(&display, e)));
+                    continue;
+                }
+            };
+            let fi = draft.files.len();
+            draft.files.push(PlannedFile {
+                root: ri,
+                rel: file.rel,
+                format: file.format,
+                source_hash: source_hash.as_str().into(),
+                root_path: root_path.clone(),
+                root_display: root_display.clone(),
+            });
+            let rel = draft.files[fi].rel.clone();
+            let file_hash = draft.files[fi].source_hash.clone();
+            for c in candidates {
+                let here = Here::Parsed {
+                    file: fi,
+                    line: c.line,
+                };
+                let id = Cow::Owned(c.entity_id.clone());
+                if !draft.claim(id, here, &display) {
+                    continue;
+                }
+                let facts = Facts {
+                    source: &root_source,
+                    source_path: Some(&rel),
+                    source_hash: Some(&file_hash),
+                    display: &display,
+                };
+                draft.produce(index, &c, &facts, Origin::File(fi));
+            }
+        }
+    }
+}

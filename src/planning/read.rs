@@ -1,0 +1,135 @@
+//! Reading a source file for planning and applying: bounded by
+//! `[limits] max_file_mb` before a byte is read, and never blocked by a FIFO
+//! swapped in after the walk.
+
+use std::io::Read;
+
+use super::PlannedFile;
+use crate::sources::{self, Candidate, SourceFile};
+
+/// `n` bytes as megabytes (or gigabytes) for messages; `max_file_mb` counts
+/// MiB.
+fn mb(n: u64) -> String {
+    let (v, unit) = match n as f64 / (1024.0 * 1024.0) {
+        m if m >= 1024.0 => (m / 1024.0, "GB"),
+        m => (m, "MB"),
+    };
+    if v.fract() == 0.0 {
+        format!("{v:.0} {unit}")
+    } else {
+        format!("{v:.1} {unit}")
+    }
+}
+
+/// Why a source file could not be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("cannot read: {0}")]
+    Io(#[source] std::io::Error),
+    /// A FIFO or a device swapped in after the walk.
+    #[error("not a regular file (it changed after the walk)")]
+    NotRegular,
+    #[error("file is {len} bytes ({}), over the {} limit ([limits] max_file_mb)", mb(*.len), mb(*.max))]
+    TooLarge { len: u64, max: u64 },
+    #[error("file grew past the {} limit ([limits] max_file_mb) while being read", mb(*.max))]
+    Grew { max: u64 },
+}
+
+/// Why a planned file could not be read again when applied.
+#[derive(Debug, thiserror::Error)]
+pub enum RereadError {
+    #[error(transparent)]
+    Read(#[from] ReadError),
+    /// It no longer parses (it changed after planning): every message.
+    #[error("{}", .0.join("; "))]
+    Parse(Vec<String>),
+}
+
+pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadError> {
+    use std::os::unix::fs::OpenOptionsExt;
+    // O_NONBLOCK: the walk skips FIFOs, but a file swapped for one after the
+    // walk would block a plain open(2) until a writer shows up, i.e. forever.
+    // For a regular file the flag changes nothing.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&file.path)
+        .map_err(ReadError::Io)?;
+    let meta = f.metadata().map_err(ReadError::Io)?;
+    if !meta.is_file() {
+        return Err(ReadError::NotRegular);
+    }
+    let len = meta.len();
+    // Checked before reading a byte: a huge file costs neither time nor memory.
+    if len > max {
+        return Err(ReadError::TooLarge { len, max });
+    }
+    let mut bytes = Vec::with_capacity(len as usize);
+    // `take` guards against a file that grows while we read it.
+    f.take(max + 1)
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if bytes.len() as u64 > max {
+        return Err(ReadError::Grew { max });
+    }
+    Ok(bytes)
+}
+
+/// Read a planned file again at apply time. The caller checks that each
+/// episode it takes has the `content_hash` that was planned (see
+/// `applying`): that is what keeps body and hash in agreement, and it costs
+/// no second SHA-256 pass over the file.
+pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, RereadError> {
+    let file = pf.source_file();
+    let bytes = read_limited(&file, max)?;
+    sources::parse_file(&file, &bytes)
+        .map_err(|errs| RereadError::Parse(errs.into_iter().map(|e| e.message).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sources::Format;
+
+    fn source(path: &std::path::Path) -> SourceFile {
+        SourceFile {
+            path: path.to_path_buf(),
+            rel: "x.json".into(),
+            format: Format::Json,
+        }
+    }
+
+    #[test]
+    fn a_fifo_swapped_in_after_the_walk_is_refused_not_waited_on() {
+        let d = tempfile::tempdir().unwrap();
+        let fifo = d.path().join("x.json");
+        assert!(
+            std::process::Command::new("mkfifo")
+                .arg(&fifo)
+                .status()
+                .unwrap()
+                .success()
+        );
+        // Nobody writes to it: a blocking open(2) would never return.
+        let err = read_limited(&source(&fifo), 1 << 20).unwrap_err();
+        assert!(matches!(err, ReadError::NotRegular), "{err}");
+    }
+
+    #[test]
+    fn the_size_limit_is_checked_before_reading() {
+        let d = tempfile::tempdir().unwrap();
+        let big = d.path().join("x.json");
+        // Sparse: 3 GiB that cost no disk; reading it would take ages.
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(3 << 30)
+            .unwrap();
+        let err = read_limited(&source(&big), 16 << 20).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "file is 3221225472 bytes (3 GB), over the 16 MB limit ([limits] max_file_mb)"
+        );
+        std::fs::write(&big, b"{}").unwrap();
+        assert_eq!(read_limited(&source(&big), 2).unwrap(), b"{}");
+    }
+}

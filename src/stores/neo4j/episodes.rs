@@ -1,0 +1,178 @@
+//! The episodes of the Neo4j store: `(:Episode)` nodes, written inside the
+//! batch envelope ([`Neo4jStore::write_episodes`]), read for planning and
+//! provenance.
+
+use chrono::{DateTime, Utc};
+use neo4rs::{BoltType, Txn, query};
+
+use super::Neo4jStore;
+use super::decode::*;
+use super::params::write_map;
+use crate::cypher;
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
+use crate::stores::{
+    EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RunRecord, StatusRow,
+    StoreError,
+};
+
+impl Neo4jStore {
+    /// The episode part of a batch, inside the envelope's transaction: one
+    /// UNWIND upsert (with the provenance links) and one prune statement.
+    pub(super) async fn write_episodes(
+        &self,
+        txn: &mut Txn,
+        run: &RunRecord,
+        at: DateTime<Utc>,
+        changes: &EpisodeChanges,
+    ) -> Result<(), StoreError> {
+        let doing = format!(
+            "writing {} episodes and pruning {} for run {}",
+            changes.writes.len(),
+            changes.deletes.len(),
+            run.run_id
+        );
+        let e = |e: neo4rs::Error| self.err(&doing, &e);
+        if !changes.writes.is_empty() {
+            // One list parameter for the whole batch (built with FromIterator,
+            // no intermediate Vec<BoltType> clones), one UNWIND: a round trip
+            // per batch, not per episode.
+            let writes: BoltType = changes.writes.iter().map(write_map).collect();
+            let q = query(cypher::EPISODE_UPSERT_BATCH)
+                .param("run_id", run.run_id.as_str())
+                .param("at", at)
+                .param("writes", writes);
+            let mut rows = txn.execute(q).await.map_err(e)?;
+            let mut written = None;
+            while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
+                written = Some(
+                    row.get::<i64>("written")
+                        .map_err(|x| self.corrupt(x.to_string()))?,
+                );
+            }
+            // Cheap guard against a statement that silently matched nothing:
+            // the transaction is rolled back rather than half-applied.
+            if written != Some(changes.writes.len() as i64) {
+                return Err(StoreError::Query {
+                    target: self.name.clone(),
+                    message: format!(
+                        "{doing}: the upsert wrote {written:?} episodes, expected {}",
+                        changes.writes.len()
+                    ),
+                });
+            }
+        }
+        if !changes.deletes.is_empty() {
+            let ids: BoltType = changes.deletes.iter().map(String::as_str).collect();
+            let q = query(cypher::EPISODE_DELETE_BATCH)
+                .param("group_id", run.group_id.as_str())
+                .param("entity_ids", ids)
+                .param("run_id", run.run_id.as_str())
+                .param("at", at);
+            txn.run(q).await.map_err(e)?;
+        }
+        Ok(())
+    }
+}
+
+impl Episodes for Neo4jStore {
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+        let q = query(cypher::EPISODE_LOAD_GROUP).param("group_id", group_id);
+        let mut episodes = self
+            .read(&format!("loading the episodes of group {group_id}"), q, {
+                let mut interner = Interner::default();
+                move |row| stored_from_row(row, group_id, &mut interner)
+            })
+            .await?;
+        // Cypher orders strings by UTF-16 code unit, Rust by code point; they
+        // differ only beyond the BMP, but planning relies on this order.
+        if !episodes.is_sorted_by(|a, b| a.entity_id <= b.entity_id) {
+            episodes.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+        }
+        Ok(episodes)
+    }
+
+    async fn query_episodes(
+        &self,
+        filter: &EpisodeFilter,
+    ) -> Result<Vec<EpisodeRecord>, StoreError> {
+        let limit = filter
+            .limit
+            .map(|l| i64::try_from(l).unwrap_or(i64::MAX))
+            .unwrap_or(i64::MAX);
+        // Two fixed statements rather than one with `$group_id IS NULL OR`:
+        // that form hides the group from the planner, which then scans every
+        // episode of every group instead of seeking the group in the index.
+        let q = match filter.group_id.as_deref() {
+            Some(group_id) => query(cypher::EPISODE_QUERY_GROUP).param("group_id", group_id),
+            None => query(cypher::EPISODE_QUERY),
+        };
+        let q = q
+            .param("source", filter.source.as_deref())
+            .param("version", filter.version.as_deref())
+            .param("entity_id", filter.entity_id.as_deref())
+            .param("run_id", filter.run_id.as_deref())
+            .param("since", filter.since)
+            .param("until", filter.until)
+            .param("limit", limit);
+        self.read("querying episodes", q, record_from_row).await
+    }
+
+    async fn episode_history(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        let q = query(cypher::EPISODE_HISTORY)
+            .param("group_id", group_id)
+            .param("entity_id", entity_id);
+        self.read(
+            &format!("reading the history of {group_id}/{entity_id}"),
+            q,
+            |row| {
+                history_from_row(row)
+                    .map_err(|e| e.of(format!("history of {group_id}/{entity_id}")))
+            },
+        )
+        .await
+    }
+
+    async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
+        // As in query_episodes: a separate statement per case keeps the
+        // group's index seek.
+        let q = match group_id {
+            Some(group_id) => query(cypher::EPISODE_STATUS_GROUP).param("group_id", group_id),
+            None => query(cypher::EPISODE_STATUS),
+        };
+        let mut rows = self
+            .read("counting episodes", q, |row| {
+                let episodes: i64 = col(row, "episodes")?;
+                Ok(StatusRow {
+                    group_id: col(row, "group_id")?,
+                    source: col::<Option<String>>(row, "source")?.unwrap_or_default(),
+                    version: col::<Option<String>>(row, "version")?.unwrap_or_default(),
+                    episodes: non_negative(episodes, "episodes")?,
+                })
+            })
+            .await?;
+        // Same order on every store, whatever the database's collation.
+        rows.sort();
+        Ok(rows)
+    }
+
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        let q = query(cypher::EPISODE_RAW_GROUP).param("group_id", group_id);
+        self.read(
+            &format!("reading the stored episodes of group {group_id}"),
+            q,
+            |row| match col::<BoltType>(row, "properties")? {
+                BoltType::Map(m) => Ok(m
+                    .value
+                    .iter()
+                    .map(|(k, v)| (k.value.clone(), raw_value(v)))
+                    .collect()),
+                other => Err(format!("properties of an episode: not a map: {other:?}").into()),
+            },
+        )
+        .await
+    }
+}

@@ -1,0 +1,461 @@
+//! The Neo4j store: Bolt through `neo4rs`.
+//!
+//! One job per file: [`connect`] (settings, TLS, hints when connecting
+//! fails), [`errors`] (what a driver error means: retry, give up, or
+//! unreachable), `decode` (rows as graphseed's types), `params` (graphseed's
+//! types as Bolt parameters), `schema` (the constraints `check_schema`
+//! requires); this file is the store itself.
+//!
+//! # Graph model
+//!
+//! Labels and relationship types are fixed here and in `cypher/`; nothing is
+//! built from input.
+//!
+//! - `(:Episode)`: one per (group_id, entity_id) (uniqueness constraint
+//!   `graphseed_episode_key`), with the `_metadata` fields as top-level
+//!   properties: `group_id`, `entity_id`, `name`, `source`, `version` (text)
+//!   plus `version_major` / `version_minor` / `version_patch` (integers) and
+//!   `version_pre` (`""` for a release) so Cypher can compare versions,
+//!   `created_at` / `updated_at` (zoned DATETIME, UTC), `source_hash` and
+//!   `source_path` (absent for generated episodes), `content_hash`, `run_id`
+//!   (the run that last wrote it) and `body` (the JSON, `_metadata` included).
+//! - `(:SeedRun)`: one per run_id, every field of [`RunRecord`] (counts as
+//!   `counts_json`).
+//! - `(:Episode)-[:WRITTEN_BY {action, at, version, content_hash,
+//!   source_hash}]->(:SeedRun)`: one per (episode, run), MERGEd, so a
+//!   replayed batch adds none; `at` (the time of the write, from
+//!   [`crate::clock::now`]) is set when the link is created and kept on replay.
+//! - `(:PrunedEpisode {group_id, entity_id, pruned_at, pruned_by})`: what a
+//!   prune leaves of an episode. The node loses its `:Episode` label and its
+//!   content (planning, queries and consumers no longer see it) but keeps its
+//!   `WRITTEN_BY` links and gains a `prune` one, so the history of a pruned
+//!   episode can still be read.
+//! - `(:SeedGroup {group_id, revision})`: bumped in every batch transaction.
+//! - `(:SeedLock {group_id, owner, host, run_id, acquired_at, expires_at})`:
+//!   the lease; a free lock is the node without holder properties (kept, so
+//!   claimants MERGE one node instead of racing a delete). Every lock
+//!   statement writes the node before reading its holder, which takes the
+//!   node's write lock first: two processes can never both see it free.
+//!
+//! `init` creates a uniqueness constraint for each MERGE key above (the
+//! composite one on `:Episode` is available in Community 5.x) and indexes on
+//! `source`, `version`, `run_id`, `updated_at`, `source_path` for provenance
+//! queries. Statements that take a group seek it through the
+//! `(group_id, entity_id)` constraint's index.
+//!
+//! # Transactions and retries
+//!
+//! Every write goes through an explicit transaction, which `neo4rs` never
+//! retries: the caller (`applying`) owns the retry loop and decides with
+//! [`StoreError::is_transient`], which [`errors::classify`] feeds. Reads use
+//! auto-commit queries (which the driver retries on transient errors) in
+//! write mode, so on a cluster they go to the leader and see every committed
+//! batch: the revision check depends on that.
+
+mod connect;
+mod decode;
+mod episodes;
+pub mod errors;
+mod params;
+mod runs;
+mod schema;
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use neo4rs::{Graph, Query, Row, Txn, query};
+
+use self::decode::*;
+use self::errors::{ErrorClass, classify, describe_error, is_already_there};
+use self::params::*;
+use self::schema::{REQUIRED_CONSTRAINTS, ShownConstraint};
+use super::{
+    Batch, BatchBackend, BatchPart, Coordination, LockInfo, LockOutcome, RunRecord, Store,
+    StoreError, batch,
+};
+use crate::cypher;
+
+pub use self::connect::{Neo4jOptions, connect};
+
+/// The store over one Neo4j database.
+#[derive(Clone)]
+pub struct Neo4jStore {
+    graph: Graph,
+    /// `target.describe()`: never carries the password.
+    name: String,
+}
+
+impl std::fmt::Debug for Neo4jStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Neo4jStore")
+            .field("target", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Roll an explicit transaction back without letting a dead connection hang
+/// the error path. Dropping a `Txn` alone would also end it (the pool RESETs
+/// the connection before reusing it), but only at the next checkout; the
+/// explicit ROLLBACK frees its locks on the server now. Its own failure is
+/// ignored: after a Neo4j failure the server has already rolled back.
+async fn rollback_quietly(txn: Txn) {
+    let _ = tokio::time::timeout(Duration::from_secs(5), txn.rollback()).await;
+}
+
+impl Neo4jStore {
+    fn err(&self, doing: &str, e: &neo4rs::Error) -> StoreError {
+        let target = self.name.clone();
+        let message = format!("{doing}: {}", describe_error(e));
+        match classify(e) {
+            ErrorClass::Transient => StoreError::Transient { target, message },
+            ErrorClass::Query => StoreError::Query { target, message },
+            ErrorClass::Unreachable => StoreError::Unreachable { target, message },
+        }
+    }
+
+    fn corrupt(&self, message: impl Into<Unreadable>) -> StoreError {
+        let Unreadable(message) = message.into();
+        StoreError::Corrupt {
+            target: self.name.clone(),
+            message,
+        }
+    }
+
+    /// Run a read (auto-commit) and map every row; all rows are fetched,
+    /// `fetch_size` at a time.
+    async fn read<T>(
+        &self,
+        doing: &str,
+        q: Query,
+        mut map: impl FnMut(&Row) -> Result<T, Unreadable>,
+    ) -> Result<Vec<T>, StoreError> {
+        let mut rows = self
+            .graph
+            .execute(q)
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        let mut out = Vec::new();
+        while let Some(row) = rows.next().await.map_err(|e| self.err(doing, &e))? {
+            out.push(map(&row).map_err(|m| self.corrupt(m))?);
+        }
+        Ok(out)
+    }
+
+    /// Run `body` in one explicit transaction: commit if it succeeds, roll
+    /// back (quietly) if not. Not retried here: the caller decides on
+    /// [`StoreError::is_transient`].
+    async fn in_txn<T>(
+        &self,
+        doing: &str,
+        body: impl AsyncFnOnce(&mut Txn) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut txn = self
+            .graph
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        match body(&mut txn).await {
+            Ok(out) => {
+                txn.commit()
+                    .await
+                    .map_err(|e| self.err(&format!("{doing} (commit)"), &e))?;
+                Ok(out)
+            }
+            Err(e) => {
+                rollback_quietly(txn).await;
+                Err(e)
+            }
+        }
+    }
+
+    /// Run one statement in its own explicit transaction and map its rows.
+    async fn write<T>(
+        &self,
+        doing: &str,
+        q: Query,
+        mut map: impl FnMut(&Row) -> Result<T, Unreadable>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.in_txn(doing, async |txn: &mut Txn| {
+            let mut rows = txn.execute(q).await.map_err(|e| self.err(doing, &e))?;
+            let mut out = Vec::new();
+            while let Some(row) = rows
+                .next(txn.handle())
+                .await
+                .map_err(|e| self.err(doing, &e))?
+            {
+                out.push(map(&row).map_err(|m| self.corrupt(m))?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+}
+
+impl BatchBackend for Neo4jStore {
+    type Tx<'a> = Txn;
+
+    fn target(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn begin(&self, doing: &str) -> Result<Self::Tx<'_>, StoreError> {
+        // An explicit transaction, which neo4rs never retries: the caller
+        // replays the whole batch (every statement is a MERGE keyed on a
+        // uniqueness constraint, or a delete of what may already be gone).
+        self.graph
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))
+    }
+
+    async fn commit(&self, txn: Self::Tx<'_>, doing: &str) -> Result<(), StoreError> {
+        txn.commit()
+            .await
+            .map_err(|e| self.err(&format!("{doing} (commit)"), &e))
+    }
+
+    async fn rollback(&self, txn: Self::Tx<'_>) {
+        rollback_quietly(txn).await;
+    }
+
+    async fn lease_holder(
+        &self,
+        txn: &mut Self::Tx<'_>,
+        group_id: &str,
+        run_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Option<LockInfo>, StoreError> {
+        // The statement also write-locks the lease node until commit, so the
+        // lease cannot be taken over while this batch is in flight.
+        let doing = format!("checking the lease of group {group_id}");
+        let e = |e: neo4rs::Error| self.err(&doing, &e);
+        let fence = query(cypher::BATCH_FENCE)
+            .param("group_id", group_id)
+            .param("run_id", run_id)
+            .param("now", now);
+        let mut rows = txn.execute(fence).await.map_err(e)?;
+        let mut holder = None;
+        while let Some(row) = rows.next(txn.handle()).await.map_err(e)? {
+            holder = holder.or(holder_from_row(&row, group_id).map_err(|m| self.corrupt(m))?);
+        }
+        Ok(holder)
+    }
+
+    async fn put_run(&self, txn: &mut Self::Tx<'_>, run: &RunRecord) -> Result<(), StoreError> {
+        txn.run(run_query(run))
+            .await
+            .map_err(|e| self.err(&format!("saving run {}", run.run_id), &e))
+    }
+
+    async fn write_part(
+        &self,
+        txn: &mut Self::Tx<'_>,
+        run: &RunRecord,
+        at: DateTime<Utc>,
+        part: BatchPart<'_>,
+    ) -> Result<(), StoreError> {
+        match part {
+            BatchPart::Episodes(changes) => self.write_episodes(txn, run, at, changes).await,
+        }
+    }
+
+    async fn bump_revision(
+        &self,
+        txn: &mut Self::Tx<'_>,
+        group_id: &str,
+    ) -> Result<(), StoreError> {
+        let q = query(cypher::GROUP_REVISION_BUMP).param("group_id", group_id);
+        txn.run(q)
+            .await
+            .map_err(|e| self.err(&format!("bumping the revision of group {group_id}"), &e))
+    }
+}
+
+// The one envelope over the primitives above.
+impl Store for Neo4jStore {
+    async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError> {
+        batch::apply_batch(self, run, batch).await
+    }
+}
+
+impl Coordination for Neo4jStore {
+    fn describe(&self) -> String {
+        self.name.clone()
+    }
+
+    async fn init(&self) -> Result<(), StoreError> {
+        // Schema commands cannot share a transaction with data writes; each
+        // runs on its own (auto-commit, retried by the driver when transient)
+        // and all are IF NOT EXISTS, so a rerun is a no-op.
+        for statement in cypher::SCHEMA {
+            match self.graph.run(query(statement)).await {
+                Ok(_) => {}
+                // Two `init`s at once: IF NOT EXISTS is checked before the
+                // rule is created, so the slower one can still be told the
+                // rule exists. That is the outcome it asked for.
+                Err(neo4rs::Error::Neo4j(e)) if is_already_there(e.code()) => {}
+                Err(e) => return Err(self.err("creating graphseed's constraints and indexes", &e)),
+            }
+        }
+        // Data migrations, after the constraints they rely on. Idempotent.
+        self.write(
+            "giving runs recorded before kinds existed the kind `seed`",
+            query(cypher::RUN_KIND_MIGRATE),
+            |_| Ok(()),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn check_schema(&self) -> Result<(), StoreError> {
+        let shown = self
+            .read(
+                "listing constraints",
+                query(cypher::SCHEMA_CONSTRAINTS_SHOW),
+                |row| {
+                    Ok(ShownConstraint {
+                        kind: col(row, "type")?,
+                        entity: col(row, "entityType")?,
+                        labels: col::<Option<Vec<String>>>(row, "labelsOrTypes")?
+                            .unwrap_or_default(),
+                        properties: col::<Option<Vec<String>>>(row, "properties")?
+                            .unwrap_or_default(),
+                    })
+                },
+            )
+            .await?;
+        let missing: Vec<String> = REQUIRED_CONSTRAINTS
+            .iter()
+            .filter(|(_, label, props)| !shown.iter().any(|c| c.enforces(label, props)))
+            .map(|(name, label, props)| format!("{name} (unique :{label}({}))", props.join(", ")))
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(StoreError::SchemaMissing {
+                target: self.name.clone(),
+                missing: format!(
+                    "missing constraints {}; run `graphseed init`",
+                    missing.join(", ")
+                ),
+            })
+        }
+    }
+
+    async fn group_revision(&self, group_id: &str) -> Result<u64, StoreError> {
+        let q = query(cypher::GROUP_REVISION_GET).param("group_id", group_id);
+        let revisions = self
+            .read(
+                &format!("reading the revision of group {group_id}"),
+                q,
+                |row| {
+                    let v: i64 = col(row, "revision")?;
+                    non_negative(v, "revision").map_err(|e| e.of(format!("group {group_id}")))
+                },
+            )
+            .await?;
+        Ok(revisions.first().copied().unwrap_or(0))
+    }
+
+    async fn acquire_lock(
+        &self,
+        claim: &LockInfo,
+        takeover: bool,
+    ) -> Result<LockOutcome, StoreError> {
+        // The statement checks and sets the holder in one transaction under
+        // the lock node's write lock (see cypher/lock_acquire.cypher), so two
+        // processes racing for the same group cannot both win.
+        let q = lock_params(query(cypher::LOCK_ACQUIRE), claim).param("takeover", takeover);
+        let group = claim.group_id.as_str();
+        let rows = self
+            .write(&format!("taking the lock of group {group}"), q, |row| {
+                Ok((col::<bool>(row, "granted")?, holder_from_row(row, group)?))
+            })
+            .await?;
+        lock_outcome(self, rows, group)
+    }
+
+    async fn renew_lock(&self, claim: &LockInfo) -> Result<LockOutcome, StoreError> {
+        let q = query(cypher::LOCK_RENEW)
+            .param("group_id", claim.group_id.as_str())
+            .param("run_id", claim.run_id.as_str())
+            .param("expires_at", claim.expires_at);
+        let group = claim.group_id.as_str();
+        let rows = self
+            .write(&format!("renewing the lock of group {group}"), q, |row| {
+                Ok((col::<bool>(row, "granted")?, holder_from_row(row, group)?))
+            })
+            .await?;
+        match rows.into_iter().next() {
+            Some((true, _)) => Ok(LockOutcome::Acquired),
+            Some((false, Some(holder))) => Ok(LockOutcome::Held(holder)),
+            // Released or removed (`graphseed unlock`) while we ran: the lease
+            // is lost. Taking it again silently would hide that another writer
+            // may have held it, and written, in between; so the run stops.
+            Some((false, None)) | None => Err(StoreError::LockGone {
+                target: self.name.clone(),
+                group_id: group.to_string(),
+                run_id: claim.run_id.clone(),
+            }),
+        }
+    }
+
+    async fn release_lock(&self, group_id: &str, run_id: &str) -> Result<(), StoreError> {
+        self.write(
+            &format!("releasing the lock of group {group_id}"),
+            release_query(group_id, run_id),
+            |_| Ok(()),
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn read_lock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        let q = query(cypher::LOCK_READ).param("group_id", group_id);
+        let holders = self
+            .read(&format!("reading the lock of group {group_id}"), q, |row| {
+                holder_from_row(row, group_id)
+            })
+            .await?;
+        Ok(holders.into_iter().next().flatten())
+    }
+
+    async fn force_unlock(&self, group_id: &str) -> Result<Option<LockInfo>, StoreError> {
+        let q = query(cypher::LOCK_FORCE_UNLOCK).param("group_id", group_id);
+        // The mapper never fails the transaction: `unlock` exists to clear
+        // a stuck lock, so a holder that cannot be read (hand-edited) is
+        // still removed, and then reported.
+        let holders = self
+            .write(
+                &format!("removing the lock of group {group_id}"),
+                q,
+                |row| Ok(holder_from_row(row, group_id)),
+            )
+            .await?;
+        match holders.into_iter().next() {
+            None => Ok(None),
+            Some(Ok(holder)) => Ok(holder),
+            Some(Err(e)) => Err(self.corrupt(format!(
+                "removed the lock of group {group_id}, but its holder could not be read: {e}"
+            ))),
+        }
+    }
+}
+
+/// `Acquired`, or `Held` by the holder the statement found.
+fn lock_outcome(
+    store: &Neo4jStore,
+    rows: Vec<(bool, Option<LockInfo>)>,
+    group_id: &str,
+) -> Result<LockOutcome, StoreError> {
+    match rows.into_iter().next() {
+        Some((true, _)) => Ok(LockOutcome::Acquired),
+        Some((false, Some(holder))) => Ok(LockOutcome::Held(holder)),
+        Some((false, None)) => Err(store.corrupt(format!(
+            "lock of group {group_id}: refused but no holder recorded"
+        ))),
+        None => Err(store.corrupt(format!(
+            "lock of group {group_id}: the lock statement returned no row"
+        ))),
+    }
+}

@@ -1,0 +1,213 @@
+//! The episodes of the embedded store: written inside the batch envelope
+//! ([`write_episodes`]), read for planning and provenance.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use super::SqliteStore;
+use super::decode::{opt_time, parse_time, read_record_row, read_stored_row, to_i64};
+use super::errors::{Fail, R};
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
+use crate::sql;
+use crate::stores::{
+    Action, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RawValue, RunRecord,
+    StatusRow, StoreError,
+};
+
+/// The episode part of a batch, inside the envelope's transaction: upserts
+/// with their history links, then prunes. A prune link records what was
+/// deleted, read under the write lock just before the delete; an entity
+/// already gone (a replayed batch) is skipped, so the first prune's link
+/// stands unchanged.
+pub(super) fn write_episodes(
+    conn: &Connection,
+    run: &RunRecord,
+    at: &str,
+    changes: &EpisodeChanges,
+) -> R<()> {
+    let mut upsert = conn.prepare_cached(sql::EPISODE_UPSERT)?;
+    let mut history = conn.prepare_cached(sql::EPISODE_HISTORY_UPSERT)?;
+    for write in &changes.writes {
+        let r = &write.record;
+        let version = r.version.to_string();
+        upsert.execute(params![
+            r.group_id,
+            r.entity_id,
+            r.name,
+            r.source,
+            version,
+            r.version.major(),
+            r.version.minor(),
+            r.version.patch(),
+            r.version.pre(),
+            format_time(&r.created_at),
+            format_time(&r.updated_at),
+            r.source_hash,
+            r.content_hash,
+            r.source_path,
+            r.run_id,
+            r.body,
+        ])?;
+        history.execute(params![
+            r.group_id,
+            r.entity_id,
+            run.run_id,
+            write.action.as_str(),
+            at,
+            version,
+            r.content_hash,
+            r.source_hash,
+        ])?;
+    }
+    let mut read = conn.prepare_cached(sql::EPISODE_PRUNE_READ)?;
+    let mut delete = conn.prepare_cached(sql::EPISODE_DELETE)?;
+    for entity_id in &changes.deletes {
+        let old: Option<(String, String, Option<String>)> = read
+            .query_row(params![run.group_id, entity_id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?))
+            })
+            .optional()?;
+        let Some((version, content_hash, source_hash)) = old else {
+            continue;
+        };
+        delete.execute(params![run.group_id, entity_id])?;
+        history.execute(params![
+            run.group_id,
+            entity_id,
+            run.run_id,
+            Action::Prune.as_str(),
+            at,
+            version,
+            content_hash,
+            source_hash,
+        ])?;
+    }
+    Ok(())
+}
+
+pub(super) fn query_episodes_in(
+    conn: &Connection,
+    filter: &EpisodeFilter,
+) -> R<Vec<EpisodeRecord>> {
+    // Two fixed statements: with a group the primary key narrows the scan to
+    // that group (the common case); without one every group is searched.
+    let mut stmt = match filter.group_id {
+        Some(_) => conn.prepare_cached(sql::EPISODE_QUERY_GROUP)?,
+        None => conn.prepare_cached(sql::EPISODE_QUERY)?,
+    };
+    // A negative LIMIT means "no limit" in SQLite.
+    let limit = filter.limit.map_or(-1, to_i64);
+    let mut rows = stmt.query(params![
+        filter.group_id,
+        filter.source,
+        filter.version,
+        filter.entity_id,
+        filter.run_id,
+        opt_time(&filter.since),
+        opt_time(&filter.until),
+        limit,
+    ])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        out.push(read_record_row(row)?);
+    }
+    Ok(out)
+}
+
+impl Episodes for SqliteStore {
+    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::EPISODE_LOAD_GROUP)?;
+            let mut rows = stmt.query(params![group_id])?;
+            let mut out = Vec::new();
+            let mut interner = Interner::default();
+            while let Some(row) = rows.next()? {
+                out.push(read_stored_row(group_id, row, &mut interner)?);
+            }
+            Ok(out)
+        })
+    }
+
+    async fn query_episodes(
+        &self,
+        filter: &EpisodeFilter,
+    ) -> Result<Vec<EpisodeRecord>, StoreError> {
+        self.with(|conn| query_episodes_in(conn, filter))
+    }
+
+    async fn episode_history(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<HistoryEntry>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::EPISODE_HISTORY)?;
+            let mut rows = stmt.query(params![group_id, entity_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let run_id: String = row.get(0)?;
+                let what = |col: &str| {
+                    format!("history of `{group_id}/{entity_id}` by run `{run_id}`: {col}")
+                };
+                let action: String = row.get(1)?;
+                let action = Action::parse(&action)
+                    .ok_or_else(|| Fail::Corrupt(format!("{} is `{action}`", what("action"))))?;
+                out.push(HistoryEntry {
+                    action,
+                    at: parse_time(&what("at"), &row.get::<_, String>(2)?)?,
+                    version: row.get(3)?,
+                    content_hash: row.get(4)?,
+                    source_hash: row.get(5)?,
+                    run_id,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::EPISODE_STATUS)?;
+            let mut rows = stmt.query(params![group_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let episodes: i64 = row.get(3)?;
+                out.push(StatusRow {
+                    group_id: row.get(0)?,
+                    source: row.get(1)?,
+                    version: row.get(2)?,
+                    episodes: u64::try_from(episodes).unwrap_or(0),
+                });
+            }
+            // The order of `StatusRow`'s `Ord` (byte order of the strings,
+            // same as SQLite's default BINARY collation): make it explicit.
+            out.sort();
+            Ok(out)
+        })
+    }
+
+    async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
+        use rusqlite::types::ValueRef;
+        self.with(|conn| {
+            // Every column as stored, whatever its declared type says.
+            let mut stmt = conn.prepare_cached(sql::EPISODE_RAW_GROUP)?;
+            let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+            let mut rows = stmt.query(params![group_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let mut e = RawEpisode::new();
+                for (i, name) in names.iter().enumerate() {
+                    let v = match row.get_ref(i)? {
+                        ValueRef::Null => RawValue::Null,
+                        ValueRef::Integer(n) => RawValue::Int(n),
+                        ValueRef::Real(f) => RawValue::Float(f),
+                        ValueRef::Text(t) => RawValue::Str(String::from_utf8_lossy(t).into_owned()),
+                        ValueRef::Blob(_) => RawValue::Other("blob".into()),
+                    };
+                    e.insert(name.clone(), v);
+                }
+                out.push(e);
+            }
+            Ok(out)
+        })
+    }
+}
