@@ -316,6 +316,9 @@ NOTES = [
 ]
 
 
+COMMUNITIES_BEGIN = "<!-- communities: written by bench/communities.py -->"
+
+
 if __name__ == "__main__":
     rdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "results")
     out = sys.argv[2] if len(sys.argv) > 2 else os.path.join(os.path.dirname(HERE), "BENCHMARKS.md")
@@ -325,5 +328,15 @@ if __name__ == "__main__":
     if os.path.exists(os.path.join(rdir, "meta.json")):
         with open(os.path.join(rdir, "meta.json")) as f:
             meta = json.load(f)
+    # bench/communities.py owns a marked section of the same file: keep it.
+    kept = ""
+    if os.path.exists(out):
+        with open(out) as f:
+            old = f.read()
+        if COMMUNITIES_BEGIN in old:
+            kept = old[old.index(COMMUNITIES_BEGIN):]
     write(rows, meta, out)
+    if kept:
+        with open(out, "a") as f:
+            f.write("\n" + kept)
     print(out)

@@ -17,6 +17,7 @@ pub mod applying;
 pub mod cli;
 pub mod clock;
 pub mod commands;
+pub mod communities;
 pub mod config;
 pub mod cypher;
 pub mod error;

@@ -249,7 +249,7 @@ pub(super) fn resolve_pending(
     summary
 }
 
-/// The edges an entry writes, when it writes any (see [`resolve_pending`]).
+/// The edges an entry writes, when it writes any (see `resolve_pending`).
 pub fn entry_edges(d: &PlanEntry) -> Option<&[Edge]> {
     d.links.as_deref()
 }
