@@ -200,7 +200,9 @@ class Bench:
                "--seed-version", version, "--json", *extra]
         r = run(cmd, self.tool_cwd(tool))
         j = last_json(r["stdout"])
-        if j.get("status") != "succeeded":
+        # An unchanged seed is not a run (README, "What a no-op seed means"):
+        # it reports status "unchanged" and run_id null.
+        if j.get("status") not in ("succeeded", "unchanged"):
             raise ToolFailed(f"graphseed run status {j.get('status')}: {r['stderr'][-2000:]}")
         info = {
             "write_transactions": j["apply"]["write_transactions"],
