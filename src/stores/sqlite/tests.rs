@@ -28,6 +28,21 @@ async fn fresh() -> (tempfile::TempDir, SqliteStore) {
     (dir, store)
 }
 
+/// A runtime of its own, for a thread that plays a separate process.
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap()
+}
+
+/// An initialised database file that several handles will open.
+fn initialised_file() -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("graph.db");
+    rt().block_on(async { SqliteStore::open(&path).unwrap().init().await.unwrap() });
+    (dir, path)
+}
+
 fn run(run_id: &str, group: &str, started: &str) -> RunRecord {
     RunRecord {
         run_id: run_id.to_string(),
@@ -248,14 +263,7 @@ async fn two_handles_on_one_file_contend_for_the_lock() {
 fn racing_claimants_never_both_win() {
     // Several "processes" (threads with their own handle and runtime)
     // claim the same free lock at once: exactly one gets it.
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("graph.db");
-    let rt = || {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-    };
-    rt().block_on(async { SqliteStore::open(&path).unwrap().init().await.unwrap() });
+    let (_dir, path) = initialised_file();
     let now = truncate_micros(Utc::now());
     let winners: usize = std::thread::scope(|s| {
         let handles: Vec<_> = (0..6)
@@ -287,14 +295,7 @@ fn racing_claimants_never_both_win() {
 
 #[test]
 fn concurrent_writers_on_one_file_wait_instead_of_failing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("graph.db");
-    let rt = || {
-        tokio::runtime::Builder::new_current_thread()
-            .build()
-            .unwrap()
-    };
-    rt().block_on(async { SqliteStore::open(&path).unwrap().init().await.unwrap() });
+    let (_dir, path) = initialised_file();
     std::thread::scope(|s| {
         for w in 0..3 {
             let path = &path;
