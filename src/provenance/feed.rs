@@ -69,8 +69,9 @@ pub fn runs_after<'a>(runs: &'a [RunRecord], since: &RunRecord) -> Vec<&'a RunRe
 
 /// One fed decision as JSON: what a consumer needs to call its API (see the
 /// README's "Using with Graphiti"). `body` is the stored body, `_metadata`
-/// included, while the episode still holds what this run wrote; `null` (and
-/// `superseded: true`) once a later run changed or pruned it.
+/// included, while the episode still holds the content this run wrote
+/// (its `_metadata` is the latest write's); `null` (and `superseded: true`)
+/// once a later run changed the content or pruned the episode.
 pub fn change_json(group_id: &str, run_id: &str, c: &RunChange) -> Value {
     let body: Option<Value> = c.body.as_deref().and_then(|b| serde_json::from_str(b).ok());
     let meta = body.as_ref().and_then(|b| b.get("_metadata"));

@@ -244,8 +244,9 @@ pub struct HistoryEntry {
 /// One provenance link a run left, as the change feed (`graphseed changes`)
 /// reads it: the link, the one before it on the same entity (any
 /// incarnation, pruned ones included), and the episode's name and body
-/// while the episode still holds what this run wrote (`None` once a later
-/// run changed or pruned it: the store keeps only the current body).
+/// while the episode still holds the content this run wrote (`None` once a
+/// later run changed it or pruned it, and on a prune: the store keeps only
+/// the current body).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunChange {
     pub entity_id: String,
