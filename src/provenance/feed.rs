@@ -150,7 +150,9 @@ mod tests {
     #[test]
     fn previous_content_per_decision() {
         use Action::*;
-        let table: &[(Action, Option<(Action, &str)>, Option<&str>)] = &[
+        // (action, previous link as (action, content_hash), previous content)
+        type Row<'a> = (Action, Option<(Action, &'a str)>, Option<&'a str>);
+        let table: &[Row] = &[
             (Create, None, None),
             // Re-created after a prune: nothing was stored just before.
             (Create, Some((Prune, "old")), None),
