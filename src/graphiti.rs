@@ -31,6 +31,7 @@ use uuid::Uuid;
 
 use crate::hashing::canonical_json;
 use crate::sources::formats::Format;
+use crate::stores::{RawEpisode, RawValue};
 
 /// How episodes (and communities) are laid out in the store.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -109,6 +110,44 @@ pub fn valid_at<T: Copy>(_created_at: T, updated_at: T) -> T {
     updated_at
 }
 
+/// Graphiti's fields of a stored graphiti-profile episode that disagree
+/// with graphseed's own (a hand edit, or a Graphiti write over the node),
+/// one message each; none for a default-profile episode. `raw` is the
+/// episode as `Episodes::raw_episodes` reads it, where a graphiti-profile
+/// node carries Graphiti's `source` as `graphiti_source`. A reconciling
+/// seed repairs what this reports, as for any hand edit.
+pub fn profile_problems(raw: &RawEpisode) -> Vec<String> {
+    let Some(graphiti_source) = raw.get("graphiti_source") else {
+        return Vec::new();
+    };
+    let text = |k: &str| match raw.get(k) {
+        Some(RawValue::Str(s)) => Some(s.as_str()),
+        _ => None,
+    };
+    let mut out = Vec::new();
+    if raw.get("content") != raw.get("body") {
+        out.push("property `content` (Graphiti's copy of the body) differs from `body`".into());
+    }
+    if let (Some(g), Some(e)) = (text("group_id"), text("entity_id")) {
+        let want = episode_uuid(g, e).to_string();
+        if text("uuid") != Some(want.as_str()) {
+            out.push(format!(
+                "property `uuid` is not {want}, the uuid of ({g}, {e})"
+            ));
+        }
+    }
+    let want = source_type(text("source_path"));
+    if graphiti_source != &RawValue::Str(want.into()) {
+        out.push(format!(
+            "Graphiti's `source` is not `{want}`, the type of its format"
+        ));
+    }
+    if raw.get("valid_at") != raw.get("updated_at") {
+        out.push("property `valid_at` differs from `updated_at`".into());
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,6 +193,47 @@ mod tests {
         let e = "Graphiti".parse::<Profile>().unwrap_err();
         assert!(e.contains("unknown profile `Graphiti`"), "{e}");
         assert_eq!(Profile::default(), Profile::Default);
+    }
+
+    #[test]
+    fn profile_problems_find_each_disagreeing_field() {
+        let uuid = episode_uuid("g", "notes_a").to_string();
+        let at = RawValue::DateTime("2026-01-01T00:00:00Z".into());
+        let clean: RawEpisode = [
+            ("group_id", RawValue::Str("g".into())),
+            ("entity_id", RawValue::Str("notes_a".into())),
+            ("source_path", RawValue::Str("notes/a.md".into())),
+            ("body", RawValue::Str("{}".into())),
+            ("content", RawValue::Str("{}".into())),
+            ("uuid", RawValue::Str(uuid)),
+            ("graphiti_source", RawValue::Str("text".into())),
+            ("updated_at", at.clone()),
+            ("valid_at", at),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect();
+        assert!(profile_problems(&clean).is_empty());
+        // (property changed, value, what the message names)
+        let table = [
+            ("content", RawValue::Str("edited".into()), "`content`"),
+            ("content", RawValue::Null, "`content`"),
+            ("uuid", RawValue::Str("x".into()), "`uuid`"),
+            ("graphiti_source", RawValue::Str("json".into()), "`source`"),
+            ("valid_at", RawValue::Null, "`valid_at`"),
+        ];
+        for (k, v, names) in table {
+            let mut e = clean.clone();
+            e.insert(k.to_string(), v);
+            let p = profile_problems(&e);
+            assert_eq!(p.len(), 1, "{k}: {p:?}");
+            assert!(p[0].contains(names), "{k}: {p:?}");
+        }
+        // A default-profile episode has no Graphiti fields to check.
+        let mut plain = clean.clone();
+        plain.remove("graphiti_source");
+        plain.insert("content".into(), RawValue::Null);
+        assert!(profile_problems(&plain).is_empty());
     }
 
     #[test]

@@ -432,20 +432,31 @@ fn graphiti_profile_writes_episodic_nodes_and_every_command_works() {
     assert_eq!(text(beta, "content"), text(beta, "body"));
     ws.ok(&["verify"]);
 
-    // A hand edit of Graphiti's `content` is not graphseed's business, but
-    // one of the label (now `source_description`) is reported by verify.
-    block_on(async {
-        let g = neo4j::graph(&ws.uri).await;
-        g.run(
-            neo4rs::query("MATCH (e:Episode {group_id: $g, entity_id: 'notes_alpha'}) SET e.source_description = 'hand'")
-                .param("g", ws.group.clone()),
-        )
-        .await
-        .unwrap();
-    });
-    let out = ws.run(&["verify"]);
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("source"));
+    // Hand edits of Graphiti's copy of the body, or of the label (now in
+    // `source_description`), are reported by verify and repaired by a
+    // reconciling seed; the repair restores content consumers already have,
+    // so the feed does not list it.
+    for edit in [
+        "MATCH (e:Episode {group_id: $group_id, entity_id: 'notes_alpha'}) SET e.content = 'edited by hand'",
+        "MATCH (e:Episode {group_id: $group_id, entity_id: 'notes_alpha'}) SET e.source_description = 'hand'",
+    ] {
+        neo4j::rows(&ws.uri, &ws.group, edit, vec![]);
+        let out = ws.run(&["verify"]);
+        assert!(!out.status.success(), "verify missed: {edit}");
+        let report = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(report.contains("notes_alpha"), "{edit}: {report}");
+        let fix = ws.seed_ok(&["--reconcile"]);
+        assert_eq!(fix["counts"]["repair"], 1, "{edit}: {fix:#}");
+        ws.ok(&["verify"]);
+        let alpha = nodes(&ws, EPISODIC)
+            .into_iter()
+            .find(|(_, p)| text(p, "entity_id") == "notes_alpha")
+            .unwrap()
+            .1;
+        assert_eq!(text(&alpha, "content"), text(&alpha, "body"));
+        assert_eq!(text(&alpha, "source_description"), "project_seeding");
+        assert!(actions(&json_ok(&ws, &["changes", "--run", &run_id(&fix)])).is_empty());
+    }
 }
 
 #[test]
