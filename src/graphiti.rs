@@ -29,7 +29,10 @@ use std::str::FromStr;
 use serde_json::json;
 use uuid::Uuid;
 
+use chrono::{DateTime, Utc};
+
 use crate::hashing::canonical_json;
+use crate::metadata::EpisodeRecord;
 use crate::sources::formats::Format;
 use crate::stores::{RawEpisode, RawValue};
 
@@ -106,8 +109,8 @@ pub fn source_type(source_path: Option<&str>) -> &'static str {
 /// version, and `retrieve_episodes(reference_time)` would then return text
 /// that did not exist yet at that time; the run's own time would move on
 /// every rewrite although nothing changed.
-pub fn valid_at<T: Copy>(_created_at: T, updated_at: T) -> T {
-    updated_at
+pub fn valid_at(r: &EpisodeRecord) -> DateTime<Utc> {
+    r.updated_at
 }
 
 /// Graphiti's fields of a stored graphiti-profile episode that disagree
@@ -238,6 +241,23 @@ mod tests {
 
     #[test]
     fn valid_at_is_updated_at() {
-        assert_eq!(valid_at(1, 2), 2);
+        use chrono::TimeZone;
+        let created = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
+        let updated = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+        let r = EpisodeRecord {
+            group_id: "g".into(),
+            entity_id: "a".into(),
+            name: "a".into(),
+            source: "s".into(),
+            version: crate::version::SeedVersion::parse("1.0.0").unwrap(),
+            created_at: created,
+            updated_at: updated,
+            source_hash: None,
+            content_hash: String::new(),
+            source_path: None,
+            run_id: String::new(),
+            body: String::new(),
+        };
+        assert_eq!(valid_at(&r), updated);
     }
 }

@@ -29,10 +29,7 @@ pub(super) fn write_map(w: &EpisodeWrite, profile: Profile) -> BoltType {
                     BoltType::from(graphiti::episode_uuid(&r.group_id, &r.entity_id).to_string()),
                 ),
                 ("source_description", BoltType::from(r.source.as_str())),
-                (
-                    "valid_at",
-                    BoltType::from(graphiti::valid_at(r.created_at, r.updated_at)),
-                ),
+                ("valid_at", BoltType::from(graphiti::valid_at(r))),
             ]))
             .collect(),
         ),
