@@ -19,10 +19,12 @@ Every call made is appended to the log (JSON Lines).
 Usage (graphseed on PATH; arguments after `--` go to graphseed as they are):
 
     GRAPHITI_TELEMETRY_ENABLED=false OPENAI_API_KEY=... \\
-    NEO4J_URI=bolt://localhost:7687 NEO4J_USER=neo4j NEO4J_PASSWORD=... \\
+    NEO4J_URI=bolt://localhost:7687 NEO4J_USERNAME=neo4j NEO4J_PASSWORD=... \\
     python examples/graphiti_ingest.py --state .graphseed/graphiti_state.json -- --group docs
 
-NEO4J_URI / NEO4J_USER / NEO4J_PASSWORD here are where *Graphiti* writes. If
+Graphiti writes to the database graphseed reads (NEO4J_URI, NEO4J_USERNAME,
+NEO4J_PASSWORD, graphseed's own variables) unless GRAPHITI_NEO4J_URI,
+GRAPHITI_NEO4J_USER and GRAPHITI_NEO4J_PASSWORD name another one. If
 graphseed writes the same group in the `graphiti` profile, Graphiti's own
 episodes would sit beside graphseed's: give Graphiti another group
 (`--graphiti-group`), or use graphseed's default profile.
@@ -98,8 +100,10 @@ async def ingest(changes, graphiti, state, episode_type, log, group_id=None):
         log({"call": "add_episode", "entity_id": entity, "uuid": uuid, "run_id": c["run_id"], "action": c["action"], "content_hash": c["content_hash"]})
 
 
-def run(argv, graphiti, episode_type):
-    """Read the feed since the state's last run, feed `graphiti`, save the state."""
+def run(argv, make_graphiti, episode_type):
+    """Read the feed since the state's last run, feed the Graphiti that
+    `make_graphiti()` builds (inside the event loop, which its driver binds
+    to), save the state."""
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--state", required=True, help="JSON state file (created if missing)")
     p.add_argument("--log", help="JSON Lines log of every call (default: STATE.log.jsonl)")
@@ -113,7 +117,16 @@ def run(argv, graphiti, episode_type):
     with open(a.log or a.state + ".log.jsonl", "a") as out:
         def log(entry):
             out.write(json.dumps(entry) + "\n")
-        asyncio.run(ingest(changes, graphiti, state, episode_type, log, a.graphiti_group))
+
+        async def feed():
+            graphiti = make_graphiti()
+            try:
+                await ingest(changes, graphiti, state, episode_type, log, a.graphiti_group)
+            finally:
+                if hasattr(graphiti, "close"):
+                    await graphiti.close()
+
+        asyncio.run(feed())
     if runs:
         state["last_run"] = runs[-1]
     tmp = a.state + ".tmp"
@@ -127,12 +140,15 @@ def main():
     from graphiti_core import Graphiti
     from graphiti_core.nodes import EpisodeType
 
-    graphiti = Graphiti(
-        os.environ.get("NEO4J_URI", "bolt://localhost:7687"),
-        os.environ.get("NEO4J_USER", "neo4j"),
-        os.environ.get("NEO4J_PASSWORD", ""),
-    )
-    run(sys.argv[1:], graphiti, EpisodeType.from_str)
+    def make_graphiti():
+        env = os.environ.get
+        return Graphiti(
+            env("GRAPHITI_NEO4J_URI") or env("NEO4J_URI", "bolt://localhost:7687"),
+            env("GRAPHITI_NEO4J_USER") or env("NEO4J_USERNAME", "neo4j"),
+            env("GRAPHITI_NEO4J_PASSWORD") or env("NEO4J_PASSWORD", ""),
+        )
+
+    run(sys.argv[1:], make_graphiti, EpisodeType.from_str)
 
 
 if __name__ == "__main__":
