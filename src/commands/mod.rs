@@ -182,10 +182,15 @@ impl Context {
             Some(self.global.connection_timeout),
             None,
         )?);
-        let profile = config::resolve_profile(self.global.profile.as_deref(), &self.cfg)?;
+        let profile = self.profile()?;
         Ok(any::open_for(&self.target, timeout, access)
             .await?
             .with_profile(profile))
+    }
+
+    /// The schema profile: `--profile`, else `[target] profile`.
+    pub fn profile(&self) -> Result<crate::graphiti::Profile, Error> {
+        config::resolve_profile(self.global.profile.as_deref(), &self.cfg)
     }
 
     pub fn group(&self) -> Result<String, Error> {

@@ -197,6 +197,14 @@ fn feed_lists_exactly_the_changes_of_each_run(ws: &Ws) {
     );
     assert!(text.contains("3 change(s) in 1 run(s)"), "{text}");
 
+    // The profile is Neo4j's: the embedded store says it ignores it.
+    if ws.backend == Backend::Sqlite {
+        let out = ws.run(&["init", "--profile", "graphiti"]);
+        assert!(out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("changes nothing in the embedded store"), "{err}");
+    }
+
     // Unknown runs and a missing selector are clear errors.
     let out = ws.run(&["changes", "--run", "no-such-run"]);
     assert!(!out.status.success());
