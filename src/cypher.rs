@@ -83,6 +83,18 @@ crate::statement_files::statement_files! {
     /// Ready query: the most-linked episodes.
     LINKS_MOST_LINKED => "links_most_linked.cypher";
 
+    // --- communities (issue 15; the writer is not wired yet) -------------------
+    /// Unique (group_id, entity_id) on `:Community`, as on `:Episode`.
+    SCHEMA_COMMUNITY_KEY => "schema_community_key.cypher";
+    SCHEMA_COMMUNITY_LEVEL_INDEX => "schema_community_level_index.cypher";
+    SCHEMA_COMMUNITY_RUN_INDEX => "schema_community_run_index.cypher";
+    /// Ready query: the communities of one episode.
+    COMMUNITIES_OF_EPISODE => "communities_of_episode.cypher";
+    /// Ready query: the members of one community.
+    COMMUNITY_MEMBERS => "community_members.cypher";
+    /// Ready query: the communities one run last wrote.
+    COMMUNITIES_BY_RUN => "communities_by_run.cypher";
+
     // --- locks ---------------------------------------------------------------
     LOCK_ACQUIRE => "lock_acquire.cypher";
     LOCK_RENEW => "lock_renew.cypher";
@@ -127,6 +139,9 @@ pub const SCHEMA: &[&str] = &[
     SCHEMA_RUN_GROUP_INDEX,
     SCHEMA_PRUNED_EPISODE_INDEX,
     SCHEMA_LINKS_KIND_INDEX,
+    SCHEMA_COMMUNITY_KEY,
+    SCHEMA_COMMUNITY_LEVEL_INDEX,
+    SCHEMA_COMMUNITY_RUN_INDEX,
 ];
 
 /// What `init` adds in the graphiti profile: the indexes graphiti-core

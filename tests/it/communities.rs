@@ -1,0 +1,113 @@
+//! Communities (issue 15): the Neo4j schema `init` creates for `:Community`
+//! and the ready Cypher in `cypher/` (communities of an episode, members of a
+//! community, communities written by a run), run over Bolt on a real Neo4j.
+//!
+//! The communities writer is not wired yet, so this test lays down a small
+//! partition by hand, in the model the issue fixes:
+//! `(:Community)-[:HAS_MEMBER]->(:Episode)` at level 0 and
+//! `(:Community)-[:HAS_MEMBER]->(:Community)` between levels.
+
+use std::collections::BTreeSet;
+
+use graphseed::cypher as c;
+
+use crate::support::neo4j;
+use crate::support::workspace::{Backend, Ws, block_on};
+
+/// Test fixture only (no writer exists yet): one community with its members,
+/// matched by entity_id among the group's episodes or communities.
+const FIXTURE: &str = "\
+CREATE (c:Community {group_id: $group_id, entity_id: $entity_id, uuid: $uuid, level: $level,
+                     size: size($members), name: $entity_id, run_id: $run_id})
+WITH c
+UNWIND $members AS m
+MATCH (member:Episode|Community {group_id: $group_id, entity_id: m})
+CREATE (c)-[:HAS_MEMBER {uuid: $uuid + '/' + m, group_id: $group_id, created_at: datetime()}]->(member)";
+
+fn put(ws: &Ws, entity_id: &str, level: i64, members: &[&str]) -> Result<(), neo4rs::Error> {
+    let (uri, group) = (ws.uri.clone(), ws.group.clone());
+    let members: Vec<String> = members.iter().map(|m| m.to_string()).collect();
+    let entity_id = entity_id.to_string();
+    block_on(async move {
+        let g = neo4j::graph(&uri).await;
+        g.run(
+            neo4rs::query(FIXTURE)
+                .param("group_id", group)
+                .param("uuid", format!("uuid-{entity_id}"))
+                .param("entity_id", entity_id)
+                .param("level", level)
+                .param("members", members)
+                .param("run_id", "run-communities-1"),
+        )
+        .await
+    })
+}
+
+fn column(rows: &[neo4rs::Row], name: &str) -> Vec<String> {
+    rows.iter()
+        .map(|r| r.get::<String>(name).unwrap())
+        .collect()
+}
+
+#[test]
+fn neo4j_community_schema_and_ready_queries() {
+    let Some(ws) = Ws::new(Backend::Neo4j, "communities_schema") else {
+        return;
+    };
+    ws.write("notes/alpha.md", "# Alpha\n");
+    ws.write("notes/beta.md", "# Beta\n");
+    ws.write("notes/gamma.md", "# Gamma\n");
+    ws.seed_ok(&[]);
+    let ids: BTreeSet<String> = ws.episodes().into_iter().map(|e| e.entity_id).collect();
+    let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+    assert_eq!(ids.len(), 3, "{ids:?}");
+    let (a, b, g) = (ids[0], ids[1], ids[2]);
+
+    put(&ws, "community_0_0", 0, &[a, b]).unwrap();
+    put(&ws, "community_0_1", 0, &[g]).unwrap();
+    put(&ws, "community_1_0", 1, &["community_0_0", "community_0_1"]).unwrap();
+
+    // init made (group_id, entity_id) unique on :Community, as on :Episode:
+    // a second community under the same key is refused by the database.
+    let again = put(&ws, "community_0_0", 0, &[a]);
+    assert!(
+        format!("{again:?}").contains("already exists with label `Community`"),
+        "a duplicate community key was not refused: {again:?}"
+    );
+
+    let rows = |text: &'static str, params: Vec<(&'static str, neo4rs::BoltType)>| {
+        neo4j::rows(&ws.uri, &ws.group, text, params)
+    };
+    let s = |v: &str| neo4rs::BoltType::from(v.to_string());
+
+    let of_a = rows(c::COMMUNITIES_OF_EPISODE, vec![("entity_id", s(a))]);
+    assert_eq!(column(&of_a, "community_id"), ["community_0_0"]);
+    assert_eq!(of_a[0].get::<i64>("level").unwrap(), 0);
+    assert_eq!(of_a[0].get::<i64>("size").unwrap(), 2);
+
+    let top = rows(
+        c::COMMUNITY_MEMBERS,
+        vec![("uuid", s("uuid-community_1_0"))],
+    );
+    assert_eq!(
+        column(&top, "entity_id"),
+        ["community_0_0", "community_0_1"]
+    );
+    assert_eq!(column(&top, "kind"), ["Community", "Community"]);
+    let low = rows(
+        c::COMMUNITY_MEMBERS,
+        vec![("uuid", s("uuid-community_0_0"))],
+    );
+    assert_eq!(column(&low, "entity_id"), [a, b]);
+    assert_eq!(column(&low, "kind"), ["Episode", "Episode"]);
+
+    let by_run = rows(
+        c::COMMUNITIES_BY_RUN,
+        vec![("run_id", s("run-communities-1"))],
+    );
+    assert_eq!(
+        column(&by_run, "community_id"),
+        ["community_0_0", "community_0_1", "community_1_0"]
+    );
+    assert!(rows(c::COMMUNITIES_BY_RUN, vec![("run_id", s("another-run"))]).is_empty());
+}
