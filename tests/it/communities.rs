@@ -111,3 +111,56 @@ fn neo4j_community_schema_and_ready_queries() {
     );
     assert!(rows(c::COMMUNITIES_BY_RUN, vec![("run_id", s("another-run"))]).is_empty());
 }
+
+/// `[communities]` in graphseed.toml: every number is range-checked when the
+/// config loads (exit 4, the key and its range named), before anything is
+/// stored; valid values are accepted.
+#[test]
+fn communities_config_values_are_range_checked() {
+    let ws = Ws::new(Backend::Sqlite, "communities_config").unwrap();
+    ws.write("notes/a.json", r#"{"k": 1}"#);
+    let toml = std::fs::read_to_string(ws.path().join("graphseed.toml")).unwrap();
+    let with = |table: &str| {
+        std::fs::write(
+            ws.path().join("graphseed.toml"),
+            format!("{toml}\n[communities]\n{table}\n"),
+        )
+        .unwrap();
+    };
+    for (bad, want) in [
+        (
+            "resolution = 0.0",
+            "[communities] resolution = 0 is out of range: allowed above 0 up to 1000",
+        ),
+        (
+            "resolution = nan",
+            "[communities] resolution = NaN is out of range",
+        ),
+        (
+            "iterations = 0",
+            "[communities] iterations = 0 is out of range: allowed 1..=100",
+        ),
+        (
+            "min_size = 0",
+            "[communities] min_size = 0 is out of range: allowed 1..=1000000",
+        ),
+        (
+            "max_cluster_size = 1",
+            "[communities] max_cluster_size = 1 is out of range: allowed 2..=100000000",
+        ),
+        ("seed = -1", "graphseed.toml"),
+        ("resolutoin = 1.0", "unknown field"),
+    ] {
+        with(bad);
+        let out = ws.run(&["seed"]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(4), "{bad}: {err}");
+        assert!(err.contains(want), "{bad}: {err}");
+    }
+    assert!(ws.episodes().is_empty());
+    with(
+        "enabled = false\nresolution = 0.5\nseed = 7\niterations = 3\nmax_cluster_size = 50\nmin_size = 1",
+    );
+    ws.seed_ok(&[]);
+    assert_eq!(ws.episodes().len(), 1);
+}
