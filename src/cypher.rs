@@ -83,11 +83,13 @@ crate::statement_files::statement_files! {
     /// Ready query: the most-linked episodes.
     LINKS_MOST_LINKED => "links_most_linked.cypher";
 
-    // --- communities (issue 15; the writer is not wired yet) -------------------
+    // --- communities (issue 15; the writer is not wired yet) ---------------------
     /// Unique (group_id, entity_id) on `:Community`, as on `:Episode`.
     SCHEMA_COMMUNITY_KEY => "schema_community_key.cypher";
     SCHEMA_COMMUNITY_LEVEL_INDEX => "schema_community_level_index.cypher";
     SCHEMA_COMMUNITY_RUN_INDEX => "schema_community_run_index.cypher";
+    /// The stored partition of a group, communities with their members.
+    COMMUNITIES_LOAD_GROUP => "communities_load_group.cypher";
     /// Ready query: the communities of one episode.
     COMMUNITIES_OF_EPISODE => "communities_of_episode.cypher";
     /// Ready query: the members of one community.

@@ -49,6 +49,10 @@ crate::statement_files::statement_files! {
     LINKS_DELETE_EPISODE => "links_delete_episode.sql";
     LINKS_INSERT => "links_insert.sql";
     LINKS_LOAD_GROUP => "links_load_group.sql";
+
+    // --- communities -------------------------------------------------------------
+    COMMUNITIES_LOAD_GROUP => "communities_load_group.sql";
+    COMMUNITY_MEMBERS_LOAD_GROUP => "community_members_load_group.sql";
     /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.sql";
     /// Provenance query within one group (index-backed).

@@ -465,6 +465,34 @@ pub trait Links {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError>;
 }
 
+/// One stored community with its members, as a communities run compares
+/// the new partition with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCommunity {
+    pub entity_id: String,
+    pub uuid: String,
+    pub level: u32,
+    pub size: u64,
+    pub name: String,
+    pub summary: String,
+    pub content_hash: String,
+    pub run_id: String,
+    pub params_hash: String,
+    pub graph_signature: String,
+    /// entity_ids of the members (episodes at level 0, communities of the
+    /// level below above it), ascending.
+    pub members: Vec<String>,
+}
+
+/// The communities of a group, read. (Written through
+/// [`Store::apply_batch`], as every kind of node.)
+#[allow(async_fn_in_trait)]
+pub trait Communities {
+    /// Every community of a group with its members, ordered by (level,
+    /// entity_id): the stored partition.
+    async fn load_communities(&self, group_id: &str) -> Result<Vec<StoredCommunity>, StoreError>;
+}
+
 /// The database seam: coordination, runs, one reader per kind of node, and
 /// the one way to write ([`Store::apply_batch`], the envelope of
 /// [`batch::apply_batch`] over the backend's [`BatchBackend`] primitives).
@@ -472,7 +500,7 @@ pub trait Links {
 /// (fast, local) work inline. The binary runs a current-thread runtime, so
 /// futures need not be `Send`.
 #[allow(async_fn_in_trait)]
-pub trait Store: Coordination + Runs + Episodes + Links {
+pub trait Store: Coordination + Runs + Episodes + Links + Communities {
     /// Commit one batch atomically (see [`batch::apply_batch`]).
     async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError>;
 }
@@ -480,5 +508,5 @@ pub trait Store: Coordination + Runs + Episodes + Links {
 /// The store traits, for code that calls a store's methods on a concrete
 /// type (`use graphseed::stores::prelude::*`).
 pub mod prelude {
-    pub use super::{Coordination, Episodes, Links, Runs, Store};
+    pub use super::{Communities, Coordination, Episodes, Links, Runs, Store};
 }

@@ -10,6 +10,8 @@
 use std::collections::BTreeSet;
 
 use graphseed::cypher as c;
+use graphseed::stores::StoredCommunity;
+use graphseed::stores::prelude::*;
 
 use crate::support::neo4j;
 use crate::support::workspace::{Backend, Ws, block_on};
@@ -18,7 +20,8 @@ use crate::support::workspace::{Backend, Ws, block_on};
 /// matched by entity_id among the group's episodes or communities.
 const FIXTURE: &str = "\
 CREATE (c:Community {group_id: $group_id, entity_id: $entity_id, uuid: $uuid, level: $level,
-                     size: size($members), name: $entity_id, run_id: $run_id})
+                     size: size($members), name: $entity_id, run_id: $run_id, summary: '',
+                     content_hash: 'h-' + $entity_id, params_hash: 'p', graph_signature: 's'})
 WITH c
 UNWIND $members AS m
 MATCH (member:Episode|Community {group_id: $group_id, entity_id: m})
@@ -110,6 +113,106 @@ fn neo4j_community_schema_and_ready_queries() {
         ["community_0_0", "community_0_1", "community_1_0"]
     );
     assert!(rows(c::COMMUNITIES_BY_RUN, vec![("run_id", s("another-run"))]).is_empty());
+
+    // The store reads the partition back: every community, its members.
+    let stored = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    assert_eq!(
+        partition(&stored),
+        [
+            (
+                0,
+                "community_0_0".to_string(),
+                vec![a.to_string(), b.to_string()]
+            ),
+            (0, "community_0_1".to_string(), vec![g.to_string()]),
+            (
+                1,
+                "community_1_0".to_string(),
+                vec!["community_0_0".to_string(), "community_0_1".to_string()]
+            ),
+        ]
+    );
+    assert_eq!(stored[0].uuid, "uuid-community_0_0");
+    assert_eq!(stored[0].size, 2);
+    assert_eq!(stored[0].content_hash, "h-community_0_0");
+    assert_eq!(stored[2].run_id, "run-communities-1");
+    let other = ws.with_store(async |st| st.load_communities("another_group").await.unwrap());
+    assert!(other.is_empty());
+}
+
+fn partition(stored: &[StoredCommunity]) -> Vec<(u32, String, Vec<String>)> {
+    stored
+        .iter()
+        .map(|c| (c.level, c.entity_id.clone(), c.members.clone()))
+        .collect()
+}
+
+/// The embedded store: `init` makes layout 4 (tables `communities` and
+/// `community_members`, an older layout is migrated), and the stored
+/// partition reads back grouped and ordered as on Neo4j.
+#[test]
+fn sqlite_community_tables_and_stored_partition() {
+    let ws = Ws::new(Backend::Sqlite, "communities_sqlite").unwrap();
+    ws.write("notes/a.json", r#"{"k": 1}"#);
+    ws.seed_ok(&[]);
+    let empty = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    assert!(empty.is_empty());
+
+    let db = rusqlite::Connection::open(ws.path().join("graph.db")).unwrap();
+    // Fixture (no writer yet): two communities, inserted out of order.
+    for (id, level, members) in [
+        ("community_1_0", 1, vec!["community_0_0"]),
+        ("community_0_0", 0, vec!["z", "a"]),
+    ] {
+        db.execute(
+            "INSERT INTO communities (group_id, entity_id, uuid, level, size, name, summary, source, version, \
+             content_hash, created_at, updated_at, run_id, params_hash, graph_signature) \
+             VALUES (?1, ?2, 'u-' || ?2, ?3, ?4, ?2, '', 'communities', NULL, 'h', 't', 't', 'r1', 'p', 's')",
+            rusqlite::params![ws.group, id, level, members.len() as i64],
+        )
+        .unwrap();
+        for m in members {
+            db.execute(
+                "INSERT INTO community_members (group_id, community_id, member_id, uuid, created_at) \
+                 VALUES (?1, ?2, ?3, 'm', 't')",
+                rusqlite::params![ws.group, id, m],
+            )
+            .unwrap();
+        }
+    }
+    let stored = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    assert_eq!(
+        partition(&stored),
+        [
+            (
+                0,
+                "community_0_0".to_string(),
+                vec!["a".to_string(), "z".to_string()]
+            ),
+            (
+                1,
+                "community_1_0".to_string(),
+                vec!["community_0_0".to_string()]
+            ),
+        ]
+    );
+    assert_eq!(stored[0].uuid, "u-community_0_0");
+    assert_eq!(stored[0].size, 2);
+
+    // A layout-3 database (before communities) fails the schema check until
+    // `init` migrates it; then the tables exist and the data is kept.
+    db.execute_batch("DROP TABLE community_members; UPDATE schema_version SET version = 3;")
+        .unwrap();
+    drop(db);
+    let out = ws.run(&["status"]);
+    assert_ne!(out.status.code(), Some(0));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("community_members"), "{err}");
+    ws.ok(&["init"]);
+    assert_eq!(ws.episodes().len(), 1);
+    let stored = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|c| c.members.is_empty()));
 }
 
 /// `[communities]` in graphseed.toml: every number is range-checked when the

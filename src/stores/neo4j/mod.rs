@@ -52,6 +52,7 @@
 //! write mode, so on a cluster they go to the leader and see every committed
 //! batch: the revision check depends on that.
 
+mod communities;
 mod connect;
 mod decode;
 mod episodes;

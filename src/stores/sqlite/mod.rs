@@ -24,6 +24,7 @@
 //! graphseed's types), `errors`; this file opens the store and supplies the
 //! batch envelope's primitives ([`BatchBackend`]).
 
+mod communities;
 mod decode;
 mod episodes;
 mod errors;

@@ -8,11 +8,12 @@ use super::immediate;
 use crate::sql;
 
 /// The layout version `init` writes and `check_schema` expects.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// The steps from an older layout: (version reached, statement). Applied in
-/// order, each once, inside `init`'s transaction. Version 3 (the `links`
-/// table) needs no step: `schema.sql` creates missing tables itself.
+/// order, each once, inside `init`'s transaction. Versions 3 (the `links`
+/// table) and 4 (`communities`, `community_members`) need no step:
+/// `schema.sql` creates missing tables itself.
 const MIGRATIONS: &[(i64, &str)] = &[(2, sql::SCHEMA_V2_RUN_KIND)];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
@@ -24,6 +25,8 @@ pub(super) const TABLES: &[&str] = &[
     "groups",
     "locks",
     "links",
+    "communities",
+    "community_members",
 ];
 pub(super) const INDEXES: &[&str] = &[
     "runs_group_started",
@@ -33,6 +36,9 @@ pub(super) const INDEXES: &[&str] = &[
     "episodes_group_version",
     "episode_history_run",
     "links_group_target",
+    "communities_group_level",
+    "communities_run",
+    "community_members_member",
 ];
 
 pub(super) fn check_schema_in(conn: &Connection) -> R<Option<String>> {
