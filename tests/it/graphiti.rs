@@ -202,7 +202,10 @@ fn feed_lists_exactly_the_changes_of_each_run(ws: &Ws) {
         let out = ws.run(&["init", "--profile", "graphiti"]);
         assert!(out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);
-        assert!(err.contains("changes nothing in the embedded store"), "{err}");
+        assert!(
+            err.contains("changes nothing in the embedded store"),
+            "{err}"
+        );
     }
 
     // Unknown runs and a missing selector are clear errors.
