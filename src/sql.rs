@@ -56,6 +56,7 @@ crate::statement_files::statement_files! {
     EPISODE_HISTORY => "episode_history.sql";
     EPISODE_STATUS => "episode_status.sql";
     EPISODE_RAW_GROUP => "episode_raw_group.sql";
+    EPISODE_RAW_PAGE => "episode_raw_page.sql";
 
     // --- locks -----------------------------------------------------------------
     LOCK_READ => "lock_read.sql";
