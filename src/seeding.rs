@@ -188,6 +188,10 @@ async fn make_plan<S: Store>(
         input.group_id,
         t.elapsed()
     ));
+    let links = retry::read(policy, ui, || store.load_links(&input.group_id)).await?;
+    // Before waiting for the walk: the trust check's hand-edit pass reads
+    // the store while the files are being hashed.
+    let reconcile = trust_check(store, input, &stored, &links, policy, ui).await?;
     let scan = scanning
         .await
         .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
@@ -196,8 +200,6 @@ async fn make_plan<S: Store>(
         scan.files(),
         scan.elapsed
     ));
-    let links = retry::read(policy, ui, || store.load_links(&input.group_id)).await?;
-    let reconcile = trust_check(store, input, &stored, &links, policy, ui).await?;
     let reconciling;
     let input = match reconcile {
         Some(r) => {
@@ -306,7 +308,8 @@ async fn scan_hand_edits<S: Store>(
     policy: RetryPolicy,
     ui: &Ui,
 ) -> Result<std::collections::HashMap<String, planning::edits::HandEdit>, Error> {
-    let mut edited = std::collections::HashMap::new();
+    let t = Instant::now();
+    let (mut edited, mut read) = (std::collections::HashMap::new(), 0usize);
     let mut after: Option<String> = None;
     loop {
         let page = retry::read(policy, ui, || {
@@ -321,6 +324,7 @@ async fn scan_hand_edits<S: Store>(
             _ => break,
         };
         let full = page.len() == SCAN_PAGE as usize;
+        read += page.len();
         edited.extend(planning::edits::by_entity(planning::edits::hand_edits(
             &page,
         )));
@@ -329,6 +333,11 @@ async fn scan_hand_edits<S: Store>(
         }
         after = Some(last);
     }
+    ui.debug(&format!(
+        "checked {read} stored episodes for hand edits ({} edited) in {:.2?}",
+        edited.len(),
+        t.elapsed()
+    ));
     Ok(edited)
 }
 
