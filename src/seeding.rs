@@ -229,10 +229,9 @@ async fn make_plan<S: Store>(
 /// successful seed recorded. Otherwise (an episode deleted, a content_hash
 /// or version edited by hand, a run that failed part-way) the plan
 /// reconciles: every file is parsed and the stored bodies are checked for
-/// hand edits. Comparing signatures costs one hash over what is loaded
-/// anyway; reading every body costs as much as the reseed itself, so that
-/// happens only here, or when `--reconcile` asks for it (a body edited by
-/// hand leaves the signature as it was).
+/// hand edits. The signature does not cover bodies or timestamps, so even
+/// when it matches, every stored body is re-hashed ([`scan_hand_edits`]) and
+/// any edit found reconciles too.
 async fn trust_check<S: Store>(
     store: &S,
     input: &PlanInput,
