@@ -6,8 +6,10 @@ use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::draft::{Draft, Facts, Here, StoredIndex};
+use super::links::{ItemLinks, Pending, item_links};
 use super::{Generated, Origin, PlanError};
-use crate::sources;
+use crate::links::Episode;
+use crate::sources::{self, Format};
 
 /// Plan the episodes read from standard input.
 pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, g: &Generated) {
@@ -26,7 +28,18 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
     match sources::parse_generated(&g.bytes, draft.input.max_file_bytes) {
         Ok(cands) => {
             draft.found_any_source |= !cands.is_empty();
-            for c in cands {
+            // Generated items declare links in the same fields as a JSONL
+            // file's (`links`, `related`, ...); stdin is always parsed, so
+            // every item is resolved again, like a changed file's.
+            let mut links = item_links(
+                Format::JsonLines,
+                &g.bytes,
+                &cands,
+                true,
+                &draft.input.links.rules,
+            );
+            links.resize_with(cands.len(), ItemLinks::default);
+            for (c, links) in cands.into_iter().zip(links) {
                 let here = Here::Stdin { line: c.line };
                 let id = Cow::Owned(c.entity_id.clone());
                 if !draft.claim(id, here, "<stdin>") {
@@ -40,7 +53,22 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                     display: "<stdin>",
                     file_unchanged: false,
                 };
+                let before = draft.decisions.len();
                 draft.produce(index, &c, &facts, origin);
+                // No file: a link from stdin names its target by id, name,
+                // alias or stem, never by a path relative to itself.
+                draft.pending_links.push(Pending {
+                    episode: Episode {
+                        entity_id: c.entity_id.clone(),
+                        file: None,
+                        name: c.name.clone(),
+                        aliases: Vec::new(),
+                        key: None,
+                    },
+                    links,
+                    display: "<stdin>".to_string(),
+                    decision: (draft.decisions.len() > before).then_some(before),
+                });
                 draft.generated.push(c);
             }
         }

@@ -16,6 +16,7 @@ on_both_stores!(
     a_renamed_target_leaves_its_incoming_links_dangling,
     a_removed_link_is_gone_and_an_unchanged_reseed_writes_nothing,
     a_link_to_an_episode_written_in_a_later_batch_lands_in_the_same_run,
+    stdin_items_resolve_their_declared_link_fields,
 );
 
 fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
@@ -341,6 +342,34 @@ fn a_link_to_an_episode_written_in_a_later_batch_lands_in_the_same_run(ws: &Ws) 
         [
             l("a_a", "z_z", LinkKind::Wikilink, 1),
             l("z_z", "a_a", LinkKind::Wikilink, 1),
+        ]
+    );
+}
+
+fn stdin_items_resolve_their_declared_link_fields(ws: &Ws) {
+    ws.write("notes/b.md", "---\ntitle: Bee\n---\nb\n");
+    ws.seed_ok(&[]);
+    let out = ws
+        .cmd()
+        .args(["seed", "--json", "--stdin", "--source", "agent_memory"])
+        .write_stdin(
+            "{\"id\": \"gen-a\", \"links\": [\"notes_b\", \"gen-b\"]}\n\
+             {\"id\": \"gen-b\", \"related\": [\"[[notes_b]]\", \"[[Nowhere]]\"]}\n",
+        )
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(out.status.success(), "{json:#}");
+    assert_eq!(json["links"]["dangling"], 1, "{json:#}");
+    assert_eq!(warnings(&json), ["<stdin>:2:45 Nowhere []"], "{json:#}");
+    let mut got = stored_links(ws);
+    got.sort();
+    assert_eq!(
+        got,
+        [
+            l("gen_a", "gen_b", LinkKind::Field, 1),
+            l("gen_a", "notes_b", LinkKind::Field, 1),
+            l("gen_b", "notes_b", LinkKind::Field, 1),
         ]
     );
 }
