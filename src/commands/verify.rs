@@ -63,12 +63,10 @@ struct Finding {
     fix: &'static str,
 }
 
-/// What `graphseed seed` does about every finding it can fix by itself.
+/// What `graphseed seed` does about every finding it can fix by itself,
+/// hand edits included: every seed re-checks the stored bodies and
+/// tool-owned fields before it trusts the hash-first skip.
 const FIX_SEED: &str = "graphseed seed";
-
-/// A body or tool-owned field edited by hand leaves the graph_signature
-/// as it was, so a plain `seed` trusts it; `--reconcile` checks every body.
-const FIX_EDIT: &str = "graphseed seed --reconcile";
 
 pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     let store = ctx.store_for(Access::ReadOnly).await?;
@@ -90,7 +88,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
                 entity_id: Some(e.entity_id.clone()),
                 path: e.source_path.clone(),
                 message: p.clone(),
-                fix: FIX_EDIT,
+                fix: FIX_SEED,
             })
         })
         .collect();

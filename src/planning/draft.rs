@@ -258,7 +258,8 @@ impl<'s> Draft<'s> {
                 source_hash: f.source_hash.cloned(),
             })),
             origin,
-            created_at: stored.map(|s| s.created_at),
+            // A timestamp edited by hand gets back what `_metadata` recorded.
+            created_at: stored.map(|s| edit.and_then(|e| e.created_at).unwrap_or(s.created_at)),
             // Only where the content did not change: its time stands.
             keep_updated_at: stored
                 .filter(|_| match decision {
@@ -266,7 +267,7 @@ impl<'s> Draft<'s> {
                     Decision::Repair | Decision::Transfer => same_content,
                     _ => false,
                 })
-                .map(|s| s.updated_at),
+                .map(|s| edit.and_then(|e| e.updated_at).unwrap_or(s.updated_at)),
             links: None,
         });
     }
