@@ -146,17 +146,14 @@ pub(super) fn resolve_pending(
     strict: bool,
     errors: &mut Vec<PlanError>,
 ) -> LinkSummary {
-    let parsed: std::collections::HashSet<&str> = pending
-        .iter()
-        .map(|p| p.episode.entity_id.as_str())
-        .collect();
-    // Orphans are stored but no source produces them any more: a link to
-    // their old path or name is broken, even before they are pruned.
-    let gone: std::collections::HashSet<&str> = decisions
-        .iter()
-        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
-        .map(|d| d.entity_id.as_str())
-        .collect();
+    // Nothing parsed names anything: every resolution would come back empty,
+    // so the index over the whole group (a few hundred bytes an episode, the
+    // largest thing a no-op reseed would otherwise hold) is not built.
+    let index = if pending.iter().any(|p| !p.links.raw.links.is_empty()) {
+        link_index(&pending, stored, roots, decisions)
+    } else {
+        Index::default()
+    };
     let mut before: HashMap<&str, Vec<Edge>> = HashMap::new();
     for l in stored_links {
         before.entry(l.source.as_str()).or_default().push(Edge {
@@ -165,30 +162,6 @@ pub(super) fn resolve_pending(
             count: l.count,
         });
     }
-    // Stored episodes of unparsed files are found by path, stem and
-    // entity_id; their names and aliases are not loaded with them.
-    let mut episodes: Vec<Episode> = stored
-        .iter()
-        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
-        .map(|s| Episode {
-            entity_id: s.entity_id.clone(),
-            file: s.source_path.as_ref().and_then(|p| {
-                roots
-                    .iter()
-                    .position(|r| *r.source == *s.source)
-                    .map(|ri| (ri, p.clone()))
-            }),
-            name: String::new(),
-            aliases: Vec::new(),
-            key: None,
-        })
-        .collect();
-    episodes.extend(pending.iter().map(|p| Episode {
-        aliases: p.links.aliases.clone(),
-        key: p.links.key.clone(),
-        ..p.episode.clone()
-    }));
-    let index = Index::new(episodes);
     let mut summary = LinkSummary {
         strict,
         ..LinkSummary::default()
@@ -247,6 +220,51 @@ pub(super) fn resolve_pending(
         }
     }
     summary
+}
+
+/// What links may name: the parsed episodes, and the stored ones this plan
+/// keeps.
+fn link_index(
+    pending: &[Pending],
+    stored: &[StoredEpisode],
+    roots: &[RootSpec],
+    decisions: &[PlanEntry],
+) -> Index {
+    let parsed: std::collections::HashSet<&str> = pending
+        .iter()
+        .map(|p| p.episode.entity_id.as_str())
+        .collect();
+    // Orphans are stored but no source produces them any more: a link to
+    // their old path or name is broken, even before they are pruned.
+    let gone: std::collections::HashSet<&str> = decisions
+        .iter()
+        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
+        .map(|d| d.entity_id.as_str())
+        .collect();
+    // Stored episodes of unparsed files are found by path, stem and
+    // entity_id; their names and aliases are not loaded with them.
+    let mut episodes: Vec<Episode> = stored
+        .iter()
+        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
+        .map(|s| Episode {
+            entity_id: s.entity_id.clone(),
+            file: s.source_path.as_ref().and_then(|p| {
+                roots
+                    .iter()
+                    .position(|r| *r.source == *s.source)
+                    .map(|ri| (ri, p.clone()))
+            }),
+            name: String::new(),
+            aliases: Vec::new(),
+            key: None,
+        })
+        .collect();
+    episodes.extend(pending.iter().map(|p| Episode {
+        aliases: p.links.aliases.clone(),
+        key: p.links.key.clone(),
+        ..p.episode.clone()
+    }));
+    Index::new(episodes)
 }
 
 /// The edges an entry writes, when it writes any (see `resolve_pending`).
