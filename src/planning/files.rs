@@ -17,7 +17,7 @@ use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
 use crate::links::Episode;
 use crate::metadata::StoredEpisode;
-use crate::sources::{self, Candidate, Format, ParseError, RootSpec, SourceFile};
+use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
 /// The sources as walked and hashed: everything planning needs from the disk
 /// before it sees the stored state, so it can run while that state loads.
@@ -259,7 +259,7 @@ pub(super) fn add_root<'s>(
         });
         for (&i, ex) in round.iter().zip(examined) {
             // Moved out, not cloned: the plan keeps the files it parsed.
-            let file = std::mem::replace(&mut report.files[i], SourceFile::placeholder());
+            let file = report.files[i].take();
             draft.found_any_source = true;
             draft.stats.files_seen += 1;
             let display = format!("{}/{}", root.display, file.rel);

@@ -173,7 +173,7 @@ impl PlannedFile {
     /// The file as walked.
     pub fn source_file(&self) -> SourceFile {
         SourceFile {
-            path: self.root_path.join(&self.rel),
+            root: self.root_path.clone(),
             rel: self.rel.clone(),
             format: self.format,
         }
