@@ -453,8 +453,8 @@ impl<'s> Draft<'s> {
             &self.input.roots,
             self.stored_links,
             &mut self.decisions,
-            self.input.links.strict,
-            &mut self.errors,
+            &self.files,
+            self.input.links.strict.then_some(&mut self.errors),
         );
         let signature_after = super::graph_signature_with_links(
             signature_after(index.all, &self.decisions),
@@ -547,37 +547,50 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
     if !super::by_distinct_id(stored) {
         return signature_after_unsorted(stored, decisions);
     }
-    // entity_id -> its state after the plan; `None`: pruned. A skip leaves
-    // the stored state as it is (its after-snapshot is its before).
-    let mut changed: HashMap<&str, Option<(&str, &str)>> = HashMap::new();
-    for d in decisions {
-        match (&d.action, &d.after, &d.before) {
-            (Action::Prune, _, _) => {
-                changed.insert(&d.entity_id, None);
-            }
-            (_, Some(after), Some(before)) if Arc::ptr_eq(after, before) => {}
-            (_, Some(after), _) => {
-                changed.insert(&d.entity_id, Some((&after.content_hash, &after.version)));
-            }
-            _ => {}
-        }
-    }
-    let mut written: Vec<(&str, &str, &str)> = changed
+    // (entity_id, its state after the plan; `None`: pruned), sorted by id,
+    // the last entry of an id winning. A skip leaves the stored state as it
+    // is (its after-snapshot is its before). A sorted Vec, not a map: a
+    // cold seed changes every episode.
+    let mut changed: Vec<(&str, Option<(&str, &str)>)> = decisions
         .iter()
-        .filter_map(|(e, state)| state.map(|(c, v)| (*e, c, v)))
+        .filter_map(|d| match (&d.action, &d.after, &d.before) {
+            (Action::Prune, _, _) => Some((d.entity_id.as_str(), None)),
+            (_, Some(after), Some(before)) if Arc::ptr_eq(after, before) => None,
+            (_, Some(after), _) => Some((
+                d.entity_id.as_str(),
+                Some((&*after.content_hash, &*after.version)),
+            )),
+            _ => None,
+        })
         .collect();
-    written.sort_unstable();
-    let kept = stored
+    // Stable: entries of one id stay in plan order, so the last one wins.
+    changed.sort_by(|a, b| a.0.cmp(b.0));
+    changed.reverse();
+    changed.dedup_by(|later, earlier| later.0 == earlier.0);
+    changed.reverse();
+    // Two runs in entity_id order: where an id is in both, the plan's
+    // state replaces the stored one (or removes it, pruned).
+    let mut kept = stored
         .iter()
-        .filter(|s| !changed.contains_key(s.entity_id.as_str()))
-        .map(|s| (s.entity_id.as_str(), &*s.content_hash, &*s.version));
-    // Two runs in entity_id order with no id in both: merged.
-    let mut kept = kept.peekable();
-    let mut written = written.into_iter().peekable();
-    let merged = std::iter::from_fn(move || match (kept.peek(), written.peek()) {
-        (Some(k), Some(w)) if k.0 < w.0 => kept.next(),
-        (Some(_), Some(_)) | (None, _) => written.next(),
-        (Some(_), None) => kept.next(),
+        .map(|s| (s.entity_id.as_str(), Some((&*s.content_hash, &*s.version))))
+        .peekable();
+    let mut changed = changed.into_iter().peekable();
+    let merged = std::iter::from_fn(move || {
+        loop {
+            let next = match (kept.peek(), changed.peek()) {
+                (Some(k), Some(c)) if k.0 < c.0 => kept.next(),
+                (Some(k), Some(c)) if k.0 == c.0 => {
+                    kept.next();
+                    changed.next()
+                }
+                (_, Some(_)) => changed.next(),
+                (Some(_), None) => kept.next(),
+                (None, None) => return None,
+            };
+            if let Some((e, Some((c, v)))) = next {
+                return Some((e, c, v));
+            }
+        }
     });
     super::graph_signature_sorted(merged)
 }

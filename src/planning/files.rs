@@ -395,7 +395,7 @@ pub(super) fn add_root<'s>(
                             key: None,
                         },
                         links,
-                        display: display.clone(),
+                        file: fi,
                         decision: (draft.decisions.len() > before).then_some(before),
                     });
                 }

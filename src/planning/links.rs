@@ -70,8 +70,9 @@ pub(super) fn item_links(
 pub(super) struct Pending {
     pub(super) episode: Episode,
     pub(super) links: ItemLinks,
-    /// `root display/rel`, for warnings.
-    pub(super) display: String,
+    /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
+    /// not as text: every parsed episode waits here).
+    pub(super) file: usize,
     /// Its entry in the plan, when one was made (not for a refusal).
     pub(super) decision: Option<usize>,
 }
@@ -137,15 +138,18 @@ pub struct LinkSummary {
 /// Resolve every pending episode's links against the group as it will be:
 /// the parsed episodes, and the stored ones this plan keeps. Attaches the
 /// edges to the entries that write their episode; the rest keep theirs.
+/// `strict_errors` (`--strict-links`): where the warnings are also pushed
+/// as the plan's errors.
 pub(super) fn resolve_pending(
     pending: Vec<Pending>,
     stored: &[StoredEpisode],
     roots: &[RootSpec],
     stored_links: &[StoredLink],
     decisions: &mut [PlanEntry],
-    strict: bool,
-    errors: &mut Vec<PlanError>,
+    files: &[super::PlannedFile],
+    mut strict_errors: Option<&mut Vec<PlanError>>,
 ) -> LinkSummary {
+    let strict = strict_errors.is_some();
     // Nothing parsed names anything: every resolution would come back empty,
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
@@ -179,14 +183,14 @@ pub(super) fn resolve_pending(
             }
             let w = LinkWarning {
                 entity_id: p.episode.entity_id.clone(),
-                path: p.display.clone(),
+                path: files[p.file].display(),
                 line: u.link.at.line,
                 column: u.link.at.column,
                 kind: u.link.kind.as_str().to_string(),
                 target: u.link.target.clone(),
                 candidates: u.candidates,
             };
-            if strict {
+            if let Some(errors) = strict_errors.as_deref_mut() {
                 errors.push(PlanError {
                     kind: super::ErrorKind::Input,
                     path: Some(w.path.clone()),
