@@ -301,18 +301,31 @@ impl<'s> Draft<'s> {
             *s.content_hash == *c.content_hash
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
         });
+        // Shared text where nothing changed: a parsed file's unchanged
+        // episodes (a relink parses every file) and a version bump of the
+        // same content would otherwise hold a second copy of each hash.
+        let before = stored.map(snapshot);
+        let content_hash = match stored {
+            Some(s) if *s.content_hash == *c.content_hash => s.content_hash.clone(),
+            _ => c.content_hash.as_str().into(),
+        };
+        let after = Arc::new(Snapshot {
+            version: self.version.clone(),
+            content_hash,
+            source_hash: f.source_hash.cloned(),
+        });
+        let after = match &before {
+            Some(b) if **b == *after => b.clone(),
+            _ => after,
+        };
         self.decisions.push(PlanEntry {
             action,
             entity_id: c.entity_id.clone(),
             source: f.source.clone(),
             source_path: f.source_path.map(str::to_string),
             reason,
-            before: stored.map(snapshot),
-            after: Some(Arc::new(Snapshot {
-                version: self.version.clone(),
-                content_hash: c.content_hash.as_str().into(),
-                source_hash: f.source_hash.cloned(),
-            })),
+            before,
+            after: Some(after),
             origin,
             created_at: stored.map(|s| s.created_at),
             // Only where the content did not change: its time stands.
