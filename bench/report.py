@@ -76,6 +76,29 @@ def scenario_table(rows, scenario, n):
     return "\n".join(lines)
 
 
+def scenario_tables(rows, sc, heading):
+    """One table per size that has rows of scenario `sc`, each under
+    `heading(n)`."""
+    L = []
+    for n in sorted({r["n"] for r in rows if r["scenario"] == sc}):
+        L.extend([heading(n), "", scenario_table(rows, sc, n), ""])
+    return L
+
+
+def s5_table(rows, heading):
+    """The S5 latency rows under `heading`; nothing when there are none."""
+    s5 = [r for r in rows if r["scenario"] == "S5"]
+    if not s5:
+        return []
+    L = [heading, "", "| n | client | query | queries | p50 ms | p95 ms | p99 ms | rows per answer |",
+         "|---:|---|---|---:|---:|---:|---:|---:|"]
+    for r in s5:
+        L.append(f"| {r['n']:,} | {r['tool']} | {r['query']} | {r['queries']} | {fmt(r['p50_ms'])} | "
+                 f"{fmt(r['p95_ms'])} | {fmt(r['p99_ms'])} | {fmt(r.get('result_rows'))} |")
+    L.append("")
+    return L
+
+
 def targets(rows, meta):
     ns = sorted({r["n"] for r in rows if r["scenario"] == "S1" and r["tool"] == "graphseed"})
     if not ns:
@@ -197,24 +220,9 @@ def write(rows, meta, path):
     for sc, title in SCENARIOS.items():
         L.append(f"## {title}")
         L.append("")
-        for n in ns:
-            if not any(r["scenario"] == sc and r["n"] == n for r in rows):
-                continue
-            L.append(f"### n = {n:,}")
-            L.append("")
-            L.append(scenario_table(rows, sc, n))
-            L.append("")
+        L.extend(scenario_tables(rows, sc, lambda n: f"### n = {n:,}"))
 
-    s5 = [r for r in rows if r["scenario"] == "S5"]
-    if s5:
-        L.append("## S5: provenance lookups (graph state after S4)")
-        L.append("")
-        L.append("| n | client | query | queries | p50 ms | p95 ms | p99 ms | rows per answer |")
-        L.append("|---:|---|---|---:|---:|---:|---:|---:|")
-        for r in s5:
-            L.append(f"| {r['n']:,} | {r['tool']} | {r['query']} | {r['queries']} | {fmt(r['p50_ms'])} | "
-                     f"{fmt(r['p95_ms'])} | {fmt(r['p99_ms'])} | {fmt(r.get('result_rows'))} |")
-        L.append("")
+    L.extend(s5_table(rows, "## S5: provenance lookups (graph state after S4)"))
 
     hs = [r for r in rows if r["scenario"] == "hash"]
     if hs:
@@ -414,25 +422,9 @@ def small_section(small, bench, meta):
         if name in pngs or os.path.exists(os.path.join(res, name)):
             L.append(f"![{name[:-4]}](bench/results/{name})")
             L.append("")
-    ns = sorted({r["n"] for r in small})
-    for sc, title in SCENARIOS.items():
-        for n in ns:
-            if not any(r["scenario"] == sc and r["n"] == n for r in small):
-                continue
-            L.append(f"### {sc}, small files, n = {n:,}")
-            L.append("")
-            L.append(scenario_table(small, sc, n))
-            L.append("")
-    s5 = [r for r in small if r["scenario"] == "S5"]
-    if s5:
-        L.append("### S5, small files")
-        L.append("")
-        L.append("| n | client | query | queries | p50 ms | p95 ms | p99 ms | rows per answer |")
-        L.append("|---:|---|---|---:|---:|---:|---:|---:|")
-        for r in s5:
-            L.append(f"| {r['n']:,} | {r['tool']} | {r['query']} | {r['queries']} | {fmt(r['p50_ms'])} | "
-                     f"{fmt(r['p95_ms'])} | {fmt(r['p99_ms'])} | {fmt(r.get('result_rows'))} |")
-        L.append("")
+    for sc in SCENARIOS:
+        L.extend(scenario_tables(small, sc, lambda n, sc=sc: f"### {sc}, small files, n = {n:,}"))
+    L.extend(s5_table(small, "### S5, small files"))
     scale = os.path.join(res, "scale.md")
     if os.path.exists(scale):
         with open(scale) as f:
