@@ -1,9 +1,10 @@
 // Every episode of a group as planning needs it: no body, name or run id (a whole group is held in memory while
 // planning), in entity_id order.
 // Parameters: $group_id.
+// The source label is `source_description` on graphiti-profile (:Episodic) nodes, whose `source` is Graphiti's.
 MATCH (e:Episode)
 WHERE e.group_id = $group_id AND e.entity_id IS NOT NULL
-RETURN e.entity_id AS entity_id, e.source AS source, e.version AS version,
+RETURN e.entity_id AS entity_id, CASE WHEN e:Episodic THEN e.source_description ELSE e.source END AS source, e.version AS version,
        e.created_at AS created_at, e.updated_at AS updated_at, e.source_hash AS source_hash,
        e.content_hash AS content_hash, e.source_path AS source_path
 ORDER BY e.entity_id

@@ -1,5 +1,7 @@
 // Every episode of a group with all its properties exactly as stored (for `validate` / `verify`, which must report
-// hand-edited values rather than fail to decode them), in entity_id order. Parameters: $group_id.
+// hand-edited values rather than fail to decode them), in entity_id order. On a graphiti-profile (:Episodic) node
+// `source` is read from `source_description` (graphseed's label) and Graphiti's own `source` is `graphiti_source`.
+// Parameters: $group_id.
 MATCH (e:Episode {group_id: $group_id})
-RETURN properties(e) AS properties
+RETURN CASE WHEN e:Episodic THEN e {.*, source: e.source_description, graphiti_source: e.source} ELSE properties(e) END AS properties
 ORDER BY e.entity_id

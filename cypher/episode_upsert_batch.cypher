@@ -3,7 +3,12 @@
 // replaying the batch changes nothing.
 // Parameters: $run_id (the writing run), $at (the time of this write, recorded on new links),
 // $writes (list of maps with keys group_id, entity_id, name, source, version, version_major, version_minor,
-// version_patch, version_pre, created_at, updated_at, source_hash, content_hash, source_path, run_id, body, action).
+// version_patch, version_pre, created_at, updated_at, source_hash, content_hash, source_path, run_id, body, action,
+// graphiti: [] in the default profile, else [{uuid, source_description, valid_at}]).
+// In the graphiti profile (src/graphiti.rs) the node also becomes an :Episodic that graphiti-core reads: `source`
+// then holds Graphiti's episode type (json|text) and graphseed's label moves to `source_description`; `content`
+// is the body. FOREACH over the 0-or-1 list is how one statement sets a label only in that profile;
+// the second FOREACH undoes it when a group goes back to the default profile.
 MERGE (r:SeedRun {run_id: $run_id})
 WITH r
 UNWIND $writes AS w
@@ -22,6 +27,15 @@ SET e.name = w.name,
     e.source_path = w.source_path,
     e.run_id = w.run_id,
     e.body = w.body
+FOREACH (g IN w.graphiti |
+  SET e:Episodic,
+      e.uuid = g.uuid,
+      e.source_description = g.source_description,
+      e.content = w.body,
+      e.valid_at = g.valid_at,
+      e.entity_edges = [])
+FOREACH (_ IN CASE WHEN size(w.graphiti) = 0 THEN [1] ELSE [] END |
+  REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges)
 MERGE (e)-[l:WRITTEN_BY]->(r)
 ON CREATE SET l.at = $at
 SET l.action = w.action,

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::Error;
+use crate::graphiti::Profile;
 use crate::stores::target::{DEFAULT_TARGET, Secret, Target};
 use crate::version::SeedVersion;
 
@@ -45,6 +46,8 @@ pub struct TargetConfig {
     pub database: Option<String>,
     pub username: Option<String>,
     pub password_file: Option<String>,
+    /// `default` or `graphiti` (see [`crate::graphiti::Profile`]).
+    pub profile: Option<toml::Spanned<String>>,
     /// Present only to refuse it with a clear message.
     pub password: Option<toml::Spanned<toml::Value>>,
 }
@@ -201,6 +204,30 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
     })
 }
 
+/// The schema profile: the flag, else `[target] profile`, else `default`.
+/// An unknown name is a config error naming the file and line.
+pub fn resolve_profile(flag: Option<&str>, cfg: &Loaded) -> Result<Profile, Error> {
+    let hint = Some("use `default` or `graphiti`");
+    if let Some(f) = flag {
+        return f
+            .parse()
+            .map_err(|e: String| Error::config(format!("--profile: {e}"), hint));
+    }
+    match &cfg.file.target.profile {
+        None => Ok(Profile::Default),
+        Some(p) => p.get_ref().parse().map_err(|e: String| {
+            Error::config(
+                format!(
+                    "{}:{}: [target] {e}",
+                    cfg.display(),
+                    line_of(&cfg.text, p.span().start)
+                ),
+                hint,
+            )
+        }),
+    }
+}
+
 /// Connection settings as given on the command line.
 #[derive(Debug, Clone, Default)]
 pub struct TargetFlags {
@@ -292,6 +319,26 @@ mod tests {
             "{e}"
         );
         assert!(!e.contains("hunter2"));
+    }
+
+    #[test]
+    fn profile_from_flag_then_file_then_default() {
+        let none = loaded("group = \"g\"\n").unwrap();
+        assert_eq!(resolve_profile(None, &none).unwrap(), Profile::Default);
+        let file = loaded("[target]\nprofile = \"graphiti\"\n").unwrap();
+        assert_eq!(resolve_profile(None, &file).unwrap(), Profile::Graphiti);
+        assert_eq!(
+            resolve_profile(Some("default"), &file).unwrap(),
+            Profile::Default
+        );
+        let bad = loaded("[target]\n\nprofile = \"grafiti\"\n").unwrap();
+        let e = resolve_profile(None, &bad).unwrap_err().to_string();
+        assert!(
+            e.contains("graphseed.toml:3: [target] unknown profile `grafiti`"),
+            "{e}"
+        );
+        let e = resolve_profile(Some("x"), &none).unwrap_err().to_string();
+        assert!(e.contains("--profile: unknown profile `x`"), "{e}");
     }
 
     #[test]

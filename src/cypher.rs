@@ -62,6 +62,15 @@ crate::statement_files::statement_files! {
     EPISODE_STATUS_GROUP => "episode_status_group.cypher";
     /// Every property of every episode of a group, as stored.
     EPISODE_RAW_GROUP => "episode_raw_group.cypher";
+    /// The links one run left, for the change feed (`graphseed changes`).
+    EPISODE_CHANGES_RUN => "episode_changes_run.cypher";
+
+    // --- the graphiti profile (init) -------------------------------------------
+    // Graphiti's own episode indexes, under Graphiti's names (see src/graphiti.rs).
+    SCHEMA_GRAPHITI_EPISODE_UUID => "schema_graphiti_episode_uuid.cypher";
+    SCHEMA_GRAPHITI_EPISODE_GROUP_ID => "schema_graphiti_episode_group_id.cypher";
+    SCHEMA_GRAPHITI_EPISODE_VALID_AT => "schema_graphiti_episode_valid_at.cypher";
+    SCHEMA_GRAPHITI_EPISODE_CONTENT => "schema_graphiti_episode_content.cypher";
 
     // --- links ----------------------------------------------------------------
     /// `LINKS_TO.kind` index.
@@ -118,6 +127,17 @@ pub const SCHEMA: &[&str] = &[
     SCHEMA_RUN_GROUP_INDEX,
     SCHEMA_PRUNED_EPISODE_INDEX,
     SCHEMA_LINKS_KIND_INDEX,
+];
+
+/// What `init` adds in the graphiti profile: the indexes graphiti-core
+/// creates for episodes (`build_indices_and_constraints`), with its names, so
+/// Graphiti's lookups and episode search are index-backed, and Graphiti's own
+/// `IF NOT EXISTS` finds them already there.
+pub const SCHEMA_GRAPHITI: &[&str] = &[
+    SCHEMA_GRAPHITI_EPISODE_UUID,
+    SCHEMA_GRAPHITI_EPISODE_GROUP_ID,
+    SCHEMA_GRAPHITI_EPISODE_VALID_AT,
+    SCHEMA_GRAPHITI_EPISODE_CONTENT,
 ];
 
 #[cfg(test)]

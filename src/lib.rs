@@ -21,6 +21,7 @@ pub mod communities;
 pub mod config;
 pub mod cypher;
 pub mod error;
+pub mod graphiti;
 pub mod hashing;
 pub mod limits;
 pub mod links;

@@ -56,6 +56,8 @@ crate::statement_files::statement_files! {
     EPISODE_HISTORY => "episode_history.sql";
     EPISODE_STATUS => "episode_status.sql";
     EPISODE_RAW_GROUP => "episode_raw_group.sql";
+    /// The links one run left, for the change feed (`graphseed changes`).
+    EPISODE_CHANGES_RUN => "episode_changes_run.sql";
 
     // --- locks -----------------------------------------------------------------
     LOCK_READ => "lock_read.sql";

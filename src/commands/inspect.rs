@@ -6,11 +6,12 @@ use serde_json::json;
 
 use super::{Context, Outcome};
 use crate::error::Error;
+use crate::graphiti::Profile;
 use crate::metadata::format_time;
 use crate::planning::render;
 use crate::provenance::audit::run_json;
 use crate::stores::RunRecord;
-use crate::stores::any::Access;
+use crate::stores::any::{Access, AnyStore};
 use crate::stores::prelude::*;
 use crate::ui::{self, outln};
 
@@ -22,6 +23,11 @@ pub struct RunsArgs {
 
 pub async fn init(ctx: &Context) -> Result<Outcome, Error> {
     let store = ctx.store().await?;
+    if let (AnyStore::Sqlite(_), Profile::Graphiti) = (&store, ctx.profile()?) {
+        ctx.ui.warn(
+            "the graphiti profile changes nothing in the embedded store (Graphiti reads Neo4j only); `graphseed changes` gives Graphiti's fields on every store",
+        );
+    }
     store.init().await?;
     store.check_schema().await?;
     if ctx.ui.json {

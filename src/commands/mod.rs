@@ -6,6 +6,7 @@
 //! a typed error; the binary's edge (`crate::cli`) turns either into an exit
 //! code. Nothing here imports `crate::cli`.
 
+mod changes;
 mod inspect;
 mod links;
 mod provenance;
@@ -27,6 +28,7 @@ use crate::stores::target::aura_routing_advice;
 use crate::ui::Ui;
 use crate::version::SeedVersion;
 
+pub use changes::ChangesArgs;
 pub use inspect::RunsArgs;
 pub use links::LinksArgs;
 pub use provenance::ProvenanceArgs;
@@ -68,6 +70,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// An episode's links: what it links to, and what links to it
     Links(LinksArgs),
+    /// The change feed: what a run created, updated, replaced, restored or pruned, with bodies
+    Changes(ChangesArgs),
 }
 
 /// Flags every command takes.
@@ -93,6 +97,10 @@ pub struct GlobalArgs {
     /// Held as a `Secret` so that no `Debug` of the arguments can print it.
     #[arg(long, global = true, hide = true, value_name = "PASSWORD")]
     pub password: Option<crate::stores::target::Secret>,
+    /// Schema profile: `default`, or `graphiti` (episodes graphiti-core reads)
+    /// [config: target.profile; default: default]
+    #[arg(long, global = true, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// The group (Graphiti's partition key) [config: group]
     #[arg(long, global = true)]
     pub group: Option<String>,
@@ -174,7 +182,15 @@ impl Context {
             Some(self.global.connection_timeout),
             None,
         )?);
-        Ok(any::open_for(&self.target, timeout, access).await?)
+        let profile = self.profile()?;
+        Ok(any::open_for(&self.target, timeout, access)
+            .await?
+            .with_profile(profile))
+    }
+
+    /// The schema profile: `--profile`, else `[target] profile`.
+    pub fn profile(&self) -> Result<crate::graphiti::Profile, Error> {
+        config::resolve_profile(self.global.profile.as_deref(), &self.cfg)
     }
 
     pub fn group(&self) -> Result<String, Error> {
@@ -283,5 +299,6 @@ pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome
         Command::Validate => verify::validate(&ctx).await,
         Command::Verify(a) => verify::verify(&ctx, &a.select).await,
         Command::Links(a) => links::links(&ctx, &a).await,
+        Command::Changes(a) => changes::changes(&ctx, &a).await,
     }
 }

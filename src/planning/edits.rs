@@ -76,6 +76,7 @@ pub fn hand_edits(raw: &[RawEpisode]) -> Vec<HandEdit> {
                 ));
             }
         }
+        problems.extend(crate::graphiti::profile_problems(e));
         if !problems.is_empty() {
             out.push(HandEdit {
                 entity_id: id,

@@ -2,6 +2,7 @@
 //! ([`record`]), the file audit trail ([`audit`]) and git capture ([`git`]).
 
 pub mod audit;
+pub mod feed;
 pub mod git;
 pub mod record;
 pub mod validate;

@@ -59,6 +59,18 @@ pub async fn open_for(
     }
 }
 
+impl AnyStore {
+    /// The same store, writing in `profile`. The embedded store keeps one
+    /// model whatever the profile: Graphiti reads Neo4j only, and the change
+    /// feed computes Graphiti's fields (uuid, source type) on both stores.
+    pub fn with_profile(self, profile: crate::graphiti::Profile) -> Self {
+        match self {
+            AnyStore::Neo4j(s) => AnyStore::Neo4j(s.with_profile(profile)),
+            AnyStore::Sqlite(s) => AnyStore::Sqlite(s),
+        }
+    }
+}
+
 macro_rules! delegate {
     ($self:ident, $s:ident => $call:expr) => {
         match $self {
@@ -153,6 +165,14 @@ impl Episodes for AnyStore {
         entity_id: &str,
     ) -> Result<Vec<HistoryEntry>, StoreError> {
         delegate!(self, s => s.episode_history(group_id, entity_id).await)
+    }
+
+    async fn run_changes(
+        &self,
+        group_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<RunChange>, StoreError> {
+        delegate!(self, s => s.run_changes(group_id, run_id).await)
     }
 
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError> {

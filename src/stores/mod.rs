@@ -241,6 +241,27 @@ pub struct HistoryEntry {
     pub source_hash: Option<String>,
 }
 
+/// One provenance link a run left, as the change feed (`graphseed changes`)
+/// reads it: the link, the one before it on the same entity (any
+/// incarnation, pruned ones included), and the episode's name and body
+/// while the episode still holds the content this run wrote (`None` once a
+/// later run changed it or pruned it, and on a prune: the store keeps only
+/// the current body).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunChange {
+    pub entity_id: String,
+    pub action: Action,
+    pub at: DateTime<Utc>,
+    pub version: String,
+    /// For a prune: the content it removed.
+    pub content_hash: String,
+    pub source_hash: Option<String>,
+    pub previous_action: Option<Action>,
+    pub previous_content_hash: Option<String>,
+    pub name: Option<String>,
+    pub body: Option<String>,
+}
+
 /// One row of `status`: how many episodes a (group, source, version) holds.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct StatusRow {
@@ -413,6 +434,11 @@ pub trait Episodes {
         group_id: &str,
         entity_id: &str,
     ) -> Result<Vec<HistoryEntry>, StoreError>;
+
+    /// Every provenance link `run_id` left in `group_id`, in entity_id
+    /// order (see [`RunChange`]).
+    async fn run_changes(&self, group_id: &str, run_id: &str)
+    -> Result<Vec<RunChange>, StoreError>;
 
     /// Episode counts per (group, source, version), sorted.
     async fn status(&self, group_id: Option<&str>) -> Result<Vec<StatusRow>, StoreError>;

@@ -8,6 +8,7 @@ mod support;
 
 mod cli;
 mod first_hour;
+mod graphiti;
 
 mod drift;
 mod hostile;

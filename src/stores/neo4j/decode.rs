@@ -10,7 +10,9 @@ use neo4rs::{BoltType, Row};
 use serde::Deserialize;
 
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
-use crate::stores::{Action, HistoryEntry, LockInfo, RawValue, RunKind, RunRecord, RunStatus};
+use crate::stores::{
+    Action, HistoryEntry, LockInfo, RawValue, RunChange, RunKind, RunRecord, RunStatus,
+};
 use crate::version::SeedVersion;
 
 /// A stored value graphseed cannot read: what and where (property, then
@@ -199,6 +201,34 @@ pub(super) fn history_from_row(row: &Row) -> Result<HistoryEntry, Unreadable> {
         content_hash: col(row, "content_hash")?,
         source_hash: col(row, "source_hash")?,
     })
+}
+
+pub(super) fn change_from_row(row: &Row) -> Result<RunChange, Unreadable> {
+    let action = |name: &str| -> Result<Option<Action>, Unreadable> {
+        match col::<Option<String>>(row, name)? {
+            None => Ok(None),
+            Some(a) => Action::parse(&a)
+                .map(Some)
+                .ok_or_else(|| format!("property `action`: unknown action `{a}`").into()),
+        }
+    };
+    let entity_id: String = col(row, "entity_id")?;
+    let inner = || -> Result<RunChange, Unreadable> {
+        Ok(RunChange {
+            entity_id: entity_id.clone(),
+            action: action("action")?
+                .ok_or_else(|| Unreadable("property `action`: missing".into()))?,
+            at: time_col(row, "at")?,
+            version: col(row, "version")?,
+            content_hash: col(row, "content_hash")?,
+            source_hash: col(row, "source_hash")?,
+            previous_action: action("previous_action")?,
+            previous_content_hash: col(row, "previous_content_hash")?,
+            name: col(row, "name")?,
+            body: col(row, "body")?,
+        })
+    };
+    inner().map_err(|e| e.of(format!("episode {entity_id}")))
 }
 
 /// The lock row of `lock_acquire` / `lock_renew` / `lock_force_unlock`: the

@@ -11,8 +11,8 @@ use super::params::write_map;
 use crate::cypher;
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 use crate::stores::{
-    EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RunRecord, StatusRow,
-    StoreError,
+    EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RunChange, RunRecord,
+    StatusRow, StoreError,
 };
 
 impl Neo4jStore {
@@ -36,7 +36,11 @@ impl Neo4jStore {
             // One list parameter for the whole batch (built with FromIterator,
             // no intermediate Vec<BoltType> clones), one UNWIND: a round trip
             // per batch, not per episode.
-            let writes: BoltType = changes.writes.iter().map(write_map).collect();
+            let writes: BoltType = changes
+                .writes
+                .iter()
+                .map(|w| write_map(w, self.profile))
+                .collect();
             let q = query(cypher::EPISODE_UPSERT_BATCH)
                 .param("run_id", run.run_id.as_str())
                 .param("at", at)
@@ -132,6 +136,22 @@ impl Episodes for Neo4jStore {
                 history_from_row(row)
                     .map_err(|e| e.of(format!("history of {group_id}/{entity_id}")))
             },
+        )
+        .await
+    }
+
+    async fn run_changes(
+        &self,
+        group_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<RunChange>, StoreError> {
+        let q = query(cypher::EPISODE_CHANGES_RUN)
+            .param("group_id", group_id)
+            .param("run_id", run_id);
+        self.read(
+            &format!("reading the changes of run {run_id} in group {group_id}"),
+            q,
+            |row| change_from_row(row).map_err(|e| e.of(format!("changes of run {run_id}"))),
         )
         .await
     }

@@ -77,6 +77,7 @@ use super::{
 };
 use crate::applying::retry::{self, RetryPolicy};
 use crate::cypher;
+use crate::graphiti::Profile;
 
 pub use self::connect::{Neo4jOptions, connect};
 
@@ -91,6 +92,8 @@ pub struct Neo4jStore {
     config: Config,
     /// `target.describe()`: never carries the password.
     name: String,
+    /// How episodes are written (`[target] profile`); reads work on both.
+    profile: Profile,
 }
 
 impl std::fmt::Debug for Neo4jStore {
@@ -116,7 +119,14 @@ impl Neo4jStore {
             graph: Arc::new(RwLock::new(graph)),
             config,
             name,
+            profile: Profile::Default,
         }
+    }
+
+    /// The same store, writing in `profile` (see [`crate::graphiti`]).
+    pub fn with_profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
     }
 
     /// The current pool.
@@ -361,7 +371,11 @@ impl Coordination for Neo4jStore {
         // the driver retries auto-commit queries after NotALeader for a
         // minute; graphseed's own loop retries it briefly, and transient
         // errors within the usual budget.
-        for statement in cypher::SCHEMA {
+        let graphiti: &[&str] = match self.profile {
+            Profile::Graphiti => cypher::SCHEMA_GRAPHITI,
+            Profile::Default => &[],
+        };
+        for statement in cypher::SCHEMA.iter().chain(graphiti) {
             retry::retry(
                 RetryPolicy::default(),
                 || self.schema_statement(statement),

@@ -3,6 +3,7 @@
 use neo4rs::{BoltMap, BoltString, BoltType, Query, query};
 
 use crate::cypher;
+use crate::graphiti::{self, Profile};
 use crate::stores::{EpisodeWrite, LockInfo, RunRecord};
 
 pub(super) fn bolt_map<'a>(entries: impl IntoIterator<Item = (&'a str, BoltType)>) -> BoltType {
@@ -13,14 +14,31 @@ pub(super) fn bolt_map<'a>(entries: impl IntoIterator<Item = (&'a str, BoltType)
     BoltType::Map(map)
 }
 
-/// One write as a map for the `$writes` list of `episode_upsert_batch`.
-pub(super) fn write_map(w: &EpisodeWrite) -> BoltType {
+/// One write as a map for the `$writes` list of `episode_upsert_batch`. In
+/// the graphiti profile `source` is Graphiti's episode type and the label
+/// travels as `source_description` (see [`crate::graphiti`]).
+pub(super) fn write_map(w: &EpisodeWrite, profile: Profile) -> BoltType {
     let r = &w.record;
+    let (source, graphiti) = match profile {
+        Profile::Default => (r.source.as_str(), BoltType::List(Default::default())),
+        Profile::Graphiti => (
+            graphiti::source_type(r.source_path.as_deref()),
+            std::iter::once(bolt_map([
+                (
+                    "uuid",
+                    BoltType::from(graphiti::episode_uuid(&r.group_id, &r.entity_id).to_string()),
+                ),
+                ("source_description", BoltType::from(r.source.as_str())),
+                ("valid_at", BoltType::from(graphiti::valid_at(r))),
+            ]))
+            .collect(),
+        ),
+    };
     bolt_map([
         ("group_id", BoltType::from(r.group_id.as_str())),
         ("entity_id", BoltType::from(r.entity_id.as_str())),
         ("name", BoltType::from(r.name.as_str())),
-        ("source", BoltType::from(r.source.as_str())),
+        ("source", BoltType::from(source)),
         ("version", BoltType::from(r.version.to_string())),
         ("version_major", BoltType::from(r.version.major())),
         ("version_minor", BoltType::from(r.version.minor())),
@@ -34,6 +52,7 @@ pub(super) fn write_map(w: &EpisodeWrite) -> BoltType {
         ("run_id", BoltType::from(r.run_id.as_str())),
         ("body", BoltType::from(r.body.as_str())),
         ("action", BoltType::from(w.action.as_str())),
+        ("graphiti", graphiti),
     ])
 }
 

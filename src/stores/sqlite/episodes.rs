@@ -9,8 +9,8 @@ use super::errors::{Fail, R};
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
 use crate::sql;
 use crate::stores::{
-    Action, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RawValue, RunRecord,
-    StatusRow, StoreError,
+    Action, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RawValue, RunChange,
+    RunRecord, StatusRow, StoreError,
 };
 
 /// The episode part of a batch, inside the envelope's transaction: upserts
@@ -158,6 +158,46 @@ impl Episodes for SqliteStore {
                     content_hash: row.get(4)?,
                     source_hash: row.get(5)?,
                     run_id,
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    async fn run_changes(
+        &self,
+        group_id: &str,
+        run_id: &str,
+    ) -> Result<Vec<RunChange>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::EPISODE_CHANGES_RUN)?;
+            let mut rows = stmt.query(params![group_id, run_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let entity_id: String = row.get(0)?;
+                let what = |col: &str| {
+                    format!("change of `{group_id}/{entity_id}` by run `{run_id}`: {col}")
+                };
+                let action = |i: usize, col: &str| -> R<Option<Action>> {
+                    match row.get::<_, Option<String>>(i)? {
+                        None => Ok(None),
+                        Some(a) => Action::parse(&a)
+                            .map(Some)
+                            .ok_or_else(|| Fail::Corrupt(format!("{} is `{a}`", what(col)))),
+                    }
+                };
+                out.push(RunChange {
+                    action: action(1, "action")?
+                        .ok_or_else(|| Fail::Corrupt(format!("{} is missing", what("action"))))?,
+                    at: parse_time(&what("at"), &row.get::<_, String>(2)?)?,
+                    version: row.get(3)?,
+                    content_hash: row.get(4)?,
+                    source_hash: row.get(5)?,
+                    previous_action: action(6, "previous action")?,
+                    previous_content_hash: row.get(7)?,
+                    name: row.get(8)?,
+                    body: row.get(9)?,
+                    entity_id,
                 });
             }
             Ok(out)

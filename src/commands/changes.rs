@@ -1,0 +1,106 @@
+//! `changes`: the change feed. Lists exactly the decisions of one run
+//! (`--run`) or of every seed run after one (`--since-run`) that changed
+//! what a consumer holds (see [`crate::provenance::feed::is_fed`]), read from
+//! the store's provenance links, so it answers for any run the store
+//! remembers, on any machine. Read-only.
+
+use clap::{ArgGroup, Args};
+use serde_json::json;
+
+use super::{Context, Outcome};
+use crate::error::Error;
+use crate::provenance::feed;
+use crate::stores::any::Access;
+use crate::stores::prelude::*;
+use crate::stores::{RunKind, RunRecord};
+use crate::ui::{self, outln};
+
+#[derive(Debug, Args, Clone, Default)]
+#[command(group(ArgGroup::new("which").required(true).args(["run", "since_run"])))]
+pub struct ChangesArgs {
+    /// The changes of this run
+    #[arg(long, value_name = "RUN_ID")]
+    pub run: Option<String>,
+    /// The changes of every seed run of the same group after this one, in
+    /// the order they ran (not this one itself)
+    #[arg(long, value_name = "RUN_ID")]
+    pub since_run: Option<String>,
+}
+
+pub async fn changes(ctx: &Context, a: &ChangesArgs) -> Result<Outcome, Error> {
+    let store = ctx.store_for(Access::ReadOnly).await?;
+    store.check_schema().await?;
+    let id = a
+        .run
+        .as_deref()
+        .or(a.since_run.as_deref())
+        .unwrap_or_default();
+    let anchor = store.get_run(id).await?.ok_or_else(|| {
+        Error::NotFound(format!(
+            "no run `{id}` in {} (`graphseed runs` lists them)",
+            store.describe()
+        ))
+    })?;
+    if anchor.kind != RunKind::Seed {
+        return Err(Error::config(
+            format!(
+                "run `{id}` is a {} run: it wrote no episodes",
+                anchor.kind.as_str()
+            ),
+            Some("pass a seed run (`graphseed runs` shows each run's kind)"),
+        ));
+    }
+    let runs: Vec<RunRecord> = match a.run {
+        Some(_) => vec![anchor.clone()],
+        None => {
+            let all = store.list_runs(Some(&anchor.group_id)).await?;
+            feed::runs_after(&all, &anchor)
+                .into_iter()
+                .cloned()
+                .collect()
+        }
+    };
+    let group = &anchor.group_id;
+    let mut changes = Vec::new();
+    for run in &runs {
+        for c in store.run_changes(group, &run.run_id).await? {
+            if feed::is_fed(
+                c.action,
+                &c.content_hash,
+                c.previous_content_hash.as_deref(),
+            ) {
+                changes.push(feed::change_json(group, &run.run_id, &c));
+            }
+        }
+    }
+    if ctx.ui.json {
+        ui::json(&json!({
+            "group_id": group,
+            "runs": runs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),
+            "changes": changes,
+        }));
+        return Ok(Outcome::Done);
+    }
+    outln!(
+        "{:<8}  {:<36}  {:<36}  entity_id",
+        "action",
+        "run_id",
+        "uuid"
+    );
+    for c in &changes {
+        let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+        outln!(
+            "{:<8}  {:<36}  {:<36}  {}",
+            s("action"),
+            s("run_id"),
+            s("uuid"),
+            ui::path(&s("entity_id"))
+        );
+    }
+    outln!(
+        "{} change(s) in {} run(s) of group {group}",
+        changes.len(),
+        runs.len()
+    );
+    Ok(Outcome::Done)
+}
