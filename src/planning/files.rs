@@ -395,7 +395,7 @@ pub(super) fn add_root<'s>(
                             key: None,
                         },
                         links,
-                        file: fi,
+                        file: Some(fi),
                         decision: (draft.decisions.len() > before).then_some(before),
                     });
                 }

@@ -65,14 +65,18 @@ pub(super) fn item_links(
         .collect()
 }
 
+/// How warnings name an item read from stdin.
+const STDIN: &str = "<stdin>";
+
 /// One parsed episode's links, waiting for resolution.
 #[derive(Debug)]
 pub(super) struct Pending {
     pub(super) episode: Episode,
     pub(super) links: ItemLinks,
     /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
-    /// not as text: every parsed episode waits here).
-    pub(super) file: usize,
+    /// not as text: every parsed episode waits here). `None` for an item
+    /// read from stdin, named `<stdin>`.
+    pub(super) file: Option<usize>,
     /// Its entry in the plan, when one was made (not for a refusal).
     pub(super) decision: Option<usize>,
 }
@@ -183,7 +187,9 @@ pub(super) fn resolve_pending(
             }
             let w = LinkWarning {
                 entity_id: p.episode.entity_id.clone(),
-                path: files[p.file].display(),
+                path: p
+                    .file
+                    .map_or_else(|| STDIN.to_string(), |f| files[f].display()),
                 line: u.link.at.line,
                 column: u.link.at.column,
                 kind: u.link.kind.as_str().to_string(),
