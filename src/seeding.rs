@@ -307,7 +307,7 @@ const SCAN_PAGE: u32 = 1000;
 ///   (bodies read only where it fails) is the next step if that matters.
 /// Memory stays bounded: pages are read in entity_id order (keyset, not
 /// OFFSET) and only the mismatches kept.
-async fn scan_hand_edits<S: Store>(
+pub(crate) async fn scan_hand_edits<S: Store>(
     store: &S,
     group: &str,
     policy: RetryPolicy,
