@@ -3,10 +3,16 @@
 
 Called by bench/run.sh (which prepares the venv and the release binary):
 
-    bench.py --graphseed BIN --sizes 1000,10000,100000 [--quick]
+    bench.py --graphseed BIN --sizes 1000,10000,100000 [--small-sizes 100000,1000000] [--quick]
 
 Writes bench/results/latest.json (one row per (scenario, n, tool)) and
 BENCHMARKS.md at the repository root (bench/report.py renders it).
+
+--small-sizes runs the small-file corpus (about 500 B a file) at those sizes:
+S1-S5 for graphseed on both stores and python-unwind(-skip), whose per-episode
+write cost the 4 KB corpus hides; its rows carry "corpus": "small". With
+--sizes none only the small-file corpus runs, and the bench corpus's rows of
+the previous latest.json are kept.
 """
 
 import argparse
@@ -25,6 +31,7 @@ REPO = os.path.dirname(HERE)
 PY = sys.executable
 PEERS = os.path.join(HERE, "peers")
 NAIVE_MAX_N = 10_000  # python-naive above this is extrapolated linearly
+SMALL_MEDIAN_BYTES = 500  # the small-file corpus
 
 
 def log(msg):
@@ -149,6 +156,9 @@ class Bench:
         os.makedirs(self.scratch, exist_ok=True)
         self.unwind_batch = 5000
         self.s2_repeats = 3
+        # Rows of the small-file corpus carry "corpus": "small"; the bench
+        # corpus's rows carry no tag (as before).
+        self.corpus_tag = None
 
     # -- helpers ----------------------------------------------------------
     def add(self, scenario, n, tool, r, **extra):
@@ -156,6 +166,8 @@ class Bench:
                "seconds": r.get("seconds") if r else None,
                "peak_rss_mb": r.get("peak_rss_mb") if r else None,
                "write_transactions": None}
+        if self.corpus_tag:
+            row["corpus"] = self.corpus_tag
         # Other work on the machine skews every number: record the load with the row.
         row["loadavg_1m"] = round(os.getloadavg()[0], 2)
         if r and r.get("cpu_s") is not None:
@@ -182,10 +194,11 @@ class Bench:
         os.makedirs(d, exist_ok=True)
         return d
 
-    def corpus(self, n):
-        out = os.path.join(self.work, f"corpus-{n}")
+    def corpus(self, n, small=False):
+        out = os.path.join(self.work, f"corpus-small-{n}" if small else f"corpus-{n}")
         t0 = time.perf_counter()
-        r = subprocess.run([PY, os.path.join(HERE, "gen_corpus.py"), "--n", str(n), "--out", out],
+        extra = ["--median-bytes", str(SMALL_MEDIAN_BYTES)] if small else []
+        r = subprocess.run([PY, os.path.join(HERE, "gen_corpus.py"), "--n", str(n), "--out", out, *extra],
                            check=True, capture_output=True, text=True)
         log(f"corpus n={n} ready in {time.perf_counter() - t0:.1f}s: {r.stdout.strip()}")
         with open(os.path.join(out, "manifest.json")) as f:
@@ -451,7 +464,7 @@ class Bench:
                 self.add("S1-batch-sweep", n, "graphseed", r, batch_size=bs, **i)
                 self.gs_clear(uri, g)
 
-    def warmup(self, c, uri, rounds=2):
+    def warmup(self, c, uri, rounds=2, prune=True):
         """Untimed: warm the JVM (JIT, plan cache) so the first tool isn't penalised. Run again (one round)
         at every size: seeding n episodes and deleting them grows Neo4j's store files and both tools'
         index trees to that size, so whichever tool runs first at a size does not pay for the growth
@@ -459,14 +472,19 @@ class Bench:
         # Every query shape each tool runs later (create, update, prune) is run here first, so no timed
         # scenario is the first to reach a code path the JIT has not compiled yet.
         self.gs_clear(uri, "bench_warmup")
+        # prune=False (the small-file corpus, after the JIT was warmed): only
+        # the growth, not the S3 shapes again, which at 1M cost minutes.
         for _ in range(rounds):
             self.gs_seed(uri, "bench_warmup", c["base"], extra=["--force"])
-        self.gs_seed(uri, "bench_warmup", c["mutated"], extra=["--prune"])
+        if prune:
+            self.gs_seed(uri, "bench_warmup", c["mutated"], extra=["--prune"])
         self.gs_clear(uri, "bench_warmup")
         for _ in range(rounds):
             self.peer_admin("python_unwind.py", uri, "bench_warmup", "--init")
             self.peer("python_unwind.py", uri, "bench_warmup", "--root", c["base"], tool="python-unwind")
-        self.peer("python_unwind.py", uri, "bench_warmup", "--root", c["mutated"], "--prune", tool="python-unwind")
+        if prune:
+            self.peer("python_unwind.py", uri, "bench_warmup", "--root", c["mutated"], "--prune",
+                      tool="python-unwind")
         self.peer_admin("python_unwind.py", uri, "bench_warmup", "--clear")
 
     # -- main --------------------------------------------------------------
@@ -504,14 +522,55 @@ class Bench:
             "neo4j_driver": md.version("neo4j"), "langchain": md.version("langchain"),
             "langchain_core": md.version("langchain-core"),
             "langchain_community": md.version("langchain-community"), "sqlalchemy": md.version("sqlalchemy"),
-            "sizes": self.a.sizes, "quick": self.a.quick, "s5_queries": self.a.s5_queries,
+            "sizes": self.a.sizes or self.meta.get("sizes"), "small_sizes": self.a.small_sizes, "quick": self.a.quick, "s5_queries": self.a.s5_queries,
             "provenance_cli": prov, "naive_max_n": NAIVE_MAX_N,
         })
+
+    def small(self, n, uri):
+        """The small-file corpus at n: graphseed on both stores against
+        python-unwind(-skip). python-naive and LangChain are left out: the
+        bench corpus measures them, and at 1M they alone would take hours."""
+        c = self.corpus(n, small=True)
+        info = {k: c[k] for k in ("files", "bytes", "size_p50", "size_p99", "dirs", "mutated_files")}
+        info["mutation"] = {k: len(v) for k, v in c["mutation"].items()}
+        self.meta.setdefault("corpus_small", {})[str(n)] = info
+        t_n = time.time()
+        self.corpus_tag = "small"
+        try:
+            self.warmup(c, uri, rounds=1, prune=False)
+            self.graphseed_neo4j(n, c, uri)
+            self.graphseed_sqlite(n, c)
+            self.unwind(n, c, uri, skip=False)
+            self.unwind(n, c, uri, skip=True)
+        finally:
+            self.corpus_tag = None
+        self.meta.setdefault("wall_minutes_small", {})[str(n)] = round((time.time() - t_n) / 60, 1)
+        self.meta["completed_small_sizes"] = self.meta.get("completed_small_sizes", []) + [n]
+        self.save()
+
+    def keep_bench_rows(self):
+        """--sizes none: keep the bench corpus's rows and run details of the
+        previous latest.json, so one results file holds both corpora."""
+        res = os.path.join(HERE, "results")
+        try:
+            with open(os.path.join(res, "latest.json")) as f:
+                self.rows = [r for r in json.load(f) if r.get("corpus") != "small"]
+            with open(os.path.join(res, "meta.json")) as f:
+                old = json.load(f)
+        except (OSError, ValueError):
+            return
+        for k, v in old.items():
+            if not k.endswith("_small") and k != "completed_small_sizes":
+                self.meta.setdefault(k, v)
+        self.meta["bench_rows_from"] = old.get("date")
+        self.unwind_batch = old.get("unwind_batch", {}).get("chosen", self.unwind_batch)
 
     def main(self):
         sizes = self.a.sizes
         corpora = {}
         t_start = time.time()
+        if not sizes:
+            self.keep_bench_rows()
         neo = Neo4j(self.work)
         log(f"Neo4j {neo.version} at {neo.uri}")
         try:
@@ -521,11 +580,15 @@ class Bench:
             for script in ("python_naive.py", "python_unwind.py"):
                 self.peer_admin(script, uri, "bench", "--init")
             self.peer_admin("python_unwind.py", uri, "bench", "--init", "--skip")
-            corpora[sizes[0]] = self.corpus(sizes[0])
-            self.warmup(corpora[sizes[0]], uri)
-            sweep_n = 10_000 if 10_000 in sizes else sizes[0]
-            corpora.setdefault(sweep_n, self.corpus(sweep_n))
-            self.sweep(sweep_n, corpora[sweep_n], uri)
+            if sizes:
+                corpora[sizes[0]] = self.corpus(sizes[0])
+                self.warmup(corpora[sizes[0]], uri)
+                sweep_n = 10_000 if 10_000 in sizes else sizes[0]
+                corpora.setdefault(sweep_n, self.corpus(sweep_n))
+                self.sweep(sweep_n, corpora[sweep_n], uri)
+            else:
+                # The JIT warm-up on the smallest small-file corpus instead.
+                self.warmup(self.corpus(min(self.a.small_sizes), small=True), uri)
             for n in sizes:
                 c = corpora.get(n) or self.corpus(n)
                 self.meta.setdefault("corpus", {})[str(n)] = {k: c[k] for k in (
@@ -545,6 +608,8 @@ class Bench:
                 self.meta["completed_sizes"] = self.meta.get("completed_sizes", []) + [n]
                 self.save()
                 corpora.pop(n, None)
+            for n in self.a.small_sizes:
+                self.small(n, uri)
         finally:
             neo.stop()
             self.meta["total_minutes"] = round((time.time() - t_start) / 60, 1)
@@ -556,11 +621,19 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--graphseed", required=True)
     ap.add_argument("--sizes", default="1000,10000,100000")
+    ap.add_argument("--small-sizes", default="100000,1000000",
+                    help="sizes of the small-file corpus (about 500 B a file); 'none' for none")
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--rusage", required=True, help="the compiled bench/rusage.c")
     ap.add_argument("--workdir", default=os.environ.get("BENCH_WORKDIR", "/tmp/graphseed-bench"))
     a = ap.parse_args()
-    a.sizes = sorted(int(x) for x in a.sizes.split(","))
+    def sizes(text):
+        return [] if text in ("", "none") else sorted(int(x) for x in text.split(","))
+
+    a.sizes = sizes(a.sizes)
+    a.small_sizes = sizes(a.small_sizes)
+    if not a.sizes and not a.small_sizes:
+        ap.error("nothing to run: --sizes and --small-sizes are both none")
     a.s5_queries = 50 if a.quick else 200
     os.makedirs(a.workdir, exist_ok=True)
     global RUSAGE

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic benchmark corpus for graphseed and its peers.
 
-    gen_corpus.py --n N --out DIR [--seed 42]
+    gen_corpus.py --n N --out DIR [--seed 42] [--median-bytes 4096]
 
 Writes two trees under DIR:
 
@@ -12,6 +12,10 @@ Writes two trees under DIR:
   mutated/  the S3 input: base with 1% of the files changed, 0.1% added and
             0.1% deleted. Unchanged files are hard links to base/ (no extra disk,
             same bytes); changed and added files are new inodes.
+
+`--median-bytes 500` makes the small-file corpus (about 500 B a file, the
+same fields with a short body): it shows the per-episode cost of a write,
+which 4 KB files hide.
 
 Plus DIR/manifest.json with the counts and the exact lists of changed / added /
 deleted relative paths, so the benchmark can check every tool's counts.
@@ -54,9 +58,10 @@ def words(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
-def make_doc(i: int, rng: random.Random, revision: int = 0) -> bytes:
-    target = int(rng.lognormvariate(math.log(MEDIAN_BYTES), SIGMA))
-    target = max(600, min(target, 64 * 1024))
+def make_doc(i: int, rng: random.Random, revision: int = 0, median: int = MEDIAN_BYTES) -> bytes:
+    target = int(rng.lognormvariate(math.log(median), SIGMA))
+    # The floor is a little under the size of the fields without a body.
+    target = max(min(600, median // 2), min(target, 64 * 1024))
     doc = {
         "id": f"f{i:06d}",
         "title": words(rng, rng.randint(3, 8)).title(),
@@ -86,12 +91,17 @@ def write_atomic(path: str, data: bytes) -> None:
     os.replace(tmp, path)  # a new inode: never writes through a hard link
 
 
-def generate(n: int, out: str, seed: int) -> dict:
+def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
     manifest_path = os.path.join(out, "manifest.json")
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
             m = json.load(f)
-        if m.get("n") == n and m.get("seed") == seed and m.get("format") == 1:
+        if (
+            m.get("n") == n
+            and m.get("seed") == seed
+            and m.get("format") == 1
+            and m.get("median_bytes", MEDIAN_BYTES) == median
+        ):
             return m
     if os.path.exists(out):
         shutil.rmtree(out)
@@ -101,7 +111,7 @@ def generate(n: int, out: str, seed: int) -> dict:
     sizes = []
     for i in range(n):
         rng = random.Random(f"{seed}:{i}")
-        data = make_doc(i, rng)
+        data = make_doc(i, rng, median=median)
         sizes.append(len(data))
         total_bytes += len(data)
         write_atomic(os.path.join(base, rel_path(i)), data)
@@ -126,16 +136,17 @@ def generate(n: int, out: str, seed: int) -> dict:
         os.link(src, dst)
     for i in changed:
         rng = random.Random(f"{seed}:{i}:rev1")
-        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, revision=1))
+        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, revision=1, median=median))
     for i in added:
         rng = random.Random(f"{seed}:{i}")
-        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng))
+        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, median=median))
 
     sizes.sort()
     m = {
         "format": 1,
         "n": n,
         "seed": seed,
+        "median_bytes": median,
         "files": n,
         "bytes": total_bytes,
         "size_p50": sizes[len(sizes) // 2],
@@ -159,8 +170,9 @@ def main() -> int:
     ap.add_argument("--n", type=int, required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=42)
+    ap.add_argument("--median-bytes", type=int, default=MEDIAN_BYTES)
     a = ap.parse_args()
-    m = generate(a.n, a.out, a.seed)
+    m = generate(a.n, a.out, a.seed, a.median_bytes)
     print(json.dumps({k: v for k, v in m.items() if k != "mutation"}))
     return 0
 

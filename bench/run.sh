@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
 # graphseed benchmarks against its peers, measured side by side in one run.
 #
-#   bench/run.sh [--sizes 1000,10000,100000] [--quick]
+#   bench/run.sh [--sizes 1000,10000,100000] [--small-sizes 100000,1000000] [--quick]
 #
 # Creates bench/.venv (pinned bench/requirements.txt), builds graphseed
 # (release), generates the corpora (BENCH_WORKDIR, default /tmp/graphseed-bench),
 # starts the Neo4j test server, runs every scenario for every tool, stops Neo4j,
+# then the small-file corpus (about 500 B a file; `--small-sizes none` skips it,
+# `--sizes none` runs only it and keeps the bench corpus's previous rows),
 # and writes bench/results/latest.json + BENCHMARKS.md at the repository root.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 repo="$(dirname "$here")"
 sizes="1000,10000,100000"
+small_sizes="100000,1000000"
 quick=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) sizes="$2"; shift 2 ;;
         --sizes=*) sizes="${1#*=}"; shift ;;
+        --small-sizes) small_sizes="$2"; shift 2 ;;
+        --small-sizes=*) small_sizes="${1#*=}"; shift ;;
         --quick) quick=(--quick); shift ;;
-        -h|--help) sed -n 2,9p "$0"; exit 0 ;;
+        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -28,8 +33,8 @@ if [[ ! -x "$venv/bin/python" ]]; then
     python3 -m venv "$venv"
 fi
 if ! cmp -s "$here/requirements.txt" "$venv/.requirements.installed"; then
-    "$venv/bin/pip" install -q --upgrade pip
-    "$venv/bin/pip" install -q -r "$here/requirements.txt"
+    "$venv/bin/python" -m pip install -q --upgrade pip
+    "$venv/bin/python" -m pip install -q -r "$here/requirements.txt"
     cp "$here/requirements.txt" "$venv/.requirements.installed"
 fi
 
@@ -61,4 +66,4 @@ cc -O2 -o "$work/rusage" "$here/rusage.c"
 
 export BENCH_WORKDIR="$work"
 exec "$venv/bin/python" "$here/bench.py" --graphseed "$work/graphseed" --rusage "$work/rusage" \
-    --sizes "$sizes" "${quick[@]}"
+    --sizes "$sizes" --small-sizes "$small_sizes" "${quick[@]}"

@@ -100,6 +100,13 @@ async def ingest(changes, graphiti, state, episode_type, log, group_id=None):
         log({"call": "add_episode", "entity_id": entity, "uuid": uuid, "run_id": c["run_id"], "action": c["action"], "content_hash": c["content_hash"]})
 
 
+def save(path, state):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(state, f, indent=1, sort_keys=True)
+    os.replace(tmp, path)  # never a half-written state
+
+
 def run(argv, make_graphiti, episode_type):
     """Read the feed since the state's last run, feed the Graphiti that
     `make_graphiti()` builds (inside the event loop, which its driver binds
@@ -126,13 +133,19 @@ def run(argv, make_graphiti, episode_type):
                 if hasattr(graphiti, "close"):
                     await graphiti.close()
 
-        asyncio.run(feed())
+        try:
+            asyncio.run(feed())
+        except Exception as e:  # Graphiti's LLM or database call failed
+            # The calls that succeeded are in the state, but the last run is
+            # not advanced: a rerun reads the same feed and skips what
+            # Graphiti already holds (same content_hash), so nothing is fed twice.
+            save(a.state, state)
+            sys.exit(f"graphiti_ingest: a Graphiti call failed ({type(e).__name__}: {e}); "
+                     "what was fed is saved in the state file, run again to continue "
+                     "(add_episode needs a working LLM: OPENAI_API_KEY)")
     if runs:
         state["last_run"] = runs[-1]
-    tmp = a.state + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(state, f, indent=1, sort_keys=True)
-    os.replace(tmp, a.state)  # never a half-written state
+    save(a.state, state)
     print(f"fed {len(changes)} change(s) of {len(runs)} run(s); last run {state.get('last_run')}", file=sys.stderr)
 
 

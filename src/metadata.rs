@@ -97,6 +97,10 @@ pub struct StoredEpisode {
 #[derive(Debug, Default)]
 pub struct Interner {
     seen: std::collections::HashSet<Arc<str>>,
+    /// The last source_hash read: the items of one multi-episode file are
+    /// read one after another and share it. Not in `seen`: most hashes are
+    /// distinct, and a set of them all would cost more than it saves.
+    last_hash: Option<Arc<str>>,
 }
 
 impl Interner {
@@ -107,6 +111,14 @@ impl Interner {
         let t: Arc<str> = Arc::from(text);
         self.seen.insert(t.clone());
         t
+    }
+
+    /// `text` shared with the previous call's when they are equal.
+    pub fn source_hash(&mut self, text: &str) -> Arc<str> {
+        match &self.last_hash {
+            Some(h) if **h == *text => h.clone(),
+            _ => self.last_hash.insert(Arc::from(text)).clone(),
+        }
     }
 }
 
@@ -123,5 +135,17 @@ mod tests {
             format_time(&truncate_micros(t)),
             "2024-01-30T12:00:00.123456+00:00"
         );
+    }
+
+    #[test]
+    fn consecutive_equal_source_hashes_share_one_copy() {
+        let mut i = Interner::default();
+        let a = i.source_hash("aa");
+        let b = i.source_hash("aa");
+        let c = i.source_hash("bb");
+        let d = i.source_hash("aa");
+        assert!(Arc::ptr_eq(&a, &b));
+        assert_eq!((&*c, &*d), ("bb", "aa"));
+        assert!(!Arc::ptr_eq(&a, &d), "only the last one is kept");
     }
 }

@@ -60,6 +60,7 @@ crate::statement_files::statement_files! {
     EPISODE_HISTORY => "episode_history.sql";
     EPISODE_STATUS => "episode_status.sql";
     EPISODE_RAW_GROUP => "episode_raw_group.sql";
+    EPISODE_RAW_PAGE => "episode_raw_page.sql";
     /// The links one run left, for the change feed (`graphseed changes`).
     EPISODE_CHANGES_RUN => "episode_changes_run.sql";
 

@@ -41,7 +41,7 @@ pub const TABLE: &[(i32, &str)] = &[
     ),
     (
         INPUT_ERRORS,
-        "input errors: parse error, duplicate entity_id, bad version or config",
+        "input errors: parse error, duplicate entity_id, bad version or config, unknown run or entity",
     ),
     (
         DOWNGRADE_REFUSED,
@@ -93,7 +93,10 @@ pub fn of(e: &Error) -> i32 {
         } => DOWNGRADE_REFUSED,
         Error::Plan { .. } => INPUT_ERRORS,
         Error::LockHeld(_) | Error::LockLost(_) => LOCK_HELD,
-        Error::Io { .. } | Error::Apply { .. } | Error::NotFound(_) => ERROR,
+        // A run id or entity that is not in the store is the user's input,
+        // not an internal failure.
+        Error::NotFound(_) => INPUT_ERRORS,
+        Error::Io { .. } | Error::Apply { .. } => ERROR,
         Error::Validation(_) => VALIDATION_FAILED,
         Error::Drift(_) => DRIFT_FOUND,
     }
@@ -149,7 +152,7 @@ mod tests {
             (plan(true), DOWNGRADE_REFUSED),
             (Error::Validation(1), VALIDATION_FAILED),
             (Error::Drift(1), DRIFT_FOUND),
-            (Error::NotFound("no run".into()), ERROR),
+            (Error::NotFound("no run".into()), INPUT_ERRORS),
             (
                 Error::Io {
                     path: "a".into(),

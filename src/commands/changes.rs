@@ -41,6 +41,22 @@ pub async fn changes(ctx: &Context, a: &ChangesArgs) -> Result<Outcome, Error> {
             store.describe()
         ))
     })?;
+    // A run belongs to one group; a `--group` that names another is a
+    // mistake worth saying, not a filter to ignore.
+    if let Some(g) = ctx
+        .global
+        .group
+        .as_deref()
+        .filter(|g| *g != anchor.group_id)
+    {
+        return Err(Error::config(
+            format!(
+                "run `{id}` belongs to group `{}`, not `{g}`",
+                anchor.group_id
+            ),
+            Some("drop --group: a run names its group"),
+        ));
+    }
     if anchor.kind != RunKind::Seed {
         return Err(Error::config(
             format!(

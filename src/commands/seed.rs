@@ -32,8 +32,8 @@ pub struct SourceArgs {
     /// Replace episodes stored at a newer version
     #[arg(long)]
     pub allow_downgrade: bool,
-    /// Trust no file for its hash alone: parse every file and check every
-    /// stored body, restoring and repairing what was edited by hand
+    /// Trust no file for its hash alone: parse every file in scope (every
+    /// seed already re-checks the stored bodies for hand edits)
     #[arg(long)]
     pub reconcile: bool,
     /// Let these sources take over episodes another source wrote (recorded

@@ -63,12 +63,10 @@ struct Finding {
     fix: &'static str,
 }
 
-/// What `graphseed seed` does about every finding it can fix by itself.
+/// What `graphseed seed` does about every finding it can fix by itself,
+/// hand edits included: every seed re-checks the stored bodies and
+/// tool-owned fields before it trusts the hash-first skip.
 const FIX_SEED: &str = "graphseed seed";
-
-/// A body or tool-owned field edited by hand leaves the graph_signature
-/// as it was, so a plain `seed` trusts it; `--reconcile` checks every body.
-const FIX_EDIT: &str = "graphseed seed --reconcile";
 
 pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     let store = ctx.store_for(Access::ReadOnly).await?;
@@ -80,8 +78,16 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
     let stored = store.load_episodes(&group).await?;
-    let raw = store.raw_episodes(&group).await?;
-    let edits = planning::edits::hand_edits(&raw);
+    // The same paged pass a seed makes: bounded memory on a large group.
+    let edited = crate::seeding::scan_hand_edits(
+        &store,
+        &group,
+        crate::applying::RetryPolicy::default(),
+        &ctx.ui,
+    )
+    .await?;
+    let mut edits: Vec<_> = edited.values().collect();
+    edits.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
     let mut findings: Vec<Finding> = edits
         .iter()
         .flat_map(|e| {
@@ -90,7 +96,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
                 entity_id: Some(e.entity_id.clone()),
                 path: e.source_path.clone(),
                 message: p.clone(),
-                fix: FIX_EDIT,
+                fix: FIX_SEED,
             })
         })
         .collect();
@@ -100,7 +106,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     // the refused downgrade it is, never as allowed.
     input.reconcile = Some(planning::Reconcile {
         why: "verify".into(),
-        edited: planning::edits::by_entity(edits),
+        edited,
     });
 
     // Files against the graph, through the planner: what a seed would do is

@@ -18,32 +18,79 @@ use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, RootSpec};
 
 /// The group's stored episodes, indexed the two ways producers look them up.
+/// Both indexes hold one small fixed-size entry per episode and no
+/// allocation of their own per path: a million-episode group is indexed
+/// while every decision of its plan is in memory.
 pub(super) struct StoredIndex<'s> {
     pub(super) all: &'s [StoredEpisode],
-    by_id: HashMap<&'s str, &'s StoredEpisode>,
-    /// source → source_path → stored episodes, in entity_id order (the order
-    /// decisions for an unparsed file are made in). Nested so that lookups
-    /// take plain `&str`s of any lifetime.
-    by_path: HashMap<&'s str, HashMap<&'s str, Vec<&'s StoredEpisode>>>,
+    /// By entity_id, only when `all` is not in entity_id order (both stores
+    /// load it in that order; then a binary search needs no map).
+    by_id: Option<HashMap<&'s str, &'s StoredEpisode>>,
+    /// source → its stored paths.
+    by_path: HashMap<&'s str, SourcePaths<'s>>,
+}
+
+/// The stored episodes of one source by source_path: each path's episodes
+/// are a run of `episodes`, in entity_id order (the order decisions for an
+/// unparsed file are made in).
+pub(super) struct SourcePaths<'s> {
+    runs: HashMap<&'s str, (u32, u32)>,
+    episodes: Vec<&'s StoredEpisode>,
+}
+
+impl<'s> SourcePaths<'s> {
+    /// The stored episodes at `path`, if any.
+    pub(super) fn get(&self, path: &str) -> Option<&[&'s StoredEpisode]> {
+        self.runs
+            .get(path)
+            .map(|&(start, len)| &self.episodes[start as usize..(start + len) as usize])
+    }
+
+    /// How many distinct paths.
+    pub(super) fn len(&self) -> usize {
+        self.runs.len()
+    }
+
+    /// Every path with its stored episodes.
+    pub(super) fn iter(&self) -> impl Iterator<Item = (&'s str, &[&'s StoredEpisode])> {
+        self.runs.iter().map(|(&path, &(start, len))| {
+            (path, &self.episodes[start as usize..(start + len) as usize])
+        })
+    }
+}
+
+/// An indexed episode's path (only episodes with one are indexed by path).
+fn path(s: &StoredEpisode) -> &str {
+    s.source_path.as_deref().unwrap_or_default()
 }
 
 impl<'s> StoredIndex<'s> {
     pub(super) fn new(all: &'s [StoredEpisode]) -> Self {
-        let by_id = all.iter().map(|s| (s.entity_id.as_str(), s)).collect();
-        let mut by_path: HashMap<&str, HashMap<&str, Vec<&StoredEpisode>>> = HashMap::new();
-        for s in all {
-            if let Some(p) = &s.source_path {
-                by_path
-                    .entry(s.source.as_ref())
-                    .or_default()
-                    .entry(p.as_str())
-                    .or_default()
-                    .push(s);
-            }
+        let by_id = (!super::by_distinct_id(all))
+            .then(|| all.iter().map(|s| (s.entity_id.as_str(), s)).collect());
+        let mut sources: HashMap<&str, Vec<&StoredEpisode>> = HashMap::new();
+        for s in all.iter().filter(|s| s.source_path.is_some()) {
+            sources.entry(s.source.as_ref()).or_default().push(s);
         }
-        for here in by_path.values_mut().flat_map(HashMap::values_mut) {
-            here.sort_unstable_by(|a, b| a.entity_id.cmp(&b.entity_id));
-        }
+        let by_path = sources
+            .into_iter()
+            .map(|(source, mut episodes)| {
+                episodes.sort_unstable_by(|a, b| {
+                    path(a)
+                        .cmp(path(b))
+                        .then_with(|| a.entity_id.cmp(&b.entity_id))
+                });
+                let mut runs = HashMap::new();
+                let mut start = 0;
+                for (i, s) in episodes.iter().enumerate() {
+                    if episodes.get(i + 1).is_none_or(|n| path(n) != path(s)) {
+                        runs.insert(path(s), (start as u32, (i + 1 - start) as u32));
+                        start = i + 1;
+                    }
+                }
+                (source, SourcePaths { runs, episodes })
+            })
+            .collect();
         StoredIndex {
             all,
             by_id,
@@ -51,11 +98,20 @@ impl<'s> StoredIndex<'s> {
         }
     }
 
+    /// The stored episode with this entity_id.
+    pub(super) fn by_id(&self, entity_id: &str) -> Option<&'s StoredEpisode> {
+        match &self.by_id {
+            Some(map) => map.get(entity_id).copied(),
+            None => self
+                .all
+                .binary_search_by(|s| s.entity_id.as_str().cmp(entity_id))
+                .ok()
+                .map(|i| &self.all[i]),
+        }
+    }
+
     /// The stored episodes of one source, by path.
-    pub(super) fn of_source(
-        &self,
-        source: &str,
-    ) -> Option<&HashMap<&'s str, Vec<&'s StoredEpisode>>> {
+    pub(super) fn of_source(&self, source: &str) -> Option<&SourcePaths<'s>> {
         self.by_path.get(source)
     }
 }
@@ -208,7 +264,7 @@ impl<'s> Draft<'s> {
         f: &Facts<'_>,
         origin: Origin,
     ) {
-        let stored = index.by_id.get(c.entity_id.as_str()).copied();
+        let stored = index.by_id(c.entity_id.as_str());
         let incoming = Incoming {
             version: &self.input.version,
             content_hash: &c.content_hash,
@@ -245,20 +301,34 @@ impl<'s> Draft<'s> {
             *s.content_hash == *c.content_hash
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
         });
+        // Shared text where nothing changed: a parsed file's unchanged
+        // episodes (a relink parses every file) and a version bump of the
+        // same content would otherwise hold a second copy of each hash.
+        let before = stored.map(snapshot);
+        let content_hash = match stored {
+            Some(s) if *s.content_hash == *c.content_hash => s.content_hash.clone(),
+            _ => c.content_hash.as_str().into(),
+        };
+        let after = Arc::new(Snapshot {
+            version: self.version.clone(),
+            content_hash,
+            source_hash: f.source_hash.cloned(),
+        });
+        let after = match &before {
+            Some(b) if **b == *after => b.clone(),
+            _ => after,
+        };
         self.decisions.push(PlanEntry {
             action,
             entity_id: c.entity_id.clone(),
             source: f.source.clone(),
             source_path: f.source_path.map(str::to_string),
             reason,
-            before: stored.map(snapshot),
-            after: Some(Arc::new(Snapshot {
-                version: self.version.clone(),
-                content_hash: c.content_hash.as_str().into(),
-                source_hash: f.source_hash.cloned(),
-            })),
+            before,
+            after: Some(after),
             origin,
-            created_at: stored.map(|s| s.created_at),
+            // A timestamp edited by hand gets back what `_metadata` recorded.
+            created_at: stored.map(|s| edit.and_then(|e| e.created_at).unwrap_or(s.created_at)),
             // Only where the content did not change: its time stands.
             keep_updated_at: stored
                 .filter(|_| match decision {
@@ -266,7 +336,7 @@ impl<'s> Draft<'s> {
                     Decision::Repair | Decision::Transfer => same_content,
                     _ => false,
                 })
-                .map(|s| s.updated_at),
+                .map(|s| edit.and_then(|e| e.updated_at).unwrap_or(s.updated_at)),
             links: None,
         });
     }
@@ -397,8 +467,8 @@ impl<'s> Draft<'s> {
             &self.input.roots,
             self.stored_links,
             &mut self.decisions,
-            self.input.links.strict,
-            &mut self.errors,
+            &self.files,
+            self.input.links.strict.then_some(&mut self.errors),
         );
         let signature_after = super::graph_signature_with_links(
             signature_after(index.all, &self.decisions),
@@ -482,7 +552,66 @@ fn links_after(
 
 /// The group's signature once every decision is applied (errors leave their
 /// stored episodes as they are).
+///
+/// Merged in entity_id order from the stored episodes (as loaded, in that
+/// order) and the entries that change one, instead of a sorted map of the
+/// whole group: at the plan's peak, with every decision in memory, that map
+/// and its sorted copy cost more than a hundred bytes an episode.
 fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String {
+    if !super::by_distinct_id(stored) {
+        return signature_after_unsorted(stored, decisions);
+    }
+    // (entity_id, its state after the plan; `None`: pruned), sorted by id,
+    // the last entry of an id winning. A skip leaves the stored state as it
+    // is (its after-snapshot is its before). A sorted Vec, not a map: a
+    // cold seed changes every episode.
+    let mut changed: Vec<(&str, Option<(&str, &str)>)> = decisions
+        .iter()
+        .filter_map(|d| match (&d.action, &d.after, &d.before) {
+            (Action::Prune, _, _) => Some((d.entity_id.as_str(), None)),
+            (_, Some(after), Some(before)) if Arc::ptr_eq(after, before) => None,
+            (_, Some(after), _) => Some((
+                d.entity_id.as_str(),
+                Some((&*after.content_hash, &*after.version)),
+            )),
+            _ => None,
+        })
+        .collect();
+    // Stable: entries of one id stay in plan order, so the last one wins.
+    changed.sort_by(|a, b| a.0.cmp(b.0));
+    changed.reverse();
+    changed.dedup_by(|later, earlier| later.0 == earlier.0);
+    changed.reverse();
+    // Two runs in entity_id order: where an id is in both, the plan's
+    // state replaces the stored one (or removes it, pruned).
+    let mut kept = stored
+        .iter()
+        .map(|s| (s.entity_id.as_str(), Some((&*s.content_hash, &*s.version))))
+        .peekable();
+    let mut changed = changed.into_iter().peekable();
+    let merged = std::iter::from_fn(move || {
+        loop {
+            let next = match (kept.peek(), changed.peek()) {
+                (Some(k), Some(c)) if k.0 < c.0 => kept.next(),
+                (Some(k), Some(c)) if k.0 == c.0 => {
+                    kept.next();
+                    changed.next()
+                }
+                (_, Some(_)) => changed.next(),
+                (Some(_), None) => kept.next(),
+                (None, None) => return None,
+            };
+            if let Some((e, Some((c, v)))) = next {
+                return Some((e, c, v));
+            }
+        }
+    });
+    super::graph_signature_sorted(merged)
+}
+
+/// [`signature_after`] for stored episodes not in entity_id order (never
+/// loaded so; kept for callers that build the stored state by hand).
+fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String {
     let mut state: BTreeMap<&str, (&str, &str)> = stored
         .iter()
         .map(|s| {
@@ -504,4 +633,108 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
         }
     }
     graph_signature(state.into_iter().map(|(e, (c, v))| (e, c, v)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(id: &str, content: &str) -> StoredEpisode {
+        let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        StoredEpisode {
+            entity_id: id.into(),
+            source: "s".into(),
+            version: "1.0.0".into(),
+            created_at: t,
+            updated_at: t,
+            source_hash: Some("f".into()),
+            content_hash: content.into(),
+            source_path: Some(format!("{id}.json")),
+        }
+    }
+
+    fn entry(action: Action, id: &str, before: Option<&StoredEpisode>, content: &str) -> PlanEntry {
+        let before = before.map(snapshot);
+        let after = match action {
+            Action::Prune | Action::Orphan => None,
+            Action::Skip => before.clone(),
+            _ => Some(Arc::new(Snapshot {
+                version: "1.1.0".into(),
+                content_hash: content.into(),
+                source_hash: None,
+            })),
+        };
+        PlanEntry {
+            action,
+            entity_id: id.into(),
+            source: "s".into(),
+            source_path: None,
+            reason: "".into(),
+            before,
+            after,
+            origin: Origin::Stored,
+            created_at: None,
+            keep_updated_at: None,
+            links: None,
+        }
+    }
+
+    #[test]
+    fn the_signature_after_merged_in_order_is_the_one_of_the_whole_state() {
+        let all = [
+            stored("a", "ca"),
+            stored("c", "cc"),
+            stored("e", "ce"),
+            stored("g", "cg"),
+        ];
+        // (what the plan does) per row; each is compared with the sorted
+        // map of the whole state that the merge replaces.
+        let cases: Vec<(&str, Vec<PlanEntry>)> = vec![
+            ("nothing planned", vec![]),
+            (
+                "every episode skipped",
+                all.iter()
+                    .map(|s| entry(Action::Skip, &s.entity_id, Some(s), ""))
+                    .collect(),
+            ),
+            (
+                "creates before, between and after the stored ids",
+                vec![
+                    entry(Action::Create, "0", None, "n0"),
+                    entry(Action::Create, "d", None, "nd"),
+                    entry(Action::Create, "z", None, "nz"),
+                ],
+            ),
+            (
+                "updates, a prune and an orphan",
+                vec![
+                    entry(Action::Update, "c", Some(&all[1]), "new-c"),
+                    entry(Action::Prune, "e", Some(&all[2]), ""),
+                    entry(Action::Orphan, "g", Some(&all[3]), ""),
+                    entry(Action::Replace, "a", Some(&all[0]), "new-a"),
+                ],
+            ),
+            (
+                "a prune of an id not stored",
+                vec![entry(Action::Prune, "q", None, "")],
+            ),
+        ];
+        let mut seen = std::collections::HashSet::new();
+        for (what, decisions) in cases {
+            let merged = signature_after(&all, &decisions);
+            assert_eq!(merged, signature_after_unsorted(&all, &decisions), "{what}");
+            seen.insert(merged);
+        }
+        // Nothing planned, all skipped and pruning what is not stored leave
+        // the state as it is; the other two rows change it.
+        assert_eq!(seen.len(), 3);
+        assert_eq!(
+            signature_after(&all, &[]),
+            super::super::stored_signature(&all)
+        );
+        // Stored episodes out of order still get the signature of the state.
+        let mut shuffled = all.to_vec();
+        shuffled.reverse();
+        assert_eq!(signature_after(&shuffled, &[]), signature_after(&all, &[]));
+    }
 }

@@ -17,7 +17,7 @@ use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
 use crate::links::Episode;
 use crate::metadata::StoredEpisode;
-use crate::sources::{self, Candidate, Format, ParseError, RootSpec, SourceFile};
+use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
 /// The sources as walked and hashed: everything planning needs from the disk
 /// before it sees the stored state, so it can run while that state loads.
@@ -175,11 +175,8 @@ pub(super) fn add_root<'s>(
     }
     let here_by_path = index.of_source(root.source.as_str());
     let version_text = draft.version.clone();
-    let stored_at = |rel: &str| -> &[&StoredEpisode] {
-        here_by_path
-            .and_then(|m| m.get(rel))
-            .map_or(&[], Vec::as_slice)
-    };
+    let stored_at =
+        |rel: &str| -> &[&StoredEpisode] { here_by_path.and_then(|m| m.get(rel)).unwrap_or(&[]) };
     // Stored episodes of this source whose path is no file of the walk
     // (moved, or their source_path edited by hand): a file with their
     // source_hash may still produce them, so it is parsed, never skipped.
@@ -189,7 +186,7 @@ pub(super) fn add_root<'s>(
     let displaced: HashSet<&str> = here_by_path
         .into_iter()
         .flat_map(|m| m.iter())
-        .filter(|(p, _)| !walked.contains(*p))
+        .filter(|(p, _)| !walked.contains(p))
         .flat_map(|(_, eps)| eps.iter().filter_map(|s| s.source_hash.as_deref()))
         .collect();
     // Reconciling: no file is trusted for its hash alone.
@@ -262,7 +259,7 @@ pub(super) fn add_root<'s>(
         });
         for (&i, ex) in round.iter().zip(examined) {
             // Moved out, not cloned: the plan keeps the files it parsed.
-            let file = std::mem::replace(&mut report.files[i], SourceFile::placeholder());
+            let file = report.files[i].take();
             draft.found_any_source = true;
             draft.stats.files_seen += 1;
             let display = format!("{}/{}", root.display, file.rel);
@@ -398,7 +395,7 @@ pub(super) fn add_root<'s>(
                             key: None,
                         },
                         links,
-                        display: display.clone(),
+                        file: Some(fi),
                         decision: (draft.decisions.len() > before).then_some(before),
                     });
                 }

@@ -65,13 +65,18 @@ pub(super) fn item_links(
         .collect()
 }
 
+/// How warnings name an item read from stdin.
+const STDIN: &str = "<stdin>";
+
 /// One parsed episode's links, waiting for resolution.
 #[derive(Debug)]
 pub(super) struct Pending {
     pub(super) episode: Episode,
     pub(super) links: ItemLinks,
-    /// `root display/rel`, for warnings.
-    pub(super) display: String,
+    /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
+    /// not as text: every parsed episode waits here). `None` for an item
+    /// read from stdin, named `<stdin>`.
+    pub(super) file: Option<usize>,
     /// Its entry in the plan, when one was made (not for a refusal).
     pub(super) decision: Option<usize>,
 }
@@ -137,26 +142,26 @@ pub struct LinkSummary {
 /// Resolve every pending episode's links against the group as it will be:
 /// the parsed episodes, and the stored ones this plan keeps. Attaches the
 /// edges to the entries that write their episode; the rest keep theirs.
+/// `strict_errors` (`--strict-links`): where the warnings are also pushed
+/// as the plan's errors.
 pub(super) fn resolve_pending(
     pending: Vec<Pending>,
     stored: &[StoredEpisode],
     roots: &[RootSpec],
     stored_links: &[StoredLink],
     decisions: &mut [PlanEntry],
-    strict: bool,
-    errors: &mut Vec<PlanError>,
+    files: &[super::PlannedFile],
+    mut strict_errors: Option<&mut Vec<PlanError>>,
 ) -> LinkSummary {
-    let parsed: std::collections::HashSet<&str> = pending
-        .iter()
-        .map(|p| p.episode.entity_id.as_str())
-        .collect();
-    // Orphans are stored but no source produces them any more: a link to
-    // their old path or name is broken, even before they are pruned.
-    let gone: std::collections::HashSet<&str> = decisions
-        .iter()
-        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
-        .map(|d| d.entity_id.as_str())
-        .collect();
+    let strict = strict_errors.is_some();
+    // Nothing parsed names anything: every resolution would come back empty,
+    // so the index over the whole group (a few hundred bytes an episode, the
+    // largest thing a no-op reseed would otherwise hold) is not built.
+    let index = if pending.iter().any(|p| !p.links.raw.links.is_empty()) {
+        link_index(&pending, stored, roots, decisions)
+    } else {
+        Index::default()
+    };
     let mut before: HashMap<&str, Vec<Edge>> = HashMap::new();
     for l in stored_links {
         before.entry(l.source.as_str()).or_default().push(Edge {
@@ -165,30 +170,6 @@ pub(super) fn resolve_pending(
             count: l.count,
         });
     }
-    // Stored episodes of unparsed files are found by path, stem and
-    // entity_id; their names and aliases are not loaded with them.
-    let mut episodes: Vec<Episode> = stored
-        .iter()
-        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
-        .map(|s| Episode {
-            entity_id: s.entity_id.clone(),
-            file: s.source_path.as_ref().and_then(|p| {
-                roots
-                    .iter()
-                    .position(|r| *r.source == *s.source)
-                    .map(|ri| (ri, p.clone()))
-            }),
-            name: String::new(),
-            aliases: Vec::new(),
-            key: None,
-        })
-        .collect();
-    episodes.extend(pending.iter().map(|p| Episode {
-        aliases: p.links.aliases.clone(),
-        key: p.links.key.clone(),
-        ..p.episode.clone()
-    }));
-    let index = Index::new(episodes);
     let mut summary = LinkSummary {
         strict,
         ..LinkSummary::default()
@@ -206,14 +187,16 @@ pub(super) fn resolve_pending(
             }
             let w = LinkWarning {
                 entity_id: p.episode.entity_id.clone(),
-                path: p.display.clone(),
+                path: p
+                    .file
+                    .map_or_else(|| STDIN.to_string(), |f| files[f].display()),
                 line: u.link.at.line,
                 column: u.link.at.column,
                 kind: u.link.kind.as_str().to_string(),
                 target: u.link.target.clone(),
                 candidates: u.candidates,
             };
-            if strict {
+            if let Some(errors) = strict_errors.as_deref_mut() {
                 errors.push(PlanError {
                     kind: super::ErrorKind::Input,
                     path: Some(w.path.clone()),
@@ -247,6 +230,51 @@ pub(super) fn resolve_pending(
         }
     }
     summary
+}
+
+/// What links may name: the parsed episodes, and the stored ones this plan
+/// keeps.
+fn link_index(
+    pending: &[Pending],
+    stored: &[StoredEpisode],
+    roots: &[RootSpec],
+    decisions: &[PlanEntry],
+) -> Index {
+    let parsed: std::collections::HashSet<&str> = pending
+        .iter()
+        .map(|p| p.episode.entity_id.as_str())
+        .collect();
+    // Orphans are stored but no source produces them any more: a link to
+    // their old path or name is broken, even before they are pruned.
+    let gone: std::collections::HashSet<&str> = decisions
+        .iter()
+        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
+        .map(|d| d.entity_id.as_str())
+        .collect();
+    // Stored episodes of unparsed files are found by path, stem and
+    // entity_id; their names and aliases are not loaded with them.
+    let mut episodes: Vec<Episode> = stored
+        .iter()
+        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
+        .map(|s| Episode {
+            entity_id: s.entity_id.clone(),
+            file: s.source_path.as_ref().and_then(|p| {
+                roots
+                    .iter()
+                    .position(|r| *r.source == *s.source)
+                    .map(|ri| (ri, p.clone()))
+            }),
+            name: String::new(),
+            aliases: Vec::new(),
+            key: None,
+        })
+        .collect();
+    episodes.extend(pending.iter().map(|p| Episode {
+        aliases: p.links.aliases.clone(),
+        key: p.links.key.clone(),
+        ..p.episode.clone()
+    }));
+    Index::new(episodes)
 }
 
 /// The edges an entry writes, when it writes any (see `resolve_pending`).

@@ -173,7 +173,7 @@ impl PlannedFile {
     /// The file as walked.
     pub fn source_file(&self) -> SourceFile {
         SourceFile {
-            path: self.root_path.join(&self.rel),
+            root: self.root_path.clone(),
             rel: self.rel.clone(),
             format: self.format,
         }
@@ -289,13 +289,33 @@ pub fn graph_signature<'a>(
     hashing::canonical_hash_of_triples(v)
 }
 
+/// [`graph_signature`] of tuples already in its order: hashed as they
+/// come, never collected. With distinct entity_ids (one episode per id in a
+/// group), entity_id order is the order of the whole tuples.
+fn graph_signature_sorted<'a>(
+    tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+) -> String {
+    hashing::canonical_hash_of_triples(tuples)
+}
+
+/// Whether episodes are in strictly increasing entity_id order, as both
+/// stores load them.
+fn by_distinct_id(stored: &[StoredEpisode]) -> bool {
+    stored.windows(2).all(|w| w[0].entity_id < w[1].entity_id)
+}
+
 /// The `graph_signature` of stored episodes as they are now.
 pub fn stored_signature(stored: &[StoredEpisode]) -> String {
-    graph_signature(
-        stored
-            .iter()
-            .map(|e| (e.entity_id.as_str(), &*e.content_hash, &*e.version)),
-    )
+    let tuples = stored
+        .iter()
+        .map(|e| (e.entity_id.as_str(), &*e.content_hash, &*e.version));
+    // Loaded in entity_id order: streamed, rather than a sorted copy of a
+    // million tuples beside the stored state.
+    if by_distinct_id(stored) {
+        graph_signature_sorted(tuples)
+    } else {
+        graph_signature(tuples)
+    }
 }
 
 /// `graph_signature` covering links: the episodes' signature alone when the

@@ -53,7 +53,7 @@ pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadE
     let f = std::fs::OpenOptions::new()
         .read(true)
         .custom_flags(libc::O_NONBLOCK)
-        .open(&file.path)
+        .open(file.path())
         .map_err(ReadError::Io)?;
     let meta = f.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
@@ -93,8 +93,8 @@ mod tests {
 
     fn source(path: &std::path::Path) -> SourceFile {
         SourceFile {
-            path: path.to_path_buf(),
-            rel: "x.json".into(),
+            root: path.parent().unwrap().into(),
+            rel: path.file_name().unwrap().to_str().unwrap().into(),
             format: Format::Json,
         }
     }

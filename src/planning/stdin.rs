@@ -66,7 +66,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                         key: None,
                     },
                     links,
-                    display: "<stdin>".to_string(),
+                    file: None,
                     decision: (draft.decisions.len() > before).then_some(before),
                 });
                 draft.generated.push(c);

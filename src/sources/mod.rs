@@ -189,7 +189,7 @@ mod tests {
 
     fn file(rel: &str, format: Format) -> SourceFile {
         SourceFile {
-            path: rel.into(),
+            root: std::path::Path::new("").into(),
             rel: rel.into(),
             format,
         }

@@ -4,6 +4,7 @@
 //! the `/`-separated path relative to the root.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
@@ -27,7 +28,9 @@ pub struct RootSpec {
 /// A file the walk will hash (and maybe parse).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
-    pub path: PathBuf,
+    /// The source root, one copy per walk: the full path is built when the
+    /// file is opened rather than kept per file (a million of them).
+    pub root: Arc<Path>,
     /// Relative to the root, `/`-separated. The category and the stem are
     /// read from it rather than stored: a plan keeps every parsed file.
     pub rel: String,
@@ -35,14 +38,19 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// An empty stand-in (allocates nothing), left behind when a file is
-    /// moved out of a walk report.
-    pub fn placeholder() -> Self {
+    /// Move the file out, leaving a stand-in with an empty `rel` that
+    /// allocates nothing (it shares the root).
+    pub fn take(&mut self) -> Self {
         SourceFile {
-            path: PathBuf::new(),
-            rel: String::new(),
-            format: Format::Text,
+            root: self.root.clone(),
+            rel: std::mem::take(&mut self.rel),
+            format: self.format,
         }
+    }
+
+    /// The file's full path.
+    pub fn path(&self) -> PathBuf {
+        self.root.join(&self.rel)
     }
 
     /// The first directory under the root, if any.
@@ -123,6 +131,7 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
         return Err(format!("source root `{}` is not a directory", spec.display));
     }
     let mut report = WalkReport::default();
+    let root: Arc<Path> = Arc::from(spec.path.as_path());
     // Folders left out by `exclude`, reported as skipped after the walk (the
     // walker's filter cannot borrow the report it is filling).
     let pruned = std::cell::RefCell::new(Vec::new());
@@ -226,7 +235,7 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             continue;
         };
         report.files.push(SourceFile {
-            path: entry.into_path(),
+            root: root.clone(),
             rel,
             format,
         });

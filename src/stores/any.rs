@@ -182,6 +182,15 @@ impl Episodes for AnyStore {
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
         delegate!(self, s => s.raw_episodes(group_id).await)
     }
+
+    async fn raw_episodes_page(
+        &self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RawEpisode>, StoreError> {
+        delegate!(self, s => s.raw_episodes_page(group_id, after, limit).await)
+    }
 }
 
 // Each backend runs the one envelope over its own primitives.

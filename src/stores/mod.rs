@@ -446,6 +446,16 @@ pub trait Episodes {
     /// Every episode of a group with its properties as stored (see
     /// [`RawValue`]), ordered by entity_id.
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError>;
+
+    /// At most `limit` of those, the first whose entity_id sorts after
+    /// `after` (all when `None`): a caller that walks a whole group this way
+    /// holds one page of bodies at a time.
+    async fn raw_episodes_page(
+        &self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RawEpisode>, StoreError>;
 }
 
 /// One stored `LINKS_TO` edge.

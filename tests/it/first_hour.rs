@@ -127,13 +127,13 @@ fn an_unchanged_seed_names_no_run_and_unknown_run_ids_are_errors() {
     assert_eq!(run(&ws, &["provenance", "--run", &id]).code, Some(0));
     for bad in ["nonsense", "01900000-0000-7000-8000-000000000000"] {
         let out = run(&ws, &["provenance", "--run", bad]);
-        assert_eq!(out.code, Some(1), "{}", out.stdout);
+        assert_eq!(out.code, Some(4), "{}", out.stdout);
         assert!(
             out.stderr.contains(&format!("no run `{bad}`")),
             "{}",
             out.stderr
         );
-        assert_eq!(run(&ws, &["runs", bad]).code, Some(1));
+        assert_eq!(run(&ws, &["runs", bad]).code, Some(4));
     }
 }
 

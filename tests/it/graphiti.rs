@@ -210,8 +210,20 @@ fn feed_lists_exactly_the_changes_of_each_run(ws: &Ws) {
 
     // Unknown runs and a missing selector are clear errors.
     let out = ws.run(&["changes", "--run", "no-such-run"]);
-    assert!(!out.status.success());
+    assert_eq!(
+        out.status.code(),
+        Some(4),
+        "an unknown run is an input error"
+    );
     assert!(String::from_utf8_lossy(&out.stderr).contains("no run `no-such-run`"));
+    // A --group naming another group than the run's is refused, not ignored.
+    let out = ws.run(&["changes", "--run", &r2, "--group", "other"]);
+    assert_eq!(out.status.code(), Some(4));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not `other`"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = ws.run(&["changes"]);
     assert_eq!(out.status.code(), Some(2), "clap usage error");
 }

@@ -535,9 +535,9 @@ fn case2_a_changed_source_path_never_makes_an_orphan(ws: &Ws) {
     assert_eq!(code, 0, "{v:#}");
 }
 
-/// Case 3: a body edited by hand. verify names the fix; the fix repairs it
-/// and keeps its timestamps. Combined with an edit the signature sees, a
-/// plain seed repairs it too.
+/// Case 3: a body edited by hand. verify names `graphseed seed` as the fix;
+/// a plain seed (no flag) repairs it and keeps its timestamps. A tool-owned
+/// timestamp edited by hand is repaired the same way.
 fn case3_a_body_edited_by_hand_is_repaired(ws: &Ws) {
     ws.copy_from_repo("seeds");
     ws.seed_ok(&[]);
@@ -553,9 +553,9 @@ fn case3_a_body_edited_by_hand_is_repaired(ws: &Ws) {
     assert!(!findings.is_empty());
     for f in findings {
         assert_eq!(f["kind"], "edited_by_hand", "{v:#}");
-        assert_eq!(f["fix"], "graphseed seed --reconcile", "{v:#}");
+        assert_eq!(f["fix"], "graphseed seed", "{v:#}");
     }
-    let json = ws.seed_ok(&["--reconcile"]);
+    let json = ws.seed_ok(&[]);
     assert_eq!(json["counts"]["repair"], 1, "{json:#}");
     let after = ws.episode(PRUNE_FLAG);
     assert_eq!(
@@ -577,6 +577,23 @@ fn case3_a_body_edited_by_hand_is_repaired(ws: &Ws) {
     let json = ws.seed_ok(&[]);
     assert_eq!(json["counts"]["repair"], 1, "{json:#}");
     assert_eq!(json["counts"]["restore"], 1, "{json:#}");
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 0, "{v:#}");
+
+    // created_at moved by hand: the signature does not see it, the plain
+    // seed's hand-edit check does, and puts the recorded value back.
+    let before = ws.episode(PRUNE_FLAG);
+    hand::apply(
+        ws,
+        PRUNE_FLAG,
+        &Edit::CreatedAt("2011-01-01T00:00:00+00:00".into()),
+    );
+    let (code, v) = verify_json(ws);
+    assert_eq!(code, 8, "{v:#}");
+    assert_eq!(v["findings"][0]["fix"], "graphseed seed", "{v:#}");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["counts"]["repair"], 1, "{json:#}");
+    assert_eq!(ws.episode(PRUNE_FLAG).created_at, before.created_at);
     let (code, v) = verify_json(ws);
     assert_eq!(code, 0, "{v:#}");
 }

@@ -157,7 +157,8 @@ pub(super) fn stored_from_row(
             version: interner.get(&col::<String>(row, "version")?),
             created_at: time_col(row, "created_at")?,
             updated_at: time_col(row, "updated_at")?,
-            source_hash: col::<Option<String>>(row, "source_hash")?.map(Arc::from),
+            source_hash: col::<Option<String>>(row, "source_hash")?
+                .map(|h| interner.source_hash(&h)),
             content_hash: Arc::from(col::<String>(row, "content_hash")?),
             source_path: col(row, "source_path")?,
         })

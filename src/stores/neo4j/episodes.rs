@@ -184,15 +184,38 @@ impl Episodes for Neo4jStore {
         self.read(
             &format!("reading the stored episodes of group {group_id}"),
             q,
-            |row| match col::<BoltType>(row, "properties")? {
-                BoltType::Map(m) => Ok(m
-                    .value
-                    .iter()
-                    .map(|(k, v)| (k.value.clone(), raw_value(v)))
-                    .collect()),
-                other => Err(format!("properties of an episode: not a map: {other:?}").into()),
-            },
+            raw_row,
         )
         .await
+    }
+
+    async fn raw_episodes_page(
+        &self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RawEpisode>, StoreError> {
+        let q = query(cypher::EPISODE_RAW_PAGE)
+            .param("group_id", group_id)
+            .param("after", after)
+            .param("limit", i64::from(limit));
+        self.read(
+            &format!("reading a page of the stored episodes of group {group_id}"),
+            q,
+            raw_row,
+        )
+        .await
+    }
+}
+
+/// One row's `properties` map, every value as stored.
+fn raw_row(row: &neo4rs::Row) -> Result<RawEpisode, Unreadable> {
+    match col::<BoltType>(row, "properties")? {
+        BoltType::Map(m) => Ok(m
+            .value
+            .iter()
+            .map(|(k, v)| (k.value.clone(), raw_value(v)))
+            .collect()),
+        other => Err(format!("properties of an episode: not a map: {other:?}").into()),
     }
 }

@@ -93,7 +93,9 @@ pub(super) fn read_stored_row(
         version: interner.get(&row.get::<_, String>(2)?),
         created_at: parse_time(&what("created_at"), &row.get::<_, String>(3)?)?,
         updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(4)?)?,
-        source_hash: row.get::<_, Option<String>>(5)?.map(Arc::from),
+        source_hash: row
+            .get::<_, Option<String>>(5)?
+            .map(|h| interner.source_hash(&h)),
         content_hash: Arc::from(row.get::<_, String>(6)?),
         source_path: row.get(7)?,
         entity_id,

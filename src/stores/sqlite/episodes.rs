@@ -226,28 +226,48 @@ impl Episodes for SqliteStore {
     }
 
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError> {
-        use rusqlite::types::ValueRef;
         self.with(|conn| {
-            // Every column as stored, whatever its declared type says.
             let mut stmt = conn.prepare_cached(sql::EPISODE_RAW_GROUP)?;
-            let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-            let mut rows = stmt.query(params![group_id])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let mut e = RawEpisode::new();
-                for (i, name) in names.iter().enumerate() {
-                    let v = match row.get_ref(i)? {
-                        ValueRef::Null => RawValue::Null,
-                        ValueRef::Integer(n) => RawValue::Int(n),
-                        ValueRef::Real(f) => RawValue::Float(f),
-                        ValueRef::Text(t) => RawValue::Str(String::from_utf8_lossy(t).into_owned()),
-                        ValueRef::Blob(_) => RawValue::Other("blob".into()),
-                    };
-                    e.insert(name.clone(), v);
-                }
-                out.push(e);
-            }
-            Ok(out)
+            Ok(raw_rows(&mut stmt, params![group_id])?)
         })
     }
+
+    async fn raw_episodes_page(
+        &self,
+        group_id: &str,
+        after: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<RawEpisode>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::EPISODE_RAW_PAGE)?;
+            Ok(raw_rows(&mut stmt, params![group_id, after, limit])?)
+        })
+    }
+}
+
+/// Every column of every row as stored, whatever its declared type says
+/// (SQLite is dynamically typed: a hand edit can put any type anywhere).
+fn raw_rows(
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    params: impl rusqlite::Params,
+) -> rusqlite::Result<Vec<RawEpisode>> {
+    use rusqlite::types::ValueRef;
+    let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
+    let mut rows = stmt.query(params)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let mut e = RawEpisode::new();
+        for (i, name) in names.iter().enumerate() {
+            let v = match row.get_ref(i)? {
+                ValueRef::Null => RawValue::Null,
+                ValueRef::Integer(n) => RawValue::Int(n),
+                ValueRef::Real(f) => RawValue::Float(f),
+                ValueRef::Text(t) => RawValue::Str(String::from_utf8_lossy(t).into_owned()),
+                ValueRef::Blob(_) => RawValue::Other("blob".into()),
+            };
+            e.insert(name.clone(), v);
+        }
+        out.push(e);
+    }
+    Ok(out)
 }

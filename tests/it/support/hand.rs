@@ -18,6 +18,8 @@ pub enum Edit {
     Body(String),
     /// `created_at`, as RFC 3339.
     CreatedAt(String),
+    /// `updated_at`, as RFC 3339.
+    UpdatedAt(String),
 }
 
 /// The fixed property names a test may edit (never formatted from input).
@@ -48,6 +50,11 @@ pub fn apply(ws: &Ws, entity_id: &str, edit: &Edit) {
                         .into(),
                     Some(v.clone()),
                 ),
+                Edit::UpdatedAt(v) => (
+                    "UPDATE episodes SET updated_at = ?3 WHERE group_id = ?1 AND entity_id = ?2"
+                        .into(),
+                    Some(v.clone()),
+                ),
             };
             let n = match value {
                 Some(v) => conn.execute(&sql, rusqlite::params![ws.group, entity_id, v]),
@@ -65,6 +72,10 @@ pub fn apply(ws: &Ws, entity_id: &str, edit: &Edit) {
                 Edit::Body(v) => (format!("{m}SET e.body = $v RETURN 1 AS n"), Some(v.clone())),
                 Edit::CreatedAt(v) => (
                     format!("{m}SET e.created_at = datetime($v) RETURN 1 AS n"),
+                    Some(v.clone()),
+                ),
+                Edit::UpdatedAt(v) => (
+                    format!("{m}SET e.updated_at = datetime($v) RETURN 1 AS n"),
                     Some(v.clone()),
                 ),
             };
