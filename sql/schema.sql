@@ -123,14 +123,16 @@ CREATE INDEX IF NOT EXISTS communities_group_level ON communities (group_id, lev
 CREATE INDEX IF NOT EXISTS communities_run ON communities (run_id);
 
 -- `(:Community)-[:HAS_MEMBER {uuid, group_id, created_at}]->(member)`: one
--- row per member, an episode (level 0) or a community of the level below.
--- Rows belong to the community: diffed when it is updated, removed with it.
+-- row per member, an episode (`member_kind` 'episode', at every level) or a
+-- community of the level below ('community'). Rows belong to the community:
+-- diffed when it is updated, removed with it.
 CREATE TABLE IF NOT EXISTS community_members (
     group_id     TEXT NOT NULL,
     community_id TEXT NOT NULL,
+    member_kind  TEXT NOT NULL DEFAULT 'episode',
     member_id    TEXT NOT NULL,
     uuid         TEXT NOT NULL,
     created_at   TEXT NOT NULL,
-    PRIMARY KEY (group_id, community_id, member_id)
+    PRIMARY KEY (group_id, community_id, member_kind, member_id)
 );
 CREATE INDEX IF NOT EXISTS community_members_member ON community_members (group_id, member_id);

@@ -85,7 +85,7 @@ crate::statement_files::statement_files! {
     /// Ready query: the most-linked episodes.
     LINKS_MOST_LINKED => "links_most_linked.cypher";
 
-    // --- communities (issue 15; the writer is not wired yet) ---------------------
+    // --- communities (issue 15) -------------------------------------------------
     /// Unique (group_id, entity_id) on `:Community`, as on `:Episode`.
     SCHEMA_COMMUNITY_KEY => "schema_community_key.cypher";
     SCHEMA_COMMUNITY_LEVEL_INDEX => "schema_community_level_index.cypher";
@@ -98,6 +98,14 @@ crate::statement_files::statement_files! {
     COMMUNITY_MEMBERS => "community_members.cypher";
     /// Ready query: the communities one run last wrote.
     COMMUNITIES_BY_RUN => "communities_by_run.cypher";
+    /// The community part of a batch, in the order it runs.
+    COMMUNITY_DROP_PRUNED_MEMBERS => "community_drop_pruned_members.cypher";
+    COMMUNITY_DELETE_BATCH => "community_delete_batch.cypher";
+    COMMUNITY_UPSERT_BATCH => "community_upsert_batch.cypher";
+    COMMUNITY_MEMBERS_REMOVE => "community_members_remove.cypher";
+    COMMUNITY_CHILDREN_REMOVE => "community_children_remove.cypher";
+    COMMUNITY_MEMBERS_ADD => "community_members_add.cypher";
+    COMMUNITY_CHILDREN_ADD => "community_children_add.cypher";
 
     // --- locks ---------------------------------------------------------------
     LOCK_ACQUIRE => "lock_acquire.cypher";

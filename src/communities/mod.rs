@@ -12,3 +12,4 @@ pub mod naming;
 pub mod params;
 pub mod rng;
 pub mod settings;
+pub mod writing;

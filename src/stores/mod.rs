@@ -25,7 +25,10 @@ use chrono::{DateTime, Utc};
 
 use crate::metadata::{EpisodeRecord, StoredEpisode};
 
-pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, LinkChanges, LinkSet, NodeKind};
+pub use batch::{
+    Batch, BatchBackend, BatchPart, CommunityChanges, CommunityWrite, EpisodeChanges, LinkChanges,
+    LinkSet, NodeKind,
+};
 pub use target::Target;
 
 /// What happens to an episode in a run: planned, printed, and (for the
@@ -489,9 +492,11 @@ pub struct StoredCommunity {
     pub run_id: String,
     pub params_hash: String,
     pub graph_signature: String,
-    /// entity_ids of the members (episodes at level 0, communities of the
-    /// level below above it), ascending.
+    /// entity_ids of its episodes (at every level: a community holds all the
+    /// episodes of its sub-communities too), ascending.
     pub members: Vec<String>,
+    /// entity_ids of its sub-communities (the level below), ascending.
+    pub children: Vec<String>,
 }
 
 /// The communities of a group, read. (Written through

@@ -338,6 +338,9 @@ impl BatchBackend for SqliteStore {
             BatchPart::Links(changes) => {
                 self.in_tx(tx, |conn| links::write_links(conn, &run.group_id, changes))
             }
+            BatchPart::Communities(changes) => self.in_tx(tx, |conn| {
+                communities::write_communities(conn, run, &at, changes)
+            }),
         }
     }
 
