@@ -7,6 +7,7 @@
 //! code. Nothing here imports `crate::cli`.
 
 mod changes;
+mod communities;
 mod inspect;
 mod links;
 mod provenance;
@@ -29,6 +30,7 @@ use crate::ui::Ui;
 use crate::version::SeedVersion;
 
 pub use changes::ChangesArgs;
+pub use communities::CommunitiesArgs;
 pub use inspect::RunsArgs;
 pub use links::LinksArgs;
 pub use provenance::ProvenanceArgs;
@@ -72,6 +74,8 @@ pub enum Command {
     Links(LinksArgs),
     /// The change feed: what a run created, updated, replaced, restored or pruned, with bodies
     Changes(ChangesArgs),
+    /// Detect the group's communities (a `communities` run), or list and show them
+    Communities(CommunitiesArgs),
 }
 
 /// Flags every command takes.
@@ -300,5 +304,6 @@ pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome
         Command::Verify(a) => verify::verify(&ctx, &a.select).await,
         Command::Links(a) => links::links(&ctx, &a).await,
         Command::Changes(a) => changes::changes(&ctx, &a).await,
+        Command::Communities(a) => communities::communities(&ctx, &a).await,
     }
 }

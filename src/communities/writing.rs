@@ -57,6 +57,9 @@ impl CommunityAction {
             CommunityAction::Prune => "prune",
         }
     }
+    pub fn writes(self) -> bool {
+        self != CommunityAction::Skip
+    }
 }
 
 /// One decision, as `--dry-run` prints it and `actions.jsonl` records it.
