@@ -7,7 +7,7 @@
 //! `(:Community)-[:HAS_MEMBER]->(:Episode)` at level 0 and
 //! `(:Community)-[:HAS_MEMBER]->(:Community)` between levels.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use graphseed::cypher as c;
 use graphseed::stores::StoredCommunity;
@@ -140,10 +140,17 @@ fn neo4j_community_schema_and_ready_queries() {
     assert!(other.is_empty());
 }
 
+/// (level, entity_id, members and sub-communities) of each stored community.
 fn partition(stored: &[StoredCommunity]) -> Vec<(u32, String, Vec<String>)> {
     stored
         .iter()
-        .map(|c| (c.level, c.entity_id.clone(), c.members.clone()))
+        .map(|c| {
+            (
+                c.level,
+                c.entity_id.clone(),
+                [c.members.clone(), c.children.clone()].concat(),
+            )
+        })
         .collect()
 }
 
@@ -158,11 +165,13 @@ fn sqlite_community_tables_and_stored_partition() {
     let empty = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
     assert!(empty.is_empty());
 
+    let episode = ws.episodes()[0].entity_id.clone();
     let db = rusqlite::Connection::open(ws.path().join("graph.db")).unwrap();
-    // Fixture (no writer yet): two communities, inserted out of order.
+    // Fixture: two communities, inserted out of order; one member row names
+    // an episode that is not stored (pruned since), and is not read back.
     for (id, level, members) in [
         ("community_1_0", 1, vec!["community_0_0"]),
-        ("community_0_0", 0, vec!["z", "a"]),
+        ("community_0_0", 0, vec!["zz_gone", episode.as_str()]),
     ] {
         db.execute(
             "INSERT INTO communities (group_id, entity_id, uuid, level, size, name, summary, source, version, \
@@ -172,10 +181,15 @@ fn sqlite_community_tables_and_stored_partition() {
         )
         .unwrap();
         for m in members {
+            let kind = if m.starts_with("community") {
+                "community"
+            } else {
+                "episode"
+            };
             db.execute(
-                "INSERT INTO community_members (group_id, community_id, member_id, uuid, created_at) \
-                 VALUES (?1, ?2, ?3, 'm', 't')",
-                rusqlite::params![ws.group, id, m],
+                "INSERT INTO community_members (group_id, community_id, member_kind, member_id, uuid, created_at) \
+                 VALUES (?1, ?2, ?3, ?4, 'm', 't')",
+                rusqlite::params![ws.group, id, kind, m],
             )
             .unwrap();
         }
@@ -184,11 +198,7 @@ fn sqlite_community_tables_and_stored_partition() {
     assert_eq!(
         partition(&stored),
         [
-            (
-                0,
-                "community_0_0".to_string(),
-                vec!["a".to_string(), "z".to_string()]
-            ),
+            (0, "community_0_0".to_string(), vec![episode.clone()]),
             (
                 1,
                 "community_1_0".to_string(),
@@ -196,6 +206,7 @@ fn sqlite_community_tables_and_stored_partition() {
             ),
         ]
     );
+    assert_eq!(stored[1].children, ["community_0_0"]);
     assert_eq!(stored[0].uuid, "u-community_0_0");
     assert_eq!(stored[0].size, 2);
 
@@ -266,4 +277,300 @@ fn communities_config_values_are_range_checked() {
     );
     ws.seed_ok(&[]);
     assert_eq!(ws.episodes().len(), 1);
+}
+
+// ---------------------------------------------------------------------------
+// The writer and `graphseed communities`, end to end, on both stores
+// ---------------------------------------------------------------------------
+
+/// `n` markdown files `{prefix}{i}.md`, each linking to every other one: a
+/// clique, which Leiden keeps as one community.
+fn clique(ws: &Ws, prefix: &str, n: usize, extra: &[&str]) {
+    for i in 0..n {
+        let mut body = format!("# {prefix}{i}\n");
+        for j in (0..n).filter(|j| *j != i) {
+            body.push_str(&format!("[{prefix}{j}]({prefix}{j}.md)\n"));
+        }
+        if i == 0 {
+            for e in extra {
+                body.push_str(&format!("[{e}]({e}.md)\n"));
+            }
+        }
+        ws.write(&format!("{prefix}{i}.md"), body);
+    }
+}
+
+fn json(ws: &Ws, args: &[&str]) -> serde_json::Value {
+    let mut all = args.to_vec();
+    all.push("--json");
+    serde_json::from_str(&ws.ok(&all)).unwrap()
+}
+
+/// What must agree between runs and stores: every stored fact of every
+/// community but the run that wrote it.
+type Fact = (u32, String, u64, String, String, Vec<String>, Vec<String>);
+
+fn facts(ws: &Ws) -> Vec<Fact> {
+    let stored = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    let mut out: Vec<Fact> = stored
+        .into_iter()
+        .map(|c| {
+            assert_eq!(c.entity_id, c.uuid);
+            (
+                c.level,
+                c.uuid,
+                c.size,
+                c.name,
+                c.content_hash,
+                c.members,
+                c.children,
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn members_of(facts: &[Fact]) -> BTreeSet<Vec<String>> {
+    facts.iter().map(|f| f.5.clone()).collect()
+}
+
+fn ids(prefix: &str, n: usize) -> Vec<String> {
+    let mut v: Vec<String> = (0..n).map(|i| format!("{prefix}{i}")).collect();
+    v.sort();
+    v
+}
+
+/// When each member joined a community (HAS_MEMBER's created_at), as stored.
+fn member_since(ws: &Ws, uuid: &str) -> BTreeMap<String, String> {
+    match ws.backend {
+        Backend::Sqlite => {
+            let db = rusqlite::Connection::open(ws.path().join("graph.db")).unwrap();
+            let mut stmt = db
+                .prepare(
+                    "SELECT member_id, created_at FROM community_members WHERE group_id = ?1 AND community_id = ?2",
+                )
+                .unwrap();
+            stmt.query_map(rusqlite::params![ws.group, uuid], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .unwrap()
+            .map(Result::unwrap)
+            .collect()
+        }
+        _ => neo4j::rows(
+            &ws.uri,
+            &ws.group,
+            c::COMMUNITY_MEMBERS,
+            vec![("uuid", neo4rs::BoltType::from(uuid.to_string()))],
+        )
+        .iter()
+        .map(|r| {
+            let at: chrono::DateTime<chrono::FixedOffset> = r.get("member_since").unwrap();
+            (r.get::<String>("entity_id").unwrap(), at.to_rfc3339())
+        })
+        .collect(),
+    }
+}
+
+fn counts(run: &serde_json::Value) -> (u64, u64, u64, u64) {
+    let n = |k: &str| {
+        run["counts"][k]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{k}: {run:#}"))
+    };
+    (n("create"), n("update"), n("skip"), n("prune"))
+}
+
+/// The scenario of the issue on one store: create, skip, identity across a
+/// small edit (HAS_MEMBER diffed), a params change forcing re-detection,
+/// prune, and a cold rebuild agreeing with the warm runs. Returns the
+/// stored facts after each step, for the two stores to be compared.
+fn scenario(ws: &Ws) -> Vec<Vec<Fact>> {
+    let mut steps = Vec::new();
+    clique(ws, "p", 5, &["q0"]);
+    clique(ws, "q", 5, &["r0"]);
+    clique(ws, "r", 4, &[]);
+    ws.seed_ok(&[]);
+
+    // Create: three communities, one per clique, stamped with the run.
+    let run1 = json(ws, &["communities"]);
+    assert_eq!(run1["status"], "succeeded", "{run1:#}");
+    assert_eq!(run1["kind"], "communities");
+    assert_eq!(counts(&run1), (3, 0, 0, 0), "{run1:#}");
+    let run1_id = run1["run_id"].as_str().unwrap().to_string();
+    let first = facts(ws);
+    assert_eq!(
+        members_of(&first),
+        BTreeSet::from([ids("p", 5), ids("q", 5), ids("r", 4)])
+    );
+    let stored = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    for c in &stored {
+        assert_eq!(c.run_id, run1_id);
+        assert_eq!(c.params_hash, run1["params_hash"].as_str().unwrap());
+        assert_eq!(
+            Some(c.graph_signature.as_str()),
+            run1["graph_signature"].as_str()
+        );
+        assert_eq!(c.size as usize, c.members.len());
+    }
+    let p_uuid = first
+        .iter()
+        .find(|f| f.5.contains(&"p0".to_string()))
+        .unwrap()
+        .1
+        .clone();
+    let shown = json(ws, &["communities", "show", &p_uuid]);
+    assert_eq!(shown["members"], serde_json::json!(ids("p", 5)));
+    assert_eq!(shown["level"], 0);
+    let prov = json(ws, &["provenance", "--community", &p_uuid]);
+    assert_eq!(prov["run"]["run_id"], run1_id.as_str());
+    assert_eq!(prov["run"]["kind"], "communities");
+    let listed = json(ws, &["communities", "list"]);
+    assert_eq!(listed["communities"].as_array().unwrap().len(), 3);
+    steps.push(first.clone());
+
+    // Skip: same parameters, same graph. Nothing is written, not even a run.
+    let (runs, revision) = (ws.runs().len(), ws.revision());
+    let skipped = json(ws, &["communities"]);
+    assert_eq!(skipped["status"], "skipped", "{skipped:#}");
+    assert_eq!(skipped["skipped_after"], run1_id.as_str());
+    assert_eq!((ws.runs().len(), ws.revision()), (runs, revision));
+    assert_eq!(facts(ws), first);
+
+    // A small edit: a sixth member joins p. The graph changed, so detection
+    // runs; p is updated (one HAS_MEMBER added, the others untouched), q and
+    // r are skipped, and every uuid survives.
+    let since = member_since(ws, &p_uuid);
+    assert_eq!(since.len(), 5);
+    let mut body = "# p5\n".to_string();
+    for j in 0..5 {
+        body.push_str(&format!("[p{j}](p{j}.md)\n"));
+    }
+    ws.write("p5.md", body);
+    ws.seed_ok(&[]);
+    let run2 = json(ws, &["communities"]);
+    assert_eq!(run2["status"], "succeeded", "{run2:#}");
+    assert_eq!(counts(&run2), (0, 1, 2, 0), "{run2:#}");
+    let second = facts(ws);
+    let uuids = |f: &[Fact]| f.iter().map(|x| x.1.clone()).collect::<BTreeSet<_>>();
+    assert_eq!(
+        uuids(&second),
+        uuids(&first),
+        "identity across a small edit"
+    );
+    let after = member_since(ws, &p_uuid);
+    assert_eq!(after.len(), 6);
+    for (m, at) in &since {
+        assert_eq!(after.get(m), Some(at), "HAS_MEMBER to {m} was rewritten");
+    }
+    steps.push(second.clone());
+
+    // A params change forces re-detection on the same graph; the partition
+    // is the same, so every community is a skip.
+    let toml = std::fs::read_to_string(ws.path().join("graphseed.toml")).unwrap();
+    std::fs::write(
+        ws.path().join("graphseed.toml"),
+        format!("{toml}\n[communities]\nseed = 7\n"),
+    )
+    .unwrap();
+    let run3 = json(ws, &["communities"]);
+    assert_eq!(run3["status"], "succeeded", "{run3:#}");
+    assert_ne!(run3["params_hash"], run2["params_hash"]);
+    assert_eq!(run3["graph_signature"], run2["graph_signature"]);
+    assert_eq!(counts(&run3), (0, 0, 3, 0), "{run3:#}");
+    assert_eq!(facts(ws), second);
+
+    // Prune: the r clique's files go (seed --prune); its community is
+    // dissolved, node and edges removed, its members kept in the trail.
+    for i in 0..4 {
+        ws.remove(&format!("r{i}.md"));
+    }
+    ws.seed_ok(&["--prune"]);
+    let before_dry_run = facts(ws);
+    let out = ws.run(&["communities", "--dry-run", "--json"]);
+    assert_eq!(out.status.code(), Some(3), "a dry run with changes exits 3");
+    let dry: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(dry["run_id"], serde_json::Value::Null);
+    assert_eq!(counts(&dry), (0, 0, 2, 1), "{dry:#}");
+    assert_eq!(facts(ws), before_dry_run, "a dry run writes nothing");
+    let run4 = json(ws, &["communities"]);
+    assert_eq!(counts(&run4), (0, 0, 2, 1), "{run4:#}");
+    let third = facts(ws);
+    assert_eq!(
+        members_of(&third),
+        BTreeSet::from([ids("p", 6), ids("q", 5)])
+    );
+    let r_uuid = second
+        .iter()
+        .find(|f| f.5.contains(&"r0".to_string()))
+        .unwrap()
+        .1
+        .clone();
+    assert!(member_since(ws, &r_uuid).is_empty());
+    let out = ws.run(&["communities", "show", &r_uuid]);
+    assert_eq!(out.status.code(), Some(4));
+    let trail = ws
+        .path()
+        .join(run4["audit_dir"].as_str().unwrap())
+        .join("actions.jsonl");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&trail)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "one line per community decision");
+    let pruned = lines.iter().find(|l| l["action"] == "prune").unwrap();
+    assert_eq!(pruned["uuid"], r_uuid.as_str());
+    // What it was (its members went with their episodes; the create line
+    // of run 1 lists them).
+    assert_eq!(pruned["size"], 4);
+    assert_eq!(pruned["name"], "r0 / r1 / r2");
+    let run1_trail = ws
+        .path()
+        .join(run1["audit_dir"].as_str().unwrap())
+        .join("actions.jsonl");
+    let created = std::fs::read_to_string(run1_trail).unwrap();
+    let r_line = created
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|l| l["uuid"] == r_uuid.as_str())
+        .unwrap();
+    assert_eq!(r_line["action"], "create");
+    assert_eq!(r_line["members"], serde_json::json!(ids("r", 4)));
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(trail.with_file_name("manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert!(
+        manifest["modularity"].as_f64().unwrap() > 0.3,
+        "{manifest:#}"
+    );
+    assert_eq!(manifest["sizes"]["communities"], 2);
+    steps.push(third.clone());
+
+    // Determinism: a cold rebuild finds the same partition the warm runs
+    // kept, twice.
+    let cold = json(ws, &["communities", "--rebuild"]);
+    assert_eq!(counts(&cold), (0, 0, 2, 0), "{cold:#}");
+    let cold2 = json(ws, &["communities", "--rebuild"]);
+    assert_eq!(counts(&cold2), (0, 0, 2, 0), "{cold2:#}");
+    assert_eq!(facts(ws), third);
+    steps
+}
+
+/// The whole scenario on Neo4j and on SQLite, under one group name: both
+/// stores go through the same decisions and end with byte-identical
+/// communities (uuids, names, hashes, members) after every step.
+#[test]
+fn communities_runs_agree_on_both_stores() {
+    let Some(neo) = Ws::new(Backend::Neo4j, "communities_e2e") else {
+        return;
+    };
+    let mut lite = Ws::new(Backend::Sqlite, "communities_e2e").unwrap();
+    lite.group = neo.group.clone();
+    lite.set_version("1.0.0");
+    let a = scenario(&lite);
+    let b = scenario(&neo);
+    assert_eq!(a, b, "the two stores disagree");
 }
