@@ -574,3 +574,106 @@ fn communities_runs_agree_on_both_stores() {
     let b = scenario(&neo);
     assert_eq!(a, b, "the two stores disagree");
 }
+
+/// A planted partition: `n` notes in `k` groups, each linking 8 others,
+/// nine in ten inside its own group (the same corpus on every call).
+fn planted(ws: &Ws, n: usize, k: usize) {
+    let mut rng = crate::support::rng::Rng(7);
+    for i in 0..n {
+        let mut links = BTreeSet::new();
+        for _ in 0..8 {
+            let j = if rng.below(10) < 9 {
+                rng.below((n / k) as u64) as usize * k + i % k
+            } else {
+                rng.below(n as u64) as usize
+            };
+            if j != i && j < n {
+                links.insert(j);
+            }
+        }
+        let mut body = format!("# n{i}\n");
+        for j in links {
+            body.push_str(&format!("[n{j}](n{j}.md)\n"));
+        }
+        ws.write(&format!("n{i}.md"), body);
+    }
+}
+
+/// kill -9 while a communities run holds the lock: the stored partition is
+/// all or nothing (one batch), the lock stays with the dead run, and a rerun
+/// (`--break-lock`) converges to exactly what a clean run on a fresh store
+/// writes.
+fn killed_communities_run_converges(ws: &Ws) {
+    planted(ws, 4000, 40);
+    ws.seed_ok(&[]);
+    let mut child = ws
+        .process()
+        .args(["communities", "--lock-ttl", "60"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let held = ws.with_store(async |st| {
+        loop {
+            if let Some(lock) = st.read_lock(&ws.group).await.unwrap() {
+                return Some(lock);
+            }
+            if child.try_wait().unwrap().is_some() {
+                return None;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+        }
+    });
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let held = held.expect("the communities run ended before it was seen holding the lock");
+    assert!(
+        still_running,
+        "the communities run finished before the kill: this run proved nothing, make the corpus bigger"
+    );
+    let lock = ws.with_store(async |st| st.read_lock(&ws.group).await.unwrap());
+    assert_eq!(
+        lock.map(|l| l.run_id),
+        Some(held.run_id.clone()),
+        "a killed run keeps its lock"
+    );
+    let partial = facts(ws);
+    assert!(
+        partial.is_empty() || partial.len() == 40,
+        "a killed run left {} communities: one batch is all or nothing",
+        partial.len()
+    );
+
+    let rerun = json(ws, &["communities", "--break-lock"]);
+    assert_eq!(rerun["status"], "succeeded", "{rerun:#}");
+    let converged = facts(ws);
+    assert_eq!(converged.len(), 40);
+    let runs = ws.runs();
+    if let Some(killed) = runs.iter().find(|r| r.run_id == held.run_id) {
+        // It committed its batch before it died: its record says so.
+        assert_eq!(killed.status.as_str(), "abandoned");
+    }
+
+    let mut clean = Ws::new(Backend::Sqlite, "communities_clean").unwrap();
+    clean.group = ws.group.clone();
+    clean.set_version("1.0.0");
+    planted(&clean, 4000, 40);
+    clean.seed_ok(&[]);
+    json(&clean, &["communities"]);
+    assert_eq!(converged, facts(&clean), "the rerun did not converge");
+}
+
+#[test]
+fn killed_communities_run_converges_sqlite() {
+    let ws = Ws::new(Backend::Sqlite, "communities_kill").unwrap();
+    killed_communities_run_converges(&ws);
+}
+
+#[test]
+fn killed_communities_run_converges_neo4j() {
+    let Some(ws) = Ws::new(Backend::Neo4j, "communities_kill") else {
+        return;
+    };
+    killed_communities_run_converges(&ws);
+}
