@@ -124,9 +124,51 @@ pub async fn run(ctx: &Context, store: &AnyStore, a: &DetectArgs) -> Result<Dete
 pub async fn report(
     ctx: &Context,
     store: &AnyStore,
-    mut o: DetectOutcome,
+    o: DetectOutcome,
     dry_run: bool,
 ) -> Result<Outcome, Error> {
+    let r = record(ctx, store, o, dry_run).await?;
+    if ctx.ui.json {
+        ui::json(&r.json);
+    } else {
+        print_text(&r.outcome, &r.target, dry_run, r.audit_dir.as_deref());
+    }
+    let o = r.outcome;
+    match o.failure {
+        Some(f) if ctx.ui.json => Ok(Outcome::Reported(f)),
+        Some(f) => Err(f),
+        None if dry_run && o.plan.entries.iter().any(|e| e.action.writes()) => Ok(Outcome::Changes),
+        None => Ok(Outcome::Done),
+    }
+}
+
+/// A finished communities run with its JSON and where its trail went.
+pub struct Recorded {
+    pub json: Value,
+    pub outcome: DetectOutcome,
+    pub target: String,
+    pub audit_dir: Option<std::path::PathBuf>,
+}
+
+impl Recorded {
+    /// What `seed` prints after its own result when it ran detection.
+    pub fn print(&self) {
+        print_text(
+            &self.outcome,
+            &self.target,
+            false,
+            self.audit_dir.as_deref(),
+        );
+    }
+}
+
+/// The run's JSON and its audit trail (none for a dry run).
+pub async fn record(
+    ctx: &Context,
+    store: &AnyStore,
+    mut o: DetectOutcome,
+    dry_run: bool,
+) -> Result<Recorded, Error> {
     let target = store.describe();
     let mut v = audit::run_json(&o.run);
     v["target"] = json!(target);
@@ -176,17 +218,12 @@ pub async fn report(
         }
     };
     v["audit_dir"] = json!(audit_dir.as_ref().map(|d| d.display().to_string()));
-    if ctx.ui.json {
-        ui::json(&v);
-    } else {
-        print_text(&o, &target, dry_run, audit_dir.as_deref());
-    }
-    match o.failure {
-        Some(f) if ctx.ui.json => Ok(Outcome::Reported(f)),
-        Some(f) => Err(f),
-        None if dry_run && o.plan.entries.iter().any(|e| e.action.writes()) => Ok(Outcome::Changes),
-        None => Ok(Outcome::Done),
-    }
+    Ok(Recorded {
+        json: v,
+        outcome: o,
+        target,
+        audit_dir,
+    })
 }
 
 /// The `status` of a run the skip rule stopped.

@@ -30,7 +30,7 @@ use crate::ui::Ui;
 use crate::version::SeedVersion;
 
 pub use changes::ChangesArgs;
-pub use communities::CommunitiesArgs;
+pub use communities::{CommunitiesArgs, DetectArgs};
 pub use inspect::RunsArgs;
 pub use links::LinksArgs;
 pub use provenance::ProvenanceArgs;

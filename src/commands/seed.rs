@@ -240,13 +240,29 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
                 } else {
                     "the run wrote nothing to the graph".to_string()
                 };
-                print_outcome(ctx, &outcome, &target, &extra, unchanged, None);
+                print_outcome(ctx, &outcome, &target, &extra, unchanged, None, None);
                 return Err(Error::Io {
                     path: path.display().to_string(),
                     message: format!("the audit trail could not be written ({e}); {recorded}"),
                 });
             }
         }
+    };
+    // `[communities] enabled = true`: a seed that wrote, and succeeded,
+    // runs detection after it (its own `communities` run, its own trail).
+    let detection = if !unchanged
+        && outcome.failure.is_none()
+        && outcome.plan.errors.is_empty()
+        && ctx.cfg.file.communities.enabled()
+    {
+        let args = super::DetectArgs {
+            lock_ttl: a.lock_ttl,
+            ..Default::default()
+        };
+        let o = super::communities::run(ctx, &store, &args).await?;
+        Some(super::communities::record(ctx, &store, o, false).await?)
+    } else {
+        None
     };
     print_outcome(
         ctx,
@@ -255,7 +271,14 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         &extra,
         unchanged,
         audit_dir.as_deref(),
+        detection.as_ref(),
     );
+    if let Some(f) = detection.and_then(|d| d.outcome.failure) {
+        if ctx.ui.json {
+            return Ok(Outcome::Reported(f));
+        }
+        return Err(f);
+    }
     if let Some(f) = outcome.failure {
         if ctx.ui.json {
             // The run's JSON above already carries the failure (status
@@ -315,6 +338,7 @@ fn print_outcome(
     extra: &Value,
     unchanged: bool,
     audit_dir: Option<&std::path::Path>,
+    communities: Option<&super::communities::Recorded>,
 ) {
     let p = &o.plan;
     if ctx.ui.json {
@@ -332,6 +356,9 @@ fn print_outcome(
         v["errors_not_listed"] = json!(p.errors_unlisted.0);
         v["links"] = render::links_json(p);
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
+        if let Some(c) = communities {
+            v["communities"] = c.json.clone();
+        }
         ui::json(&v);
         return;
     }
@@ -384,6 +411,9 @@ fn print_outcome(
     }
     if let Some(d) = audit_dir {
         outln!("  audit trail: {}", ui::path(&d.display().to_string()));
+    }
+    if let Some(c) = communities {
+        c.print();
     }
 }
 

@@ -677,3 +677,34 @@ fn killed_communities_run_converges_neo4j() {
     };
     killed_communities_run_converges(&ws);
 }
+
+/// `[communities] enabled = true`: a seed that wrote runs detection after
+/// it (its own `communities` run, in the seed's JSON); a seed with nothing
+/// to do does not.
+#[test]
+fn seed_runs_communities_when_enabled() {
+    let ws = Ws::new(Backend::Sqlite, "communities_enabled").unwrap();
+    let toml = std::fs::read_to_string(ws.path().join("graphseed.toml")).unwrap();
+    std::fs::write(
+        ws.path().join("graphseed.toml"),
+        format!("{toml}\n[communities]\nenabled = true\n"),
+    )
+    .unwrap();
+    clique(&ws, "p", 4, &["q0"]);
+    clique(&ws, "q", 4, &[]);
+    let seeded = ws.seed_ok(&[]);
+    assert_eq!(seeded["kind"], "seed");
+    let detected = &seeded["communities"];
+    assert_eq!(detected["kind"], "communities", "{seeded:#}");
+    assert_eq!(detected["status"], "succeeded");
+    assert_eq!(counts(detected), (2, 0, 0, 0));
+    assert_eq!(
+        members_of(&facts(&ws)),
+        BTreeSet::from([ids("p", 4), ids("q", 4)])
+    );
+    let kinds: Vec<&str> = ws.runs().iter().map(|r| r.kind.as_str()).collect();
+    assert_eq!(kinds, ["communities", "seed"]);
+    let again = ws.seed_ok(&[]);
+    assert_eq!(again["status"], "unchanged");
+    assert!(again.get("communities").is_none(), "{again:#}");
+}
