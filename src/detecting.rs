@@ -14,7 +14,7 @@
 //! would be lost.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use crate::applying::{ApplyStats, RetryPolicy, Session, SessionOptions, retry};
 use crate::communities::graph::Projection;
@@ -42,11 +42,8 @@ pub struct DetectOptions {
     pub audit_dir: Option<std::path::PathBuf>,
     /// `_metadata.version` of the communities (the config's seeding version).
     pub version: Option<String>,
-    pub lock_ttl: Duration,
-    pub retry: RetryPolicy,
-    pub break_lock: bool,
-    pub owner: String,
-    pub host: String,
+    /// The lock, its lease and the retries, as for a seed.
+    pub session: SessionOptions,
 }
 
 /// The size distribution of the detected communities.
@@ -101,18 +98,6 @@ pub struct DetectOutcome {
     pub timings: BTreeMap<&'static str, f64>,
     pub stats: ApplyStats,
     pub failure: Option<Error>,
-}
-
-impl DetectOptions {
-    fn session(&self) -> SessionOptions {
-        SessionOptions {
-            lock_ttl: self.lock_ttl,
-            retry: self.retry,
-            break_lock: self.break_lock,
-            owner: self.owner.clone(),
-            host: self.host.clone(),
-        }
-    }
 }
 
 /// The projection of a group and what it takes to compare it.
@@ -171,7 +156,7 @@ pub async fn communities<S: Store>(
     run.params_json = crate::hashing::canonical_json(&params_json);
     let mut timings = BTreeMap::new();
     let t = Instant::now();
-    let mut read = read_projection(store, &group, opts.retry, ui).await?;
+    let mut read = read_projection(store, &group, opts.session.retry, ui).await?;
     timings.insert("read", t.elapsed().as_secs_f64());
     run.graph_signature = Some(read.signature.clone());
     let mut outcome = DetectOutcome {
@@ -190,7 +175,7 @@ pub async fn communities<S: Store>(
     // The skip rule: the same parameters on the same graph give the same
     // partition, so there is nothing to detect or write.
     if !opts.rebuild {
-        let runs = retry::read(opts.retry, ui, || store.list_runs(Some(&group))).await?;
+        let runs = retry::read(opts.session.retry, ui, || store.list_runs(Some(&group))).await?;
         let last = runs
             .iter()
             .find(|r| r.kind == RunKind::Communities && r.status == RunStatus::Succeeded);
@@ -214,21 +199,16 @@ pub async fn communities<S: Store>(
     }
 
     if let Some(dir) = &opts.audit_dir {
-        crate::provenance::audit::check_writable(dir).map_err(|(path, e)| Error::Io {
-            path: path.display().to_string(),
-            message: format!(
-                "the audit trail cannot be written here ({e}); nothing was written to the graph"
-            ),
-        })?;
+        crate::provenance::audit::require_writable(dir)?;
     }
     let run = outcome.run.clone();
-    let mut session = Session::open(store, ui, &opts.session(), run).await?;
+    let mut session = Session::open(store, ui, &opts.session, run).await?;
     let result = async {
         // A seed committed between the read and the lock: read again, so
         // the communities describe the graph as it is under the lock.
         if session.revision().await? != read.revision {
             ui.info("the group changed while reading it; reading again under the lock");
-            read = read_projection(store, &group, opts.retry, ui).await?;
+            read = read_projection(store, &group, opts.session.retry, ui).await?;
             outcome.nodes = read.projection.nodes.len() as u64;
             outcome.edges = read.projection.edges.len() as u64;
             session.run_mut().graph_signature = Some(read.signature.clone());
@@ -270,7 +250,7 @@ async fn detect_and_plan<S: Store>(
     ui: &Ui,
 ) -> Result<(), Error> {
     let group = outcome.run.group_id.clone();
-    let stored = retry::read(opts.retry, ui, || store.load_communities(&group)).await?;
+    let stored = retry::read(opts.session.retry, ui, || store.load_communities(&group)).await?;
     let t = Instant::now();
     let warm = (!opts.rebuild).then(|| warm_partition(&read.projection, &stored));
     let detection = detect(

@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use super::{Context, Outcome};
-use crate::applying::RetryPolicy;
+use crate::applying::{RetryPolicy, SessionOptions};
 use crate::config::setting;
 use crate::detecting::{self, DetectOptions, DetectOutcome};
 use crate::error::Error;
@@ -76,6 +76,16 @@ fn options(ctx: &Context, a: &DetectArgs) -> Result<DetectOptions, Error> {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let lock_ttl = setting(&limits::LOCK_TTL_SECS, a.lock_ttl, apply.lock_ttl_secs)?;
     let retry_budget = setting(&limits::RETRY_BUDGET_SECS, None, apply.retry_budget_secs)?;
+    let session = SessionOptions {
+        lock_ttl: Duration::from_secs(lock_ttl),
+        retry: RetryPolicy {
+            budget: Duration::from_secs(retry_budget),
+            ..RetryPolicy::default()
+        },
+        break_lock: a.break_lock,
+        owner: format!("{user}@{host} pid {}", std::process::id()),
+        host,
+    };
     let params = ctx
         .cfg
         .file
@@ -89,14 +99,7 @@ fn options(ctx: &Context, a: &DetectArgs) -> Result<DetectOptions, Error> {
         auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }) && !a.dry_run,
         audit_dir: Some(ctx.state_dir()),
         version: ctx.cfg.version().ok().flatten().map(|v| v.to_string()),
-        lock_ttl: Duration::from_secs(lock_ttl),
-        retry: RetryPolicy {
-            budget: Duration::from_secs(retry_budget),
-            ..RetryPolicy::default()
-        },
-        break_lock: a.break_lock,
-        owner: format!("{user}@{host} pid {}", std::process::id()),
-        host,
+        session,
     })
 }
 
@@ -200,20 +203,8 @@ pub async fn record(
         match write_trail(ctx, &o, &v, &target) {
             Ok(d) => Some(d),
             Err(e) => {
-                let path = ctx.state_dir().join("runs").join(&o.run.run_id);
-                let recorded = if o.stats.locked {
-                    o.run.counts.insert(audit::AUDIT_INCOMPLETE.into(), 1);
-                    match store.save_run(&o.run).await {
-                        Ok(()) => "the run record says `audit_incomplete`".to_string(),
-                        Err(e) => format!("and the run record could not say so either: {e}"),
-                    }
-                } else {
-                    "the run wrote nothing to the graph".to_string()
-                };
-                return Err(Error::Io {
-                    path: path.display().to_string(),
-                    message: format!("the audit trail could not be written ({e}); {recorded}"),
-                });
+                let locked = o.stats.locked;
+                return Err(super::trail_failed(ctx, store, &mut o.run, locked, e).await);
             }
         }
     };

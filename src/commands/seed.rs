@@ -227,24 +227,10 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         match write_trail(ctx, &outcome, &target, &extra) {
             Ok(d) => Some(d),
             Err(e) => {
-                // The graph is written (the disk filled up after the check
-                // before the lock, say): the run record says the trail is
-                // missing, and the run fails.
-                let path = ctx.state_dir().join("runs").join(&outcome.run.run_id);
-                let recorded = if outcome.stats.locked {
-                    outcome.run.counts.insert(audit::AUDIT_INCOMPLETE.into(), 1);
-                    match store.save_run(&outcome.run).await {
-                        Ok(()) => "the run record says `audit_incomplete`".to_string(),
-                        Err(e) => format!("and the run record could not say so either: {e}"),
-                    }
-                } else {
-                    "the run wrote nothing to the graph".to_string()
-                };
+                let locked = outcome.stats.locked;
+                let failed = super::trail_failed(ctx, &store, &mut outcome.run, locked, e).await;
                 print_outcome(ctx, &outcome, &target, &extra, unchanged, None, None);
-                return Err(Error::Io {
-                    path: path.display().to_string(),
-                    message: format!("the audit trail could not be written ({e}); {recorded}"),
-                });
+                return Err(failed);
             }
         }
     };

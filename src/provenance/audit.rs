@@ -81,6 +81,19 @@ pub fn check_writable(state_dir: &Path) -> Result<PathBuf, (PathBuf, std::io::Er
     Ok(runs)
 }
 
+/// [`check_writable`] as the error a run stops with before it takes the
+/// lock (nothing written yet).
+pub fn require_writable(state_dir: &Path) -> Result<(), crate::error::Error> {
+    check_writable(state_dir)
+        .map(drop)
+        .map_err(|(path, e)| crate::error::Error::Io {
+            path: path.display().to_string(),
+            message: format!(
+                "the audit trail cannot be written here ({e}); nothing was written to the graph"
+            ),
+        })
+}
+
 /// Write the trail of a seed run under `state_dir/runs/<run_id>/`; returns
 /// that folder.
 pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {

@@ -93,38 +93,33 @@ impl Neo4jStore {
                 .collect();
             list
         };
-        let steps: [(&str, Vec<BoltType>, bool); 4] = [
+        // Each statement is named here (never chosen from a variable), one
+        // per (direction, kind of member); `$at` only where edges are made.
+        let steps = [
             (
-                cypher::COMMUNITY_MEMBERS_REMOVE,
+                query(cypher::COMMUNITY_MEMBERS_REMOVE),
                 edges(|w| &w.remove_episodes, false),
-                false,
             ),
             (
-                cypher::COMMUNITY_CHILDREN_REMOVE,
+                query(cypher::COMMUNITY_CHILDREN_REMOVE),
                 edges(|w| &w.remove_children, false),
-                false,
             ),
             (
-                cypher::COMMUNITY_MEMBERS_ADD,
+                query(cypher::COMMUNITY_MEMBERS_ADD).param("at", at),
                 edges(|w| &w.add_episodes, true),
-                true,
             ),
             (
-                cypher::COMMUNITY_CHILDREN_ADD,
+                query(cypher::COMMUNITY_CHILDREN_ADD).param("at", at),
                 edges(|w| &w.add_children, true),
-                true,
             ),
         ];
-        for (text, list, adds) in steps {
+        for (q, list) in steps {
             if list.is_empty() {
                 continue;
             }
-            let mut q = query(text)
+            let q = q
                 .param("group_id", group)
                 .param("edges", BoltType::List(list.into()));
-            if adds {
-                q = q.param("at", at);
-            }
             txn.run(q).await.map_err(e)?;
         }
         Ok(())
