@@ -14,7 +14,7 @@ use super::decision::{CommunityDecision, decide, members_content_hash};
 use super::graph::Projection;
 use super::hierarchy::Detection;
 use super::identity::{match_communities, new_uuid};
-use super::naming::{internal_weights, name_and_summary};
+use super::naming::name_and_summary;
 use crate::stores::{CommunityChanges, CommunityWrite, StoredCommunity};
 
 /// `_metadata.source` of every community node: graphseed computed it, no
@@ -150,6 +150,42 @@ pub fn warm_partition(
     warm
 }
 
+/// Internal link weight of every member of every community (the sum of
+/// its edges to other members), in one pass over the edges per level: the
+/// naming's per-community helper walks every edge once per community,
+/// which at 100k nodes and a few hundred communities is most of a run.
+fn internal_weights(p: &Projection, d: &Detection) -> Vec<Vec<u64>> {
+    let levels = d
+        .communities
+        .iter()
+        .map(|c| c.level as usize + 1)
+        .max()
+        .unwrap_or(0);
+    // owner[level][node]: (community, position of the node in its members).
+    let mut owner: Vec<Vec<Option<(u32, u32)>>> = vec![vec![None; p.nodes.len()]; levels];
+    for (k, c) in d.communities.iter().enumerate() {
+        for (pos, &v) in c.members.iter().enumerate() {
+            owner[c.level as usize][v as usize] = Some((k as u32, pos as u32));
+        }
+    }
+    let mut out: Vec<Vec<u64>> = d
+        .communities
+        .iter()
+        .map(|c| vec![0; c.members.len()])
+        .collect();
+    for level in &owner {
+        for &(u, v, w) in &p.edges {
+            if let (Some((cu, iu)), Some((cv, iv))) = (level[u as usize], level[v as usize])
+                && cu == cv
+            {
+                out[cu as usize][iu as usize] += w;
+                out[cu as usize][iv as usize] += w;
+            }
+        }
+    }
+    out
+}
+
 fn ids(v: &[String]) -> Vec<(String, String)> {
     v.iter().map(|m| (m.clone(), String::new())).collect()
 }
@@ -204,6 +240,7 @@ pub fn plan(input: &PlanInput<'_>) -> CommunityPlan {
             }
         })
         .collect();
+    let weights = internal_weights(p, input.detection);
     let mut out = CommunityPlan::default();
     for (j, c) in found.iter().enumerate() {
         let m = &members[j];
@@ -221,10 +258,9 @@ pub fn plan(input: &PlanInput<'_>) -> CommunityPlan {
             })
             .collect();
         let content_hash = members_content_hash(&pairs);
-        let weights = internal_weights(&c.members, &p.edges);
         let named: Vec<(&str, &str, u64)> = m
             .iter()
-            .zip(&weights)
+            .zip(&weights[j])
             .map(|(id, w)| (id.as_str(), id.as_str(), *w))
             .collect();
         let (name, summary) = name_and_summary(&named);
@@ -498,6 +534,35 @@ mod tests {
             member_edge_uuid(&a.entries[1].uuid, "a")
         );
         assert_eq!(a.entries[0].entity_id, *u);
+    }
+
+    #[test]
+    fn internal_weights_agree_with_the_naming_helper() {
+        use crate::communities::hierarchy::DetectedCommunity;
+        let p = projection(&[]);
+        // Two levels by hand: all six nodes, split into the two triangles.
+        let c = |level, members: Vec<u32>, parent| DetectedCommunity {
+            level,
+            members,
+            parent,
+            children: Vec::new(),
+        };
+        let d = Detection {
+            communities: vec![
+                c(0, vec![0, 1, 2, 3, 4, 5], None),
+                c(1, vec![0, 1, 2], Some(0)),
+                c(1, vec![3, 4, 5], Some(0)),
+            ],
+            membership: vec![0; 6],
+            modularity: 0.0,
+        };
+        let all = internal_weights(&p, &d);
+        for (c, got) in d.communities.iter().zip(&all) {
+            assert_eq!(
+                *got,
+                crate::communities::naming::internal_weights(&c.members, &p.edges)
+            );
+        }
     }
 
     #[test]
