@@ -214,6 +214,9 @@ pub async fn communities<S: Store>(
             session.run_mut().graph_signature = Some(read.signature.clone());
         }
         detect_and_plan(store, opts, &read, &mut outcome, ui).await?;
+        // The batch writes the run record too: with its counts, a run
+        // killed after its commit is still described by its record.
+        session.run_mut().counts = outcome.run.counts.clone();
         let batch = Batch::of_communities(outcome.plan.changes.clone());
         session.expect_writes(batch.len() as u64);
         let t = Instant::now();
