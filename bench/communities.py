@@ -120,22 +120,33 @@ def section(r):
         f"- byte-identical assignments across runs: {ok(rust['identical_across_runs'])} (sha256 {rust['assignment_sha256'][0][:16]}…, 3 runs).",
         f"- peak RSS of the engine process (graph, 3 detections, stability runs): {rust['peak_rss_mb']:.0f} MB.",
         "",
-        "Stability: links changed (k removed, k added at random), then detection warm (from the previous "
-        "partition) and cold (same seed); identities matched by Jaccard ≥ 0.5 (`communities::identity`).",
+        "Stability: links changed (k removed, k added at random; 0: the same graph again), then detection "
+        "warm (from the previous partition) and cold (same seed); identities matched by Jaccard ≥ 0.5 "
+        "(`communities::identity`). Moved nodes: nodes whose community is not the continuation of their "
+        "previous one. Lost uuids by cause: merged (most members now in a community continuing another), "
+        "split (no new community holds half), below threshold (a majority together, Jaccard < 0.5).",
         "",
-        "| links changed | mode | kept uuid | identical members | modularity | time |",
-        "|---:|---|---:|---:|---:|---:|",
+        "| links changed | mode | kept uuid | identical members | moved nodes | lost: merged / split / below | modularity | × cold's | time |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rust["stability"]:
         for mode in ["warm", "cold"]:
             m = row[mode]
+            lost = m["lost"]
+            ratio = m["modularity"] / row["cold"]["modularity"] if row["cold"]["modularity"] else 1.0
             lines.append(f"| {row['changed_links']:,} | {mode} | {100 * m['kept_uuid_share']:.1f}% | "
-                         f"{100 * m['identical_members_share']:.1f}% | {m['modularity']:.4f} | {m['seconds']:.2f} s |")
+                         f"{100 * m['identical_members_share']:.1f}% | {m['moved_nodes']:,} | "
+                         f"{lost['merged']} / {lost['split']} / {lost['below_threshold']} | "
+                         f"{m['modularity']:.4f} | {ratio:.4f} | {m['seconds']:.2f} s |")
     ten = next((x for x in rust["stability"] if x["changed_links"] == 10), None)
     if ten:
         lines.append("")
         lines.append(f"- ≥ 99% keep their uuid after 10 changed links (warm): {ok(ten['warm']['kept_uuid_share'] >= 0.99)} "
                      f"({100 * ten['warm']['kept_uuid_share']:.1f}%).")
+    same = next((x for x in rust["stability"] if x["changed_links"] == 0), None)
+    if same:
+        lines.append(f"- a warm run on the unchanged graph returns the stored partition: "
+                     f"{ok(same['warm']['moved_nodes'] == 0)} ({same['warm']['moved_nodes']} nodes moved).")
     return "\n".join(lines) + "\n"
 
 
@@ -170,7 +181,7 @@ def main():
     load = os.getloadavg()
     rust = json.loads(subprocess.run(
         [a.rust, path, "--seed", str(a.seed), "--iterations", str(a.iterations),
-         "--perturb", "10,1000,100000"], check=True, capture_output=True, text=True).stdout)
+         "--perturb", "0,10,1000,100000"], check=True, capture_output=True, text=True).stdout)
     rust["modularity_igraph"] = None
     print(f"graphseed: {rust['seconds']} s, Q={rust['modularity']:.4f}", file=sys.stderr)
     peers = {}
