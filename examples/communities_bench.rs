@@ -3,6 +3,7 @@
 //! a hash of the assignment, peak RSS, and stability after changing links.
 //!
 //!   communities_bench EDGES [--seed S] [--iterations I] [--perturb 10,1000] [--runs 3]
+//!                     [--max-cluster-size 10]
 //!
 //! Driven by bench/run_communities.sh; not a test.
 
@@ -53,6 +54,8 @@ fn main() {
             ..Default::default()
         },
         min_community_size: 1,
+        // GraphRAG-style levels when given (it uses 10).
+        max_cluster_size: opt("--max-cluster-size").map(|s| s.parse().unwrap()),
         ..Default::default()
     };
     let build = |edges: &[(u32, u32)]| {
@@ -105,15 +108,35 @@ fn main() {
         changed.sort_unstable();
         changed.dedup();
         let g2 = build(&changed);
-        let warm: Vec<Option<u32>> = base.membership.iter().map(|&c| Some(c)).collect();
+        // Every stored level, as a store hands it back.
+        let levels = base
+            .communities
+            .iter()
+            .map(|c| c.level + 1)
+            .max()
+            .unwrap_or(1);
+        let mut warm = vec![vec![None; n]; levels as usize];
+        for (i, c) in base.communities.iter().enumerate() {
+            for &m in &c.members {
+                warm[c.level as usize][m as usize] = Some(i as u32);
+            }
+        }
         let mut row = serde_json::json!({"changed_links": k});
-        for (mode, init) in [("warm", Some(vec![warm])), ("cold", None)] {
+        for (mode, init) in [("warm", Some(warm)), ("cold", None)] {
             let t = Instant::now();
             let d = detect(&g2, &params, init.as_deref());
             let secs = t.elapsed().as_secs_f64();
             let named = as_named(&d);
-            let st: Vec<(u32, &[String])> = base_named.iter().map(|m| (0, m.as_slice())).collect();
-            let nw: Vec<(u32, &[String])> = named.iter().map(|m| (0, m.as_slice())).collect();
+            let st: Vec<(u32, &[String])> = base_named
+                .iter()
+                .zip(&base.communities)
+                .map(|(m, c)| (c.level, m.as_slice()))
+                .collect();
+            let nw: Vec<(u32, &[String])> = named
+                .iter()
+                .zip(&d.communities)
+                .map(|(m, c)| (c.level, m.as_slice()))
+                .collect();
             let matched = match_communities(&st, &nw, DEFAULT_JACCARD_THRESHOLD);
             let kept = matched.iter().filter(|m| m.is_some()).count();
             let identical = matched
@@ -162,10 +185,18 @@ fn why_lost(
     matched: &[Option<usize>],
     n: usize,
 ) -> serde_json::Value {
-    let mut new_of = vec![u32::MAX; n];
+    // Where each node went, level by level (a node is in one community
+    // per level).
+    let levels = stored
+        .iter()
+        .chain(new)
+        .map(|c| c.level as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut new_of = vec![vec![u32::MAX; n]; levels];
     for (j, c) in new.iter().enumerate() {
         for &m in &c.members {
-            new_of[m as usize] = j as u32;
+            new_of[c.level as usize][m as usize] = j as u32;
         }
     }
     let mut kept = vec![false; stored.len()];
@@ -181,7 +212,9 @@ fn why_lost(
         sizes.push(c.members.len());
         let mut counts: std::collections::BTreeMap<u32, usize> = Default::default();
         for &m in &c.members {
-            *counts.entry(new_of[m as usize]).or_default() += 1;
+            *counts
+                .entry(new_of[c.level as usize][m as usize])
+                .or_default() += 1;
         }
         let (&j, &most) = counts
             .iter()

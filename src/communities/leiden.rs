@@ -615,12 +615,11 @@ pub(crate) mod tests {
 
     #[test]
     fn a_warm_run_on_an_unchanged_graph_returns_the_stored_partition() {
-        // Graphs with much mixing, where a cold run of two iterations has
-        // not converged: the first warm run may still improve it, every
-        // later one must return it byte for byte, whatever the seed.
-        // Before warm runs were conservative, the second warm run still
-        // moved hundreds of nodes of both graphs (refinement re-split every
-        // community and the pieces drifted).
+        // Graphs with much mixing. The first warm run may still improve a
+        // cold result; every later one must return it byte for byte,
+        // whatever the seed. Before warm runs were conservative, the second
+        // warm run still moved hundreds of nodes of both graphs (refinement
+        // re-split every community and the pieces drifted).
         for (i, g) in [planted(30, 30, 6, 6, 2), planted(60, 50, 6, 3, 3)]
             .iter()
             .enumerate()
