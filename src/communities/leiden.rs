@@ -61,20 +61,51 @@ pub const WARM_MAX_PASSES: u32 = 32;
 /// stored community is aggregated whole and can only merge with another
 /// when that strictly raises modularity. Passes repeat until nothing moves
 /// (at most [`WARM_MAX_PASSES`], or `iterations` when larger).
+///
+/// A cold run ends with the same warm passes, so that what it stores is
+/// already converged: the next warm run on an unchanged graph returns it
+/// as it is, and one after a small change moves only what the change
+/// touched. (Measured with levels of at most 10 members on the benchmark
+/// graph: without this, the first warm run re-split sub-communities that
+/// two cold iterations had left unconverged, and only 77% kept their uuid
+/// on the unchanged graph.)
 pub fn leiden(graph: &Graph, params: &LeidenParams, initial: Option<&[Option<u32>]>) -> Vec<u32> {
     let n = graph.node_count();
     let mut rng = Rng::new(params.seed);
-    let (mut membership, passes, warm) = match initial {
+    let warm_passes = params.iterations.max(WARM_MAX_PASSES);
+    match initial {
         Some(init) => {
             assert_eq!(init.len(), n, "one initial label per node");
-            let passes = params.iterations.max(WARM_MAX_PASSES);
-            (from_initial(init), passes, true)
+            let start = canonical(&from_initial(init));
+            passes(graph, params, start, &mut rng, warm_passes, true)
         }
-        None => ((0..n as u32).collect(), params.iterations.max(1), false),
-    };
-    membership = canonical(&membership);
-    for _ in 0..passes {
-        let next = canonical(&one_pass(graph, params, &membership, &mut rng, warm));
+        None => {
+            let start = (0..n as u32).collect();
+            let cold = passes(
+                graph,
+                params,
+                start,
+                &mut rng,
+                params.iterations.max(1),
+                false,
+            );
+            passes(graph, params, cold, &mut rng, warm_passes, true)
+        }
+    }
+}
+
+/// Up to `max` passes from `membership`, stopping at the first that
+/// changes nothing.
+fn passes(
+    graph: &Graph,
+    params: &LeidenParams,
+    mut membership: Vec<u32>,
+    rng: &mut Rng,
+    max: u32,
+    warm: bool,
+) -> Vec<u32> {
+    for _ in 0..max {
+        let next = canonical(&one_pass(graph, params, &membership, rng, warm));
         let unchanged = next == membership;
         membership = next;
         if unchanged {
@@ -571,7 +602,7 @@ pub(crate) mod tests {
         let bytes: Vec<u8> = m.iter().flat_map(|l| l.to_le_bytes()).collect();
         assert_eq!(crate::hashing::sha256_hex(&bytes), PINNED);
     }
-    const PINNED: &str = "e54fd54759643b018b503fb2d5b7330b6938f3ca5ff0682c039eae349794ab6c";
+    const PINNED: &str = "adbbb9cf7663060d4dd69304e78261ca767b4b9231953bcbc15feeff4fd6552a";
 
     #[test]
     fn warm_start_from_a_good_partition_keeps_it() {
@@ -615,26 +646,26 @@ pub(crate) mod tests {
 
     #[test]
     fn a_warm_run_on_an_unchanged_graph_returns_the_stored_partition() {
-        // Graphs with much mixing. The first warm run may still improve a
-        // cold result; every later one must return it byte for byte,
-        // whatever the seed. Before warm runs were conservative, the second
-        // warm run still moved hundreds of nodes of both graphs (refinement
-        // re-split every community and the pieces drifted).
+        // Graphs with much mixing, whose two cold iterations do not
+        // converge: the stored partition, cold or warm, must come back
+        // byte for byte from a warm run, whatever the seed. Before warm
+        // runs were conservative (and cold ones converged), the warm run
+        // moved hundreds of nodes of both graphs.
         for (i, g) in [planted(30, 30, 6, 6, 2), planted(60, 50, 6, 3, 3)]
             .iter()
             .enumerate()
         {
             let p = LeidenParams::default();
             let cold = leiden(g, &p, None);
-            let stored = leiden(g, &p, Some(&warm_from(&cold)));
-            assert!(g.modularity(&stored, 1.0) >= g.modularity(&cold, 1.0) - 1e-12);
-            for seed in [p.seed, 1, 2] {
+            let warm = leiden(g, &p, Some(&warm_from(&cold)));
+            assert_eq!(warm, cold, "graph {i}: warm from cold");
+            for seed in [1, 2] {
                 let again = leiden(
                     g,
                     &LeidenParams { seed, ..p.clone() },
-                    Some(&warm_from(&stored)),
+                    Some(&warm_from(&cold)),
                 );
-                assert_eq!(again, stored, "graph {i}, seed {seed}");
+                assert_eq!(again, cold, "graph {i}, seed {seed}");
             }
         }
     }
