@@ -88,6 +88,23 @@ def run_peer(name, edges, n, seed, iterations):
 BEGIN = "<!-- communities: written by bench/communities.py -->"
 
 
+def stability_table(stability):
+    lines = [
+        "| links changed | mode | kept uuid | identical members | moved nodes | lost: merged / split / below | modularity | × cold's | time |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in stability:
+        for mode in ["warm", "cold"]:
+            m = row[mode]
+            lost = m["lost"]
+            ratio = m["modularity"] / row["cold"]["modularity"] if row["cold"]["modularity"] else 1.0
+            lines.append(f"| {row['changed_links']:,} | {mode} | {100 * m['kept_uuid_share']:.1f}% | "
+                         f"{100 * m['identical_members_share']:.1f}% | {m['moved_nodes']:,} | "
+                         f"{lost['merged']} / {lost['split']} / {lost['below_threshold']} | "
+                         f"{m['modularity']:.4f} | {ratio:.4f} | {m['seconds']:.2f} s |")
+    return lines
+
+
 def section(r):
     g, rust, peers = r["graph"], r["graphseed"], r["peers"]
     best = min(rust["seconds"])
@@ -126,36 +143,19 @@ def section(r):
         "previous one. Lost uuids by cause: merged (most members now in a community continuing another), "
         "split (no new community holds half), below threshold (a majority together, Jaccard < 0.5).",
         "",
-        "| links changed | mode | kept uuid | identical members | moved nodes | lost: merged / split / below | modularity | × cold's | time |",
-        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for row in rust["stability"]:
-        for mode in ["warm", "cold"]:
-            m = row[mode]
-            lost = m["lost"]
-            ratio = m["modularity"] / row["cold"]["modularity"] if row["cold"]["modularity"] else 1.0
-            lines.append(f"| {row['changed_links']:,} | {mode} | {100 * m['kept_uuid_share']:.1f}% | "
-                         f"{100 * m['identical_members_share']:.1f}% | {m['moved_nodes']:,} | "
-                         f"{lost['merged']} / {lost['split']} / {lost['below_threshold']} | "
-                         f"{m['modularity']:.4f} | {ratio:.4f} | {m['seconds']:.2f} s |")
+    lines += stability_table(rust["stability"])
     levels = r.get("graphseed_levels")
     if levels:
         lines += [
             "",
             f"With levels (maximum community size 10, GraphRAG's setting; one run of "
             f"`communities_bench --max-cluster-size 10`): {levels['communities']:,} communities on all levels, "
-            f"detection {levels['seconds'][0]:.2f} s. Identities matched level by level; warm starts from every stored level.",
+            f"detection {levels['seconds'][0]:.2f} s. Identities matched level by level; warm starts from every "
+            "stored level; moved nodes and modularity are level 0's.",
             "",
-            "| links changed | mode | kept uuid | identical members | lost: merged / split / below | time |",
-            "|---:|---|---:|---:|---:|---:|",
         ]
-        for row in levels["stability"]:
-            for mode in ["warm", "cold"]:
-                m = row[mode]
-                lost = m["lost"]
-                lines.append(f"| {row['changed_links']:,} | {mode} | {100 * m['kept_uuid_share']:.1f}% | "
-                             f"{100 * m['identical_members_share']:.1f}% | "
-                             f"{lost['merged']} / {lost['split']} / {lost['below_threshold']} | {m['seconds']:.2f} s |")
+        lines += stability_table(levels["stability"])
     ten = next((x for x in rust["stability"] if x["changed_links"] == 10), None)
     if ten:
         lines.append("")
