@@ -132,6 +132,9 @@ VARIANTS = {
     "batch_5000": ("merge_link", ALL_INDEXES, 5000, 1, True),
     "batch_10000": ("merge_link", ALL_INDEXES, 10000, 1, True),
     "create_node_link_10000": ("create_createlink", ALL_INDEXES, 10000, 1, True),
+    # the cheapest combination with provenance links kept, and the floor
+    "lean_link": ("create_createlink", (), 10000, 1, True),
+    "lean_nolink": ("create_nolink", (), 10000, 1, True),
     # concurrency: the envelope's fence serialises batches, so both sides of
     # this pair write without it (episode statement only, no link)
     "one_writer_bare": ("merge_nolink", ALL_INDEXES, 1000, 1, False),
@@ -256,7 +259,40 @@ def run_variant(drv, rows, name, pid, rep):
             "server_cpu_s": round(cpu, 2), "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
+def report(paths):
+    """A markdown table per results file: median (and range) of each variant."""
+    import statistics
+
+    for path in paths:
+        with open(path) as f:
+            d = json.load(f)
+        by = {}
+        for r in d["results"]:
+            by.setdefault(r["variant"], []).append(r)
+        n = d["results"][0]["n"]
+        base = by.get("base")
+        base_cpu = statistics.median(r["server_cpu_s"] for r in base) if base else None
+        loads = [r["loadavg_1m"] for r in d["results"]]
+        print(f"\n{n:,} episodes, Neo4j {d['neo4j']}, {len(base or [])} repetitions, "
+              f"load average {min(loads)} to {max(loads)}\n")
+        print("| variant | statement | indexes | batch | writers | server CPU s (median, range) "
+              "| vs base | wall s (median) |")
+        print("|---|---|---|---:|---:|---:|---:|---:|")
+        for name, rs in by.items():
+            stmt, idx, size, writers, env = VARIANTS[name]
+            cpu = [r["server_cpu_s"] for r in rs]
+            wall = [r["seconds"] for r in rs]
+            m = statistics.median(cpu)
+            rel = f"{m / base_cpu:.2f}" if base_cpu else ""
+            idx_s = "all 5" if len(idx) == 5 else ("none" if not idx else "-" + ",".join(set(ALL_INDEXES) - set(idx)))
+            print(f"| {name} | {stmt}{'' if env else ' (no envelope)'} | key + {idx_s} | {size} | {writers} "
+                  f"| {m:.2f} ({min(cpu):.2f}-{max(cpu):.2f}) | {rel} | {statistics.median(wall):.2f} |")
+
+
 def main():
+    if sys.argv[1:2] == ["--report"]:
+        report(sys.argv[2:])
+        return 0
     ap = argparse.ArgumentParser()
     ap.add_argument("--corpus", required=True, help="a gen_corpus.py base/ directory")
     ap.add_argument("--reps", type=int, default=3)
