@@ -179,10 +179,29 @@ pub async fn communities<S: Store>(
         let last = runs
             .iter()
             .find(|r| r.kind == RunKind::Communities && r.status == RunStatus::Succeeded);
-        if let Some(last) = last
-            && last.params_hash == outcome.run.params_hash
-            && last.graph_signature.as_deref() == Some(read.signature.as_str())
-        {
+        let same_graph = last.is_some_and(|last| {
+            last.params_hash == outcome.run.params_hash
+                && last.graph_signature.as_deref() == Some(read.signature.as_str())
+        });
+        // Same parameters and graph, but a member's body may have changed:
+        // then the run goes on (a warm run on an unchanged graph returns the
+        // stored partition) and only those communities are updated.
+        let current = if same_graph {
+            let stored =
+                retry::read(opts.session.retry, ui, || store.load_communities(&group)).await?;
+            let stale = writing::stale_communities(&read.projection, &read.content_hashes, &stored);
+            if !stale.is_empty() {
+                ui.info(&format!(
+                    "same graph, but {} communit{} hold an edited episode: updating them",
+                    stale.len(),
+                    if stale.len() == 1 { "y" } else { "ies" }
+                ));
+            }
+            stale.is_empty()
+        } else {
+            false
+        };
+        if let Some(last) = last.filter(|_| current) {
             outcome.skipped_after = Some(last.run_id.clone());
             outcome.run.status = RunStatus::Succeeded;
             outcome.run.finished_at = Some(crate::clock::now());

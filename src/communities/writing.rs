@@ -374,6 +374,34 @@ pub fn plan(input: &PlanInput<'_>) -> CommunityPlan {
     out
 }
 
+/// The stored communities whose content_hash no longer matches their
+/// members' current content hashes, by entity_id. graph_signature covers
+/// episodes and links, not bodies, so an edited body leaves the graph's
+/// signature as it was: the skip rule asks this too, or a community would
+/// keep a stale content_hash until the next link change. Members missing
+/// from the projection (pruned since) make a community stale as well.
+pub fn stale_communities<'a>(
+    projection: &Projection,
+    content_hashes: &[String],
+    stored: &'a [StoredCommunity],
+) -> Vec<&'a str> {
+    stored
+        .iter()
+        .filter(|s| {
+            let pairs: Option<Vec<(String, String)>> = s
+                .members
+                .iter()
+                .map(|m| {
+                    let i = projection.nodes.binary_search(m).ok()?;
+                    Some((m.clone(), content_hashes[i].clone()))
+                })
+                .collect();
+            pairs.is_none_or(|pairs| members_content_hash(&pairs) != s.content_hash)
+        })
+        .map(|s| s.entity_id.as_str())
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -534,6 +562,32 @@ mod tests {
             member_edge_uuid(&a.entries[1].uuid, "a")
         );
         assert_eq!(a.entries[0].entity_id, *u);
+    }
+
+    #[test]
+    fn stale_communities_table() {
+        let p = projection(&[]);
+        let stored = stored_after(&[], &run(&p, &hashes(&p, ""), &[]));
+        let of = |m: &str| {
+            let c = stored.iter().find(|s| s.members.iter().any(|x| x == m));
+            c.unwrap().entity_id.as_str()
+        };
+        let mut gone = stored.clone();
+        let i = gone.iter().position(|s| s.entity_id == of("e")).unwrap();
+        gone[i].members.insert(0, "0-pruned".into());
+        for (what, hashes, stored, want) in [
+            ("nothing changed", hashes(&p, ""), &stored, vec![]),
+            ("a body in a-b-c", hashes(&p, "b"), &stored, vec![of("b")]),
+            ("a body in d-e-f", hashes(&p, "e"), &stored, vec![of("e")]),
+            (
+                "a member pruned since",
+                hashes(&p, ""),
+                &gone,
+                vec![of("e")],
+            ),
+        ] {
+            assert_eq!(stale_communities(&p, &hashes, stored), want, "{what}");
+        }
     }
 
     #[test]

@@ -438,6 +438,29 @@ fn scenario(ws: &Ws) -> Vec<Vec<Fact>> {
     assert_eq!((ws.runs().len(), ws.revision()), (runs, revision));
     assert_eq!(facts(ws), first);
 
+    // A body edit that changes no link: graph_signature is the same, but
+    // r's community covers its members' content hashes, so the run is not
+    // skipped: r is updated (no HAS_MEMBER moves), p and q are skipped, and
+    // every uuid stays.
+    let r = |f: &[Fact]| f.iter().find(|x| x.5.contains(&"r1".to_string())).cloned();
+    let r_before = r(&first).unwrap();
+    let mut body = "# r1\nA line that links nowhere.\n".to_string();
+    for j in [0, 2, 3] {
+        body.push_str(&format!("[r{j}](r{j}.md)\n"));
+    }
+    ws.write("r1.md", body);
+    ws.seed_ok(&[]);
+    let edited = json(ws, &["communities"]);
+    assert_eq!(edited["status"], "succeeded", "{edited:#}");
+    assert_eq!(edited["graph_signature"], run1["graph_signature"]);
+    assert_eq!(counts(&edited), (0, 1, 2, 0), "{edited:#}");
+    let now = facts(ws);
+    let r_after = r(&now).unwrap();
+    assert_eq!((&r_after.1, &r_after.5), (&r_before.1, &r_before.5));
+    assert_ne!(r_after.4, r_before.4, "r's content_hash follows r1's body");
+    let first = now;
+    steps.push(first.clone());
+
     // A small edit: a sixth member joins p. The graph changed, so detection
     // runs; p is updated (one HAS_MEMBER added, the others untouched), q and
     // r are skipped, and every uuid survives.
