@@ -112,7 +112,8 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     // Files against the graph, through the planner: what a seed would do is
     // exactly what has drifted, and `seed` is what fixes it.
     let stored_links = store.load_links(&group).await?;
-    let plan = planning::plan(&input, &stored, &stored_links, revision);
+    let link_state = store.load_link_state(&group).await?;
+    let plan = planning::plan(&input, &stored, &stored_links, &link_state, revision);
     for d in &plan.decisions {
         let (kind, message, fix) = match d.action {
             // A plain seed re-resolves an unchanged file's links only when

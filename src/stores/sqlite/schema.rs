@@ -8,11 +8,13 @@ use super::immediate;
 use crate::sql;
 
 /// The layout version `init` writes and `check_schema` expects.
-pub(super) const SCHEMA_VERSION: i64 = 3;
+pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// The steps from an older layout: (version reached, statement). Applied in
-/// order, each once, inside `init`'s transaction. Version 3 (the `links`
-/// table) needs no step: `schema.sql` creates missing tables itself.
+/// order, each once, inside `init`'s transaction. Versions 3 (the `links`
+/// table) and 4 (`links_dangling`, `link_names`) need no step: `schema.sql`
+/// creates missing tables itself, and an episode without link names is read
+/// again once for its links.
 const MIGRATIONS: &[(i64, &str)] = &[(2, sql::SCHEMA_V2_RUN_KIND)];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
@@ -24,6 +26,8 @@ pub(super) const TABLES: &[&str] = &[
     "groups",
     "locks",
     "links",
+    "links_dangling",
+    "link_names",
 ];
 pub(super) const INDEXES: &[&str] = &[
     "runs_group_started",

@@ -485,18 +485,21 @@ async fn init_migrates_a_version_1_file() {
         .execute_batch(
             "ALTER TABLE runs DROP COLUMN kind;
              DROP TABLE links;
+             DROP TABLE links_dangling;
+             DROP TABLE link_names;
              UPDATE schema_version SET version = 1;",
         )
         .unwrap();
     let err = store.check_schema().await.unwrap_err();
     assert!(
-        err.to_string().contains("schema version 1, expected 3"),
+        err.to_string().contains("schema version 1, expected 4"),
         "{err}"
     );
     store.init().await.unwrap();
     store.check_schema().await.unwrap();
-    // Layout 3's links table came with it.
+    // Layout 3's links table and layout 4's link facts came with it.
     assert!(store.load_links("g").await.unwrap().is_empty());
+    assert!(store.load_link_state("g").await.unwrap().is_empty());
     let old = store.get_run("old").await.unwrap().unwrap();
     assert_eq!(old.kind, RunKind::Seed);
     let mut new = run("new", "g", "2024-01-02T00:00:00Z");
