@@ -496,26 +496,14 @@ LINK_TOOLS = ["graphseed", "python-unwind-skip", "python-unwind", "python-naive"
 
 
 def links_details(r):
-    bits = []
-    if r.get("counts"):
-        bits.append(" ".join(f"{k}={v}" for k, v in sorted(r["counts"].items())))
-    for k in ("written", "skipped", "pruned"):
-        if k in r:
-            bits.append(f"{k}={r[k]}")
-    if "files_parsed" in r:
-        bits.append(f"parsed={r['files_parsed']}")
-    elif "parsed" in r:
-        bits.append(f"parsed={r['parsed']}")
+    """details(), plus what each tool says of the links it wrote."""
+    bits = [details(r)] if details(r) else []
     lk = r.get("links") or {}
     if lk:
         bits.append(f"links: edges={lk.get('edges')} dangling={lk.get('dangling')} relinked={lk.get('relinked')}")
     for k in ("links_written", "links_dangling", "relinked_files"):
         if k in r:
             bits.append(f"{k}={r[k]}")
-    if r.get("repeats", 1) > 1:
-        bits.append(f"median of {r['repeats']}: {', '.join(fmt(x) for x in r['all_seconds'])}")
-    if r.get("extrapolated"):
-        bits.append(f"**extrapolated** ×{r['n'] // r['extrapolated_from_n']} from n={r['extrapolated_from_n']:,}")
     return "; ".join(bits)
 
 

@@ -11,11 +11,10 @@ use std::sync::Arc;
 
 use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
-use super::links::{ItemLinks, Pending, item_links};
+use super::links::{ItemLinks, Pending, take_links};
 use super::read::{ReadError, read_limited};
 use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
-use crate::links::Episode;
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
@@ -237,16 +236,7 @@ pub(super) fn add_root<'s>(
                     // Links are read while the fields are here: bodies are
                     // read again when applied, links are resolved before.
                     let links = match &mut items {
-                        Ok(cands) => {
-                            let multi =
-                                cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
-                            let links =
-                                item_links(file.format, &bytes, cands, multi, &input.links.rules);
-                            for c in cands.iter_mut() {
-                                c.fields = Default::default();
-                            }
-                            links
-                        }
+                        Ok(cands) => take_links(file.format, &bytes, cands, &input.links.rules),
                         Err(_) => Vec::new(),
                     };
                     Examined::Parsed {
@@ -386,18 +376,13 @@ pub(super) fn add_root<'s>(
                 // Items not parsed (same bytes, new version) keep their
                 // stored links: only parsed ones are resolved again.
                 if parsed_now {
-                    draft.pending_links.push(Pending {
-                        episode: Episode {
-                            entity_id: c.entity_id,
-                            file: Some((ri, rel.clone())),
-                            name: c.name,
-                            aliases: Vec::new(),
-                            key: None,
-                        },
+                    draft.pending_links.push(Pending::of_file(
+                        (c.entity_id, c.name),
+                        (ri, &rel),
                         links,
-                        file: Some(fi),
-                        decision: (draft.decisions.len() > before).then_some(before),
-                    });
+                        fi,
+                        (draft.decisions.len() > before).then_some(before),
+                    ));
                 }
             }
         }

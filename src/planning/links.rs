@@ -67,6 +67,23 @@ pub(super) fn item_links(
         .collect()
 }
 
+/// The links of a parsed file's candidates (see [`item_links`]), their
+/// fields dropped once read: bodies are read again when applied, links are
+/// resolved before.
+pub(super) fn take_links(
+    format: Format,
+    bytes: &[u8],
+    cands: &mut [Candidate],
+    rules: &LinkRules,
+) -> Vec<ItemLinks> {
+    let multi = cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
+    let links = item_links(format, bytes, cands, multi, rules);
+    for c in cands.iter_mut() {
+        c.fields = Default::default();
+    }
+    links
+}
+
 /// How warnings name an item read from stdin.
 const STDIN: &str = "<stdin>";
 
@@ -81,6 +98,31 @@ pub(super) struct Pending {
     pub(super) file: Option<usize>,
     /// Its entry in the plan, when one was made (not for a refusal).
     pub(super) decision: Option<usize>,
+}
+
+impl Pending {
+    /// An episode of the file `Plan::files[file]` (under root `root`, at
+    /// `rel`), parsed as `entity_id` named `name`.
+    pub(super) fn of_file(
+        (entity_id, name): (String, String),
+        (root, rel): (usize, &str),
+        links: ItemLinks,
+        file: usize,
+        decision: Option<usize>,
+    ) -> Pending {
+        Pending {
+            episode: Episode {
+                entity_id,
+                file: Some((root, rel.to_string())),
+                name,
+                aliases: Vec::new(),
+                key: None,
+            },
+            links,
+            file: Some(file),
+            decision,
+        }
+    }
 }
 
 /// A link that names no episode, or several.

@@ -16,7 +16,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::draft::{Draft, StoredIndex};
-use super::links::{Pending, item_links};
+use super::links::{Pending, take_links};
 use super::read::read_limited;
 use super::{Action, PlannedFile};
 use crate::links::{Episode, StoredLinkState};
@@ -166,6 +166,17 @@ pub(super) fn stored_episode(
     }
 }
 
+/// The keys of a stored episode: its path and id, and the name and
+/// aliases stored with its link facts.
+fn stored_keys(s: &StoredEpisode, state: &StateById<'_>) -> BTreeSet<String> {
+    let st = state.get(s.entity_id.as_str());
+    let name = st.map_or("", |st| st.name.as_str());
+    let aliases = st
+        .and_then(|st| st.facts.as_ref())
+        .map_or(&[][..], |f| &f.aliases[..]);
+    keys_of(&s.entity_id, s.source_path.as_deref(), name, aliases)
+}
+
 /// What the plan changes in how links name episodes: parsed episodes whose
 /// path, name or aliases differ from the stored ones (or are new), and
 /// stored episodes that go (pruned or orphaned).
@@ -174,14 +185,7 @@ fn changes<'d>(
     index: &StoredIndex<'_>,
     state: &StateById<'_>,
 ) -> Vec<Change<'d>> {
-    let stored_keys = |s: &StoredEpisode| {
-        let st = state.get(s.entity_id.as_str());
-        let name = st.map_or("", |st| st.name.as_str());
-        let aliases = st
-            .and_then(|st| st.facts.as_ref())
-            .map_or(&[][..], |f| &f.aliases[..]);
-        keys_of(&s.entity_id, s.source_path.as_deref(), name, aliases)
-    };
+    let stored_keys = |s: &StoredEpisode| stored_keys(s, state);
     let mut out = Vec::new();
     for p in &draft.pending_links {
         let e = &p.episode;
@@ -241,17 +245,10 @@ pub(super) fn add_relinks(
         return;
     }
     let changes = changes(draft, index, &by_id);
-    let stored_keys = index.all.iter().map(|s| {
-        let st = by_id.get(s.entity_id.as_str());
-        let name = st.map_or("", |st| st.name.as_str());
-        let aliases = st
-            .and_then(|st| st.facts.as_ref())
-            .map_or(&[][..], |f| &f.aliases[..]);
-        (
-            s.entity_id.as_str(),
-            keys_of(&s.entity_id, s.source_path.as_deref(), name, aliases),
-        )
-    });
+    let stored_keys = index
+        .all
+        .iter()
+        .map(|s| (s.entity_id.as_str(), stored_keys(s, &by_id)));
     let unresolved = state.iter().flat_map(|s| {
         s.facts.iter().flat_map(move |f| {
             f.unresolved
@@ -303,11 +300,7 @@ pub(super) fn add_relinks(
         let bytes = read_limited(&file, input.max_file_bytes).ok()?;
         let hash = crate::hashing::sha256_hex(&bytes);
         let mut cands = sources::parse_file(&file, &bytes).ok()?;
-        let multi = cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
-        let links = item_links(format, &bytes, &cands, multi, &input.links.rules);
-        for c in cands.iter_mut() {
-            c.fields = Default::default();
-        }
+        let links = take_links(format, &bytes, &mut cands, &input.links.rules);
         Some((hash, format, cands, links))
     });
     for (((ri, rel), entries), got) in files.into_iter().zip(read) {
@@ -343,18 +336,13 @@ pub(super) fn add_relinks(
             let Some(&decision) = at.get(c.entity_id.as_str()) else {
                 continue;
             };
-            queued.push(Pending {
-                episode: Episode {
-                    entity_id: c.entity_id,
-                    file: Some((ri, rel.clone())),
-                    name: c.name,
-                    aliases: Vec::new(),
-                    key: None,
-                },
+            queued.push(Pending::of_file(
+                (c.entity_id, c.name),
+                (ri, &rel),
                 links,
-                file: Some(fi),
-                decision: Some(decision),
-            });
+                fi,
+                Some(decision),
+            ));
         }
         draft.pending_links.extend(queued);
     }
