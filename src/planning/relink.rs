@@ -326,7 +326,10 @@ pub(super) fn add_relinks(
             root_path: root.path.as_path().into(),
             root_display: root.display.as_str().into(),
         });
+        // Read after all: counted as parsed, no longer as unchanged (seen =
+        // unchanged + parsed + unreadable).
         draft.stats.files_parsed += 1;
+        draft.stats.files_unchanged = draft.stats.files_unchanged.saturating_sub(1);
         let at: HashMap<&str, usize> = entries
             .iter()
             .map(|&i| (draft.decisions[i].entity_id.as_str(), i))

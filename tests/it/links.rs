@@ -405,6 +405,9 @@ fn adding_a_file_a_stored_dangling_link_names_reads_only_that_link_s_file(ws: &W
     assert_eq!(plan["links"]["relinked"], 1, "{plan:#}");
     let json = ws.seed_ok(&[]);
     assert_eq!(json["files"]["parsed"], 2, "{json:#}");
+    // seen = unchanged + parsed: `a`, read for its links, is not unchanged.
+    assert_eq!(json["files"]["seen"], 7, "{json:#}");
+    assert_eq!(json["files"]["unchanged"], 5, "{json:#}");
     assert_eq!(json["counts"]["links_relinked"], 1, "{json:#}");
     assert!(json["counts"].get("links_dangling").is_none(), "{json:#}");
     let run = ws.runs().into_iter().next().unwrap();
