@@ -22,6 +22,7 @@ on_both_stores!(
     adding_a_file_a_stored_dangling_link_names_reads_only_that_link_s_file,
     a_title_or_alias_change_resolves_links_without_force,
     unresolved_links_are_stored_with_their_episode_and_go_with_it,
+    episodes_written_before_link_facts_were_stored_are_read_once,
 );
 
 fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
@@ -553,4 +554,55 @@ fn unresolved_links_are_stored_with_their_episode_and_go_with_it(ws: &Ws) {
     ws.remove("notes/a.md");
     ws.seed_ok(&["--prune"]);
     assert!(dangling(ws).is_empty());
+}
+
+/// What an older graphseed left: edges, but no link facts.
+fn forget_link_facts(ws: &Ws) {
+    use crate::support::workspace::{Backend, block_on};
+    match ws.backend {
+        Backend::Neo4j | Backend::Neo4jRouting => block_on(async {
+            let g = crate::support::neo4j::graph(&ws.uri).await;
+            g.run(
+                neo4rs::query(
+                    "MATCH (e:Episode {group_id: $g}) REMOVE e.link_aliases, e.link_key, e.links_dangling",
+                )
+                .param("g", ws.group.clone()),
+            )
+            .await
+            .unwrap();
+        }),
+        Backend::Sqlite => {
+            let c = rusqlite::Connection::open(ws.path().join("graph.db")).unwrap();
+            c.execute_batch("DELETE FROM link_names; DELETE FROM links_dangling;")
+                .unwrap();
+        }
+    }
+}
+
+fn episodes_written_before_link_facts_were_stored_are_read_once(ws: &Ws) {
+    ws.write("notes/a.md", "[[b]] and [[Nope]]\n");
+    ws.write("notes/b.md", "b\n");
+    ws.write("notes/c.md", "c\n");
+    ws.seed_ok(&[]);
+    forget_link_facts(ws);
+    // Nothing changed: nothing is read, facts or not.
+    assert_eq!(ws.seed_ok(&[])["files"]["parsed"], 0);
+
+    // The next seed that parses anything reads every file once more and
+    // stores their facts (the edges stay what they were)...
+    ws.write("notes/d.md", "d\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 4, "{json:#}");
+    assert_eq!(json["links"]["relinked"], 3, "{json:#}");
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "notes_b", LinkKind::Wikilink, 1)]
+    );
+    // ... and from then on only what it must.
+    ws.write("notes/e.md", "e\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 1, "{json:#}");
+    ws.write("notes/nope.md", "here\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 2, "nope and a: {json:#}");
 }
