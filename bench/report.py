@@ -521,7 +521,7 @@ def links_section(rows, meta):
         "scenario: equal numbers mean the tools left the same graph of links.")
     L.append("")
     if meta.get("graphseed_commit"):
-        L.append(f"graphseed {meta.get('graphseed')} at commit {meta.get('graphseed_commit')}"
+        L.append(f"{meta.get('graphseed')} at commit {meta.get('graphseed_commit')}"
                  f"{' (uncommitted changes)' if meta.get('graphseed_dirty') else ''}; Neo4j {meta.get('neo4j')}; "
                  f"{meta.get('date')}; {meta.get('cores')} cores; python-unwind batch {meta.get('unwind_batch', {}).get('chosen', 5000)}.")
         L.append("")
@@ -545,6 +545,11 @@ def links_section(rows, meta):
                          f"{fmt(r['peak_rss_mb'], 1)} | {fmt(r.get('write_transactions'))} | "
                          f"{'–' if e is None else f'{e[0]:,} / {e[1]:,}'} | {links_details(r)} |")
             L.append("")
+    L.append("graphseed's `parsed` in S3 counts the changed and added files plus the unchanged ones read again "
+             "only because their links may resolve differently now (see the README, \"Only the files that need it "
+             "are read again\"); python-unwind-skip's `relinked_files` counts the files it reads for their links. "
+             "Timings share 2 cores with Neo4j and with other work on the machine (load above).")
+    L.append("")
     L.append(LINKS_END)
     return L
 
