@@ -123,3 +123,43 @@ CREATE TABLE IF NOT EXISTS link_names (
     item_key  TEXT,
     PRIMARY KEY (group_id, entity_id)
 );
+
+-- `(:Community)`: one row per community of a group, keyed as episodes are.
+-- Carries the `_metadata` fields, the Graphiti names (uuid, name, summary)
+-- and what decided it (run_id, params_hash, graph_signature). Added in
+-- layout version 4.
+CREATE TABLE IF NOT EXISTS communities (
+    group_id        TEXT NOT NULL,
+    entity_id       TEXT NOT NULL,
+    uuid            TEXT NOT NULL,
+    level           INTEGER NOT NULL,
+    size            INTEGER NOT NULL,
+    name            TEXT NOT NULL,
+    summary         TEXT NOT NULL,
+    source          TEXT NOT NULL,
+    version         TEXT,
+    content_hash    TEXT NOT NULL,
+    created_at      TEXT NOT NULL,
+    updated_at      TEXT NOT NULL,
+    run_id          TEXT NOT NULL,
+    params_hash     TEXT NOT NULL,
+    graph_signature TEXT NOT NULL,
+    PRIMARY KEY (group_id, entity_id)
+);
+CREATE INDEX IF NOT EXISTS communities_group_level ON communities (group_id, level);
+CREATE INDEX IF NOT EXISTS communities_run ON communities (run_id);
+
+-- `(:Community)-[:HAS_MEMBER {uuid, group_id, created_at}]->(member)`: one
+-- row per member, an episode (`member_kind` 'episode', at every level) or a
+-- community of the level below ('community'). Rows belong to the community:
+-- diffed when it is updated, removed with it.
+CREATE TABLE IF NOT EXISTS community_members (
+    group_id     TEXT NOT NULL,
+    community_id TEXT NOT NULL,
+    member_kind  TEXT NOT NULL DEFAULT 'episode',
+    member_id    TEXT NOT NULL,
+    uuid         TEXT NOT NULL,
+    created_at   TEXT NOT NULL,
+    PRIMARY KEY (group_id, community_id, member_kind, member_id)
+);
+CREATE INDEX IF NOT EXISTS community_members_member ON community_members (group_id, member_id);

@@ -37,6 +37,8 @@ pub struct FileConfig {
     pub limits: LimitsConfig,
     #[serde(default)]
     pub links: LinksConfig,
+    #[serde(default)]
+    pub communities: crate::communities::settings::CommunitiesConfig,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -197,6 +199,14 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, Error> {
             Some("remove it; set NEO4J_PASSWORD or `password_file` instead"),
         ));
     }
+    // Checked on load, before any command runs: a bad `[communities]` value
+    // is a config error even for a command that does not detect.
+    file.communities.detect_params().map_err(|m| {
+        Error::config(
+            format!("{}: {m}", path.display()),
+            Some("see the Communities section of the README"),
+        )
+    })?;
     Ok(Loaded {
         file,
         path: Some(path),

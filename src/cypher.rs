@@ -62,8 +62,10 @@ crate::statement_files::statement_files! {
     EPISODE_STATUS_GROUP => "episode_status_group.cypher";
     /// Every property of every episode of a group, as stored.
     EPISODE_RAW_GROUP => "episode_raw_group.cypher";
-    /// One page of those, in entity_id order (the every-reseed hand-edit check).
+    /// The first page of those, in entity_id order (the every-reseed hand-edit check).
     EPISODE_RAW_PAGE => "episode_raw_page.cypher";
+    /// The page after a given entity_id.
+    EPISODE_RAW_PAGE_AFTER => "episode_raw_page_after.cypher";
     /// The links one run left, for the change feed (`graphseed changes`).
     EPISODE_CHANGES_RUN => "episode_changes_run.cypher";
 
@@ -88,6 +90,28 @@ crate::statement_files::statement_files! {
     LINKS_BACKLINKS => "links_backlinks.cypher";
     /// Ready query: the most-linked episodes.
     LINKS_MOST_LINKED => "links_most_linked.cypher";
+
+    // --- communities (issue 15) -------------------------------------------------
+    /// Unique (group_id, entity_id) on `:Community`, as on `:Episode`.
+    SCHEMA_COMMUNITY_KEY => "schema_community_key.cypher";
+    SCHEMA_COMMUNITY_LEVEL_INDEX => "schema_community_level_index.cypher";
+    SCHEMA_COMMUNITY_RUN_INDEX => "schema_community_run_index.cypher";
+    /// The stored partition of a group, communities with their members.
+    COMMUNITIES_LOAD_GROUP => "communities_load_group.cypher";
+    /// Ready query: the communities of one episode.
+    COMMUNITIES_OF_EPISODE => "communities_of_episode.cypher";
+    /// Ready query: the members of one community.
+    COMMUNITY_MEMBERS => "community_members.cypher";
+    /// Ready query: the communities one run last wrote.
+    COMMUNITIES_BY_RUN => "communities_by_run.cypher";
+    /// The community part of a batch, in the order it runs.
+    COMMUNITY_DROP_PRUNED_MEMBERS => "community_drop_pruned_members.cypher";
+    COMMUNITY_DELETE_BATCH => "community_delete_batch.cypher";
+    COMMUNITY_UPSERT_BATCH => "community_upsert_batch.cypher";
+    COMMUNITY_MEMBERS_REMOVE => "community_members_remove.cypher";
+    COMMUNITY_CHILDREN_REMOVE => "community_children_remove.cypher";
+    COMMUNITY_MEMBERS_ADD => "community_members_add.cypher";
+    COMMUNITY_CHILDREN_ADD => "community_children_add.cypher";
 
     // --- locks ---------------------------------------------------------------
     LOCK_ACQUIRE => "lock_acquire.cypher";
@@ -133,6 +157,9 @@ pub const SCHEMA: &[&str] = &[
     SCHEMA_RUN_GROUP_INDEX,
     SCHEMA_PRUNED_EPISODE_INDEX,
     SCHEMA_LINKS_KIND_INDEX,
+    SCHEMA_COMMUNITY_KEY,
+    SCHEMA_COMMUNITY_LEVEL_INDEX,
+    SCHEMA_COMMUNITY_RUN_INDEX,
 ];
 
 /// What `init` adds in the graphiti profile: the indexes graphiti-core

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod communities;
 pub mod config;
 pub mod cypher;
+pub mod detecting;
 pub mod error;
 pub mod graphiti;
 pub mod hashing;

@@ -114,6 +114,37 @@ pub const MAX_STDIN_MB: Setting = Setting {
     default: 16,
 };
 
+/// `[communities] iterations`: passes of Leiden; each pass stops early when
+/// nothing moves, so more than 100 only costs time.
+pub const COMMUNITY_ITERATIONS: Setting = Setting {
+    flag: None,
+    key: Some("[communities] iterations"),
+    min: 1,
+    max: 100,
+    default: 2,
+};
+
+/// `[communities] min_size`: smaller communities are not written. 1 writes
+/// singletons too; above a million no community of a real group qualifies.
+pub const COMMUNITY_MIN_SIZE: Setting = Setting {
+    flag: None,
+    key: Some("[communities] min_size"),
+    min: 1,
+    max: 1_000_000,
+    default: 2,
+};
+
+/// `[communities] max_cluster_size`: communities above it are split into a
+/// level below. Absent means one level; 1 would split every community into
+/// singletons, so 2 is the least.
+pub const COMMUNITY_MAX_CLUSTER_SIZE: Setting = Setting {
+    flag: None,
+    key: Some("[communities] max_cluster_size"),
+    min: 2,
+    max: 100_000_000,
+    default: 0, // unused: absent means no splitting
+};
+
 impl Setting {
     /// The flag's value if given, else the config's, else the default;
     /// refused (naming where it came from and the allowed range) when out of

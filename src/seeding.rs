@@ -103,12 +103,7 @@ pub async fn seed<S: Store>(
     // trail (a regular file where the folder belongs, a read-only mount):
     // found now, the graph is untouched.
     if let Some(dir) = &opts.audit_dir {
-        crate::provenance::audit::check_writable(dir).map_err(|(path, e)| Error::Io {
-            path: path.display().to_string(),
-            message: format!(
-                "the audit trail cannot be written here ({e}); nothing was written to the graph"
-            ),
-        })?;
+        crate::provenance::audit::require_writable(dir)?;
     }
     // One writer per (database, group).
     let mut session = Session::open(store, ui, &opts.session(), run).await?;

@@ -56,6 +56,16 @@ crate::statement_files::statement_files! {
     LINK_NAMES_DELETE => "link_names_delete.sql";
     LINK_NAMES_UPSERT => "link_names_upsert.sql";
     LINKS_LOAD_STATE => "links_load_state.sql";
+
+    // --- communities -------------------------------------------------------------
+    COMMUNITIES_LOAD_GROUP => "communities_load_group.sql";
+    COMMUNITY_MEMBERS_LOAD_GROUP => "community_members_load_group.sql";
+    COMMUNITY_UPSERT => "community_upsert.sql";
+    COMMUNITY_MEMBER_INSERT => "community_member_insert.sql";
+    COMMUNITY_MEMBER_DELETE => "community_member_delete.sql";
+    COMMUNITY_DELETE => "community_delete.sql";
+    COMMUNITY_MEMBERS_DELETE_OF => "community_members_delete_of.sql";
+    COMMUNITY_MEMBERS_DROP_PRUNED => "community_members_drop_pruned.sql";
     /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.sql";
     /// Provenance query within one group (index-backed).

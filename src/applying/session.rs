@@ -192,17 +192,23 @@ impl<'a, S: Store> Session<'a, S> {
         for mut other in runs {
             if other.status == RunStatus::Running && other.run_id != self.run.run_id {
                 other.status = RunStatus::Abandoned;
-                // Its record holds the plan's counts; what it committed is
-                // in its provenance links. The planned counts of decisions
-                // that write nothing (skip, orphan, error) stay: still true.
-                let id = other.run_id.clone();
-                let committed =
-                    retry::read(self.policy, self.ui, || self.store.run_action_counts(&id)).await?;
-                for a in crate::stores::Action::ALL.iter().filter(|a| a.writes()) {
-                    other.counts.insert(
-                        a.as_str().to_string(),
-                        committed.get(a.as_str()).copied().unwrap_or(0),
-                    );
+                // A seed's record holds the plan's counts; what it committed
+                // is in its provenance links. The planned counts of
+                // decisions that write nothing (skip, orphan, error) stay:
+                // still true. A communities run commits in one batch, so
+                // its record (written by that batch) already says what it
+                // wrote, and it leaves no episode links to count.
+                if other.kind == crate::stores::RunKind::Seed {
+                    let id = other.run_id.clone();
+                    let committed =
+                        retry::read(self.policy, self.ui, || self.store.run_action_counts(&id))
+                            .await?;
+                    for a in crate::stores::Action::ALL.iter().filter(|a| a.writes()) {
+                        other.counts.insert(
+                            a.as_str().to_string(),
+                            committed.get(a.as_str()).copied().unwrap_or(0),
+                        );
+                    }
                 }
                 retry::retry(self.policy, || self.store.save_run(&other), |_, _| {}).await?;
                 self.stats.write_transactions += 1;

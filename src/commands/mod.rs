@@ -7,6 +7,7 @@
 //! code. Nothing here imports `crate::cli`.
 
 mod changes;
+mod communities;
 mod inspect;
 mod links;
 mod provenance;
@@ -29,6 +30,7 @@ use crate::ui::Ui;
 use crate::version::SeedVersion;
 
 pub use changes::ChangesArgs;
+pub use communities::{CommunitiesArgs, DetectArgs};
 pub use inspect::RunsArgs;
 pub use links::LinksArgs;
 pub use provenance::ProvenanceArgs;
@@ -72,6 +74,8 @@ pub enum Command {
     Links(LinksArgs),
     /// The change feed: what a run created, updated, replaced, restored or pruned, with bodies
     Changes(ChangesArgs),
+    /// Detect the group's communities (a `communities` run), or list and show them
+    Communities(CommunitiesArgs),
 }
 
 /// Flags every command takes.
@@ -285,6 +289,34 @@ impl Context {
     }
 }
 
+/// A run's audit trail could not be written after the graph was (the disk
+/// filled up after the check before the lock, say): the run record says the
+/// trail is missing, and the run fails with this error.
+pub(crate) async fn trail_failed(
+    ctx: &Context,
+    store: &AnyStore,
+    run: &mut crate::stores::RunRecord,
+    locked: bool,
+    e: std::io::Error,
+) -> Error {
+    use crate::stores::prelude::*;
+    let path = ctx.state_dir().join("runs").join(&run.run_id);
+    let recorded = if locked {
+        run.counts
+            .insert(crate::provenance::audit::AUDIT_INCOMPLETE.into(), 1);
+        match store.save_run(run).await {
+            Ok(()) => "the run record says `audit_incomplete`".to_string(),
+            Err(e) => format!("and the run record could not say so either: {e}"),
+        }
+    } else {
+        "the run wrote nothing to the graph".to_string()
+    };
+    Error::Io {
+        path: path.display().to_string(),
+        message: format!("the audit trail could not be written ({e}); {recorded}"),
+    }
+}
+
 /// Run one command.
 pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome, Error> {
     let ctx = Context::new(global, ui)?;
@@ -300,5 +332,6 @@ pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome
         Command::Verify(a) => verify::verify(&ctx, &a.select).await,
         Command::Links(a) => links::links(&ctx, &a).await,
         Command::Changes(a) => changes::changes(&ctx, &a).await,
+        Command::Communities(a) => communities::communities(&ctx, &a).await,
     }
 }

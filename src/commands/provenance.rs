@@ -36,6 +36,9 @@ pub struct ProvenanceArgs {
     /// At most this many episodes
     #[arg(long, value_name = "N")]
     pub limit: Option<u64>,
+    /// One community (by uuid): which run wrote it
+    #[arg(long, value_name = "UUID", conflicts_with_all = ["source", "version", "entity", "run", "since", "until", "limit"])]
+    pub community: Option<String>,
 }
 
 fn parse_time(flag: &str, s: &str) -> Result<DateTime<Utc>, Error> {
@@ -71,6 +74,9 @@ fn history_json(h: &HistoryEntry) -> Value {
 }
 
 pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Error> {
+    if let Some(id) = &a.community {
+        return super::communities::provenance(ctx, id).await;
+    }
     let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;

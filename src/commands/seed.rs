@@ -227,26 +227,28 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         match write_trail(ctx, &outcome, &target, &extra) {
             Ok(d) => Some(d),
             Err(e) => {
-                // The graph is written (the disk filled up after the check
-                // before the lock, say): the run record says the trail is
-                // missing, and the run fails.
-                let path = ctx.state_dir().join("runs").join(&outcome.run.run_id);
-                let recorded = if outcome.stats.locked {
-                    outcome.run.counts.insert(audit::AUDIT_INCOMPLETE.into(), 1);
-                    match store.save_run(&outcome.run).await {
-                        Ok(()) => "the run record says `audit_incomplete`".to_string(),
-                        Err(e) => format!("and the run record could not say so either: {e}"),
-                    }
-                } else {
-                    "the run wrote nothing to the graph".to_string()
-                };
-                print_outcome(ctx, &outcome, &target, &extra, unchanged, None);
-                return Err(Error::Io {
-                    path: path.display().to_string(),
-                    message: format!("the audit trail could not be written ({e}); {recorded}"),
-                });
+                let locked = outcome.stats.locked;
+                let failed = super::trail_failed(ctx, &store, &mut outcome.run, locked, e).await;
+                print_outcome(ctx, &outcome, &target, &extra, unchanged, None, None);
+                return Err(failed);
             }
         }
+    };
+    // `[communities] enabled = true`: a seed that wrote, and succeeded,
+    // runs detection after it (its own `communities` run, its own trail).
+    let detection = if !unchanged
+        && outcome.failure.is_none()
+        && outcome.plan.errors.is_empty()
+        && ctx.cfg.file.communities.enabled()
+    {
+        let args = super::DetectArgs {
+            lock_ttl: a.lock_ttl,
+            ..Default::default()
+        };
+        let o = super::communities::run(ctx, &store, &args).await?;
+        Some(super::communities::record(ctx, &store, o, false).await?)
+    } else {
+        None
     };
     print_outcome(
         ctx,
@@ -255,7 +257,14 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         &extra,
         unchanged,
         audit_dir.as_deref(),
+        detection.as_ref(),
     );
+    if let Some(f) = detection.and_then(|d| d.outcome.failure) {
+        if ctx.ui.json {
+            return Ok(Outcome::Reported(f));
+        }
+        return Err(f);
+    }
     if let Some(f) = outcome.failure {
         if ctx.ui.json {
             // The run's JSON above already carries the failure (status
@@ -315,6 +324,7 @@ fn print_outcome(
     extra: &Value,
     unchanged: bool,
     audit_dir: Option<&std::path::Path>,
+    communities: Option<&super::communities::Recorded>,
 ) {
     let p = &o.plan;
     if ctx.ui.json {
@@ -332,6 +342,9 @@ fn print_outcome(
         v["errors_not_listed"] = json!(p.errors_unlisted.0);
         v["links"] = render::links_json(p);
         v["audit_dir"] = json!(audit_dir.map(|d| d.display().to_string()));
+        if let Some(c) = communities {
+            v["communities"] = c.json.clone();
+        }
         ui::json(&v);
         return;
     }
@@ -385,6 +398,9 @@ fn print_outcome(
     }
     if let Some(d) = audit_dir {
         outln!("  audit trail: {}", ui::path(&d.display().to_string()));
+    }
+    if let Some(c) = communities {
+        c.print();
     }
 }
 

@@ -11,3 +11,5 @@ pub mod leiden;
 pub mod naming;
 pub mod params;
 pub mod rng;
+pub mod settings;
+pub mod writing;

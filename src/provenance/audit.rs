@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 
 use crate::metadata::format_time;
 use crate::planning::{Plan, render};
-use crate::stores::RunRecord;
+use crate::stores::{RunKind, RunRecord};
 
 pub fn run_json(run: &RunRecord) -> Value {
     json!({
@@ -32,7 +32,12 @@ pub fn run_json(run: &RunRecord) -> Value {
         "git": {"commit": run.git_commit, "branch": run.git_branch, "dirty": run.git_dirty},
         "hostname": run.hostname,
         "os": run.os,
-        "counts": render::counts_json(run.counts.iter().map(|(k, n)| (k.as_str(), *n))),
+        // A seed's counts always show every episode action; a communities
+        // run's are its own (community actions, the partition's shape).
+        "counts": match run.kind {
+            RunKind::Seed => render::counts_json(run.counts.iter().map(|(k, n)| (k.as_str(), *n))),
+            RunKind::Communities => json!(run.counts),
+        },
     })
 }
 
@@ -76,18 +81,22 @@ pub fn check_writable(state_dir: &Path) -> Result<PathBuf, (PathBuf, std::io::Er
     Ok(runs)
 }
 
-/// Write the trail under `state_dir/runs/<run_id>/`; returns that folder.
-pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
-    let runs = state_dir.join("runs");
-    fs::create_dir_all(&runs)?;
-    let id = &trail.run.run_id;
-    let tmp = runs.join(format!(".tmp-{id}"));
-    let done = runs.join(id);
-    if tmp.exists() {
-        fs::remove_dir_all(&tmp)?;
-    }
-    fs::create_dir_all(&tmp)?;
+/// [`check_writable`] as the error a run stops with before it takes the
+/// lock (nothing written yet).
+pub fn require_writable(state_dir: &Path) -> Result<(), crate::error::Error> {
+    check_writable(state_dir)
+        .map(drop)
+        .map_err(|(path, e)| crate::error::Error::Io {
+            path: path.display().to_string(),
+            message: format!(
+                "the audit trail cannot be written here ({e}); nothing was written to the graph"
+            ),
+        })
+}
 
+/// Write the trail of a seed run under `state_dir/runs/<run_id>/`; returns
+/// that folder.
+pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
     let mut manifest = run_json(trail.run);
     manifest["target"] = json!(trail.target);
     manifest["files"] = json!({
@@ -99,37 +108,69 @@ pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
     manifest["errors"] = trail.plan.errors.iter().map(render::error_json).collect();
     manifest["errors_not_listed"] = json!(trail.plan.errors_unlisted.0);
     manifest["apply"] = trail.extra.clone();
+    let id = &trail.run.run_id;
+    write_files(
+        state_dir,
+        id,
+        &manifest,
+        |w| {
+            for d in &trail.plan.decisions {
+                serde_json::to_writer(&mut *w, &render::DecisionLine::of(d, Some(id)))?;
+                w.write_all(b"\n")?;
+            }
+            Ok(())
+        },
+        &summary_md(trail),
+    )
+}
+
+/// Write any run's trail under `state_dir/runs/<run_id>/`: `manifest.json`,
+/// `actions.jsonl` (one line per decision, written by `actions`) and
+/// `summary.md`, atomically (see the module's notes). Every kind of run
+/// (seed, communities) goes through here.
+pub fn write_files(
+    state_dir: &Path,
+    run_id: &str,
+    manifest: &Value,
+    actions: impl FnOnce(&mut BufWriter<&File>) -> std::io::Result<()>,
+    summary: &str,
+) -> std::io::Result<PathBuf> {
+    let runs = state_dir.join("runs");
+    fs::create_dir_all(&runs)?;
+    let tmp = runs.join(format!(".tmp-{run_id}"));
+    let done = runs.join(run_id);
+    if tmp.exists() {
+        fs::remove_dir_all(&tmp)?;
+    }
+    fs::create_dir_all(&tmp)?;
     write_synced(&tmp.join("manifest.json"), |w| {
-        serde_json::to_writer_pretty(&mut *w, &manifest)?;
+        serde_json::to_writer_pretty(&mut *w, manifest)?;
         w.write_all(b"\n")
     })?;
-
-    write_synced(&tmp.join("actions.jsonl"), |w| {
-        for d in &trail.plan.decisions {
-            serde_json::to_writer(&mut *w, &render::DecisionLine::of(d, Some(id)))?;
-            w.write_all(b"\n")?;
-        }
-        Ok(())
-    })?;
-
-    write_synced(&tmp.join("summary.md"), |w| {
-        w.write_all(summary_md(trail).as_bytes())
-    })?;
+    write_synced(&tmp.join("actions.jsonl"), actions)?;
+    write_synced(&tmp.join("summary.md"), |w| w.write_all(summary.as_bytes()))?;
+    if done.exists() {
+        // A rerun under a pinned run id (tests) replaces its old trail.
+        fs::remove_dir_all(&done)?;
+    }
     fs::rename(&tmp, &done)?;
     // Make the rename itself durable.
     File::open(&runs)?.sync_all()?;
     Ok(done)
 }
 
-fn summary_md(t: &Trail<'_>) -> String {
-    let r = t.run;
+/// The head of every `summary.md`: the run's identity, then a table of its
+/// decisions titled `what` (episodes, communities).
+pub fn summary_head(run: &RunRecord, target: &str, what: &str) -> String {
+    let r = run;
     let mut s = format!(
-        "# graphseed run {}\n\n| | |\n|---|---|\n| status | {} |\n| group | `{}` |\n| version | {} |\n| target | {} |\n| started | {} |\n| finished | {} |\n| git | {} {}{} |\n| host | {} ({}) |\n| params_hash | `{}` |\n| graph_signature | `{}` |\n\n## Decisions\n\n| action | episodes |\n|---|---|\n",
+        "# graphseed run {}\n\n| | |\n|---|---|\n| kind | {} |\n| status | {} |\n| group | `{}` |\n| version | {} |\n| target | {} |\n| started | {} |\n| finished | {} |\n| git | {} {}{} |\n| host | {} ({}) |\n| params_hash | `{}` |\n| graph_signature | `{}` |\n\n## Decisions\n\n| action | {what} |\n|---|---|\n",
         r.run_id,
+        r.kind.as_str(),
         r.status.as_str(),
         r.group_id,
         r.seed_version,
-        t.target,
+        target,
         format_time(&r.started_at),
         r.finished_at.as_ref().map(format_time).unwrap_or_default(),
         r.git_commit.as_deref().unwrap_or("-"),
@@ -147,6 +188,11 @@ fn summary_md(t: &Trail<'_>) -> String {
     for (action, n) in &r.counts {
         s.push_str(&format!("| {action} | {n} |\n"));
     }
+    s
+}
+
+fn summary_md(t: &Trail<'_>) -> String {
+    let mut s = summary_head(t.run, t.target, "episodes");
     if !t.plan.errors.is_empty() {
         s.push_str("\n## Errors\n\n");
         for e in &t.plan.errors {

@@ -200,6 +200,12 @@ impl Store for AnyStore {
     }
 }
 
+impl Communities for AnyStore {
+    async fn load_communities(&self, group_id: &str) -> Result<Vec<StoredCommunity>, StoreError> {
+        delegate!(self, s => s.load_communities(group_id).await)
+    }
+}
+
 impl Links for AnyStore {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         delegate!(self, s => s.load_links(group_id).await)

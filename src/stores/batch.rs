@@ -26,6 +26,9 @@ pub enum NodeKind {
     Episode,
     /// `(:Episode)-[:LINKS_TO]->(:Episode)` / table `links`.
     Link,
+    /// `(:Community)-[:HAS_MEMBER]->(:Episode|:Community)` / tables
+    /// `communities`, `community_members`.
+    Community,
 }
 
 impl NodeKind {
@@ -33,6 +36,7 @@ impl NodeKind {
         match self {
             NodeKind::Episode => "episode",
             NodeKind::Link => "link",
+            NodeKind::Community => "community",
         }
     }
 }
@@ -85,6 +89,57 @@ impl LinkChanges {
     }
 }
 
+/// One community as a communities run writes it (create or update): every
+/// node field, and its HAS_MEMBER edges as a diff against what is stored.
+/// A create lists every member as added.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommunityWrite {
+    pub entity_id: String,
+    /// Graphiti's key; kept across runs by member overlap.
+    pub uuid: String,
+    pub level: u32,
+    /// Episodes in it.
+    pub size: u64,
+    pub name: String,
+    pub summary: String,
+    /// `_metadata.source` of community nodes.
+    pub source: String,
+    pub version: Option<String>,
+    /// Over its members and their content hashes.
+    pub content_hash: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub params_hash: String,
+    pub graph_signature: String,
+    /// `HAS_MEMBER -> (:Episode)` edges to add and to remove (entity_ids).
+    pub add_episodes: Vec<String>,
+    pub remove_episodes: Vec<String>,
+    /// `HAS_MEMBER -> (:Community)` edges to the level below.
+    pub add_children: Vec<String>,
+    pub remove_children: Vec<String>,
+}
+
+/// The community part of a batch: writes and prunes. Written after the
+/// episode and link parts (a community's members must exist); inside it,
+/// prunes first, then every node, then every edge, so the child a parent
+/// points at is there whatever the order of the writes.
+#[derive(Debug, Clone, Default)]
+pub struct CommunityChanges {
+    pub writes: Vec<CommunityWrite>,
+    /// entity_ids of dissolved communities: the node and its edges go; what
+    /// they were stays in the run's audit trail (`actions.jsonl`).
+    pub deletes: Vec<String>,
+}
+
+impl CommunityChanges {
+    pub fn is_empty(&self) -> bool {
+        self.writes.is_empty() && self.deletes.is_empty()
+    }
+    pub fn len(&self) -> usize {
+        self.writes.len() + self.deletes.len()
+    }
+}
+
 /// One transaction's worth of changes. A store commits a batch entirely or
 /// not at all: every part, the provenance links, the run record and the
 /// revision bump go in one transaction, so a crash never leaves half a batch.
@@ -92,6 +147,7 @@ impl LinkChanges {
 pub struct Batch {
     pub episodes: EpisodeChanges,
     pub links: LinkChanges,
+    pub communities: CommunityChanges,
 }
 
 /// One non-empty part of a batch, by kind of node.
@@ -99,6 +155,7 @@ pub struct Batch {
 pub enum BatchPart<'a> {
     Episodes(&'a EpisodeChanges),
     Links(&'a LinkChanges),
+    Communities(&'a CommunityChanges),
 }
 
 impl BatchPart<'_> {
@@ -106,6 +163,7 @@ impl BatchPart<'_> {
         match self {
             BatchPart::Episodes(_) => NodeKind::Episode,
             BatchPart::Links(_) => NodeKind::Link,
+            BatchPart::Communities(_) => NodeKind::Community,
         }
     }
 }
@@ -116,6 +174,15 @@ impl Batch {
         Batch {
             episodes: EpisodeChanges { writes, deletes },
             links: LinkChanges::default(),
+            communities: CommunityChanges::default(),
+        }
+    }
+
+    /// A batch of community changes only.
+    pub fn of_communities(communities: CommunityChanges) -> Self {
+        Batch {
+            communities,
+            ..Batch::default()
         }
     }
 
@@ -124,6 +191,7 @@ impl Batch {
         [
             (!self.episodes.is_empty()).then_some(BatchPart::Episodes(&self.episodes)),
             (!self.links.is_empty()).then_some(BatchPart::Links(&self.links)),
+            (!self.communities.is_empty()).then_some(BatchPart::Communities(&self.communities)),
         ]
         .into_iter()
         .flatten()
@@ -135,17 +203,20 @@ impl Batch {
 
     /// Changes in the batch, over every part.
     pub fn len(&self) -> usize {
-        self.episodes.len() + self.links.len()
+        self.episodes.len() + self.links.len() + self.communities.len()
     }
 
     /// What the batch holds, for messages: `3 episode writes, 1 episode delete`.
     fn describe(&self) -> String {
         let e = &self.episodes;
+        let c = &self.communities;
         format!(
-            "{} episode writes, {} episode deletes and {} link sets",
+            "{} episode writes, {} episode deletes, {} link sets, {} community writes and {} community deletes",
             e.writes.len(),
             e.deletes.len(),
-            self.links.sets.len()
+            self.links.sets.len(),
+            c.writes.len(),
+            c.deletes.len()
         )
     }
 }

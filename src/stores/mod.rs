@@ -25,7 +25,10 @@ use chrono::{DateTime, Utc};
 
 use crate::metadata::{EpisodeRecord, StoredEpisode};
 
-pub use batch::{Batch, BatchBackend, BatchPart, EpisodeChanges, LinkChanges, LinkSet, NodeKind};
+pub use batch::{
+    Batch, BatchBackend, BatchPart, CommunityChanges, CommunityWrite, EpisodeChanges, LinkChanges,
+    LinkSet, NodeKind,
+};
 pub use target::Target;
 
 /// What happens to an episode in a run: planned, printed, and (for the
@@ -482,6 +485,36 @@ pub trait Links {
     ) -> Result<Vec<crate::links::StoredLinkState>, StoreError>;
 }
 
+/// One stored community with its members, as a communities run compares
+/// the new partition with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredCommunity {
+    pub entity_id: String,
+    pub uuid: String,
+    pub level: u32,
+    pub size: u64,
+    pub name: String,
+    pub summary: String,
+    pub content_hash: String,
+    pub run_id: String,
+    pub params_hash: String,
+    pub graph_signature: String,
+    /// entity_ids of its episodes (at every level: a community holds all the
+    /// episodes of its sub-communities too), ascending.
+    pub members: Vec<String>,
+    /// entity_ids of its sub-communities (the level below), ascending.
+    pub children: Vec<String>,
+}
+
+/// The communities of a group, read. (Written through
+/// [`Store::apply_batch`], as every kind of node.)
+#[allow(async_fn_in_trait)]
+pub trait Communities {
+    /// Every community of a group with its members, ordered by (level,
+    /// entity_id): the stored partition.
+    async fn load_communities(&self, group_id: &str) -> Result<Vec<StoredCommunity>, StoreError>;
+}
+
 /// The database seam: coordination, runs, one reader per kind of node, and
 /// the one way to write ([`Store::apply_batch`], the envelope of
 /// [`batch::apply_batch`] over the backend's [`BatchBackend`] primitives).
@@ -489,7 +522,7 @@ pub trait Links {
 /// (fast, local) work inline. The binary runs a current-thread runtime, so
 /// futures need not be `Send`.
 #[allow(async_fn_in_trait)]
-pub trait Store: Coordination + Runs + Episodes + Links {
+pub trait Store: Coordination + Runs + Episodes + Links + Communities {
     /// Commit one batch atomically (see [`batch::apply_batch`]).
     async fn apply_batch(&self, run: &RunRecord, batch: &Batch) -> Result<(), StoreError>;
 }
@@ -497,5 +530,5 @@ pub trait Store: Coordination + Runs + Episodes + Links {
 /// The store traits, for code that calls a store's methods on a concrete
 /// type (`use graphseed::stores::prelude::*`).
 pub mod prelude {
-    pub use super::{Coordination, Episodes, Links, Runs, Store};
+    pub use super::{Communities, Coordination, Episodes, Links, Runs, Store};
 }

@@ -7,6 +7,7 @@
 mod support;
 
 mod cli;
+mod communities;
 mod first_hour;
 mod graphiti;
 

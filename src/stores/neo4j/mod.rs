@@ -52,6 +52,7 @@
 //! write mode, so on a cluster they go to the leader and see every committed
 //! batch: the revision check depends on that.
 
+mod communities;
 mod connect;
 mod decode;
 mod episodes;
@@ -337,6 +338,7 @@ impl BatchBackend for Neo4jStore {
         match part {
             BatchPart::Episodes(changes) => self.write_episodes(txn, run, at, changes).await,
             BatchPart::Links(changes) => self.write_links(txn, run, changes).await,
+            BatchPart::Communities(changes) => self.write_communities(txn, run, at, changes).await,
         }
     }
 

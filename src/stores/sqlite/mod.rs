@@ -24,6 +24,7 @@
 //! graphseed's types), `errors`; this file opens the store and supplies the
 //! batch envelope's primitives ([`BatchBackend`]).
 
+mod communities;
 mod decode;
 mod episodes;
 mod errors;
@@ -337,6 +338,9 @@ impl BatchBackend for SqliteStore {
             BatchPart::Links(changes) => {
                 self.in_tx(tx, |conn| links::write_links(conn, &run.group_id, changes))
             }
+            BatchPart::Communities(changes) => self.in_tx(tx, |conn| {
+                communities::write_communities(conn, run, &at, changes)
+            }),
         }
     }
 

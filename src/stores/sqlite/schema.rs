@@ -12,9 +12,10 @@ pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// The steps from an older layout: (version reached, statement). Applied in
 /// order, each once, inside `init`'s transaction. Versions 3 (the `links`
-/// table) and 4 (`links_dangling`, `link_names`) need no step: `schema.sql`
-/// creates missing tables itself, and an episode without link names is read
-/// again once for its links.
+/// table) and 4 (`links_dangling`, `link_names`, `communities`,
+/// `community_members`) need no step: `schema.sql` creates missing tables
+/// itself, and an episode without link names is read again once for its
+/// links.
 const MIGRATIONS: &[(i64, &str)] = &[(2, sql::SCHEMA_V2_RUN_KIND)];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
@@ -28,6 +29,8 @@ pub(super) const TABLES: &[&str] = &[
     "links",
     "links_dangling",
     "link_names",
+    "communities",
+    "community_members",
 ];
 pub(super) const INDEXES: &[&str] = &[
     "runs_group_started",
@@ -37,6 +40,9 @@ pub(super) const INDEXES: &[&str] = &[
     "episodes_group_version",
     "episode_history_run",
     "links_group_target",
+    "communities_group_level",
+    "communities_run",
+    "community_members_member",
 ];
 
 pub(super) fn check_schema_in(conn: &Connection) -> R<Option<String>> {
