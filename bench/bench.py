@@ -13,6 +13,14 @@ S1-S5 for graphseed on both stores and python-unwind(-skip), whose per-episode
 write cost the 4 KB corpus hides; its rows carry "corpus": "small". With
 --sizes none only the small-file corpus runs, and the bench corpus's rows of
 the previous latest.json are kept.
+
+--links runs the corpus with links instead (gen_corpus.py --links, about 3
+links a file) at --sizes: S1-S4 for graphseed on Neo4j against python-unwind,
+python-unwind-skip and python-naive, each writing the same LINKS_TO edges in
+the same run; the edges every tool leaves are counted after each scenario.
+Writes bench/results/links.json and links-meta.json only (latest.json and
+BENCHMARKS.md are left as they are; the "Links" section of BENCHMARKS.md is
+rendered from links.json by `report.py --links`).
 """
 
 import argparse
@@ -158,7 +166,13 @@ class Bench:
         self.s2_repeats = 3
         # Rows of the small-file corpus carry "corpus": "small"; the bench
         # corpus's rows carry no tag (as before).
-        self.corpus_tag = None
+        self.corpus_tag = "links" if args.links else None
+        self.results = "links" if args.links else "latest"
+        self.meta_name = "links-meta" if args.links else "meta"
+        # --links: the peers write edges too, and every S1-S4 row records the
+        # edges its tool left (set to the server's URI once it is up).
+        self.peer_extra = ["--links"] if args.links else []
+        self.edges_uri = None
 
     # -- helpers ----------------------------------------------------------
     def add(self, scenario, n, tool, r, **extra):
@@ -173,6 +187,8 @@ class Bench:
         if r and r.get("cpu_s") is not None:
             row["client_cpu_s"] = r["cpu_s"]
         row.update(extra)
+        if self.edges_uri and scenario in ("S1", "S2", "S3", "S4") and not extra.get("extrapolated"):
+            row["edges_after"] = self.edges(tool, n)
         self.rows.append(row)
         log(f"{scenario:<14} n={n:<7} {tool:<20} {row['seconds']}s rss={row['peak_rss_mb']}MB "
             f"wtx={row['write_transactions']} {json.dumps({k: v for k, v in extra.items() if k in ('written', 'skipped', 'pruned', 'parsed', 'counts', 'extrapolated')})}")
@@ -181,13 +197,33 @@ class Bench:
 
     def save(self):
         os.makedirs(os.path.join(HERE, "results"), exist_ok=True)
-        path = os.path.join(HERE, "results", "latest.json")
+        path = os.path.join(HERE, "results", f"{self.results}.json")
         with open(path + ".tmp", "w") as f:
             json.dump(self.rows, f, indent=1)
         os.replace(path + ".tmp", path)
-        with open(os.path.join(HERE, "results", "meta.json.tmp"), "w") as f:
+        meta = os.path.join(HERE, "results", f"{self.meta_name}.json")
+        with open(meta + ".tmp", "w") as f:
             json.dump(self.meta, f, indent=1)
-        os.replace(os.path.join(HERE, "results", "meta.json.tmp"), os.path.join(HERE, "results", "meta.json"))
+        os.replace(meta + ".tmp", meta)
+
+    EDGE_LABELS = {"graphseed": ("Episode", "bench_gs_{n}"),
+                   "python-unwind": ("UnwindEpisode", "bench_python-unwind_{n}"),
+                   "python-unwind-skip": ("SkipEpisode", "bench_python-unwind-skip_{n}"),
+                   "python-naive": ("NaiveEpisode", "bench_naive_{n}")}
+
+    def edges(self, tool, n):
+        """[edges, sum of their counts] a tool's group holds (--links), to
+        check that every tool wrote the same graph."""
+        from neo4j import GraphDatabase
+
+        if tool not in self.EDGE_LABELS:
+            return None
+        label, group = self.EDGE_LABELS[tool]
+        with GraphDatabase.driver(self.edges_uri, auth=("neo4j", "bench"),
+                                  notifications_min_severity="OFF") as d, d.session() as s:
+            rec = s.run(f"MATCH (a:{label} {{group_id: $g}})-[r:LINKS_TO]->() "
+                        "RETURN count(r), coalesce(sum(r.count), 0)", g=group.format(n=n)).single()
+        return [rec[0], rec[1]]
 
     def tool_cwd(self, tool):
         d = os.path.join(self.scratch, tool)
@@ -195,9 +231,11 @@ class Bench:
         return d
 
     def corpus(self, n, small=False):
-        out = os.path.join(self.work, f"corpus-small-{n}" if small else f"corpus-{n}")
+        links = self.a.links and not small
+        out = os.path.join(self.work, f"corpus-small-{n}" if small else f"corpus-links-{n}" if links
+                           else f"corpus-{n}")
         t0 = time.perf_counter()
-        extra = ["--median-bytes", str(SMALL_MEDIAN_BYTES)] if small else []
+        extra = ["--median-bytes", str(SMALL_MEDIAN_BYTES)] if small else ["--links"] if links else []
         r = subprocess.run([PY, os.path.join(HERE, "gen_corpus.py"), "--n", str(n), "--out", out, *extra],
                            check=True, capture_output=True, text=True)
         log(f"corpus n={n} ready in {time.perf_counter() - t0:.1f}s: {r.stdout.strip()}")
@@ -227,6 +265,8 @@ class Bench:
             "batches": j["apply"].get("batches"),
             "run_id": j["run_id"],
         }
+        if self.a.links:
+            info["links"] = {k: v for k, v in j.get("links", {}).items() if k != "warnings"}
         info.update(parse_debug(r["stderr"]))
         return r, info
 
@@ -249,7 +289,8 @@ class Bench:
         s3_run = i["run_id"]
         r, i = self.gs_seed(uri, g, c["mutated"], version="1.1.0")
         self.add("S4", n, tool, r, **i)
-        self.s5(n, uri, g, c, s3_run)
+        if not self.a.links:
+            self.s5(n, uri, g, c, s3_run)
         self.gs_clear(uri, g)
 
     def graphseed_sqlite(self, n, c):
@@ -344,10 +385,11 @@ class Bench:
 
     # -- python peers ----------------------------------------------------
     def peer(self, script, uri, group, *extra, tool):
-        r = run([PY, os.path.join(PEERS, script), "--uri", uri, "--group", group, *extra], self.tool_cwd(tool))
+        r = run([PY, os.path.join(PEERS, script), "--uri", uri, "--group", group, *extra, *self.peer_extra],
+                self.tool_cwd(tool))
         j = last_json(r["stdout"])
         info = {k: j[k] for k in ("write_transactions", "written", "skipped", "pruned", "parsed", "inner_seconds",
-                                  "batch_size") if k in j}
+                                  "batch_size", "links_written", "links_dangling", "relinked_files") if k in j}
         return r, info
 
     def peer_admin(self, script, uri, group, *flags):
@@ -565,7 +607,43 @@ class Bench:
         self.meta["bench_rows_from"] = old.get("date")
         self.unwind_batch = old.get("unwind_batch", {}).get("chosen", self.unwind_batch)
 
+    def links_main(self):
+        """--links: the corpus with links at every size, on Neo4j only."""
+        sizes = self.a.sizes
+        t_start = time.time()
+        neo = Neo4j(self.work)
+        log(f"Neo4j {neo.version} at {neo.uri}")
+        try:
+            self.versions(neo)
+            uri = neo.uri
+            run([self.gs, "--uri", uri, "--group", "bench", "init"], self.tool_cwd("graphseed"))
+            for script in ("python_naive.py", "python_unwind.py"):
+                self.peer_admin(script, uri, "bench", "--init")
+            self.peer_admin("python_unwind.py", uri, "bench", "--init", "--skip")
+            self.edges_uri = uri
+            for n in sizes:
+                c = self.corpus(n)
+                info = {k: c[k] for k in ("files", "bytes", "size_p50", "size_p99", "dirs", "mutated_files")}
+                info["mutation"] = {k: len(v) for k, v in c["mutation"].items()}
+                self.meta.setdefault("corpus_links", {})[str(n)] = info
+                t_n = time.time()
+                self.warmup(c, uri, rounds=2 if n == sizes[0] else 1)
+                self.graphseed_neo4j(n, c, uri)
+                self.unwind(n, c, uri, skip=False)
+                self.unwind(n, c, uri, skip=True)
+                self.naive(n, c, uri)
+                self.meta.setdefault("wall_minutes_links", {})[str(n)] = round((time.time() - t_n) / 60, 1)
+                self.meta["completed_links_sizes"] = self.meta.get("completed_links_sizes", []) + [n]
+                self.save()
+        finally:
+            neo.stop()
+            self.meta["total_minutes"] = round((time.time() - t_start) / 60, 1)
+            self.save()
+        return 0
+
     def main(self):
+        if self.a.links:
+            return self.links_main()
         sizes = self.a.sizes
         corpora = {}
         t_start = time.time()
@@ -624,6 +702,8 @@ def main():
     ap.add_argument("--small-sizes", default="100000,1000000",
                     help="sizes of the small-file corpus (about 500 B a file); 'none' for none")
     ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--links", action="store_true",
+                    help="the corpus with links at --sizes, Neo4j only; writes results/links.json")
     ap.add_argument("--rusage", required=True, help="the compiled bench/rusage.c")
     ap.add_argument("--workdir", default=os.environ.get("BENCH_WORKDIR", "/tmp/graphseed-bench"))
     a = ap.parse_args()
@@ -646,7 +726,11 @@ def main():
     finally:
         import report
 
-        report.write(b.rows, b.meta, os.path.join(REPO, "BENCHMARKS.md"))
+        if a.links:
+            report.write_links(os.path.join(REPO, "BENCHMARKS.md"))
+        else:
+            report.write(b.rows, b.meta, os.path.join(REPO, "BENCHMARKS.md"))
+            report.write_links(os.path.join(REPO, "BENCHMARKS.md"))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Deterministic benchmark corpus for graphseed and its peers.
 
-    gen_corpus.py --n N --out DIR [--seed 42] [--median-bytes 4096]
+    gen_corpus.py --n N --out DIR [--seed 42] [--median-bytes 4096] [--links]
 
 Writes two trees under DIR:
 
@@ -16,6 +16,16 @@ Writes two trees under DIR:
 `--median-bytes 500` makes the small-file corpus (about 500 B a file, the
 same fields with a short body): it shows the per-episode cost of a write,
 which 4 KB files hide.
+
+`--links` gives every file a `links` list (graphseed reads it as a declared
+link field): about 3 links a file (0-6), targets drawn from a power law
+(P(rank k) ~ 1/k, hubs spread over the directories), written three ways at
+random: a Markdown link to the relative path (`[t](../d0001/f000123.json)`),
+a wikilink to the stem (`[[f000123]]`) and a bare entity_id
+(`d0001_f000123`). About 2% of links name files that do not exist, half of
+them the files S3 adds (so S3 must resolve links stored dangling) and half
+never. Links to the file itself are not drawn. Without `--links` the corpus is
+byte-identical to before.
 
 Plus DIR/manifest.json with the counts and the exact lists of changed / added /
 deleted relative paths, so the benchmark can check every tool's counts.
@@ -58,7 +68,45 @@ def words(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n))
 
 
-def make_doc(i: int, rng: random.Random, revision: int = 0, median: int = MEDIAN_BYTES) -> bytes:
+LINKS_MEAN = 3
+DANGLING = 0.02
+
+
+def entity_id(i: int) -> str:
+    return f"d{i // PER_DIR:04d}_f{i:06d}"
+
+
+def link_target(n: int, rng: random.Random) -> int:
+    """A file index drawn from a power law: rank k (1..n) with P(k) ~ 1/k
+    (log-uniform), the ranks spread over the corpus by a fixed stride so the
+    hubs are not all in d0000."""
+    k = int(n ** rng.random())  # 1..n
+    return ((k - 1) * 7919 + 13) % n
+
+
+def make_links(i: int, n: int, n_added: int, rng: random.Random) -> list:
+    """The `links` list of file i: about LINKS_MEAN entries, three spellings."""
+    out = []
+    for _ in range(rng.randint(0, 2 * LINKS_MEAN)):
+        if rng.random() < DANGLING:
+            # Half name a file S3 adds (n .. n+n_added-1), half one never made.
+            t = n + rng.randrange(n_added) if rng.random() < 0.5 else 10_000_000 + rng.randrange(1000)
+        else:
+            t = link_target(n, rng)
+            if t == i:
+                continue
+        form = rng.random()
+        if form < 0.4:
+            out.append(f"[{words(rng, 2)}](../d{t // PER_DIR:04d}/f{t:06d}.json)")
+        elif form < 0.8:
+            out.append(f"[[f{t:06d}]]")
+        else:
+            out.append(entity_id(t))
+    return out
+
+
+def make_doc(i: int, rng: random.Random, revision: int = 0, median: int = MEDIAN_BYTES,
+             links: tuple = None) -> bytes:
     target = int(rng.lognormvariate(math.log(median), SIGMA))
     # The floor is a little under the size of the fields without a body.
     target = max(min(600, median // 2), min(target, 64 * 1024))
@@ -75,6 +123,10 @@ def make_doc(i: int, rng: random.Random, revision: int = 0, median: int = MEDIAN
         "related": sorted(rng.sample(range(1_000_000), rng.randint(0, 5))),
         "body": "",
     }
+    if links is not None:
+        # Its own RNG: the other fields stay what they are without --links.
+        n, n_added = links
+        doc["links"] = make_links(i, n, n_added, random.Random(f"links:{rng.random()}"))
     base = len(json.dumps(doc, indent=2).encode())
     need = max(0, target - base)
     # ~6 bytes per word on average; trim to the exact size.
@@ -91,7 +143,7 @@ def write_atomic(path: str, data: bytes) -> None:
     os.replace(tmp, path)  # a new inode: never writes through a hard link
 
 
-def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
+def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES, links: bool = False) -> dict:
     manifest_path = os.path.join(out, "manifest.json")
     if os.path.exists(manifest_path):
         with open(manifest_path) as f:
@@ -101,6 +153,7 @@ def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
             and m.get("seed") == seed
             and m.get("format") == 1
             and m.get("median_bytes", MEDIAN_BYTES) == median
+            and m.get("links", False) == links
         ):
             return m
     if os.path.exists(out):
@@ -109,9 +162,11 @@ def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
     mutated = os.path.join(out, "mutated")
     total_bytes = 0
     sizes = []
+    n_added = max(1, n // 1000)
+    with_links = (n, n_added) if links else None
     for i in range(n):
         rng = random.Random(f"{seed}:{i}")
-        data = make_doc(i, rng, median=median)
+        data = make_doc(i, rng, median=median, links=with_links)
         sizes.append(len(data))
         total_bytes += len(data)
         write_atomic(os.path.join(base, rel_path(i)), data)
@@ -119,7 +174,6 @@ def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
     # S3 mutation, deterministic: 1% changed, 0.1% added, 0.1% deleted.
     mrng = random.Random(f"{seed}:mutation:{n}")
     n_changed = max(1, n // 100)
-    n_added = max(1, n // 1000)
     n_deleted = max(1, n // 1000)
     picks = mrng.sample(range(n), n_changed + n_deleted)
     changed = sorted(picks[:n_changed])
@@ -136,10 +190,10 @@ def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
         os.link(src, dst)
     for i in changed:
         rng = random.Random(f"{seed}:{i}:rev1")
-        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, revision=1, median=median))
+        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, revision=1, median=median, links=with_links))
     for i in added:
         rng = random.Random(f"{seed}:{i}")
-        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, median=median))
+        write_atomic(os.path.join(mutated, rel_path(i)), make_doc(i, rng, median=median, links=with_links))
 
     sizes.sort()
     m = {
@@ -147,6 +201,7 @@ def generate(n: int, out: str, seed: int, median: int = MEDIAN_BYTES) -> dict:
         "n": n,
         "seed": seed,
         "median_bytes": median,
+        "links": links,
         "files": n,
         "bytes": total_bytes,
         "size_p50": sizes[len(sizes) // 2],
@@ -171,8 +226,9 @@ def main() -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--median-bytes", type=int, default=MEDIAN_BYTES)
+    ap.add_argument("--links", action="store_true", help="give every file a `links` list (see above)")
     a = ap.parse_args()
-    m = generate(a.n, a.out, a.seed, a.median_bytes)
+    m = generate(a.n, a.out, a.seed, a.median_bytes, a.links)
     print(json.dumps({k: v for k, v in m.items() if k != "mutation"}))
     return 0
 

@@ -2,6 +2,9 @@
 """Render BENCHMARKS.md from bench/results/latest.json + meta.json.
 
     report.py [RESULTS_DIR] [OUT.md]     (re-render without re-running)
+
+The "Links" section comes from results/links.json (`bench/run.sh --links`),
+kept between its markers whenever the rest is re-rendered.
 """
 
 import json
@@ -487,6 +490,98 @@ NOTES = [
 
 
 COMMUNITIES_BEGIN = "<!-- communities: written by bench/communities.py -->"
+LINKS_BEGIN = "<!-- links: written by bench/report.py from bench/results/links.json -->"
+LINKS_END = "<!-- /links -->"
+LINK_TOOLS = ["graphseed", "python-unwind-skip", "python-unwind", "python-naive"]
+
+
+def links_details(r):
+    """details(), plus what each tool says of the links it wrote."""
+    bits = [details(r)] if details(r) else []
+    lk = r.get("links") or {}
+    if lk:
+        bits.append(f"links: edges={lk.get('edges')} dangling={lk.get('dangling')} relinked={lk.get('relinked')}")
+    for k in ("links_written", "links_dangling", "relinked_files"):
+        if k in r:
+            bits.append(f"{k}={r[k]}")
+    return "; ".join(bits)
+
+
+def links_section(rows, meta):
+    L = [LINKS_BEGIN, "## Links (corpus with about 3 links a file)", ""]
+    L.append(
+        "`bench/run.sh --links --sizes 10000,100000` (raw rows `bench/results/links.json`, run metadata "
+        "`bench/results/links-meta.json`). The bench corpus plus a `links` list per file (`gen_corpus.py "
+        "--links`): 0-6 links a file (about 3), targets drawn from a power law (P(rank k) ~ 1/k), written as "
+        "Markdown links to the relative path, wikilinks to the stem and bare entity_ids; about 2% name no file "
+        "(half of them the files S3 adds). Every tool writes the same `(a)-[:LINKS_TO {kind, count}]->(b)` edges "
+        "in the same run: the peers resolve the three spellings themselves and replace each written file's "
+        "outgoing edges after all its nodes exist (python-unwind in transactions of 1,000 files' links, as graphseed's default batch: at 5,000 a transaction took minutes), and python-unwind-skip re-reads every file for its links when a "
+        "file was added or deleted. **edges after** is `[edges, sum of counts]` counted in Neo4j after the "
+        "scenario: equal numbers mean the tools left the same graph of links.")
+    L.append("")
+    if meta.get("graphseed_commit"):
+        L.append(f"{meta.get('graphseed')} at commit {meta.get('graphseed_commit')}"
+                 f"{' (uncommitted changes)' if meta.get('graphseed_dirty') else ''}; Neo4j {meta.get('neo4j')}; "
+                 f"{meta.get('date')}; {meta.get('cores')} cores; python-unwind batch {meta.get('unwind_batch', {}).get('chosen', 5000)}.")
+        L.append("")
+    loads = [r["loadavg_1m"] for r in rows if r.get("loadavg_1m") is not None]
+    if loads:
+        L.append(f"Machine load while measuring (1-minute load average): {min(loads)} to {max(loads)}.")
+        L.append("")
+    for sc, title in SCENARIOS.items():
+        for n in sorted({r["n"] for r in rows if r["scenario"] == sc}):
+            gs = get(rows, sc, n, "graphseed")
+            L.extend([f"### Links, {title}, n = {n:,}", "",
+                      "| tool | seconds | tool time / graphseed time | peak RSS MB | write txns | edges after | details |",
+                      "|---|---:|---:|---:|---:|---|---|"])
+            for tool in LINK_TOOLS:
+                r = get(rows, sc, n, tool)
+                if not r:
+                    continue
+                ratio = (r["seconds"] / gs["seconds"]) if gs and gs["seconds"] else None
+                e = r.get("edges_after")
+                L.append(f"| {tool} | {fmt(r['seconds'])} | {fmt(ratio) + '×' if ratio else '–'} | "
+                         f"{fmt(r['peak_rss_mb'], 1)} | {fmt(r.get('write_transactions'))} | "
+                         f"{'–' if e is None else f'{e[0]:,} / {e[1]:,}'} | {links_details(r)} |")
+            L.append("")
+    L.append("graphseed's `parsed` in S3 counts the changed and added files plus the unchanged ones read again "
+             "only because their links may resolve differently now (see the README, \"Only the files that need it "
+             "are read again\"); python-unwind-skip's `relinked_files` counts the files it reads for their links. "
+             "Timings share 2 cores with Neo4j and with other work on the machine (load above).")
+    L.append("")
+    L.append(LINKS_END)
+    return L
+
+
+def write_links(path, rdir=None):
+    """Put the "Links" section (from results/links.json) into BENCHMARKS.md
+    at `path`: in place of the one there, else before the communities
+    section, else at the end. Nothing without links.json."""
+    rdir = rdir or os.path.join(HERE, "results")
+    src = os.path.join(rdir, "links.json")
+    if not os.path.exists(src):
+        return
+    with open(src) as f:
+        rows = json.load(f)
+    meta = {}
+    if os.path.exists(os.path.join(rdir, "links-meta.json")):
+        with open(os.path.join(rdir, "links-meta.json")) as f:
+            meta = json.load(f)
+    block = "\n".join(links_section(rows, meta)) + "\n"
+    old = open(path).read() if os.path.exists(path) else ""
+    if LINKS_BEGIN in old and LINKS_END in old:
+        a = old.index(LINKS_BEGIN)
+        b = old.index(LINKS_END) + len(LINKS_END)
+        new = old[:a] + block.rstrip("\n") + old[b:]
+    elif COMMUNITIES_BEGIN in old:
+        a = old.index(COMMUNITIES_BEGIN)
+        new = old[:a] + block + "\n" + old[a:]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block
+    with open(path + ".tmp", "w") as f:
+        f.write(new)
+    os.replace(path + ".tmp", path)
 
 
 if __name__ == "__main__":
@@ -509,4 +604,5 @@ if __name__ == "__main__":
     if kept:
         with open(out, "a") as f:
             f.write("\n" + kept)
+    write_links(out, rdir)
     print(out)

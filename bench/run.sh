@@ -2,6 +2,8 @@
 # graphseed benchmarks against its peers, measured side by side in one run.
 #
 #   bench/run.sh [--sizes 1000,10000,100000] [--small-sizes 100000,1000000] [--quick]
+#   bench/run.sh --links --sizes 10000,100000     (the corpus with links, Neo4j;
+#                                                  writes results/links.json)
 #
 # Creates bench/.venv (pinned bench/requirements.txt), builds graphseed
 # (release), generates the corpora (BENCH_WORKDIR, default /tmp/graphseed-bench),
@@ -15,6 +17,7 @@ repo="$(dirname "$here")"
 sizes="1000,10000,100000"
 small_sizes="100000,1000000"
 quick=()
+links=()
 while [[ $# -gt 0 ]]; do
     case "$1" in
         --sizes) sizes="$2"; shift 2 ;;
@@ -22,7 +25,8 @@ while [[ $# -gt 0 ]]; do
         --small-sizes) small_sizes="$2"; shift 2 ;;
         --small-sizes=*) small_sizes="${1#*=}"; shift ;;
         --quick) quick=(--quick); shift ;;
-        -h|--help) sed -n 2,11p "$0"; exit 0 ;;
+        --links) links=(--links); shift ;;
+        -h|--help) sed -n 2,13p "$0"; exit 0 ;;
         *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
     esac
 done
@@ -66,4 +70,4 @@ cc -O2 -o "$work/rusage" "$here/rusage.c"
 
 export BENCH_WORKDIR="$work"
 exec "$venv/bin/python" "$here/bench.py" --graphseed "$work/graphseed" --rusage "$work/rusage" \
-    --sizes "$sizes" --small-sizes "$small_sizes" "${quick[@]}"
+    --sizes "$sizes" --small-sizes "$small_sizes" "${quick[@]}" "${links[@]}"

@@ -1,9 +1,15 @@
 // Replace the outgoing links of a batch of episodes: each listed episode loses its LINKS_TO relationships, then
-// gets one per (target, kind) whose target episode is stored. Run in the transaction of the episodes' batch, after
-// the episodes were written; replaying it ends in the same relationships.
-// Parameters: $group_id, $sets (list of maps {source, edges: list of maps {target, kind, count}}).
+// gets one per (target, kind) whose target episode is stored; its link facts (aliases, item key, unresolved links,
+// see links_load_state.cypher) are replaced with them. Run in the transaction of the episodes' batch, after the
+// episodes were written; replaying it ends in the same relationships and properties.
+// Parameters: $group_id, $sets (list of maps {source, aliases: list of strings, key: string or null,
+// dangling: list of strings, edges: list of maps {target, kind, count}}).
 UNWIND $sets AS set
 MATCH (s:Episode {group_id: $group_id, entity_id: set.source})
+SET s.link_aliases = set.aliases,
+    s.link_key = set.key,
+    s.links_dangling = set.dangling
+WITH s, set
 CALL (s) {
   MATCH (s)-[old:LINKS_TO]->()
   DELETE old

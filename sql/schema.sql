@@ -97,6 +97,33 @@ CREATE TABLE IF NOT EXISTS links (
 );
 CREATE INDEX IF NOT EXISTS links_group_target ON links (group_id, target_id);
 
+-- What planning needs to resolve links without reading unchanged files, kept
+-- with the episode whose links they are (replaced with its links, removed
+-- with it on prune). Added in layout version 4.
+-- The links of an episode that resolved to no episode, or to several, as
+-- written in its file (in file order).
+CREATE TABLE IF NOT EXISTS links_dangling (
+    group_id  TEXT NOT NULL,
+    source_id TEXT NOT NULL,
+    seq       INTEGER NOT NULL,
+    kind      TEXT NOT NULL,
+    line      INTEGER NOT NULL,
+    col       INTEGER NOT NULL,
+    target    TEXT NOT NULL,
+    anchor    TEXT,
+    PRIMARY KEY (group_id, source_id, seq)
+);
+-- The names links may give an episode besides its path and `name`: its
+-- aliases (a JSON array of strings) and its item key. A row per episode
+-- whose links were resolved; none for one written before layout 4.
+CREATE TABLE IF NOT EXISTS link_names (
+    group_id  TEXT NOT NULL,
+    entity_id TEXT NOT NULL,
+    aliases   TEXT NOT NULL,
+    item_key  TEXT,
+    PRIMARY KEY (group_id, entity_id)
+);
+
 -- `(:Community)`: one row per community of a group, keyed as episodes are.
 -- Carries the `_metadata` fields, the Graphiti names (uuid, name, summary)
 -- and what decided it (run_id, params_hash, graph_signature). Added in

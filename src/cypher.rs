@@ -82,6 +82,10 @@ crate::statement_files::statement_files! {
     LINKS_REPLACE_BATCH => "links_replace_batch.cypher";
     LINKS_REMOVE_PRUNED => "links_remove_pruned.cypher";
     LINKS_LOAD_GROUP => "links_load_group.cypher";
+    /// Names, aliases and unresolved links of every episode, for planning.
+    LINKS_LOAD_STATE => "links_load_state.cypher";
+    /// Ready query: the links that resolve to no episode, as stored.
+    LINKS_DANGLING => "links_dangling.cypher";
     /// Ready query: who links to an episode.
     LINKS_BACKLINKS => "links_backlinks.cypher";
     /// Ready query: the most-linked episodes.

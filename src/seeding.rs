@@ -207,8 +207,23 @@ async fn make_plan<S: Store>(
         }
         None => input,
     };
+    let planner = planning::Planner::new(input, scan, &stored);
+    // Only when a file changed may a link resolve differently; an unchanged
+    // reseed does without reading every episode's link names.
+    let state = if planner.needs_link_state() {
+        let t = Instant::now();
+        let state = retry::read(policy, ui, || store.load_link_state(&input.group_id)).await?;
+        ui.debug(&format!(
+            "loaded the link names of {} stored episodes in {:.2?}",
+            state.len(),
+            t.elapsed()
+        ));
+        Some(state)
+    } else {
+        None
+    };
     let t = Instant::now();
-    let plan = planning::plan_scanned(input, scan, &stored, &links, revision);
+    let plan = planner.plan(&links, state.as_deref(), revision);
     ui.debug(&format!(
         "planned {} decisions from {} files ({} parsed) in {:.2?}",
         plan.decisions.len(),

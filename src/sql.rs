@@ -49,6 +49,13 @@ crate::statement_files::statement_files! {
     LINKS_DELETE_EPISODE => "links_delete_episode.sql";
     LINKS_INSERT => "links_insert.sql";
     LINKS_LOAD_GROUP => "links_load_group.sql";
+    /// Layout 4: unresolved links and link names, kept for planning.
+    LINKS_DANGLING_DELETE => "links_dangling_delete.sql";
+    LINKS_DANGLING_INSERT => "links_dangling_insert.sql";
+    LINKS_DANGLING_GROUP => "links_dangling_group.sql";
+    LINK_NAMES_DELETE => "link_names_delete.sql";
+    LINK_NAMES_UPSERT => "link_names_upsert.sql";
+    LINKS_LOAD_STATE => "links_load_state.sql";
 
     // --- communities -------------------------------------------------------------
     COMMUNITIES_LOAD_GROUP => "communities_load_group.sql";

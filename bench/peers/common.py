@@ -45,11 +45,12 @@ def sha256(data):
     return hashlib.sha256(data).hexdigest()
 
 
-def episode_row(rel, data, digest, source, version):
-    """Parse the file and build the row one episode is written from: the body
-    keeps a `_metadata` block like graphseed's, stored as a JSON string."""
+def episode_row(rel, data, digest, source, version, obj=None):
+    """Parse the file (unless `obj` is it, parsed) and build the row one
+    episode is written from: the body keeps a `_metadata` block like
+    graphseed's, stored as a JSON string."""
     eid = entity_id(rel)
-    obj = json.loads(data)
+    obj = json.loads(data) if obj is None else obj
     obj["_metadata"] = {
         "source": source,
         "version": version,
@@ -80,6 +81,68 @@ ON CREATE SET e.created_at = datetime()
 SET e.source = $source, e.version = $version, e.source_path = row.source_path,
     e.source_hash = row.source_hash, e.body = row.body, e.updated_at = datetime()
 """
+
+
+# --links: every processed file's outgoing edges are replaced, after every
+# node of the run exists (a link may name a file written in a later batch).
+# One row per linking file: {src, links: [{dst, kind, count}]}.
+RELINK_UNWIND = """
+UNWIND $rows AS row
+MATCH (a:{label} {{group_id: $group, entity_id: row.src}})
+CALL (a) {{ MATCH (a)-[old:LINKS_TO]->() DELETE old }}
+WITH a, row
+UNWIND row.links AS l
+MATCH (b:{label} {{group_id: $group, entity_id: l.dst}})
+MERGE (a)-[r:LINKS_TO {{kind: l.kind}}]->(b)
+SET r.count = l.count
+"""
+
+_wiki = re.compile(r"^\[\[([^\]|#]+)(?:[#|][^\]]*)?\]\]$")
+_md = re.compile(r"^\[[^\]]*\]\(([^)#]+)(?:#[^)]*)?\)$")
+
+
+class Names:
+    """How the corpus's `links` entries name files, built from the walk (the
+    group as the run leaves it): relative path, stem and entity_id, the
+    three spellings gen_corpus.py --links writes. Matching is
+    case-insensitive, as graphseed resolves."""
+
+    def __init__(self, files):
+        self.by_path = {}
+        self.by_stem = {}
+        self.ids = set()
+        for rel, _ in files:
+            eid = entity_id(rel)
+            self.ids.add(eid)
+            self.by_path[rel.lower()] = eid
+            self.by_stem.setdefault(os.path.splitext(rel.rsplit("/", 1)[-1])[0].lower(), []).append(eid)
+
+    def resolve(self, rel, text):
+        """The entity_id one entry names, or None (dangling)."""
+        m = _wiki.match(text)
+        if m:
+            hits = self.by_stem.get(m.group(1).strip().lower(), [])
+            return hits[0] if len(hits) == 1 else None
+        m = _md.match(text)
+        if m:
+            joined = os.path.normpath(os.path.join(os.path.dirname(rel), m.group(1).strip()))
+            return self.by_path.get(joined.replace(os.sep, "/").lower())
+        return text if text in self.ids else None
+
+    def links_row(self, rel, obj):
+        """{src, links} for one file: edges counted per target (all of kind
+        `field`: graphseed's kind for links in a declared field of JSON)."""
+        src = entity_id(rel)
+        counts = {}
+        dangling = 0
+        for text in obj.get("links") or []:
+            dst = self.resolve(rel, text)
+            if dst is None:
+                dangling += 1
+            elif dst != src:
+                counts[dst] = counts.get(dst, 0) + 1
+        links = [{"dst": d, "kind": "field", "count": c} for d, c in sorted(counts.items())]
+        return {"src": src, "links": links}, dangling
 
 
 def driver(uri):
@@ -121,4 +184,6 @@ def base_args(ap):
     ap.add_argument("--force", action="store_true")
     ap.add_argument("--init", action="store_true", help="create the constraint and exit")
     ap.add_argument("--clear", action="store_true", help="delete the group's nodes and exit")
+    ap.add_argument("--links", action="store_true",
+                    help="also write LINKS_TO edges from each file's `links` list (gen_corpus.py --links)")
     return ap

@@ -206,9 +206,10 @@ fn link_sets_of(entries: &[&PlanEntry]) -> Vec<LinkSet> {
     entries
         .iter()
         .filter_map(|d| {
-            d.links.as_ref().map(|edges| LinkSet {
+            d.links.as_ref().map(|l| LinkSet {
                 source: d.entity_id.clone(),
-                edges: edges.to_vec(),
+                edges: l.edges.clone(),
+                facts: l.facts.clone(),
             })
         })
         .collect()
@@ -234,8 +235,9 @@ fn links_by_batch<'d>(
         .enumerate()
         .flat_map(|(k, c)| c.iter().map(move |d| (k, *d)));
     for (k, d) in own.chain(relinks.iter().map(|d| (0, *d))) {
-        let Some(edges) = &d.links else { continue };
-        let last = edges
+        let Some(links) = &d.links else { continue };
+        let last = links
+            .edges
             .iter()
             .filter_map(|e| batch_of.get(e.target.as_str()).copied())
             .fold(k, usize::max);
@@ -302,7 +304,7 @@ mod tests {
             transfer_ownership: false,
             links: Default::default(),
         };
-        let plan = planning::plan(&input, &[], &[], 0);
+        let plan = planning::plan(&input, &[], &[], &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
         (d, plan, input.max_file_bytes)
     }

@@ -112,15 +112,17 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     // Files against the graph, through the planner: what a seed would do is
     // exactly what has drifted, and `seed` is what fixes it.
     let stored_links = store.load_links(&group).await?;
-    let plan = planning::plan(&input, &stored, &stored_links, revision);
+    let link_state = store.load_link_state(&group).await?;
+    let plan = planning::plan(&input, &stored, &stored_links, &link_state, revision);
     for d in &plan.decisions {
         let (kind, message, fix) = match d.action {
-            // A plain seed re-resolves an unchanged file's links only when
-            // files were added, removed or renamed; --force reads them all.
+            // A plain seed re-resolves exactly these (the ones its stored
+            // link facts point at, or, after a hand edit of the links, all:
+            // the graph_signature no longer matches and it reconciles).
             Action::Skip if d.relinks() => (
                 "links_drift",
-                "its links in the graph no longer match its source (a target was renamed, removed or created, or a link was edited by hand)".to_string(),
-                "graphseed seed --force",
+                "its links in the graph no longer match its source (a target was renamed, removed or created, its link facts were never stored, or a link was edited by hand)".to_string(),
+                "graphseed seed",
             ),
             // Reported above, from the bodies.
             Action::Skip | Action::Repair => continue,

@@ -16,10 +16,12 @@
 pub mod extract;
 mod locate;
 pub mod resolve;
+pub mod state;
 mod target;
 
 pub use extract::{Extracted, LinkRules, extract_file};
 pub use resolve::{Edge, Episode, Index, Outcome, Resolved, Unresolved, resolve_links};
+pub use state::{LinkFacts, StoredLinkState};
 
 use serde::{Deserialize, Serialize};
 

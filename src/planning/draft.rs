@@ -185,8 +185,8 @@ pub(super) struct Draft<'s> {
     pub(super) pending_links: Vec<super::links::Pending>,
     /// The group's stored links, to tell which episodes link differently.
     pub(super) stored_links: &'s [crate::stores::StoredLink],
-    /// Parse unchanged files too, for their links (see `plan_scanned`).
-    pub(super) relink: bool,
+    /// The stored link state, when it was loaded (something changed).
+    pub(super) link_state: Option<&'s [crate::links::StoredLinkState]>,
 }
 
 impl<'s> Draft<'s> {
@@ -214,7 +214,7 @@ impl<'s> Draft<'s> {
             unlisted: 0,
             pending_links: Vec::new(),
             stored_links: &[],
-            relink: false,
+            link_state: None,
         }
     }
 
@@ -302,7 +302,7 @@ impl<'s> Draft<'s> {
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
         });
         // Shared text where nothing changed: a parsed file's unchanged
-        // episodes (a relink parses every file) and a version bump of the
+        // episodes (a relink parses unchanged files) and a version bump of the
         // same content would otherwise hold a second copy of each hash.
         let before = stored.map(snapshot);
         let content_hash = match stored {
@@ -464,6 +464,7 @@ impl<'s> Draft<'s> {
         let links = super::links::resolve_pending(
             std::mem::take(&mut self.pending_links),
             index.all,
+            self.link_state.unwrap_or_default(),
             &self.input.roots,
             self.stored_links,
             &mut self.decisions,
@@ -531,7 +532,11 @@ fn links_after(
         .collect();
     let replaced: HashMap<&str, &[crate::links::Edge]> = decisions
         .iter()
-        .filter_map(|d| d.links.as_deref().map(|e| (d.entity_id.as_str(), e)))
+        .filter_map(|d| {
+            d.links
+                .as_deref()
+                .map(|l| (d.entity_id.as_str(), &l.edges[..]))
+        })
         .collect();
     let mut out: Vec<crate::stores::StoredLink> = stored
         .iter()

@@ -11,11 +11,10 @@ use std::sync::Arc;
 
 use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
-use super::links::{ItemLinks, Pending, item_links};
+use super::links::{ItemLinks, Pending, take_links};
 use super::read::{ReadError, read_limited};
 use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
-use crate::links::Episode;
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
@@ -66,24 +65,24 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
     }
 }
 
-/// Whether the set of source files differs from the stored one: a file
-/// added, removed or renamed. That changes which episodes links can name, so
-/// every file is read again for its links. An edit alone does not: the
-/// edited file is parsed anyway, and keeping the others unparsed is what
-/// makes an incremental reseed cheap. Unreadable roots and files count as
-/// changes (planning reports them anyway).
-pub(super) fn paths_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
+/// Whether any file would be parsed: one added, removed, renamed or edited
+/// since it was stored (or unreadable: planning reports it). Only then may
+/// links resolve differently, so only then is the stored link state loaded
+/// (see `seeding`): an unchanged reseed reads no more than it did without
+/// links.
+pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredIndex<'_>) -> bool {
     for (root, rs) in input.roots.iter().zip(&scan.roots) {
         let Ok(report) = &rs.report else { return true };
         let stored = index.of_source(root.source.as_str());
         for (file, hashed) in report.files.iter().zip(&rs.hashed) {
-            if hashed.is_err() {
-                return true;
-            }
-            let known = stored
-                .and_then(|m| m.get(file.rel.as_str()))
-                .is_some_and(|h| !h.is_empty());
-            if !known {
+            let Ok((_, digest)) = hashed else { return true };
+            let here = stored.and_then(|m| m.get(file.rel.as_str())).unwrap_or(&[]);
+            let hex = hashing::Hex::of(digest);
+            if here.is_empty()
+                || here
+                    .iter()
+                    .any(|s| s.source_hash.as_deref() != Some(hex.as_str()))
+            {
                 return true;
             }
         }
@@ -191,7 +190,7 @@ pub(super) fn add_root<'s>(
         .collect();
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
-    let relink = draft.relink;
+    let reread = draft.input.links.reread;
     let indices: Vec<usize> = (0..report.files.len()).collect();
     for round in indices.chunks(EXAMINE_ROUND) {
         // Deciding needs the files in walk order (duplicates are reported
@@ -207,8 +206,8 @@ pub(super) fn add_root<'s>(
             // parsed. graphseed always stores the canonical text of the
             // version, so text equality is semver equality here.
             let here = stored_at(&file.rel);
-            // Relinking parses every file that can hold links, for them.
-            let links_needed = relink && file.format != Format::Text;
+            // `verify` parses every file that can hold links, for them.
+            let links_needed = reread && file.format != Format::Text;
             if !input.force
                 && trust_unchanged
                 && !displaced.contains(scanned_hash.as_str())
@@ -237,16 +236,7 @@ pub(super) fn add_root<'s>(
                     // Links are read while the fields are here: bodies are
                     // read again when applied, links are resolved before.
                     let links = match &mut items {
-                        Ok(cands) => {
-                            let multi =
-                                cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
-                            let links =
-                                item_links(file.format, &bytes, cands, multi, &input.links.rules);
-                            for c in cands.iter_mut() {
-                                c.fields = Default::default();
-                            }
-                            links
-                        }
+                        Ok(cands) => take_links(file.format, &bytes, cands, &input.links.rules),
                         Err(_) => Vec::new(),
                     };
                     Examined::Parsed {
@@ -388,18 +378,13 @@ pub(super) fn add_root<'s>(
                 // Items not parsed (same bytes, new version) keep their
                 // stored links: only parsed ones are resolved again.
                 if parsed_now {
-                    draft.pending_links.push(Pending {
-                        episode: Episode {
-                            entity_id: c.entity_id,
-                            file: Some((ri, rel.clone())),
-                            name: c.name,
-                            aliases: Vec::new(),
-                            key: None,
-                        },
+                    draft.pending_links.push(Pending::of_file(
+                        (c.entity_id, c.name),
+                        (ri, &rel),
                         links,
-                        file: Some(fi),
-                        decision: (draft.decisions.len() > before).then_some(before),
-                    });
+                        fi,
+                        (draft.decisions.len() > before).then_some(before),
+                    ));
                 }
             }
         }

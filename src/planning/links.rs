@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use super::{Action, PlanEntry, PlanError};
-use crate::links::{self, Edge, Episode, Extracted, Index, LinkRules, resolve_links};
+use crate::links::{
+    self, Edge, Episode, Extracted, Index, LinkFacts, LinkRules, StoredLinkState, resolve_links,
+};
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, RootSpec};
 use crate::stores::StoredLink;
@@ -65,6 +67,23 @@ pub(super) fn item_links(
         .collect()
 }
 
+/// The links of a parsed file's candidates (see [`item_links`]), their
+/// fields dropped once read: bodies are read again when applied, links are
+/// resolved before.
+pub(super) fn take_links(
+    format: Format,
+    bytes: &[u8],
+    cands: &mut [Candidate],
+    rules: &LinkRules,
+) -> Vec<ItemLinks> {
+    let multi = cands.len() > 1 || cands.first().is_some_and(|c| c.line.is_none());
+    let links = item_links(format, bytes, cands, multi, rules);
+    for c in cands.iter_mut() {
+        c.fields = Default::default();
+    }
+    links
+}
+
 /// How warnings name an item read from stdin.
 const STDIN: &str = "<stdin>";
 
@@ -79,6 +98,31 @@ pub(super) struct Pending {
     pub(super) file: Option<usize>,
     /// Its entry in the plan, when one was made (not for a refusal).
     pub(super) decision: Option<usize>,
+}
+
+impl Pending {
+    /// An episode of the file `Plan::files[file]` (under root `root`, at
+    /// `rel`), parsed as `entity_id` named `name`.
+    pub(super) fn of_file(
+        (entity_id, name): (String, String),
+        (root, rel): (usize, &str),
+        links: ItemLinks,
+        file: usize,
+        decision: Option<usize>,
+    ) -> Pending {
+        Pending {
+            episode: Episode {
+                entity_id,
+                file: Some((root, rel.to_string())),
+                name,
+                aliases: Vec::new(),
+                key: None,
+            },
+            links,
+            file: Some(file),
+            decision,
+        }
+    }
 }
 
 /// A link that names no episode, or several.
@@ -139,14 +183,25 @@ pub struct LinkSummary {
     pub warnings: Vec<LinkWarning>,
 }
 
+/// An entry's links as written: its complete outgoing edges, and the facts
+/// stored beside them (see [`crate::links::state`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryLinks {
+    /// Sorted by target, then kind.
+    pub edges: Vec<Edge>,
+    pub facts: LinkFacts,
+}
+
 /// Resolve every pending episode's links against the group as it will be:
 /// the parsed episodes, and the stored ones this plan keeps. Attaches the
 /// edges to the entries that write their episode; the rest keep theirs.
 /// `strict_errors` (`--strict-links`): where the warnings are also pushed
 /// as the plan's errors.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn resolve_pending(
     pending: Vec<Pending>,
     stored: &[StoredEpisode],
+    state: &[StoredLinkState],
     roots: &[RootSpec],
     stored_links: &[StoredLink],
     decisions: &mut [PlanEntry],
@@ -154,11 +209,13 @@ pub(super) fn resolve_pending(
     mut strict_errors: Option<&mut Vec<PlanError>>,
 ) -> LinkSummary {
     let strict = strict_errors.is_some();
+    let state: super::relink::StateById<'_> =
+        state.iter().map(|s| (s.entity_id.as_str(), s)).collect();
     // Nothing parsed names anything: every resolution would come back empty,
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
     let index = if pending.iter().any(|p| !p.links.raw.links.is_empty()) {
-        link_index(&pending, stored, roots, decisions)
+        link_index(&pending, stored, &state, roots, decisions)
     } else {
         Index::default()
     };
@@ -179,6 +236,11 @@ pub(super) fn resolve_pending(
         summary.external += p.links.raw.external as u64;
         summary.assets += resolved.assets as u64;
         summary.edges += resolved.edges.len() as u64;
+        let mut facts = LinkFacts {
+            aliases: p.links.aliases,
+            key: p.links.key,
+            unresolved: Vec::with_capacity(resolved.unresolved.len()),
+        };
         for u in resolved.unresolved {
             if u.candidates.is_empty() {
                 summary.dangling += 1;
@@ -196,6 +258,7 @@ pub(super) fn resolve_pending(
                 target: u.link.target.clone(),
                 candidates: u.candidates,
             };
+            facts.unresolved.push(u.link);
             if let Some(errors) = strict_errors.as_deref_mut() {
                 errors.push(PlanError {
                     kind: super::ErrorKind::Input,
@@ -222,11 +285,18 @@ pub(super) fn resolve_pending(
             .remove(p.episode.entity_id.as_str())
             .unwrap_or_default();
         was.sort();
+        // The stored facts too: an unresolved link that moved, or facts
+        // never stored, are written again even when the edges stand.
+        let facts_changed = state
+            .get(p.episode.entity_id.as_str())
+            .and_then(|s| s.facts.as_ref())
+            != Some(&facts);
+        let links = Arc::new(EntryLinks { edges: now, facts });
         if d.action.writes() {
-            d.links = Some(Arc::from(now));
-        } else if d.action == Action::Skip && now != was {
+            d.links = Some(links);
+        } else if d.action == Action::Skip && (links.edges != was || facts_changed) {
             summary.relinked += 1;
-            d.links = Some(Arc::from(now));
+            d.links = Some(links);
         }
     }
     summary
@@ -237,6 +307,7 @@ pub(super) fn resolve_pending(
 fn link_index(
     pending: &[Pending],
     stored: &[StoredEpisode],
+    state: &super::relink::StateById<'_>,
     roots: &[RootSpec],
     decisions: &[PlanEntry],
 ) -> Index {
@@ -252,21 +323,16 @@ fn link_index(
         .map(|d| d.entity_id.as_str())
         .collect();
     // Stored episodes of unparsed files are found by path, stem and
-    // entity_id; their names and aliases are not loaded with them.
+    // entity_id, and by the name, aliases and key stored with them.
     let mut episodes: Vec<Episode> = stored
         .iter()
         .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
-        .map(|s| Episode {
-            entity_id: s.entity_id.clone(),
-            file: s.source_path.as_ref().and_then(|p| {
-                roots
-                    .iter()
-                    .position(|r| *r.source == *s.source)
-                    .map(|ri| (ri, p.clone()))
-            }),
-            name: String::new(),
-            aliases: Vec::new(),
-            key: None,
+        .map(|s| {
+            super::relink::stored_episode(
+                s,
+                state.get(s.entity_id.as_str()).copied(),
+                super::relink::stored_file(s, roots),
+            )
         })
         .collect();
     episodes.extend(pending.iter().map(|p| Episode {
@@ -279,7 +345,7 @@ fn link_index(
 
 /// The edges an entry writes, when it writes any (see `resolve_pending`).
 pub fn entry_edges(d: &PlanEntry) -> Option<&[Edge]> {
-    d.links.as_deref()
+    d.links.as_deref().map(|l| &l.edges[..])
 }
 
 #[cfg(test)]

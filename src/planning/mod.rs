@@ -17,6 +17,7 @@ mod files;
 pub mod links;
 mod orphans;
 mod read;
+mod relink;
 pub mod render;
 mod stdin;
 
@@ -28,6 +29,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::hashing;
+use crate::links::StoredLinkState;
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
 use crate::stores::StoredLink;
@@ -35,7 +37,7 @@ use crate::version::SeedVersion;
 
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
-pub use self::links::{LinkOptions, LinkSummary, LinkWarning};
+pub use self::links::{EntryLinks, LinkOptions, LinkSummary, LinkWarning};
 pub use self::read::{ReadError, RereadError, reread};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
@@ -82,7 +84,7 @@ pub struct PlanEntry {
     pub keep_updated_at: Option<DateTime<Utc>>,
     /// The episode's complete outgoing links, for entries that write an
     /// episode of a parsed file: written (and replaced) with it.
-    pub links: Option<Arc<[crate::links::Edge]>>,
+    pub links: Option<Arc<links::EntryLinks>>,
 }
 
 impl PlanEntry {
@@ -347,46 +349,78 @@ pub fn graph_signature_with_links(episodes: String, links: &[StoredLink]) -> Str
 }
 
 /// Make the plan from scratch (walk, hash, decide). `stored` is the group's
-/// current state, `revision` the group revision read before it.
+/// current state, `revision` the group revision read before it;
+/// `link_state` the stored link facts (see [`Planner::needs_link_state`]).
 pub fn plan(
     input: &PlanInput,
     stored: &[StoredEpisode],
     stored_links: &[StoredLink],
+    link_state: &[StoredLinkState],
     revision: u64,
 ) -> Plan {
-    plan_scanned(
-        input,
-        scan(&input.roots, input.max_file_bytes),
-        stored,
-        stored_links,
-        revision,
-    )
+    let planner = Planner::new(input, scan(&input.roots, input.max_file_bytes), stored);
+    planner.plan(stored_links, Some(link_state), revision)
 }
 
-/// Make the plan from a [`scan`] of `input.roots`: each producer in turn,
-/// orphans last (they are what no other producer claimed).
-pub fn plan_scanned(
-    input: &PlanInput,
+/// A plan about to be made from a [`scan`] of `input.roots`: first asked
+/// whether it needs the stored link state (loading it costs a read of the
+/// whole group, which an unchanged reseed does without), then made.
+pub struct Planner<'s> {
+    input: &'s PlanInput,
     scan: Scan,
-    stored: &[StoredEpisode],
-    stored_links: &[StoredLink],
-    revision: u64,
-) -> Plan {
-    let index = draft::StoredIndex::new(stored);
-    let mut draft = draft::Draft::new(input, stored.len(), scan.files());
-    draft.stored_links = stored_links;
-    // Links are resolved against the whole group: once a file was added,
-    // removed or renamed, a file that did not change may link differently
-    // (its target moved, went or appeared), so every file is parsed again
-    // for its links. An unchanged reseed, or one that only edits files,
-    // still leaves the unchanged files unparsed.
-    draft.relink = input.links.reread || files::paths_changed(input, &scan, &index);
-    for ((ri, root), rs) in input.roots.iter().enumerate().zip(scan.roots) {
-        files::add_root(&mut draft, &index, ri, root, rs);
+    index: draft::StoredIndex<'s>,
+}
+
+impl<'s> Planner<'s> {
+    pub fn new(input: &'s PlanInput, scan: Scan, stored: &'s [StoredEpisode]) -> Self {
+        Planner {
+            input,
+            scan,
+            index: draft::StoredIndex::new(stored),
+        }
     }
-    if let Some(g) = &input.generated {
-        stdin::add_generated(&mut draft, &index, g);
+
+    /// Whether anything may resolve links differently: a file would be
+    /// parsed (added, edited, moved, removed, forced, reconciled, read from
+    /// stdin). Otherwise the plan parses nothing and resolves nothing.
+    pub fn needs_link_state(&self) -> bool {
+        let i = self.input;
+        i.force
+            || i.reconcile.is_some()
+            || i.generated.is_some()
+            || i.links.reread
+            || files::sources_changed(i, &self.scan, &self.index)
     }
-    orphans::add_orphans(&mut draft, &index);
-    draft.finish(&index, revision)
+
+    /// Each producer in turn, orphans last (they are what no other producer
+    /// claimed), then the unchanged files whose links may resolve
+    /// differently now. `link_state`: `None` when it was not loaded
+    /// (nothing is then read again for its links).
+    pub fn plan(
+        self,
+        stored_links: &'s [StoredLink],
+        link_state: Option<&'s [StoredLinkState]>,
+        revision: u64,
+    ) -> Plan {
+        let (input, index) = (self.input, &self.index);
+        let mut draft = draft::Draft::new(input, index.all.len(), self.scan.files());
+        draft.stored_links = stored_links;
+        draft.link_state = link_state;
+        for ((ri, root), rs) in input.roots.iter().enumerate().zip(self.scan.roots) {
+            files::add_root(&mut draft, index, ri, root, rs);
+        }
+        if let Some(g) = &input.generated {
+            stdin::add_generated(&mut draft, index, g);
+        }
+        orphans::add_orphans(&mut draft, index);
+        // Only the files whose links may resolve differently are read again
+        // (a title or alias change included, without --force); `verify`
+        // read them all already.
+        if let Some(state) = link_state
+            && !input.links.reread
+        {
+            relink::add_relinks(&mut draft, index, state, stored_links);
+        }
+        draft.finish(index, revision)
+    }
 }

@@ -210,4 +210,10 @@ impl Links for AnyStore {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         delegate!(self, s => s.load_links(group_id).await)
     }
+    async fn load_link_state(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<crate::links::StoredLinkState>, StoreError> {
+        delegate!(self, s => s.load_link_state(group_id).await)
+    }
 }

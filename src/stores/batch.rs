@@ -65,6 +65,9 @@ pub struct LinkSet {
     /// Links to episodes that are not stored (yet) are left out by the
     /// store: an edge always joins two episodes.
     pub edges: Vec<crate::links::Edge>,
+    /// Its aliases, item key and unresolved links, replacing the stored
+    /// ones (see [`crate::links::state`]).
+    pub facts: crate::links::LinkFacts,
 }
 
 /// The link part of a batch. Written after the episode part, in the same

@@ -476,6 +476,13 @@ pub struct StoredLink {
 pub trait Links {
     /// Every link of a group, ordered by (source, target, kind).
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError>;
+    /// Every episode of a group with its name and stored link facts, in
+    /// entity_id order: what planning needs to resolve links without
+    /// reading unchanged files.
+    async fn load_link_state(
+        &self,
+        group_id: &str,
+    ) -> Result<Vec<crate::links::StoredLinkState>, StoreError>;
 }
 
 /// One stored community with its members, as a communities run compares

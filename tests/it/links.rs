@@ -1,7 +1,9 @@
 //! Links between episodes (issue 14), end to end through the real binary on
 //! both stores: every link form becomes an edge, resolution rules, ambiguity,
 //! dangling links, a renamed target, a removed link, an unchanged reseed, and
-//! a link to an episode written in a later batch of the same run.
+//! a link to an episode written in a later batch of the same run; and the
+//! hot path: a plain seed reads again only the unchanged files whose links
+//! may resolve differently (a target added, renamed, retitled, re-aliased).
 
 use graphseed::links::LinkKind;
 use graphseed::stores::StoredLink;
@@ -17,6 +19,10 @@ on_both_stores!(
     a_removed_link_is_gone_and_an_unchanged_reseed_writes_nothing,
     a_link_to_an_episode_written_in_a_later_batch_lands_in_the_same_run,
     stdin_items_resolve_their_declared_link_fields,
+    adding_a_file_a_stored_dangling_link_names_reads_only_that_link_s_file,
+    a_title_or_alias_change_resolves_links_without_force,
+    unresolved_links_are_stored_with_their_episode_and_go_with_it,
+    episodes_written_before_link_facts_were_stored_are_read_once,
 );
 
 fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
@@ -284,13 +290,16 @@ fn a_renamed_target_leaves_its_incoming_links_dangling(ws: &Ws) {
     ws.write("notes/a.md", "See [b](b.md) and [[B Title]].\n");
     ws.write("notes/b.md", "---\ntitle: B Title\n---\nbody\n");
     ws.write("notes/c.md", "Also [[b]].\n");
+    ws.write("notes/d.md", "Links to nothing.\n");
     ws.seed_ok(&[]);
     assert_eq!(stored_links(ws).len(), 3);
 
     std::fs::rename(ws.root().join("notes/b.md"), ws.root().join("notes/b2.md")).unwrap();
     let json = ws.seed_ok(&["--prune"]);
-    // Unchanged files were read again for their links: the path and the stem
-    // break, the title follows the file.
+    // The files that linked to b were read again for their links (d, which
+    // does not link to it, was not): the path and the stem break, the title
+    // follows the file.
+    assert_eq!(json["files"]["parsed"], 3, "b2, a and c: {json:#}");
     assert_eq!(
         warnings(&json),
         ["src/notes/a.md:1:5 b.md []", "src/notes/c.md:1:6 b []"]
@@ -372,4 +381,228 @@ fn stdin_items_resolve_their_declared_link_fields(ws: &Ws) {
             l("gen_b", "notes_b", LinkKind::Field, 1),
         ]
     );
+}
+
+/// The files `plan --json` would parse, and its link summary.
+fn plan_json(ws: &Ws) -> Value {
+    let out = ws.run(&["plan", "--json"]);
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("plan --json: {e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+fn adding_a_file_a_stored_dangling_link_names_reads_only_that_link_s_file(ws: &Ws) {
+    ws.write("notes/a.md", "See [[Nope]] and [n](../other/nope.md).\n");
+    for i in 0..5 {
+        ws.write(&format!("notes/x{i}.md"), format!("[[x{}]]\n", (i + 1) % 5));
+    }
+    let first = ws.seed_ok(&[]);
+    assert_eq!(first["links"]["dangling"], 2, "{first:#}");
+    assert_eq!(stored_links(ws).len(), 5);
+
+    // A file the stored dangling links name: only it and `a` are read.
+    ws.write("other/nope.md", "here\n");
+    let plan = plan_json(ws);
+    assert_eq!(plan["files"]["parsed"], 2, "{plan:#}");
+    assert_eq!(plan["links"]["relinked"], 1, "{plan:#}");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 2, "{json:#}");
+    // seen = unchanged + parsed: `a`, read for its links, is not unchanged.
+    assert_eq!(json["files"]["seen"], 7, "{json:#}");
+    assert_eq!(json["files"]["unchanged"], 5, "{json:#}");
+    assert_eq!(json["counts"]["links_relinked"], 1, "{json:#}");
+    assert!(json["counts"].get("links_dangling").is_none(), "{json:#}");
+    let run = ws.runs().into_iter().next().unwrap();
+    assert_eq!(run.counts.get("links_relinked"), Some(&1), "{run:?}");
+    let to_nope: Vec<_> = stored_links(ws)
+        .into_iter()
+        .filter(|(_, t, _, _)| t == "other_nope")
+        .collect();
+    assert_eq!(
+        to_nope,
+        [
+            l("notes_a", "other_nope", LinkKind::Markdown, 1),
+            l("notes_a", "other_nope", LinkKind::Wikilink, 1),
+        ]
+    );
+
+    // Unchanged: nothing read, nothing written, links included.
+    let revision = ws.revision();
+    let again = ws.seed_ok(&[]);
+    assert_eq!(again["status"], "unchanged", "{again:#}");
+    assert_eq!(again["files"]["parsed"], 0);
+    assert_eq!(ws.revision(), revision, "an unchanged reseed wrote");
+    assert_eq!(stored_links(ws).len(), 7);
+}
+
+fn a_title_or_alias_change_resolves_links_without_force(ws: &Ws) {
+    ws.write("notes/a.md", "[[Old Title]], [[ATL]] and [[Zed]]\n");
+    ws.write(
+        "notes/b.md",
+        "---\ntitle: Old Title\naliases: [ATL]\n---\nb\n",
+    );
+    ws.write("notes/c.md", "c\n");
+    ws.write("notes/d.md", "d\n");
+    ws.seed_ok(&[]);
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "notes_b", LinkKind::Wikilink, 2)]
+    );
+
+    // Editing the linking note keeps its links to b's title and alias,
+    // which b's (unread) file holds.
+    ws.write("notes/a.md", "[[Old Title]], [[ATL]] and [[Zed]]!\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 1, "{json:#}");
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "notes_b", LinkKind::Wikilink, 2)]
+    );
+
+    // b is retitled and c takes the alias `Zed`: a plain seed reads a again
+    // (not d) and its links follow.
+    ws.write(
+        "notes/b.md",
+        "---\ntitle: New Title\naliases: [ATL]\n---\nb\n",
+    );
+    ws.write("notes/c.md", "---\naliases: [Zed]\n---\nc\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 3, "b, c and a: {json:#}");
+    assert_eq!(
+        warnings(&json),
+        ["src/notes/a.md:1:1 Old Title []"],
+        "{json:#}"
+    );
+    assert_eq!(
+        stored_links(ws),
+        [
+            l("notes_a", "notes_b", LinkKind::Wikilink, 1),
+            l("notes_a", "notes_c", LinkKind::Wikilink, 1),
+        ]
+    );
+    // What --force would make of the same files is what is stored.
+    let forced = ws.seed_ok(&["--force"]);
+    assert_eq!(
+        forced["graph_signature"], json["graph_signature"],
+        "{forced:#}"
+    );
+}
+
+fn unresolved_links_are_stored_with_their_episode_and_go_with_it(ws: &Ws) {
+    ws.write("notes/a.md", "x\n\nsee [[Nope#Part]] and [b](b.md)\n");
+    ws.write("notes/b.md", "b\n");
+    ws.seed_ok(&[]);
+    let dangling = |ws: &Ws| -> Vec<(String, String)> {
+        ws.with_store(async |s| {
+            use graphseed::stores::prelude::*;
+            s.load_link_state(&ws.group).await.unwrap()
+        })
+        .into_iter()
+        .flat_map(|st| {
+            let id = st.entity_id.clone();
+            st.facts
+                .unwrap()
+                .unresolved
+                .into_iter()
+                .map(move |l| (id.clone(), graphseed::links::state::encode(&l)))
+        })
+        .collect()
+    };
+    assert_eq!(
+        dangling(ws),
+        [(
+            "notes_a".to_string(),
+            "wikilink 3:5 Nope\u{1f}Part".to_string()
+        )]
+    );
+    if ws.backend != crate::support::workspace::Backend::Sqlite {
+        // The ready query reads them without a file.
+        let rows = crate::support::neo4j::rows(
+            &ws.uri,
+            &ws.group,
+            graphseed::cypher::LINKS_DANGLING,
+            vec![],
+        );
+        let got: Vec<(String, String, String, String)> = rows
+            .iter()
+            .map(|r| {
+                (
+                    r.get("entity_id").unwrap(),
+                    r.get("kind").unwrap(),
+                    r.get("at").unwrap(),
+                    r.get("target").unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            got,
+            [(
+                "notes_a".into(),
+                "wikilink".into(),
+                "3:5".into(),
+                "Nope".into()
+            )]
+        );
+    }
+    // Fixed in the file: gone from the store.
+    ws.write("notes/a.md", "x\n\nsee [b](b.md)\n");
+    ws.seed_ok(&[]);
+    assert!(dangling(ws).is_empty());
+    // Pruned with its episode.
+    ws.write("notes/a.md", "[[Nope]]\n");
+    ws.seed_ok(&[]);
+    assert_eq!(dangling(ws).len(), 1);
+    ws.remove("notes/a.md");
+    ws.seed_ok(&["--prune"]);
+    assert!(dangling(ws).is_empty());
+}
+
+/// What an older graphseed left: edges, but no link facts.
+fn forget_link_facts(ws: &Ws) {
+    use crate::support::workspace::{Backend, block_on};
+    match ws.backend {
+        Backend::Neo4j | Backend::Neo4jRouting => block_on(async {
+            let g = crate::support::neo4j::graph(&ws.uri).await;
+            g.run(
+                neo4rs::query(
+                    "MATCH (e:Episode {group_id: $g}) REMOVE e.link_aliases, e.link_key, e.links_dangling",
+                )
+                .param("g", ws.group.clone()),
+            )
+            .await
+            .unwrap();
+        }),
+        Backend::Sqlite => {
+            let c = rusqlite::Connection::open(ws.path().join("graph.db")).unwrap();
+            c.execute_batch("DELETE FROM link_names; DELETE FROM links_dangling;")
+                .unwrap();
+        }
+    }
+}
+
+fn episodes_written_before_link_facts_were_stored_are_read_once(ws: &Ws) {
+    ws.write("notes/a.md", "[[b]] and [[Nope]]\n");
+    ws.write("notes/b.md", "b\n");
+    ws.write("notes/c.md", "c\n");
+    ws.seed_ok(&[]);
+    forget_link_facts(ws);
+    // Nothing changed: nothing is read, facts or not.
+    assert_eq!(ws.seed_ok(&[])["files"]["parsed"], 0);
+
+    // The next seed that parses anything reads every file once more and
+    // stores their facts (the edges stay what they were)...
+    ws.write("notes/d.md", "d\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 4, "{json:#}");
+    assert_eq!(json["links"]["relinked"], 3, "{json:#}");
+    assert_eq!(
+        stored_links(ws),
+        [l("notes_a", "notes_b", LinkKind::Wikilink, 1)]
+    );
+    // ... and from then on only what it must.
+    ws.write("notes/e.md", "e\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 1, "{json:#}");
+    ws.write("notes/nope.md", "here\n");
+    let json = ws.seed_ok(&[]);
+    assert_eq!(json["files"]["parsed"], 2, "nope and a: {json:#}");
 }

@@ -453,6 +453,7 @@ fn link_set(source: &str, edges: Vec<Edge>) -> LinkSet {
     LinkSet {
         source: source.into(),
         edges,
+        facts: Default::default(),
     }
 }
 

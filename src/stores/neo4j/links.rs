@@ -8,7 +8,7 @@ use super::Neo4jStore;
 use super::decode::col;
 use super::params::bolt_map;
 use crate::cypher;
-use crate::links::LinkKind;
+use crate::links::{LinkFacts, LinkKind, StoredLinkState, state};
 use crate::stores::{LinkChanges, Links, RunRecord, StoreError, StoredLink};
 
 impl Neo4jStore {
@@ -41,8 +41,19 @@ impl Neo4jStore {
                             ])
                         })
                         .collect();
+                    let f = &set.facts;
+                    let aliases: BoltType = f.aliases.iter().map(String::as_str).collect();
+                    let dangling: BoltType = f
+                        .unresolved
+                        .iter()
+                        .map(state::encode)
+                        .collect::<Vec<_>>()
+                        .into();
                     bolt_map([
                         ("source", BoltType::from(set.source.as_str())),
+                        ("aliases", aliases),
+                        ("key", BoltType::from(f.key.as_deref())),
+                        ("dangling", dangling),
                         ("edges", edges),
                     ])
                 })
@@ -64,6 +75,47 @@ impl Neo4jStore {
 }
 
 impl Links for Neo4jStore {
+    async fn load_link_state(&self, group_id: &str) -> Result<Vec<StoredLinkState>, StoreError> {
+        let q = query(cypher::LINKS_LOAD_STATE).param("group_id", group_id);
+        let mut out = self
+            .read(
+                &format!("loading the link names of group {group_id}"),
+                q,
+                |row| {
+                    // Lenient: a value edited into another type makes the
+                    // facts unknown (the file is read again and they are
+                    // rewritten), not the seed fail.
+                    let aliases: Option<Vec<String>> = row.get("aliases").ok().flatten();
+                    let dangling: Option<Vec<String>> = row.get("dangling").ok().flatten();
+                    let unresolved: Option<Vec<_>> = dangling
+                        .unwrap_or_default()
+                        .iter()
+                        .map(|s| state::decode(s))
+                        .collect();
+                    let facts = aliases
+                        .zip(unresolved)
+                        .map(|(aliases, unresolved)| LinkFacts {
+                            aliases,
+                            key: row.get::<Option<String>>("key").ok().flatten(),
+                            unresolved,
+                        });
+                    Ok(StoredLinkState {
+                        entity_id: col(row, "entity_id")?,
+                        name: row
+                            .get::<Option<String>>("name")
+                            .ok()
+                            .flatten()
+                            .unwrap_or_default(),
+                        facts,
+                    })
+                },
+            )
+            .await?;
+        // Cypher and Rust order strings alike within the BMP only.
+        out.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+        Ok(out)
+    }
+
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         let q = query(cypher::LINKS_LOAD_GROUP).param("group_id", group_id);
         let mut links = self

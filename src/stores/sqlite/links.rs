@@ -1,22 +1,43 @@
 //! The links of the embedded store: table `links`, written inside the batch
 //! envelope ([`write_links`]) after the episode part, read for `links`,
-//! `verify` and the graph signature.
+//! `verify` and the graph signature; beside them each episode's link facts
+//! (tables `links_dangling` and `link_names`), read for planning.
 
 use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::errors::{Fail, R};
-use crate::links::LinkKind;
+use crate::links::{LinkFacts, LinkKind, Position, RawLink, StoredLinkState};
 use crate::sql;
 use crate::stores::{LinkChanges, Links, StoreError, StoredLink};
 
-/// Replace the outgoing links of each set's episode, then drop every link
-/// of the pruned ones. Replaying the part ends in the same rows.
+/// Replace the outgoing links (and link facts) of each set's episode, then
+/// drop every link of the pruned ones. Replaying the part ends in the same
+/// rows.
 pub(super) fn write_links(conn: &Connection, group_id: &str, changes: &LinkChanges) -> R<()> {
     let mut clear = conn.prepare_cached(sql::LINKS_DELETE_SOURCE)?;
     let mut insert = conn.prepare_cached(sql::LINKS_INSERT)?;
+    let mut clear_dangling = conn.prepare_cached(sql::LINKS_DANGLING_DELETE)?;
+    let mut insert_dangling = conn.prepare_cached(sql::LINKS_DANGLING_INSERT)?;
+    let mut names = conn.prepare_cached(sql::LINK_NAMES_UPSERT)?;
     for set in &changes.sets {
         clear.execute(params![group_id, set.source])?;
+        clear_dangling.execute(params![group_id, set.source])?;
+        for (seq, l) in set.facts.unresolved.iter().enumerate() {
+            insert_dangling.execute(params![
+                group_id,
+                set.source,
+                seq as i64,
+                l.kind.as_str(),
+                l.at.line as i64,
+                l.at.column as i64,
+                l.target,
+                l.anchor
+            ])?;
+        }
+        let aliases =
+            serde_json::to_string(&set.facts.aliases).expect("a list of strings serializes");
+        names.execute(params![group_id, set.source, aliases, set.facts.key])?;
         for e in &set.edges {
             insert.execute(params![
                 group_id,
@@ -28,13 +49,84 @@ pub(super) fn write_links(conn: &Connection, group_id: &str, changes: &LinkChang
         }
     }
     let mut remove = conn.prepare_cached(sql::LINKS_DELETE_EPISODE)?;
+    let mut remove_names = conn.prepare_cached(sql::LINK_NAMES_DELETE)?;
     for id in &changes.removed {
         remove.execute(params![group_id, id])?;
+        clear_dangling.execute(params![group_id, id])?;
+        remove_names.execute(params![group_id, id])?;
     }
     Ok(())
 }
 
+/// Every stored unresolved link of a group: (its episode, the link).
+fn load_dangling(conn: &Connection, group_id: &str) -> R<Vec<(String, RawLink)>> {
+    let mut stmt = conn.prepare_cached(sql::LINKS_DANGLING_GROUP)?;
+    let mut rows = stmt.query(params![group_id])?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(1)?;
+        let (line, column): (i64, i64) = (row.get(2)?, row.get(3)?);
+        let bad = |what: String| {
+            Fail::Corrupt(format!("an unresolved link of group {group_id} has {what}"))
+        };
+        out.push((
+            row.get(0)?,
+            RawLink {
+                kind: LinkKind::parse(&kind)
+                    .ok_or_else(|| bad(format!("the unknown kind {kind:?}")))?,
+                target: row.get(4)?,
+                anchor: row.get(5)?,
+                at: Position {
+                    line: usize::try_from(line).map_err(|_| bad(format!("the line {line}")))?,
+                    column: usize::try_from(column)
+                        .map_err(|_| bad(format!("the column {column}")))?,
+                },
+            },
+        ));
+    }
+    Ok(out)
+}
+
 impl Links for SqliteStore {
+    async fn load_link_state(&self, group_id: &str) -> Result<Vec<StoredLinkState>, StoreError> {
+        self.with(|conn| {
+            let mut dangling = load_dangling(conn, group_id)?.into_iter().peekable();
+            let mut stmt = conn.prepare_cached(sql::LINKS_LOAD_STATE)?;
+            let mut rows = stmt.query(params![group_id])?;
+            let mut out = Vec::new();
+            while let Some(row) = rows.next()? {
+                let entity_id: String = row.get(0)?;
+                let known: bool = row.get(4)?;
+                // Both in entity_id order: merged as they come.
+                while dangling.next_if(|(s, _)| *s < entity_id).is_some() {}
+                let mut unresolved = Vec::new();
+                while let Some((_, l)) = dangling.next_if(|(s, _)| *s == entity_id) {
+                    unresolved.push(l);
+                }
+                let facts = if known {
+                    let aliases: String = row.get(2)?;
+                    // An alias list edited into something else: unknown,
+                    // so the file is read again and the row rewritten.
+                    serde_json::from_str::<Vec<String>>(&aliases)
+                        .ok()
+                        .map(|aliases| LinkFacts {
+                            aliases,
+                            key: row.get(3).ok().flatten(),
+                            unresolved,
+                        })
+                } else {
+                    None
+                };
+                out.push(StoredLinkState {
+                    name: row.get(1)?,
+                    entity_id,
+                    facts,
+                });
+            }
+            Ok(out)
+        })
+    }
+
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(sql::LINKS_LOAD_GROUP)?;

@@ -12,8 +12,10 @@ pub(super) const SCHEMA_VERSION: i64 = 4;
 
 /// The steps from an older layout: (version reached, statement). Applied in
 /// order, each once, inside `init`'s transaction. Versions 3 (the `links`
-/// table) and 4 (`communities`, `community_members`) need no step:
-/// `schema.sql` creates missing tables itself.
+/// table) and 4 (`links_dangling`, `link_names`, `communities`,
+/// `community_members`) need no step: `schema.sql` creates missing tables
+/// itself, and an episode without link names is read again once for its
+/// links.
 const MIGRATIONS: &[(i64, &str)] = &[(2, sql::SCHEMA_V2_RUN_KIND)];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
@@ -25,6 +27,8 @@ pub(super) const TABLES: &[&str] = &[
     "groups",
     "locks",
     "links",
+    "links_dangling",
+    "link_names",
     "communities",
     "community_members",
 ];

@@ -485,6 +485,8 @@ async fn init_migrates_a_version_1_file() {
         .execute_batch(
             "ALTER TABLE runs DROP COLUMN kind;
              DROP TABLE links;
+             DROP TABLE links_dangling;
+             DROP TABLE link_names;
              DROP TABLE community_members;
              DROP TABLE communities;
              UPDATE schema_version SET version = 1;",
@@ -497,8 +499,10 @@ async fn init_migrates_a_version_1_file() {
     );
     store.init().await.unwrap();
     store.check_schema().await.unwrap();
-    // Layout 3's links table and layout 4's communities came with it.
+    // Layout 3's links table and layout 4's link facts and communities came
+    // with it.
     assert!(store.load_links("g").await.unwrap().is_empty());
+    assert!(store.load_link_state("g").await.unwrap().is_empty());
     assert!(store.load_communities("g").await.unwrap().is_empty());
     let old = store.get_run("old").await.unwrap().unwrap();
     assert_eq!(old.kind, RunKind::Seed);

@@ -1,0 +1,136 @@
+//! What the store keeps of an episode's links besides its edges, so a plan
+//! can tell which unchanged files must resolve their links again without
+//! reading them all: the names links may call the episode by (its aliases
+//! and item key; its name and path are stored anyway), and the links it
+//! wrote that resolved to no single episode (dangling or ambiguous), with
+//! where they were written.
+//!
+//! In Neo4j the unresolved links are a list property of the episode
+//! (`links_dangling`), one string each ([`encode`]): they belong to the
+//! episode, so they are replaced by the same statement as its edges and go
+//! with it on prune, with no extra label, constraint or node for consumers
+//! (Graphiti, community projections) to step over. SQLite keeps them as rows
+//! of `links_dangling`.
+
+use super::{LinkKind, Position, RawLink};
+
+/// The stored link facts of one episode.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LinkFacts {
+    /// Its `aliases` / `alias` front-matter values.
+    pub aliases: Vec<String>,
+    /// Its own `id` or `name` in a multi-episode file (picks it by anchor).
+    pub key: Option<String>,
+    /// Its links that name no episode, or several; in file order.
+    pub unresolved: Vec<RawLink>,
+}
+
+/// One stored episode's link facts, as loaded for planning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredLinkState {
+    pub entity_id: String,
+    /// The episode's stored `name`.
+    pub name: String,
+    /// `None` when the episode was written before graphseed stored link
+    /// facts: then nothing is known and its file is read again once.
+    pub facts: Option<LinkFacts>,
+}
+
+/// Separates an anchor from its target in [`encode`]: a control character no
+/// path or note name holds (a target may hold `#`, decoded from `%23`).
+const ANCHOR: char = '\u{1f}';
+
+/// `wikilink 3:5 Nope` (plus `\u{1f}Heading` when it has an anchor): kind
+/// and position first, so the target keeps every character it has,
+/// spaces included.
+pub fn encode(link: &RawLink) -> String {
+    let mut s = format!(
+        "{} {}:{} {}",
+        link.kind, link.at.line, link.at.column, link.target
+    );
+    if let Some(a) = &link.anchor {
+        s.push(ANCHOR);
+        s.push_str(a);
+    }
+    s
+}
+
+/// The inverse of [`encode`]; `None` for a value that is not one (edited by
+/// hand): the caller treats the episode's facts as unknown.
+pub fn decode(s: &str) -> Option<RawLink> {
+    let (kind, rest) = s.split_once(' ')?;
+    let (at, rest) = rest.split_once(' ')?;
+    let (line, column) = at.split_once(':')?;
+    let (target, anchor) = match rest.split_once(ANCHOR) {
+        Some((t, a)) => (t, Some(a.to_string())),
+        None => (rest, None),
+    };
+    if target.is_empty() {
+        return None;
+    }
+    Some(RawLink {
+        kind: LinkKind::parse(kind)?,
+        target: target.to_string(),
+        anchor,
+        at: Position {
+            line: line.parse().ok()?,
+            column: column.parse().ok()?,
+        },
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn link(
+        kind: LinkKind,
+        target: &str,
+        anchor: Option<&str>,
+        line: usize,
+        column: usize,
+    ) -> RawLink {
+        RawLink {
+            kind,
+            target: target.into(),
+            anchor: anchor.map(str::to_string),
+            at: Position { line, column },
+        }
+    }
+
+    #[test]
+    fn unresolved_links_round_trip_through_their_stored_text() {
+        let table = [
+            (
+                link(LinkKind::Wikilink, "Nope", None, 3, 5),
+                "wikilink 3:5 Nope",
+            ),
+            (
+                link(LinkKind::Markdown, "../a b/c #1.md", Some("Intro"), 10, 1),
+                "markdown 10:1 ../a b/c #1.md\u{1f}Intro",
+            ),
+            (
+                link(LinkKind::Field, "people_bob", None, 1, 12),
+                "field 1:12 people_bob",
+            ),
+        ];
+        for (l, text) in table {
+            assert_eq!(encode(&l), text);
+            assert_eq!(decode(text), Some(l));
+        }
+    }
+
+    #[test]
+    fn text_that_is_no_stored_link_decodes_to_nothing() {
+        for bad in [
+            "",
+            "wikilink",
+            "wikilink 3:5",
+            "wikilink 3:5 ",
+            "nolink 1:1 x",
+            "wikilink x:1 a",
+        ] {
+            assert_eq!(decode(bad), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,548 @@
+//! Which unchanged files must be read again for their links, and reading
+//! them.
+//!
+//! A link resolves against the whole group, so an episode whose file did not
+//! change may link differently once another episode appears, goes, moves or
+//! changes its name or aliases. Rather than reading every file whenever that
+//! happens, the plan reads only the files of the episodes it may concern
+//! ([`must_reresolve`]): those with a stored edge to an episode that went or
+//! changed how links name it; those with an edge to an episode that now
+//! shares a name, stem or alias with a changed one (the link may have become
+//! ambiguous, or a nearer file may win); and those with a stored unresolved
+//! link that names any changed episode by any of its old or new names.
+//! Episodes whose link facts were never stored (written by an older
+//! graphseed) are read once too.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::draft::{Draft, StoredIndex};
+use super::links::{Pending, take_links};
+use super::read::read_limited;
+use super::{Action, PlannedFile};
+use crate::links::{Episode, StoredLinkState};
+use crate::metadata::StoredEpisode;
+use crate::sources::{self, Format, SourceFile};
+use crate::stores::StoredLink;
+
+/// `path` without an extension graphseed reads (`a/b.md` → `a/b`).
+fn strip_ext(path: &str) -> &str {
+    let start = path.rfind('/').map_or(0, |i| i + 1);
+    match path[start..].rfind('.') {
+        Some(dot) if Format::from_name(&path[start..]).is_some() => &path[..start + dot],
+        _ => path,
+    }
+}
+
+/// Every lowercased text a link may name an episode by: its entity_id, its
+/// path with and without extension, its stem, its name and its aliases.
+pub(super) fn keys_of(
+    entity_id: &str,
+    path: Option<&str>,
+    name: &str,
+    aliases: &[String],
+) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    keys.insert(entity_id.to_lowercase());
+    if let Some(p) = path {
+        let p = p.to_lowercase();
+        let stem_path = strip_ext(&p).to_string();
+        keys.insert(stem_path.rsplit('/').next().unwrap_or("").to_string());
+        keys.insert(stem_path);
+        keys.insert(p);
+    }
+    keys.insert(name.to_lowercase());
+    keys.extend(aliases.iter().map(|a| a.to_lowercase()));
+    keys.retain(|k| !k.trim().is_empty());
+    keys
+}
+
+/// The texts to look a link target up by: whole and last segment, each with
+/// and without extension. Resolution by path ends in the file's path or
+/// stem, by name in its last segment, by id in the whole target; so a link
+/// that may resolve to an episode shares one of these with its keys.
+fn lookups(target: &str) -> [String; 4] {
+    let t = target
+        .trim_start_matches("./")
+        .trim_start_matches('/')
+        .trim_end_matches('/')
+        .to_lowercase();
+    let last = t.rsplit('/').next().unwrap_or(&t).to_string();
+    [
+        strip_ext(&t).to_string(),
+        strip_ext(&last).to_string(),
+        last,
+        t,
+    ]
+}
+
+/// An episode whose names change with this plan: `before` when it is stored
+/// (`None`: it is new), `after` when it stays (`None`: it goes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Change<'a> {
+    pub(super) entity_id: &'a str,
+    pub(super) before: Option<BTreeSet<String>>,
+    pub(super) after: Option<BTreeSet<String>>,
+}
+
+/// The stored episodes whose links must be resolved again (see the module
+/// documentation). `stored` yields every stored episode's keys (only read
+/// when some change brings new names), `unresolved` every stored unresolved
+/// link as (its episode, its target).
+pub(super) fn must_reresolve<'a>(
+    changes: &[Change<'_>],
+    stored: impl Iterator<Item = (&'a str, BTreeSet<String>)>,
+    edges: &'a [StoredLink],
+    unresolved: impl Iterator<Item = (&'a str, &'a str)>,
+) -> BTreeSet<&'a str> {
+    let mut out = BTreeSet::new();
+    if changes.is_empty() {
+        return out;
+    }
+    // Targets whose incoming links may now resolve elsewhere: those that go
+    // or lose a name a link may have used. (A name gained can only take
+    // links from another episode that has it too: found below.)
+    let mut targets: HashSet<String> = changes
+        .iter()
+        .filter(|c| match (&c.before, &c.after) {
+            (Some(b), Some(a)) => !b.is_subset(a),
+            (Some(_), None) => true,
+            (None, _) => false,
+        })
+        .map(|c| c.entity_id.to_string())
+        .collect();
+    let all_keys: HashSet<&str> = changes
+        .iter()
+        .flat_map(|c| c.before.iter().chain(c.after.iter()))
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let new_keys: HashSet<&str> = changes
+        .iter()
+        .filter_map(|c| c.after.as_ref())
+        .flatten()
+        .map(String::as_str)
+        .collect();
+    let changed: HashSet<&str> = changes.iter().map(|c| c.entity_id).collect();
+    if !new_keys.is_empty() {
+        for (id, keys) in stored {
+            if !changed.contains(id) && keys.iter().any(|k| new_keys.contains(k.as_str())) {
+                targets.insert(id.to_string());
+            }
+        }
+    }
+    for l in edges {
+        if targets.contains(&l.target) {
+            out.insert(l.source.as_str());
+        }
+    }
+    for (source, target) in unresolved {
+        if lookups(target)
+            .iter()
+            .any(|k| all_keys.contains(k.as_str()))
+        {
+            out.insert(source);
+        }
+    }
+    out
+}
+
+/// The stored link state of a group, by entity_id.
+pub(super) type StateById<'s> = HashMap<&'s str, &'s StoredLinkState>;
+
+/// An unparsed stored episode as links find it: its name, and its aliases
+/// and key when they were stored.
+pub(super) fn stored_episode(
+    s: &StoredEpisode,
+    state: Option<&StoredLinkState>,
+    file: Option<(usize, String)>,
+) -> Episode {
+    let facts = state.and_then(|st| st.facts.as_ref());
+    Episode {
+        entity_id: s.entity_id.clone(),
+        file,
+        name: state.map(|st| st.name.clone()).unwrap_or_default(),
+        aliases: facts.map(|f| f.aliases.clone()).unwrap_or_default(),
+        key: facts.and_then(|f| f.key.clone()),
+    }
+}
+
+/// The keys of a stored episode: its path and id, and the name and
+/// aliases stored with its link facts.
+fn stored_keys(s: &StoredEpisode, state: &StateById<'_>) -> BTreeSet<String> {
+    let st = state.get(s.entity_id.as_str());
+    let name = st.map_or("", |st| st.name.as_str());
+    let aliases = st
+        .and_then(|st| st.facts.as_ref())
+        .map_or(&[][..], |f| &f.aliases[..]);
+    keys_of(&s.entity_id, s.source_path.as_deref(), name, aliases)
+}
+
+/// What the plan changes in how links name episodes: parsed episodes whose
+/// path, name or aliases differ from the stored ones (or are new), and
+/// stored episodes that go (pruned or orphaned).
+fn changes<'d>(
+    draft: &'d Draft<'_>,
+    index: &StoredIndex<'_>,
+    state: &StateById<'_>,
+) -> Vec<Change<'d>> {
+    let stored_keys = |s: &StoredEpisode| stored_keys(s, state);
+    let mut out = Vec::new();
+    for p in &draft.pending_links {
+        let e = &p.episode;
+        let after = keys_of(
+            &e.entity_id,
+            e.file.as_ref().map(|(_, p)| p.as_str()),
+            &e.name,
+            &p.links.aliases,
+        );
+        let before = index.by_id(&e.entity_id).map(stored_keys);
+        if before.as_ref() != Some(&after) {
+            out.push(Change {
+                entity_id: &e.entity_id,
+                before,
+                after: Some(after),
+            });
+        }
+    }
+    for d in &draft.decisions {
+        if matches!(d.action, Action::Prune | Action::Orphan)
+            && let Some(s) = index.by_id(&d.entity_id)
+        {
+            out.push(Change {
+                entity_id: &d.entity_id,
+                before: Some(stored_keys(s)),
+                after: None,
+            });
+        }
+    }
+    out
+}
+
+/// Read again, for their links only, the unchanged files of the episodes
+/// [`must_reresolve`] picks and of those whose link facts were never
+/// stored, and queue their episodes for resolution like parsed ones.
+pub(super) fn add_relinks(
+    draft: &mut Draft<'_>,
+    index: &StoredIndex<'_>,
+    state: &[StoredLinkState],
+    stored_links: &[StoredLink],
+) {
+    let by_id: StateById<'_> = state.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+    let parsed: HashSet<&str> = draft
+        .pending_links
+        .iter()
+        .map(|p| p.episode.entity_id.as_str())
+        .collect();
+    // The skipped (unparsed, unchanged) episodes: the only ones to add.
+    let skipped: HashMap<&str, usize> = draft
+        .decisions
+        .iter()
+        .enumerate()
+        .filter(|(_, d)| d.action == Action::Skip && !parsed.contains(d.entity_id.as_str()))
+        .map(|(i, d)| (d.entity_id.as_str(), i))
+        .collect();
+    if skipped.is_empty() {
+        return;
+    }
+    let changes = changes(draft, index, &by_id);
+    let stored_keys = index
+        .all
+        .iter()
+        .map(|s| (s.entity_id.as_str(), stored_keys(s, &by_id)));
+    let unresolved = state.iter().flat_map(|s| {
+        s.facts.iter().flat_map(move |f| {
+            f.unresolved
+                .iter()
+                .map(move |l| (s.entity_id.as_str(), l.target.as_str()))
+        })
+    });
+    let mut wanted = must_reresolve(&changes, stored_keys, stored_links, unresolved);
+    // Never stored: read once, so they are from now on.
+    wanted.extend(
+        skipped
+            .keys()
+            .copied()
+            .filter(|id| by_id.get(id).is_none_or(|s| s.facts.is_none())),
+    );
+    // The files to read: (root, path) → the skipped entries they hold.
+    let mut files: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    for id in wanted {
+        let Some(&i) = skipped.get(id) else { continue };
+        let d = &draft.decisions[i];
+        let Some(rel) = d.source_path.as_deref() else {
+            continue;
+        };
+        let Some(ri) = draft
+            .input
+            .roots
+            .iter()
+            .position(|r| *r.source == *d.source)
+        else {
+            continue;
+        };
+        files.entry((ri, rel)).or_default().push(i);
+    }
+    let mut files: Vec<((usize, String), Vec<usize>)> = files
+        .into_iter()
+        .map(|((ri, rel), entries)| ((ri, rel.to_string()), entries))
+        .collect();
+    // Walk order, so the plan is the same every time.
+    files.sort();
+    let input = draft.input;
+    let read = crate::parallel::map(&files, |((ri, rel), _)| {
+        let root = &input.roots[*ri];
+        let format = Format::from_name(rel)?;
+        let file = SourceFile {
+            root: root.path.as_path().into(),
+            rel: rel.clone(),
+            format,
+        };
+        let bytes = read_limited(&file, input.max_file_bytes).ok()?;
+        let hash = crate::hashing::sha256_hex(&bytes);
+        let mut cands = sources::parse_file(&file, &bytes).ok()?;
+        let links = take_links(format, &bytes, &mut cands, &input.links.rules);
+        Some((hash, format, cands, links))
+    });
+    for (((ri, rel), entries), got) in files.into_iter().zip(read) {
+        // Unreadable or changed since it was hashed: left as it is; the next
+        // run sees what it became.
+        let Some((hash, format, cands, links)) = got else {
+            continue;
+        };
+        let stored_hash = draft.decisions[entries[0]]
+            .before
+            .as_ref()
+            .and_then(|b| b.source_hash.clone());
+        if stored_hash.as_deref() != Some(hash.as_str()) {
+            continue;
+        }
+        let root = &input.roots[ri];
+        let fi = draft.files.len();
+        draft.files.push(PlannedFile {
+            root: ri,
+            rel: rel.clone(),
+            format,
+            source_hash: hash.as_str().into(),
+            root_path: root.path.as_path().into(),
+            root_display: root.display.as_str().into(),
+        });
+        // Read after all: counted as parsed, no longer as unchanged (seen =
+        // unchanged + parsed + unreadable).
+        draft.stats.files_parsed += 1;
+        draft.stats.files_unchanged = draft.stats.files_unchanged.saturating_sub(1);
+        let at: HashMap<&str, usize> = entries
+            .iter()
+            .map(|&i| (draft.decisions[i].entity_id.as_str(), i))
+            .collect();
+        let mut queued = Vec::new();
+        for (c, links) in cands.into_iter().zip(links) {
+            let Some(&decision) = at.get(c.entity_id.as_str()) else {
+                continue;
+            };
+            queued.push(Pending::of_file(
+                (c.entity_id, c.name),
+                (ri, &rel),
+                links,
+                fi,
+                Some(decision),
+            ));
+        }
+        draft.pending_links.extend(queued);
+    }
+}
+
+/// The root a stored episode's path is under, for the link index.
+pub(super) fn stored_file(
+    s: &StoredEpisode,
+    roots: &[crate::sources::RootSpec],
+) -> Option<(usize, String)> {
+    s.source_path.as_ref().and_then(|p| {
+        roots
+            .iter()
+            .position(|r| *r.source == *s.source)
+            .map(|ri| (ri, p.clone()))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::links::LinkKind;
+
+    fn keys(id: &str, path: &str, name: &str, aliases: &[&str]) -> BTreeSet<String> {
+        let aliases: Vec<String> = aliases.iter().map(|a| a.to_string()).collect();
+        keys_of(id, Some(path), name, &aliases)
+    }
+
+    fn edge(source: &str, target: &str) -> StoredLink {
+        StoredLink {
+            source: source.into(),
+            target: target.into(),
+            kind: LinkKind::Wikilink,
+            count: 1,
+        }
+    }
+
+    #[test]
+    fn an_episode_is_named_by_its_id_path_stem_name_and_aliases() {
+        let k = keys(
+            "notes_atlas",
+            "notes/Atlas.md",
+            "Atlas Project",
+            &["ATL", " "],
+        );
+        let want: BTreeSet<String> = [
+            "notes_atlas",
+            "notes/atlas.md",
+            "notes/atlas",
+            "atlas",
+            "atlas project",
+            "atl",
+        ]
+        .map(String::from)
+        .into();
+        assert_eq!(k, want);
+    }
+
+    /// The group the table below starts from: `a` links to `b` (by its
+    /// title) and to `c`; `d` has an unresolved link to "Nope", `e` one to
+    /// "../people/zed.md"; `f` links to `g`, whose stem is `atlas`.
+    type Group = (
+        Vec<(&'static str, BTreeSet<String>)>,
+        Vec<StoredLink>,
+        Vec<(&'static str, &'static str)>,
+    );
+
+    fn group() -> Group {
+        let stored = vec![
+            ("a", keys("a", "a.md", "A", &[])),
+            ("b", keys("b", "b.md", "Bee", &["B2"])),
+            ("c", keys("c", "c.md", "C", &[])),
+            ("d", keys("d", "d.md", "D", &[])),
+            ("e", keys("e", "notes/e.md", "E", &[])),
+            ("f", keys("f", "f.md", "F", &[])),
+            ("g", keys("g", "projects/atlas.md", "G", &[])),
+        ];
+        let edges = vec![edge("a", "b"), edge("a", "c"), edge("f", "g")];
+        let unresolved = vec![("d", "Nope"), ("e", "../people/zed.md")];
+        (stored, edges, unresolved)
+    }
+
+    #[test]
+    fn which_stored_episodes_resolve_their_links_again() {
+        let (stored, edges, unresolved) = group();
+        let k = |id: &'static str| stored.iter().find(|(i, _)| *i == id).unwrap().1.clone();
+        let new = |id: &'static str, path: &str, name: &str, aliases: &[&str]| Change {
+            entity_id: id,
+            before: None,
+            after: Some(keys(id, path, name, aliases)),
+        };
+        let gone = |id: &'static str| Change {
+            entity_id: id,
+            before: Some(k(id)),
+            after: None,
+        };
+        let moved = |id: &'static str, path: &str, name: &str, aliases: &[&str]| Change {
+            entity_id: id,
+            before: Some(k(id)),
+            after: Some(keys(id, path, name, aliases)),
+        };
+        let table: Vec<(&str, Vec<Change>, &[&str])> = vec![
+            ("nothing changes", vec![], &[]),
+            (
+                "an unrelated file is added",
+                vec![new("x", "x.md", "X", &[])],
+                &[],
+            ),
+            (
+                "a file named as a dangling link is added",
+                vec![new("n", "nope.md", "N", &[])],
+                &["d"],
+            ),
+            (
+                "a file titled as a dangling link is added",
+                vec![new("n", "n.md", "NOPE", &[])],
+                &["d"],
+            ),
+            (
+                "a file aliased as a dangling link is added",
+                vec![new("n", "n.md", "N", &["nope"])],
+                &["d"],
+            ),
+            (
+                "a file at a dangling relative path is added",
+                vec![new("z", "people/zed.md", "Z", &[])],
+                &["e"],
+            ),
+            ("a linked file is removed", vec![gone("b")], &["a"]),
+            ("an unlinked file is removed", vec![gone("d")], &[]),
+            (
+                "a linked file is renamed",
+                vec![moved("c", "cc.md", "C", &[])],
+                &["a"],
+            ),
+            (
+                "a linked file is retitled",
+                vec![moved("b", "b.md", "Bea", &["B2"])],
+                &["a"],
+            ),
+            (
+                "a title takes a dangling name",
+                vec![moved("c", "c.md", "Nope", &[])],
+                &["d"],
+            ),
+            (
+                "an alias takes a dangling name",
+                vec![moved("c", "c.md", "C", &["nope"])],
+                &["d"],
+            ),
+            (
+                "a linked file gains an alias",
+                vec![moved("b", "b.md", "Bee", &["B2", "B3"])],
+                &[],
+            ),
+            (
+                "a new file shares a linked stem",
+                vec![new("h", "notes/atlas.md", "H", &[])],
+                &["f"],
+            ),
+            (
+                "a new file shares a linked title",
+                vec![new("h", "h.md", "bee", &[])],
+                &["a"],
+            ),
+            (
+                "a new file takes a linked entity_id as its stem",
+                vec![new("h", "x/c.md", "H", &[])],
+                &["a"],
+            ),
+            (
+                "two changes add up",
+                vec![gone("g"), new("n", "nope.md", "N", &[])],
+                &["d", "f"],
+            ),
+        ];
+        for (what, changes, want) in table {
+            let got = must_reresolve(
+                &changes,
+                stored.iter().map(|(i, k)| (*i, k.clone())),
+                &edges,
+                unresolved.iter().copied(),
+            );
+            let want: BTreeSet<&str> = want.iter().copied().collect();
+            assert_eq!(got, want, "{what}");
+        }
+    }
+
+    #[test]
+    fn targets_are_looked_up_by_path_and_last_segment_with_and_without_extension() {
+        assert_eq!(
+            lookups("./Notes/Atlas.md"),
+            ["notes/atlas", "atlas", "atlas.md", "notes/atlas.md"].map(String::from)
+        );
+        assert_eq!(
+            lookups("Release 1.2"),
+            ["release 1.2", "release 1.2", "release 1.2", "release 1.2"].map(String::from)
+        );
+    }
+}
