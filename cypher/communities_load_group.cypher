@@ -2,6 +2,7 @@
 // its sub-communities (the level below), for the next communities run to compare with.
 // Parameters: $group_id.
 MATCH (c:Community {group_id: $group_id})
+WHERE c.entity_id IS NOT NULL
 CALL (c) {
   OPTIONAL MATCH (c)-[:HAS_MEMBER]->(e:Episode)
   RETURN collect(e.entity_id) AS members

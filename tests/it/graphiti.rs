@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command as Proc;
 use std::sync::OnceLock;
 
+use graphseed::stores::Communities;
 use serde_json::Value;
 
 use crate::on_both_stores;
@@ -489,7 +490,7 @@ fn graphseed_leaves_graphiti_written_nodes_alone() {
     };
     // What Graphiti's own EpisodicNode.save writes (SET n = {...}), in the
     // same group, plus an entity it extracted.
-    let own = "MERGE (n:Episodic {uuid: 'graphiti-own-1'}) SET n = {uuid: 'graphiti-own-1', name: 'chat', group_id: $group_id, source: 'message', source_description: 'chat', content: 'user: hi', entity_edges: [], created_at: datetime('2025-01-01T00:00:00Z'), valid_at: datetime('2025-01-01T00:00:00Z')} MERGE (x:Entity {uuid: 'graphiti-entity-1'}) SET x.group_id = $group_id, x.name = 'Hi' MERGE (n)-[:MENTIONS {uuid: 'm1', group_id: $group_id}]->(x) RETURN n.uuid AS uuid";
+    let own = "MERGE (n:Episodic {uuid: 'graphiti-own-1'}) SET n = {uuid: 'graphiti-own-1', name: 'chat', group_id: $group_id, source: 'message', source_description: 'chat', content: 'user: hi', entity_edges: [], created_at: datetime('2025-01-01T00:00:00Z'), valid_at: datetime('2025-01-01T00:00:00Z')} MERGE (x:Entity {uuid: 'graphiti-entity-1'}) SET x.group_id = $group_id, x.name = 'Hi' MERGE (n)-[:MENTIONS {uuid: 'm1', group_id: $group_id}]->(x) MERGE (c:Community {uuid: 'graphiti-community-1'}) SET c = {uuid: 'graphiti-community-1', name: 'Greetings', group_id: $group_id, summary: 'hi', created_at: datetime('2025-01-01T00:00:00Z')} MERGE (c)-[:HAS_MEMBER {uuid: 'hm1', group_id: $group_id, created_at: datetime('2025-01-01T00:00:00Z')}]->(x) RETURN n.uuid AS uuid";
     neo4j::rows(&ws.uri, &ws.group, own, vec![]);
     let theirs = "MATCH (n {group_id: $group_id}) WHERE n.uuid STARTS WITH 'graphiti-' OPTIONAL MATCH (n)-[r]-() WITH n, count(r) AS rels ORDER BY n.uuid RETURN labels(n) AS labels, properties(n) AS props, rels";
     let snapshot = |ws: &Ws| -> Vec<(Vec<String>, neo4rs::BoltMap, i64)> {
@@ -505,16 +506,27 @@ fn graphseed_leaves_graphiti_written_nodes_alone() {
             .collect()
     };
     let before = snapshot(&ws);
-    assert_eq!(before.len(), 2);
+    assert_eq!(before.len(), 3);
 
     three_sources(&ws);
+    ws.write("notes/alpha.md", "# Alpha\n\n[Beta](beta.md)\n");
     ws.seed_ok(&[]);
+    // graphseed's communities neither read Graphiti's community (no
+    // entity_id: not graphseed's) nor prune it.
+    ws.ok(&["communities"]);
     ws.write("notes/beta.md", "# Beta\n\nedited\n");
     ws.remove("notes/alpha.md");
     ws.seed_ok(&["--prune"]);
+    ws.ok(&["communities"]);
     ws.seed_ok(&["--force"]);
     std::fs::remove_dir_all(ws.root().join("notes")).unwrap();
     ws.seed_ok(&["--prune", "--reconcile"]);
+    ws.ok(&["communities", "--rebuild"]);
+    let listed = json_ok(&ws, &["communities", "list"]);
+    assert!(
+        !listed.to_string().contains("graphiti-community-1"),
+        "{listed:#}"
+    );
     assert_eq!(snapshot(&ws), before, "graphseed touched Graphiti's nodes");
     // graphseed's commands do not count or report them either.
     ws.ok(&["validate"]);
@@ -622,4 +634,64 @@ fn graphiti_core_reads_graphseed_episodes() {
     let seen = read_back(&ws);
     assert_eq!(seen["get_by_group_ids"].as_array().unwrap().len(), 3);
     assert_eq!(seen["retrieve_episodes"].as_array().unwrap().len(), 3);
+}
+
+/// graphseed's communities through Graphiti's own API:
+/// `CommunityNode.get_by_group_ids` returns every community graphseed
+/// stored, with its uuid, name, summary and created_at.
+#[test]
+fn graphiti_core_reads_graphseed_communities() {
+    let Some(ws) = graphiti_ws("graphiti_communities") else {
+        return;
+    };
+    // Two cliques of four notes, one link between them: two communities.
+    for prefix in ["p", "q"] {
+        for i in 0..4 {
+            let mut body = format!("# {prefix}{i}\n");
+            for j in (0..4).filter(|j| *j != i) {
+                body.push_str(&format!("[{prefix}{j}]({prefix}{j}.md)\n"));
+            }
+            if prefix == "p" && i == 0 {
+                body.push_str("[q0](q0.md)\n");
+            }
+            ws.write(&format!("notes/{prefix}{i}.md"), body);
+        }
+    }
+    ws.seed_ok(&[]);
+    let run = json_ok(&ws, &["communities"]);
+    assert_eq!(run["counts"]["create"], 2, "{run:#}");
+    let stored = ws.with_store(async |st| st.load_communities(&ws.group).await.unwrap());
+    assert_eq!(stored.len(), 2);
+
+    let seen = read_back(&ws);
+    let got = seen["communities"].as_array().unwrap();
+    assert_eq!(got.len(), stored.len(), "{seen:#}");
+    // created_at as stored: a DateTime (Graphiti parses a string too, but
+    // compares dates), the instant Graphiti returns.
+    let stored_at: Vec<(String, String, String)> = neo4j::rows(
+        &ws.uri,
+        &ws.group,
+        "MATCH (c:Community {group_id: $group_id}) RETURN c.uuid AS uuid, toString(c.created_at) AS at, valueType(c.created_at) AS type",
+        vec![],
+    )
+    .iter()
+    .map(|r| (r.get("uuid").unwrap(), r.get("at").unwrap(), r.get("type").unwrap()))
+    .collect();
+    let at = |v: &str| {
+        chrono::DateTime::parse_from_rfc3339(v)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    for c in &stored {
+        let g = got
+            .iter()
+            .find(|g| g["uuid"] == c.uuid.as_str())
+            .unwrap_or_else(|| panic!("Graphiti did not return {}: {seen:#}", c.uuid));
+        assert_eq!(g["name"], c.name.as_str());
+        assert_eq!(g["summary"], c.summary.as_str());
+        assert_eq!(g["group_id"], ws.group.as_str());
+        let (_, mine, kind) = stored_at.iter().find(|s| s.0 == c.uuid).unwrap();
+        assert!(kind.starts_with("ZONED DATETIME"), "{kind}");
+        assert_eq!(at(g["created_at"].as_str().unwrap()), at(mine));
+    }
 }
