@@ -362,8 +362,9 @@ fn print_outcome(
         render::counts_line(&render::plan_counts(p))
     );
     outln!(
-        "  files: {} seen, {} parsed, {} skipped",
+        "  files: {} seen, {} unchanged, {} parsed, {} skipped",
         p.stats.files_seen,
+        p.stats.files_unchanged,
         p.stats.files_parsed,
         p.stats.skipped.len()
     );

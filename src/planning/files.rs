@@ -285,6 +285,7 @@ pub(super) fn add_root<'s>(
                     continue;
                 }
                 Examined::Unchanged => {
+                    draft.stats.files_unchanged += 1;
                     for &s in stored_here {
                         let here = Here::Unchanged {
                             root: ri,
@@ -320,6 +321,7 @@ pub(super) fn add_root<'s>(
                     (source_hash, items, links)
                 }
                 Examined::SameBytes { source_hash } => {
+                    draft.stats.files_unchanged += 1;
                     let items = stored_here
                         .iter()
                         .map(|s| Candidate {

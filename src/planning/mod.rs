@@ -185,6 +185,9 @@ impl PlannedFile {
 pub struct WalkStats {
     pub files_seen: u64,
     pub files_parsed: u64,
+    /// Files not parsed because their bytes match what is stored
+    /// (source_hash): counted so seen = unchanged + parsed + unreadable.
+    pub files_unchanged: u64,
     pub bytes_hashed: u64,
     pub skipped: Vec<(String, String)>,
 }

@@ -107,6 +107,7 @@ pub fn files_json(plan: &Plan) -> Value {
     json!({
         "seen": plan.stats.files_seen,
         "parsed": plan.stats.files_parsed,
+        "unchanged": plan.stats.files_unchanged,
         "bytes_hashed": plan.stats.bytes_hashed,
         "skipped": plan.stats.skipped.len(),
     })
@@ -254,8 +255,9 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
         ));
     }
     out.push_str(&format!(
-        "{} files seen, {} parsed; episodes: {}\n",
+        "{} files seen, {} unchanged, {} parsed; episodes: {}\n",
         plan.stats.files_seen,
+        plan.stats.files_unchanged,
         plan.stats.files_parsed,
         counts_line(&plan_counts(plan))
     ));

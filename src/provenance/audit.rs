@@ -93,6 +93,7 @@ pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
     manifest["files"] = json!({
         "seen": trail.plan.stats.files_seen,
         "parsed": trail.plan.stats.files_parsed,
+        "unchanged": trail.plan.stats.files_unchanged,
         "bytes_hashed": trail.plan.stats.bytes_hashed,
     });
     manifest["errors"] = trail.plan.errors.iter().map(render::error_json).collect();

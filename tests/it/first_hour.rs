@@ -197,7 +197,7 @@ fn counts_and_files_have_one_shape() {
     for (what, files) in [("plan", &plan["files"]), ("seed", &seed["files"])] {
         assert_eq!(
             keys(files),
-            ["bytes_hashed", "parsed", "seen", "skipped"],
+            ["bytes_hashed", "parsed", "seen", "skipped", "unchanged"],
             "{what}"
         );
         assert!(files["skipped"].is_u64(), "{what}: {files}");
