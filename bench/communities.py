@@ -88,6 +88,23 @@ def run_peer(name, edges, n, seed, iterations):
 BEGIN = "<!-- communities: written by bench/communities.py -->"
 
 
+def stability_table(stability):
+    lines = [
+        "| links changed | mode | kept uuid | identical members | moved nodes | lost: merged / split / below | modularity | × cold's | time |",
+        "|---:|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in stability:
+        for mode in ["warm", "cold"]:
+            m = row[mode]
+            lost = m["lost"]
+            ratio = m["modularity"] / row["cold"]["modularity"] if row["cold"]["modularity"] else 1.0
+            lines.append(f"| {row['changed_links']:,} | {mode} | {100 * m['kept_uuid_share']:.1f}% | "
+                         f"{100 * m['identical_members_share']:.1f}% | {m['moved_nodes']:,} | "
+                         f"{lost['merged']} / {lost['split']} / {lost['below_threshold']} | "
+                         f"{m['modularity']:.4f} | {ratio:.4f} | {m['seconds']:.2f} s |")
+    return lines
+
+
 def section(r):
     g, rust, peers = r["graph"], r["graphseed"], r["peers"]
     best = min(rust["seconds"])
@@ -120,22 +137,34 @@ def section(r):
         f"- byte-identical assignments across runs: {ok(rust['identical_across_runs'])} (sha256 {rust['assignment_sha256'][0][:16]}…, 3 runs).",
         f"- peak RSS of the engine process (graph, 3 detections, stability runs): {rust['peak_rss_mb']:.0f} MB.",
         "",
-        "Stability: links changed (k removed, k added at random), then detection warm (from the previous "
-        "partition) and cold (same seed); identities matched by Jaccard ≥ 0.5 (`communities::identity`).",
+        "Stability: links changed (k removed, k added at random; 0: the same graph again), then detection "
+        "warm (from the previous partition) and cold (same seed); identities matched by Jaccard ≥ 0.5 "
+        "(`communities::identity`). Moved nodes: nodes whose community is not the continuation of their "
+        "previous one. Lost uuids by cause: merged (most members now in a community continuing another), "
+        "split (no new community holds half), below threshold (a majority together, Jaccard < 0.5).",
         "",
-        "| links changed | mode | kept uuid | identical members | modularity | time |",
-        "|---:|---|---:|---:|---:|---:|",
     ]
-    for row in rust["stability"]:
-        for mode in ["warm", "cold"]:
-            m = row[mode]
-            lines.append(f"| {row['changed_links']:,} | {mode} | {100 * m['kept_uuid_share']:.1f}% | "
-                         f"{100 * m['identical_members_share']:.1f}% | {m['modularity']:.4f} | {m['seconds']:.2f} s |")
+    lines += stability_table(rust["stability"])
+    levels = r.get("graphseed_levels")
+    if levels:
+        lines += [
+            "",
+            f"With levels (maximum community size 10, GraphRAG's setting; one run of "
+            f"`communities_bench --max-cluster-size 10`): {levels['communities']:,} communities on all levels, "
+            f"detection {levels['seconds'][0]:.2f} s. Identities matched level by level; warm starts from every "
+            "stored level; moved nodes and modularity are level 0's.",
+            "",
+        ]
+        lines += stability_table(levels["stability"])
     ten = next((x for x in rust["stability"] if x["changed_links"] == 10), None)
     if ten:
         lines.append("")
         lines.append(f"- ≥ 99% keep their uuid after 10 changed links (warm): {ok(ten['warm']['kept_uuid_share'] >= 0.99)} "
                      f"({100 * ten['warm']['kept_uuid_share']:.1f}%).")
+    same = next((x for x in rust["stability"] if x["changed_links"] == 0), None)
+    if same:
+        lines.append(f"- a warm run on the unchanged graph returns the stored partition: "
+                     f"{ok(same['warm']['moved_nodes'] == 0)} ({same['warm']['moved_nodes']} nodes moved).")
     return "\n".join(lines) + "\n"
 
 
@@ -170,8 +199,17 @@ def main():
     load = os.getloadavg()
     rust = json.loads(subprocess.run(
         [a.rust, path, "--seed", str(a.seed), "--iterations", str(a.iterations),
-         "--perturb", "10,1000,100000"], check=True, capture_output=True, text=True).stdout)
+         "--perturb", "0,10,1000,100000"], check=True, capture_output=True, text=True).stdout)
     rust["modularity_igraph"] = None
+    levels = json.loads(subprocess.run(
+        [a.rust, path, "--seed", str(a.seed), "--iterations", str(a.iterations), "--runs", "1",
+         "--max-cluster-size", "10", "--perturb", "0,10,1000,100000"],
+        check=True, capture_output=True, text=True).stdout)
+    # Thousands of lost leaf communities: keep their counts by cause, not
+    # every size, so the results file stays readable.
+    for row in levels["stability"]:
+        for mode in ["warm", "cold"]:
+            row[mode]["lost"].pop("sizes", None)
     print(f"graphseed: {rust['seconds']} s, Q={rust['modularity']:.4f}", file=sys.stderr)
     peers = {}
     for name in ["graspologic-native", "igraph", "leidenalg"]:
@@ -186,6 +224,7 @@ def main():
         "loadavg_after": os.getloadavg(),
         "cpus": os.cpu_count(),
         "graphseed": rust,
+        "graphseed_levels": levels,
         "peers": peers,
         "speedup": {k: v["seconds"] / best for k, v in peers.items()},
         "modularity_vs_leidenalg": rust["modularity"] / peers["leidenalg"]["modularity"],

@@ -62,8 +62,10 @@ crate::statement_files::statement_files! {
     EPISODE_STATUS_GROUP => "episode_status_group.cypher";
     /// Every property of every episode of a group, as stored.
     EPISODE_RAW_GROUP => "episode_raw_group.cypher";
-    /// One page of those, in entity_id order (the every-reseed hand-edit check).
+    /// The first page of those, in entity_id order (the every-reseed hand-edit check).
     EPISODE_RAW_PAGE => "episode_raw_page.cypher";
+    /// The page after a given entity_id.
+    EPISODE_RAW_PAGE_AFTER => "episode_raw_page_after.cypher";
     /// The links one run left, for the change feed (`graphseed changes`).
     EPISODE_CHANGES_RUN => "episode_changes_run.cypher";
 

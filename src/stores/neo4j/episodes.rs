@@ -195,9 +195,14 @@ impl Episodes for Neo4jStore {
         after: Option<&str>,
         limit: u32,
     ) -> Result<Vec<RawEpisode>, StoreError> {
-        let q = query(cypher::EPISODE_RAW_PAGE)
+        // Two fixed statements, as in query_episodes: with `$after IS NULL OR`
+        // the planner scanned every episode for every page.
+        let q = match after {
+            None => query(cypher::EPISODE_RAW_PAGE),
+            Some(after) => query(cypher::EPISODE_RAW_PAGE_AFTER).param("after", after),
+        };
+        let q = q
             .param("group_id", group_id)
-            .param("after", after)
             .param("limit", i64::from(limit));
         self.read(
             &format!("reading a page of the stored episodes of group {group_id}"),
