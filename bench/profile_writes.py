@@ -288,6 +288,36 @@ def run_variant(drv, rows, name, pid, rep):
             "server_cpu_s": round(cpu, 2), "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
+def total_hits(plan):
+    return plan.get("dbHits", 0) + sum(total_hits(c) for c in plan.get("children", []))
+
+
+def hits_variant(drv, rows, name):
+    """Neo4j's own count of storage accesses (PROFILE db hits) for one batch
+    of 1,000 creates after 5,000 stored episodes, then for rewriting 1,000 of
+    them: unlike CPU time on a shared machine, this does not move with load."""
+    stmt, indexes, size, writers, envelope = VARIANTS[name]
+    if stmt == "peer":
+        return None
+    setup(drv, indexes)
+    clear(drv)
+    run_id, at = f"run-hits-{name}", dt.datetime.now(dt.timezone.utc)
+    q = STMT[stmt]
+    with drv.session() as s:
+        # the MATCH-on-run variants need the run node the envelope makes
+        for rid in (run_id, run_id + "-2"):
+            s.run("MERGE (:SeedRun {run_id: $r})", r=rid).consume()
+        for i in range(0, 5000, 1000):
+            s.run(q, **params_for(stmt, rows[i:i + 1000], run_id, at)).consume()
+        out = {"variant": name}
+        for what, batch, rid in (("create", rows[5000:6000], run_id), ("rewrite", rows[0:1000], run_id + "-2")):
+            if stmt in ("create_createlink", "create_nolink") and what == "rewrite":
+                continue  # CREATE is only for planned creates
+            summary = s.run("PROFILE " + q, **params_for(stmt, batch, rid, at)).consume()
+            out[what] = total_hits(summary.profile)
+    return out
+
+
 def report(paths):
     """A markdown table per results file: median (and range) of each variant."""
     import statistics
@@ -327,6 +357,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", help="comma-separated variant names")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--dbhits", action="store_true", help="PROFILE db hits per variant instead of timing")
     a = ap.parse_args()
     names = a.only.split(",") if a.only else list(VARIANTS)
     rows = rows_of(a.corpus)
@@ -339,6 +370,14 @@ def main():
         line = p.stdout.readline().decode().strip()
         _, uri, version = line.split()
         drv = common.driver(uri)
+        if a.dbhits:
+            hits = [h for h in (hits_variant(drv, rows, n) for n in names) if h]
+            for h in hits:
+                print(json.dumps(h), flush=True)
+            with open(a.out, "w") as f:
+                json.dump({"neo4j": version, "corpus": a.corpus, "dbhits": hits}, f, indent=1)
+            drv.close()
+            return 0
         # warm-up: every statement shape once on a slice, untimed
         warm = rows[:2000]
         for name in names:
