@@ -61,12 +61,39 @@ CREATE (e)-[l:WRITTEN_BY {at: $at, action: w.action, version: w.version,
                           content_hash: w.content_hash, source_hash: w.source_hash}]->(r)
 """
 
+# graphseed's profile clauses: the first runs only in the graphiti profile; the
+# second runs for every row of the default profile (it undoes the graphiti
+# profile's label and properties when a group goes back to the default one).
+GRAPHITI_SET = """
+FOREACH (g IN w.graphiti |
+  SET e:Episodic, e.uuid = g.uuid, e.source_description = g.source_description,
+      e.content = w.body, e.valid_at = g.valid_at, e.entity_edges = [])
+"""
+GRAPHITI_UNDO = """
+FOREACH (_ IN CASE WHEN size(w.graphiti) = 0 THEN [1] ELSE [] END |
+  REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges)
+"""
+# the same undo, only for a node that carries the graphiti profile's label
+GRAPHITI_UNDO_GUARDED = """
+FOREACH (_ IN CASE WHEN size(w.graphiti) = 0 AND e:Episodic THEN [1] ELSE [] END |
+  REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges)
+"""
+
 # The statement variants (all take $run_id, $at, $writes).
 STMT = {
     # graphseed today (graphiti FOREACHes left out: empty in the default profile)
     "merge_link": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
                   "MERGE (e:Episode {group_id: w.group_id, entity_id: w.entity_id})"
                   + SET_PROPS + LINK_MERGE + "RETURN count(e) AS written",
+    # graphseed's statement as it is in cypher/episode_upsert_batch.cypher
+    "merge_link_real": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
+                       "MERGE (e:Episode {group_id: w.group_id, entity_id: w.entity_id})"
+                       + SET_PROPS + GRAPHITI_SET + GRAPHITI_UNDO + LINK_MERGE
+                       + "RETURN count(e) AS written",
+    "merge_link_guarded": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
+                          "MERGE (e:Episode {group_id: w.group_id, entity_id: w.entity_id})"
+                          + SET_PROPS + GRAPHITI_SET + GRAPHITI_UNDO_GUARDED + LINK_MERGE
+                          + "RETURN count(e) AS written",
     "merge_nolink": "UNWIND $writes AS w "
                     "MERGE (e:Episode {group_id: w.group_id, entity_id: w.entity_id})"
                     + SET_PROPS + "RETURN count(e) AS written",
@@ -120,6 +147,8 @@ BUMP = ("MERGE (g:SeedGroup {group_id: $g}) "
 # name: (statement, indexes, batch size, writers, envelope)
 VARIANTS = {
     "base": ("merge_link", ALL_INDEXES, 1000, 1, True),
+    "real": ("merge_link_real", ALL_INDEXES, 1000, 1, True),
+    "real_guarded": ("merge_link_guarded", ALL_INDEXES, 1000, 1, True),
     **{f"drop_{i}": ("merge_link", tuple(x for x in ALL_INDEXES if x != i), 1000, 1, True)
        for i in ALL_INDEXES},
     "key_only": ("merge_link", (), 1000, 1, True),
@@ -187,7 +216,7 @@ def params_for(stmt, batch, run_id, at):
         p.update(group_id=GROUP, source="project_seeding", version="1.0.0", vmaj=1, vmin=0, vpat=0,
                  vpre="", run_id=run_id, at=at)
         return p
-    writes = [dict(w, run_id=run_id) for w in batch]
+    writes = [dict(w, run_id=run_id, graphiti=[]) for w in batch]
     p = {"run_id": run_id, "at": at, "writes": writes}
     if stmt == "merge_batchnode":
         p["ids"] = [w["entity_id"] for w in batch]
@@ -259,6 +288,36 @@ def run_variant(drv, rows, name, pid, rep):
             "server_cpu_s": round(cpu, 2), "loadavg_1m": round(os.getloadavg()[0], 2)}
 
 
+def total_hits(plan):
+    return plan.get("dbHits", 0) + sum(total_hits(c) for c in plan.get("children", []))
+
+
+def hits_variant(drv, rows, name):
+    """Neo4j's own count of storage accesses (PROFILE db hits) for one batch
+    of 1,000 creates after 5,000 stored episodes, then for rewriting 1,000 of
+    them: unlike CPU time on a shared machine, this does not move with load."""
+    stmt, indexes, size, writers, envelope = VARIANTS[name]
+    if stmt == "peer":
+        return None
+    setup(drv, indexes)
+    clear(drv)
+    run_id, at = f"run-hits-{name}", dt.datetime.now(dt.timezone.utc)
+    q = STMT[stmt]
+    with drv.session() as s:
+        # the MATCH-on-run variants need the run node the envelope makes
+        for rid in (run_id, run_id + "-2"):
+            s.run("MERGE (:SeedRun {run_id: $r})", r=rid).consume()
+        for i in range(0, 5000, 1000):
+            s.run(q, **params_for(stmt, rows[i:i + 1000], run_id, at)).consume()
+        out = {"variant": name}
+        for what, batch, rid in (("create", rows[5000:6000], run_id), ("rewrite", rows[0:1000], run_id + "-2")):
+            if stmt in ("create_createlink", "create_nolink") and what == "rewrite":
+                continue  # CREATE is only for planned creates
+            summary = s.run("PROFILE " + q, **params_for(stmt, batch, rid, at)).consume()
+            out[what] = total_hits(summary.profile)
+    return out
+
+
 def report(paths):
     """A markdown table per results file: median (and range) of each variant."""
     import statistics
@@ -298,6 +357,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--only", help="comma-separated variant names")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--dbhits", action="store_true", help="PROFILE db hits per variant instead of timing")
     a = ap.parse_args()
     names = a.only.split(",") if a.only else list(VARIANTS)
     rows = rows_of(a.corpus)
@@ -310,6 +370,14 @@ def main():
         line = p.stdout.readline().decode().strip()
         _, uri, version = line.split()
         drv = common.driver(uri)
+        if a.dbhits:
+            hits = [h for h in (hits_variant(drv, rows, n) for n in names) if h]
+            for h in hits:
+                print(json.dumps(h), flush=True)
+            with open(a.out, "w") as f:
+                json.dump({"neo4j": version, "corpus": a.corpus, "dbhits": hits}, f, indent=1)
+            drv.close()
+            return 0
         # warm-up: every statement shape once on a slice, untimed
         warm = rows[:2000]
         for name in names:

@@ -8,7 +8,10 @@
 // In the graphiti profile (src/graphiti.rs) the node also becomes an :Episodic that graphiti-core reads: `source`
 // then holds Graphiti's episode type (json|text) and graphseed's label moves to `source_description`; `content`
 // is the body. FOREACH over the 0-or-1 list is how one statement sets a label only in that profile;
-// the second FOREACH undoes it when a group goes back to the default profile.
+// the second FOREACH undoes it when a group goes back to the default profile, and only on a node that carries the
+// graphiti label (graphseed sets the label and those properties together): REMOVE costs a store access per key even
+// when the key is absent, 6 per episode, about a quarter of this statement's db hits on a default-profile seed
+// (bench/results/profile.md).
 MERGE (r:SeedRun {run_id: $run_id})
 WITH r
 UNWIND $writes AS w
@@ -34,7 +37,7 @@ FOREACH (g IN w.graphiti |
       e.content = w.body,
       e.valid_at = g.valid_at,
       e.entity_edges = [])
-FOREACH (_ IN CASE WHEN size(w.graphiti) = 0 THEN [1] ELSE [] END |
+FOREACH (_ IN CASE WHEN size(w.graphiti) = 0 AND e:Episodic THEN [1] ELSE [] END |
   REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges)
 MERGE (e)-[l:WRITTEN_BY]->(r)
 ON CREATE SET l.at = $at

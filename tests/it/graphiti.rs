@@ -484,6 +484,44 @@ fn graphiti_profile_writes_episodic_nodes_and_every_command_works() {
 }
 
 #[test]
+fn default_profile_rewrite_undoes_the_graphiti_fields() {
+    let Some(ws) = graphiti_ws("graphiti_undo") else {
+        return;
+    };
+    three_sources(&ws);
+    ws.seed_ok(&[]);
+    assert_eq!(nodes(&ws, EPISODIC).len(), 4);
+    // Back to the default profile: an episode it rewrites stops being
+    // :Episodic and loses Graphiti's fields; the ones it does not rewrite
+    // keep them (nothing was written to them).
+    ws.write("notes/beta.md", "# Beta\n\nedited\n");
+    ws.seed_ok(&["--profile", "default"]);
+    let all = nodes(
+        &ws,
+        "MATCH (e:Episode {group_id: $group_id}) RETURN labels(e) AS labels, properties(e) AS props ORDER BY e.name",
+    );
+    let beta = all
+        .iter()
+        .find(|(_, p)| text(p, "entity_id") == "notes_beta")
+        .unwrap();
+    assert_eq!(beta.0, ["Episode"], "{beta:?}");
+    for gone in [
+        "uuid",
+        "source_description",
+        "content",
+        "valid_at",
+        "entity_edges",
+    ] {
+        assert!(
+            !beta.1.value.contains_key(&neo4rs::BoltString::from(gone)),
+            "{gone} left on {beta:?}"
+        );
+    }
+    assert_eq!(text(&beta.1, "source"), "project_seeding");
+    assert_eq!(nodes(&ws, EPISODIC).len(), 3);
+}
+
+#[test]
 fn graphseed_leaves_graphiti_written_nodes_alone() {
     let Some(ws) = graphiti_ws("graphiti_coexist") else {
         return;
