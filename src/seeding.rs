@@ -174,7 +174,9 @@ async fn make_plan<S: Store>(
     // on other threads while the stored state streams in, so a no-op reseed
     // costs about the longer of the two, not their sum.
     let (roots, max) = (input.roots.clone(), input.max_file_bytes);
-    let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max));
+    let scanning = tokio::task::spawn_blocking(move || {
+        planning::scan(&roots, max, crate::limits::KEEP_READ_BYTES)
+    });
     let revision = retry::read(policy, ui, || store.group_revision(&input.group_id)).await?;
     // The hand-edit pass reads every stored body on every reseed (see
     // `trust_check`), so it runs beside the load of the stored state rather

@@ -57,10 +57,15 @@ impl BodyCache {
             Origin::File(fi) => {
                 if self.file != Some(fi) {
                     let pf = &plan.files[fi];
-                    let cands = planning::reread(pf, max).map_err(|source| BodyError::Reread {
-                        path: pf.display(),
-                        source,
-                    })?;
+                    // The bytes the plan kept (those it hashed and parsed)
+                    // or, beyond the read allowance, the file read again.
+                    let cands =
+                        planning::parse_planned(pf, plan.kept.take(fi), max).map_err(|source| {
+                            BodyError::Reread {
+                                path: pf.display(),
+                                source,
+                            }
+                        })?;
                     self.items = cands
                         .into_iter()
                         .map(|c| (c.entity_id.clone(), c))

@@ -332,9 +332,32 @@ mod tests {
         assert!(file_batches(&[], 10).is_empty());
     }
 
+    /// Within the read allowance the plan keeps the bytes it hashed and
+    /// parsed, and applying writes those: the file is not read again (here
+    /// it is gone), and an edit after planning is not mixed in (the next
+    /// run sees its new hash).
+    #[test]
+    fn a_kept_file_is_not_read_again() {
+        let (d, plan, max) = plan_of(&[
+            ("a.json", r#"{"name": "x", "k": 1}"#),
+            ("b.json", r#"{"name": "y", "k": 2}"#),
+        ]);
+        assert_eq!(plan.kept.len(), 2);
+        std::fs::remove_file(d.path().join("a.json")).unwrap();
+        std::fs::write(d.path().join("b.json"), r#"{"name": "y", "k": 3}"#).unwrap();
+        let mut bodies = BodyCache::default();
+        let (name, fields) = bodies.body(&plan, &plan.decisions[0], max).unwrap();
+        assert_eq!((name.as_str(), &fields["k"]), ("x", &serde_json::json!(1)));
+        let (name, fields) = bodies.body(&plan, &plan.decisions[1], max).unwrap();
+        assert_eq!((name.as_str(), &fields["k"]), ("y", &serde_json::json!(2)));
+        assert!(plan.kept.is_empty(), "each file's bytes are taken once");
+    }
+
+    /// Beyond the read allowance, a file is read again when applied.
     #[test]
     fn a_body_read_again_must_have_the_planned_content_hash() {
         let (d, plan, max) = plan_of(&[("a.json", r#"{"name": "x", "k": 1}"#)]);
+        plan.kept.clear();
         let decision = &plan.decisions[0];
         let read = |body: &str| {
             std::fs::write(d.path().join("a.json"), body).unwrap();

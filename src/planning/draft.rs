@@ -167,6 +167,8 @@ pub(super) struct Draft<'s> {
     pub(super) decisions: Vec<PlanEntry>,
     pub(super) errors: Vec<PlanError>,
     pub(super) files: Vec<PlannedFile>,
+    /// Bytes of `files`, by index, kept from the scan for applying.
+    pub(super) kept: super::read::Kept,
     pub(super) generated: Vec<Candidate>,
     pub(super) stats: WalkStats,
     /// entity_id → where it came from. Ids of stored episodes are borrowed.
@@ -203,6 +205,7 @@ impl<'s> Draft<'s> {
             decisions: Vec::with_capacity(stored + files),
             errors: Vec::new(),
             files: Vec::new(),
+            kept: Default::default(),
             generated: Vec::new(),
             stats: WalkStats::default(),
             // Sized up front: a 100k-episode plan otherwise spends a sixth
@@ -489,6 +492,7 @@ impl<'s> Draft<'s> {
             errors: self.errors,
             errors_unlisted,
             files: self.files,
+            kept: self.kept,
             generated: self.generated,
             stats: self.stats,
             scope_sources: self.scope_sources,

@@ -8,11 +8,12 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 use std::path::Path;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
 use super::links::{ItemLinks, Pending, take_links};
-use super::read::{ReadError, read_limited};
+use super::read::{Kept, ReadError, kept_or_read, read_limited};
 use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
 use crate::hashing;
 use crate::metadata::StoredEpisode;
@@ -34,6 +35,9 @@ pub(super) struct RootScan {
     /// could not be read. Raw digests: 100k hex strings would be 100k
     /// allocations held through planning.
     hashed: Vec<Result<(u64, [u8; 32]), ReadError>>,
+    /// The bytes of the files read while the run's allowance lasted, by
+    /// walk index: planning parses these instead of reading them again.
+    kept: Kept,
 }
 
 impl Scan {
@@ -42,21 +46,45 @@ impl Scan {
     }
 }
 
-/// Walk every root and hash every file, on all cores. Bodies are not kept:
-/// most files of a reseed are unchanged and never need them.
-pub fn scan(roots: &[RootSpec], max_file_bytes: u64) -> Scan {
+/// Walk every root and hash every file, on all cores. The bytes read are
+/// kept while `keep` (bytes, for the whole scan) lasts, so a file that is
+/// then parsed and written is read from disk once (see
+/// [`crate::limits::KEEP_READ_BYTES`]); the rest are read again if needed.
+/// Most files of a reseed are unchanged: planning drops their bytes.
+pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
     let t = std::time::Instant::now();
+    let allowance = AtomicU64::new(keep);
     let roots = roots
         .iter()
         .map(|root| {
             let report = sources::walk(root);
+            let kept = Kept::default();
             let hashed = match &report {
-                Ok(r) => crate::parallel::map(&r.files, |f| {
-                    read_limited(f, max_file_bytes).map(|b| (b.len() as u64, hashing::sha256(&b)))
-                }),
+                Ok(r) => {
+                    let files: Vec<(usize, &sources::SourceFile)> =
+                        r.files.iter().enumerate().collect();
+                    crate::parallel::map(&files, |&(i, f)| {
+                        let bytes = read_limited(f, max_file_bytes)?;
+                        let hashed = (bytes.len() as u64, hashing::sha256(&bytes));
+                        let len = bytes.len() as u64;
+                        if allowance
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
+                                a.checked_sub(len)
+                            })
+                            .is_ok()
+                        {
+                            kept.put(i, bytes);
+                        }
+                        Ok(hashed)
+                    })
+                }
                 Err(_) => Vec::new(),
             };
-            RootScan { report, hashed }
+            RootScan {
+                report,
+                hashed,
+                kept,
+            }
         })
         .collect();
     Scan {
@@ -103,12 +131,16 @@ enum Examined {
     /// from the stored items, which these bytes parse to, without parsing.
     SameBytes {
         source_hash: String,
+        /// The scan's bytes, for applying.
+        kept: Option<Vec<u8>>,
     },
     Parsed {
         source_hash: String,
         items: Result<Vec<Candidate>, Vec<ParseError>>,
         /// Per item, in order; empty when the file did not parse.
         links: Vec<ItemLinks>,
+        /// The scan's bytes, for applying (none if it read them again).
+        kept: Option<Vec<u8>>,
     },
 }
 
@@ -198,6 +230,8 @@ pub(super) fn add_root<'s>(
         // they run on all cores, a round at a time.
         let examined = crate::parallel::map(round, |&i| {
             let file = &report.files[i];
+            // Taken either way: an unchanged file's bytes are dropped here.
+            let kept = rs.kept.take(i);
             let scanned_hash = match &rs.hashed[i] {
                 Ok((_, digest)) => hashing::Hex::of(digest),
                 Err(m) => return Examined::Unreadable(m.to_string()),
@@ -225,11 +259,13 @@ pub(super) fn add_root<'s>(
                 // applied and checked against the stored content_hash.
                 return Examined::SameBytes {
                     source_hash: scanned_hash.as_str().to_string(),
+                    kept,
                 };
             }
-            // Read again rather than keep every body from the scan; what
-            // is parsed is hashed with it, so the two always agree.
-            match read_limited(file, input.max_file_bytes) {
+            // The scan's bytes if it kept them, else read again; what is
+            // parsed is hashed with it, so the two always agree.
+            let from_scan = kept.is_some();
+            match kept_or_read(kept, file, input.max_file_bytes) {
                 Err(m) => Examined::Unreadable(m.to_string()),
                 Ok(bytes) => {
                     let mut items = sources::parse_file(file, &bytes);
@@ -243,6 +279,9 @@ pub(super) fn add_root<'s>(
                         source_hash: hashing::sha256_hex(&bytes),
                         items,
                         links,
+                        // Bytes read again here are not kept: the scan's
+                        // allowance was spent on others.
+                        kept: from_scan.then_some(bytes),
                     }
                 }
             }
@@ -262,7 +301,7 @@ pub(super) fn add_root<'s>(
                 Ok(()) => ex,
                 Err(m) => Examined::Unreadable(m),
             };
-            let (source_hash, items, mut item_links) = match ex {
+            let (source_hash, items, mut item_links, kept) = match ex {
                 Examined::Unreadable(message) => {
                     draft
                         .protected
@@ -306,11 +345,12 @@ pub(super) fn add_root<'s>(
                     source_hash,
                     items,
                     links,
+                    kept,
                 } => {
                     draft.stats.files_parsed += 1;
-                    (source_hash, items, links)
+                    (source_hash, items, links, kept)
                 }
-                Examined::SameBytes { source_hash } => {
+                Examined::SameBytes { source_hash, kept } => {
                     draft.stats.files_unchanged += 1;
                     let items = stored_here
                         .iter()
@@ -322,7 +362,7 @@ pub(super) fn add_root<'s>(
                             line: None,
                         })
                         .collect();
-                    (source_hash, Ok(items), Vec::new())
+                    (source_hash, Ok(items), Vec::new(), kept)
                 }
             };
             let candidates = match items {
@@ -339,6 +379,9 @@ pub(super) fn add_root<'s>(
                 }
             };
             let fi = draft.files.len();
+            if let Some(bytes) = kept {
+                draft.kept.put(fi, bytes);
+            }
             draft.files.push(PlannedFile {
                 root: ri,
                 rel: file.rel,
@@ -388,5 +431,55 @@ pub(super) fn add_root<'s>(
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan keeps the bytes it read only while its allowance lasts,
+    /// and exactly the bytes it hashed.
+    #[test]
+    fn the_scan_keeps_bytes_within_its_allowance() {
+        let d = tempfile::tempdir().unwrap();
+        for i in 0..100 {
+            std::fs::write(
+                d.path().join(format!("f{i:03}.json")),
+                format!("{{\"k\": {i:04}}}"),
+            )
+            .unwrap();
+        }
+        let root = RootSpec {
+            path: d.path().to_path_buf(),
+            display: "src".into(),
+            source: "src".into(),
+            include: vec![],
+            exclude: vec![],
+            follow_symlinks: false,
+        };
+        let kept = |keep: u64| {
+            let s = scan(std::slice::from_ref(&root), 1 << 20, keep);
+            let rs = &s.roots[0];
+            let report = rs.report.as_ref().unwrap();
+            let mut n = 0;
+            for (i, f) in report.files.iter().enumerate() {
+                if let Some(bytes) = rs.kept.take(i) {
+                    let Ok((len, digest)) = &rs.hashed[i] else {
+                        panic!("{} was kept but not hashed", f.rel)
+                    };
+                    assert_eq!(
+                        (bytes.len() as u64, hashing::sha256(&bytes)),
+                        (*len, *digest)
+                    );
+                    n += 1;
+                }
+            }
+            n
+        };
+        // Every file is 11 bytes.
+        assert_eq!(kept(0), 0);
+        assert_eq!(kept(11 * 10 + 5), 10);
+        assert_eq!(kept(1 << 20), 100);
     }
 }

@@ -38,7 +38,7 @@ use crate::version::SeedVersion;
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
 pub use self::links::{EntryLinks, LinkOptions, LinkSummary, LinkWarning};
-pub use self::read::{ReadError, RereadError, reread};
+pub use self::read::{Kept, ReadError, RereadError, parse_planned, reread};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
 pub use crate::stores::Action;
@@ -241,6 +241,10 @@ pub struct Plan {
     /// errors rather than refused downgrades).
     pub errors_unlisted: (usize, usize),
     pub files: Vec<PlannedFile>,
+    /// The bytes of some of `files` (by index), as read and hashed by the
+    /// scan: applying parses these instead of reading the file again (see
+    /// [`crate::limits::KEEP_READ_BYTES`]).
+    pub kept: Kept,
     pub generated: Vec<Candidate>,
     pub stats: WalkStats,
     /// The sources (labels) whose orphans this plan considered.
@@ -358,7 +362,12 @@ pub fn plan(
     link_state: &[StoredLinkState],
     revision: u64,
 ) -> Plan {
-    let planner = Planner::new(input, scan(&input.roots, input.max_file_bytes), stored);
+    let scan = scan(
+        &input.roots,
+        input.max_file_bytes,
+        crate::limits::KEEP_READ_BYTES,
+    );
+    let planner = Planner::new(input, scan, stored);
     planner.plan(stored_links, Some(link_state), revision)
 }
 

@@ -75,13 +75,73 @@ pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadE
     Ok(bytes)
 }
 
+/// Bytes of files read once and kept for a later phase of the same run
+/// (see [`crate::limits::KEEP_READ_BYTES`]), by index. Shared, so a plan
+/// (cloned or not) hands them to the applier, which takes each file's once.
+#[derive(Debug, Clone, Default)]
+pub struct Kept(std::sync::Arc<std::sync::Mutex<std::collections::HashMap<usize, Vec<u8>>>>);
+
+impl Kept {
+    pub(crate) fn put(&self, i: usize, bytes: Vec<u8>) {
+        self.lock().insert(i, bytes);
+    }
+
+    /// The bytes kept for `i`, which are no longer kept.
+    pub(crate) fn take(&self, i: usize) -> Option<Vec<u8>> {
+        self.lock().remove(&i)
+    }
+
+    /// Forget every file's bytes (they are read again if needed).
+    #[cfg(test)]
+    pub(crate) fn clear(&self) {
+        self.lock().clear();
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<usize, Vec<u8>>> {
+        // A panic while the lock is held leaves only whole entries behind.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// A file's bytes, kept ones first: `kept` were read (and hashed) earlier in
+/// this run; otherwise the file is read now.
+pub(crate) fn kept_or_read(
+    kept: Option<Vec<u8>>,
+    file: &SourceFile,
+    max: u64,
+) -> Result<Vec<u8>, ReadError> {
+    match kept {
+        Some(bytes) => Ok(bytes),
+        None => read_limited(file, max),
+    }
+}
+
 /// Read a planned file again at apply time. The caller checks that each
 /// episode it takes has the `content_hash` that was planned (see
 /// `applying`): that is what keeps body and hash in agreement, and it costs
 /// no second SHA-256 pass over the file.
 pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, RereadError> {
+    parse_planned(pf, None, max)
+}
+
+/// The items of a planned file from the bytes the plan kept for it (the
+/// very bytes it parsed and hashed, so nothing to check), else read again
+/// (see [`reread`]).
+pub fn parse_planned(
+    pf: &PlannedFile,
+    kept: Option<Vec<u8>>,
+    max: u64,
+) -> Result<Vec<Candidate>, RereadError> {
     let file = pf.source_file();
-    let bytes = read_limited(&file, max)?;
+    let bytes = kept_or_read(kept, &file, max)?;
     sources::parse_file(&file, &bytes)
         .map_err(|errs| RereadError::Parse(errs.into_iter().map(|e| e.message).collect()))
 }
