@@ -176,7 +176,10 @@ async fn make_plan<S: Store>(
     let (roots, max) = (input.roots.clone(), input.max_file_bytes);
     let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max));
     let revision = retry::read(policy, ui, || store.group_revision(&input.group_id)).await?;
-    let stored = retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?;
+    // Shared with the plan: its skips of unchanged files point into it.
+    let stored = std::sync::Arc::new(
+        retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?,
+    );
     ui.debug(&format!(
         "loaded {} stored episodes of group `{}` in {:.2?}",
         stored.len(),

@@ -42,7 +42,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
             for (c, links) in cands.into_iter().zip(links) {
                 let here = Here::Stdin { line: c.line };
                 let id = Cow::Owned(c.entity_id.clone());
-                if !draft.claim(id, here, "<stdin>") {
+                if !draft.claim(index, id, here, "<stdin>") {
                     continue;
                 }
                 let origin = Origin::Generated(draft.generated.len());
