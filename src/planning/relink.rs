@@ -188,17 +188,18 @@ fn changes<'d>(
     let stored_keys = |s: &StoredEpisode| stored_keys(s, state);
     let mut out = Vec::new();
     for p in &draft.pending_links {
-        let e = &p.episode;
+        let e = p.episode(&draft.decisions, &draft.files);
+        let entity_id = p.entity_id(&draft.decisions);
         let after = keys_of(
-            &e.entity_id,
+            entity_id,
             e.file.as_ref().map(|(_, p)| p.as_str()),
             &e.name,
-            &p.links.aliases,
+            &p.links().aliases,
         );
-        let before = index.by_id(&e.entity_id).map(stored_keys);
+        let before = index.by_id(entity_id).map(stored_keys);
         if before.as_ref() != Some(&after) {
             out.push(Change {
-                entity_id: &e.entity_id,
+                entity_id,
                 before,
                 after: Some(after),
             });
@@ -231,7 +232,7 @@ pub(super) fn add_relinks(
     let parsed: HashSet<&str> = draft
         .pending_links
         .iter()
-        .map(|p| p.episode.entity_id.as_str())
+        .map(|p| p.entity_id(&draft.decisions))
         .collect();
     // The skipped (unparsed, unchanged) episodes: the only ones to add.
     // Skips of unchanged files are no entries (see `Slot`): they become one
