@@ -164,6 +164,43 @@ impl Here<'_> {
     }
 }
 
+/// Who produced a stored episode, in the four bytes of its slot: 0 for
+/// nobody yet, `root + 1` for an unchanged file under that root, the top bit
+/// and `file` for the whole of the parsed file `files[file]` (an item with a
+/// line, or one from stdin, is kept in `origins` instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Unchanged { root: usize },
+    File { file: usize },
+}
+
+impl Claim {
+    const FILE: u32 = 1 << 31;
+
+    /// Its code, if it fits.
+    fn encode(self) -> Option<u32> {
+        match self {
+            Claim::Unchanged { root } => u32::try_from(root + 1).ok().filter(|&c| c < Self::FILE),
+            Claim::File { file } => u32::try_from(file)
+                .ok()
+                .filter(|&f| f < Self::FILE)
+                .map(|f| f | Self::FILE),
+        }
+    }
+
+    fn decode(code: u32) -> Option<Self> {
+        match code {
+            0 => None,
+            c if c & Self::FILE != 0 => Some(Claim::File {
+                file: (c & !Self::FILE) as usize,
+            }),
+            c => Some(Claim::Unchanged {
+                root: c as usize - 1,
+            }),
+        }
+    }
+}
+
 /// Where a produced episode comes from, for its entry and its messages.
 pub(super) struct Facts<'a> {
     pub(super) source: &'a Arc<str>,
@@ -187,13 +224,12 @@ pub(super) struct Draft<'s> {
     pub(super) files: Vec<PlannedFile>,
     pub(super) generated: Vec<Candidate>,
     pub(super) stats: WalkStats,
-    /// entity_id → where it came from, for what parsed files and stdin
-    /// produce. Ids of stored episodes are borrowed.
+    /// entity_id → where it came from, for what a [`Claim`] cannot say.
     origins: HashMap<Cow<'s, str>, Here<'s>>,
-    /// Per stored episode, the root (plus one) of the unchanged file that
-    /// produced it, 0 while none has: four bytes an episode where a map
-    /// entry cost about seventy, and a no-op reseed claims every episode so.
-    unchanged_by: Vec<u32>,
+    /// Per stored episode, who produced it (see [`Claim`]): four bytes an
+    /// episode where a map entry cost about seventy, and a reseed claims
+    /// every stored episode.
+    claims: Vec<u32>,
     /// entity_ids whose stored episode must survive this run whatever
     /// happens (its file failed): never orphaned, never pruned.
     pub(super) protected: BTreeSet<String>,
@@ -232,7 +268,7 @@ impl<'s> Draft<'s> {
             // Sized up front: a 100k-episode plan otherwise spends a sixth
             // of its time growing it.
             origins: HashMap::new(),
-            unchanged_by: vec![0; stored],
+            claims: vec![0; stored],
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
             found_any_source: false,
@@ -279,13 +315,13 @@ impl<'s> Draft<'s> {
             return Some(here);
         }
         let at = index.position_of_id(entity_id)?;
-        match self.unchanged_by[at] {
-            0 => None,
-            root => Some(Here::Unchanged {
-                root: root as usize - 1,
+        Claim::decode(self.claims[at]).map(|c| match c {
+            Claim::Unchanged { root } => Here::Unchanged {
+                root,
                 rel: path(&index.all[at]),
-            }),
-        }
+            },
+            Claim::File { file } => Here::Parsed { file, line: None },
+        })
     }
 
     /// Record that `entity_id` is produced `here` (a parsed file or stdin);
@@ -304,7 +340,19 @@ impl<'s> Draft<'s> {
                 false
             }
             None => {
-                self.origins.insert(entity_id, here);
+                // A stored id produced by a whole file: said in its slot.
+                let slot = match here {
+                    Here::Parsed { file, line: None } => index
+                        .position_of_id(&entity_id)
+                        .zip(Claim::File { file }.encode()),
+                    _ => None,
+                };
+                match slot {
+                    Some((at, code)) => self.claims[at] = code,
+                    None => {
+                        self.origins.insert(entity_id, here);
+                    }
+                }
                 true
             }
         }
@@ -329,7 +377,10 @@ impl<'s> Draft<'s> {
             self.duplicate(&s.entity_id, first, here, path);
             return false;
         }
-        self.unchanged_by[at] = root as u32 + 1;
+        let Some(code) = (Claim::Unchanged { root }).encode() else {
+            unreachable!("fewer than 2^31 roots")
+        };
+        self.claims[at] = code;
         self.order.push(super::Slot::Unchanged(at as u32));
         true
     }
@@ -351,7 +402,7 @@ impl<'s> Draft<'s> {
 
     /// Whether the stored episode `index.all[at]` is produced by anything.
     pub(super) fn is_produced(&self, index: &StoredIndex<'_>, at: usize) -> bool {
-        self.unchanged_by[at] != 0 || self.origins.contains_key(index.all[at].entity_id.as_str())
+        self.claims[at] != 0 || self.origins.contains_key(index.all[at].entity_id.as_str())
     }
 
     /// Decide one produced episode and add its entry (or its error).
@@ -746,6 +797,39 @@ fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_round_trips_through_its_code() {
+        // (claim, whether it fits in a slot)
+        let cases = [
+            (Claim::Unchanged { root: 0 }, true),
+            (Claim::Unchanged { root: 7 }, true),
+            (Claim::File { file: 0 }, true),
+            (Claim::File { file: 123_456 }, true),
+            (
+                Claim::File {
+                    file: (1 << 31) - 1,
+                },
+                true,
+            ),
+            (Claim::File { file: 1 << 31 }, false),
+            (
+                Claim::Unchanged {
+                    root: (1 << 31) - 1,
+                },
+                false,
+            ),
+        ];
+        for (claim, fits) in cases {
+            let code = claim.encode();
+            assert_eq!(code.is_some(), fits, "{claim:?}");
+            if let Some(code) = code {
+                assert_ne!(code, 0, "{claim:?}: 0 is nobody");
+                assert_eq!(Claim::decode(code), Some(claim));
+            }
+        }
+        assert_eq!(Claim::decode(0), None);
+    }
 
     fn stored(id: &str, content: &str) -> StoredEpisode {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
