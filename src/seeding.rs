@@ -186,7 +186,10 @@ async fn make_plan<S: Store>(
     // revision check under the lock, as it was when they ran one after the
     // other.
     let loading = async {
-        let stored = retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?;
+        // Shared with the plan: its skips of unchanged files point into it.
+        let stored = std::sync::Arc::new(
+            retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?,
+        );
         ui.debug(&format!(
             "loaded {} stored episodes of group `{}` in {:.2?}",
             stored.len(),

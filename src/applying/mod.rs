@@ -60,13 +60,16 @@ pub async fn apply_plan<S: Store>(
     batch_size: usize,
     ui: &Ui,
 ) -> Result<(), Error> {
+    // Every decision that writes is an entry (only skips are not).
     let writes: Vec<&PlanEntry> = plan
         .decisions
+        .entries()
         .iter()
         .filter(|d| d.action.writes() && d.action != Action::Prune)
         .collect();
     let prunes: Vec<&PlanEntry> = plan
         .decisions
+        .entries()
         .iter()
         .filter(|d| d.action == Action::Prune)
         .collect();
@@ -89,7 +92,12 @@ pub async fn apply_plan<S: Store>(
     };
     // Unchanged episodes whose links changed: their sets ride in the batch
     // that writes their last target, or in a batch of their own.
-    let relinks: Vec<&PlanEntry> = plan.decisions.iter().filter(|d| d.relinks()).collect();
+    let relinks: Vec<&PlanEntry> = plan
+        .decisions
+        .entries()
+        .iter()
+        .filter(|d| d.relinks())
+        .collect();
     let mut link_sets = links_by_batch(&chunks, &relinks);
     let relink_only = if chunks.is_empty() {
         std::mem::take(&mut link_sets[0])
@@ -304,7 +312,7 @@ mod tests {
             transfer_ownership: false,
             links: Default::default(),
         };
-        let plan = planning::plan(&input, &[], &[], &[], 0);
+        let plan = planning::plan(&input, &Default::default(), &[], &[], 0);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
         (d, plan, input.max_file_bytes)
     }
@@ -317,7 +325,7 @@ mod tests {
             ("c.jsonl", "{\"id\":4}\n{\"id\":5}\n"),
             ("d.json", "{\"k\":2}"),
         ]);
-        let writes: Vec<&PlanEntry> = plan.decisions.iter().collect();
+        let writes: Vec<&PlanEntry> = plan.decisions.entries().iter().collect();
         let sizes = |size| -> Vec<usize> {
             file_batches(&writes, size)
                 .iter()
@@ -346,9 +354,13 @@ mod tests {
         std::fs::remove_file(d.path().join("a.json")).unwrap();
         std::fs::write(d.path().join("b.json"), r#"{"name": "y", "k": 3}"#).unwrap();
         let mut bodies = BodyCache::default();
-        let (name, fields) = bodies.body(&plan, &plan.decisions[0], max).unwrap();
+        let (name, fields) = bodies
+            .body(&plan, &plan.decisions.entries()[0], max)
+            .unwrap();
         assert_eq!((name.as_str(), &fields["k"]), ("x", &serde_json::json!(1)));
-        let (name, fields) = bodies.body(&plan, &plan.decisions[1], max).unwrap();
+        let (name, fields) = bodies
+            .body(&plan, &plan.decisions.entries()[1], max)
+            .unwrap();
         assert_eq!((name.as_str(), &fields["k"]), ("y", &serde_json::json!(2)));
         assert!(plan.kept.is_empty(), "each file's bytes are taken once");
     }
@@ -358,7 +370,7 @@ mod tests {
     fn a_body_read_again_must_have_the_planned_content_hash() {
         let (d, plan, max) = plan_of(&[("a.json", r#"{"name": "x", "k": 1}"#)]);
         plan.kept.clear();
-        let decision = &plan.decisions[0];
+        let decision = &plan.decisions.entries()[0];
         let read = |body: &str| {
             std::fs::write(d.path().join("a.json"), body).unwrap();
             BodyCache::default().body(&plan, decision, max)

@@ -77,7 +77,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     input.links.reread = true;
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
-    let stored = store.load_episodes(&group).await?;
+    let stored = std::sync::Arc::new(store.load_episodes(&group).await?);
     // The same paged pass a seed makes: bounded memory on a large group.
     let edited = crate::seeding::scan_hand_edits(
         &store,
@@ -114,7 +114,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     let stored_links = store.load_links(&group).await?;
     let link_state = store.load_link_state(&group).await?;
     let plan = planning::plan(&input, &stored, &stored_links, &link_state, revision);
-    for d in &plan.decisions {
+    for d in plan.decisions.iter() {
         let (kind, message, fix) = match d.action {
             // A plain seed re-resolves exactly these (the ones its stored
             // link facts point at, or, after a hand edit of the links, all:

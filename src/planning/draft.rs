@@ -110,6 +110,21 @@ impl<'s> StoredIndex<'s> {
         }
     }
 
+    /// Where `s`, an episode of this index, is in the stored state.
+    pub(super) fn position(&self, s: &StoredEpisode) -> usize {
+        // Every episode handed out by this index is an element of `all`:
+        // its address says where (no map from episode to position needed).
+        let at = (s as *const StoredEpisode as usize - self.all.as_ptr() as usize)
+            / std::mem::size_of::<StoredEpisode>();
+        debug_assert!(std::ptr::eq(&self.all[at], s));
+        at
+    }
+
+    /// Where the stored episode with this entity_id is, if it is stored.
+    pub(super) fn position_of_id(&self, entity_id: &str) -> Option<usize> {
+        self.by_id(entity_id).map(|s| self.position(s))
+    }
+
     /// The stored episodes of one source, by path.
     pub(super) fn of_source(&self, source: &str) -> Option<&SourcePaths<'s>> {
         self.by_path.get(source)
@@ -149,6 +164,43 @@ impl Here<'_> {
     }
 }
 
+/// Who produced a stored episode, in the four bytes of its slot: 0 for
+/// nobody yet, `root + 1` for an unchanged file under that root, the top bit
+/// and `file` for the whole of the parsed file `files[file]` (an item with a
+/// line, or one from stdin, is kept in `origins` instead).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Claim {
+    Unchanged { root: usize },
+    File { file: usize },
+}
+
+impl Claim {
+    const FILE: u32 = 1 << 31;
+
+    /// Its code, if it fits.
+    fn encode(self) -> Option<u32> {
+        match self {
+            Claim::Unchanged { root } => u32::try_from(root + 1).ok().filter(|&c| c < Self::FILE),
+            Claim::File { file } => u32::try_from(file)
+                .ok()
+                .filter(|&f| f < Self::FILE)
+                .map(|f| f | Self::FILE),
+        }
+    }
+
+    fn decode(code: u32) -> Option<Self> {
+        match code {
+            0 => None,
+            c if c & Self::FILE != 0 => Some(Claim::File {
+                file: (c & !Self::FILE) as usize,
+            }),
+            c => Some(Claim::Unchanged {
+                root: c as usize - 1,
+            }),
+        }
+    }
+}
+
 /// Where a produced episode comes from, for its entry and its messages.
 pub(super) struct Facts<'a> {
     pub(super) source: &'a Arc<str>,
@@ -164,15 +216,22 @@ pub(super) struct Draft<'s> {
     pub(super) input: &'s PlanInput,
     /// The run's version as text, shared by every after-snapshot.
     pub(super) version: Arc<str>,
+    /// The decisions made as entries (see [`super::Decisions`]).
     pub(super) decisions: Vec<PlanEntry>,
+    /// Every decision in plan order.
+    pub(super) order: Vec<super::Slot>,
     pub(super) errors: Vec<PlanError>,
     pub(super) files: Vec<PlannedFile>,
     /// Bytes of `files`, by index, kept from the scan for applying.
     pub(super) kept: super::read::Kept,
     pub(super) generated: Vec<Candidate>,
     pub(super) stats: WalkStats,
-    /// entity_id → where it came from. Ids of stored episodes are borrowed.
+    /// entity_id → where it came from, for what a [`Claim`] cannot say.
     origins: HashMap<Cow<'s, str>, Here<'s>>,
+    /// Per stored episode, who produced it (see [`Claim`]): four bytes an
+    /// episode where a map entry cost about seventy, and a reseed claims
+    /// every stored episode.
+    claims: Vec<u32>,
     /// entity_ids whose stored episode must survive this run whatever
     /// happens (its file failed): never orphaned, never pruned.
     pub(super) protected: BTreeSet<String>,
@@ -197,12 +256,13 @@ impl<'s> Draft<'s> {
         Draft {
             input,
             version: input.version.to_string().into(),
+            decisions: Vec::new(),
             // Room for a decision per file plus one per stored episode
             // (orphans and prunes come last): growing this Vec past its
             // capacity near the end would hold the old and the new copy at
             // once, at the plan's peak. Capacity that is never written costs
             // address space, not memory.
-            decisions: Vec::with_capacity(stored + files),
+            order: Vec::with_capacity(stored + files),
             errors: Vec::new(),
             files: Vec::new(),
             kept: Default::default(),
@@ -210,7 +270,8 @@ impl<'s> Draft<'s> {
             stats: WalkStats::default(),
             // Sized up front: a 100k-episode plan otherwise spends a sixth
             // of its time growing it.
-            origins: HashMap::with_capacity(stored.max(files)),
+            origins: HashMap::new(),
+            claims: vec![0; stored],
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
             found_any_source: false,
@@ -230,33 +291,121 @@ impl<'s> Draft<'s> {
         }
     }
 
-    /// Record that `entity_id` is produced `here`; `false` (and an error
-    /// naming both producers) if something produced it already.
-    pub(super) fn claim(&mut self, entity_id: Cow<'s, str>, here: Here<'s>, path: &str) -> bool {
-        match self.origins.get(entity_id.as_ref()) {
-            Some(_) if self.errors.len() >= crate::limits::MAX_LISTED_ERRORS => {
-                self.unlisted += 1;
-                false
-            }
+    /// Add a decision made as an entry; its index among the entries.
+    pub(super) fn push(&mut self, entry: PlanEntry) -> usize {
+        let i = self.decisions.len();
+        self.decisions.push(entry);
+        self.order.push(super::Slot::Entry(i as u32));
+        i
+    }
+
+    /// Turn the skip at `order[at]` (an unchanged file's) into an entry;
+    /// its index among the entries.
+    pub(super) fn materialise(&mut self, index: &StoredIndex<'_>, at: usize) -> usize {
+        let super::Slot::Unchanged(s) = self.order[at] else {
+            unreachable!("only an unchanged file's skip is materialised")
+        };
+        let i = self.decisions.len();
+        self.decisions
+            .push(super::unchanged_skip(&index.all[s as usize]));
+        self.order[at] = super::Slot::Entry(i as u32);
+        i
+    }
+
+    /// Where `entity_id` was produced already, if it was.
+    fn first_producer(&self, index: &StoredIndex<'s>, entity_id: &str) -> Option<Here<'s>> {
+        if let Some(&here) = self.origins.get(entity_id) {
+            return Some(here);
+        }
+        let at = index.position_of_id(entity_id)?;
+        Claim::decode(self.claims[at]).map(|c| match c {
+            Claim::Unchanged { root } => Here::Unchanged {
+                root,
+                rel: path(&index.all[at]),
+            },
+            Claim::File { file } => Here::Parsed { file, line: None },
+        })
+    }
+
+    /// Record that `entity_id` is produced `here` (a parsed file or stdin);
+    /// `false` (and an error naming both producers) if something produced
+    /// it already.
+    pub(super) fn claim(
+        &mut self,
+        index: &StoredIndex<'s>,
+        entity_id: Cow<'s, str>,
+        here: Here<'s>,
+        path: &str,
+    ) -> bool {
+        match self.first_producer(index, &entity_id) {
             Some(first) => {
-                let (roots, files) = (self.input.roots.as_slice(), self.files.as_slice());
-                let (first, here) = (first.describe(roots, files), here.describe(roots, files));
-                self.errors.push(PlanError::input(
-                    Some(path.to_string()),
-                    format!("duplicate entity_id `{entity_id}`: produced by {first} and by {here}"),
-                    Some("give one of them a distinct `entity_id`, or rename one of the files"),
-                ));
+                self.duplicate(&entity_id, first, here, path);
                 false
             }
             None => {
-                self.origins.insert(entity_id, here);
+                // A stored id produced by a whole file: said in its slot.
+                let slot = match here {
+                    Here::Parsed { file, line: None } => index
+                        .position_of_id(&entity_id)
+                        .zip(Claim::File { file }.encode()),
+                    _ => None,
+                };
+                match slot {
+                    Some((at, code)) => self.claims[at] = code,
+                    None => {
+                        self.origins.insert(entity_id, here);
+                    }
+                }
                 true
             }
         }
     }
 
-    pub(super) fn is_produced(&self, entity_id: &str) -> bool {
-        self.origins.contains_key(entity_id)
+    /// Record that the stored episode `index.all[at]` is produced by its
+    /// unchanged file under root `root`, and add its skip; `false` (and an
+    /// error naming both producers) if something produced it already.
+    pub(super) fn claim_unchanged(
+        &mut self,
+        index: &StoredIndex<'s>,
+        at: usize,
+        root: usize,
+        path: &str,
+    ) -> bool {
+        let s = &index.all[at];
+        if let Some(first) = self.first_producer(index, &s.entity_id) {
+            let here = Here::Unchanged {
+                root,
+                rel: s.source_path.as_deref().unwrap_or_default(),
+            };
+            self.duplicate(&s.entity_id, first, here, path);
+            return false;
+        }
+        let Some(code) = (Claim::Unchanged { root }).encode() else {
+            unreachable!("fewer than 2^31 roots")
+        };
+        self.claims[at] = code;
+        self.order.push(super::Slot::Unchanged(at as u32));
+        true
+    }
+
+    /// The error of an entity_id produced twice.
+    fn duplicate(&mut self, entity_id: &str, first: Here<'_>, here: Here<'_>, path: &str) {
+        if self.errors.len() >= crate::limits::MAX_LISTED_ERRORS {
+            self.unlisted += 1;
+            return;
+        }
+        let (roots, files) = (self.input.roots.as_slice(), self.files.as_slice());
+        let (first, here) = (first.describe(roots, files), here.describe(roots, files));
+        self.errors.push(PlanError::input(
+            Some(path.to_string()),
+            format!("duplicate entity_id `{entity_id}`: produced by {first} and by {here}"),
+            Some("give one of them a distinct `entity_id`, or rename one of the files"),
+        ));
+    }
+
+    /// Whether the stored episode `index.all[at]` is produced by anything.
+    pub(super) fn is_produced(&self, index: &StoredIndex<'_>, at: usize) -> bool {
+        self.claims[at] != 0 || self.origins.contains_key(index.all[at].entity_id.as_str())
     }
 
     /// Decide one produced episode and add its entry (or its error).
@@ -321,7 +470,7 @@ impl<'s> Draft<'s> {
             Some(b) if **b == *after => b.clone(),
             _ => after,
         };
-        self.decisions.push(PlanEntry {
+        self.push(PlanEntry {
             action,
             entity_id: c.entity_id.clone(),
             source: f.source.clone(),
@@ -463,7 +612,12 @@ impl<'s> Draft<'s> {
     }
 
     /// The finished plan.
-    pub(super) fn finish(mut self, index: &StoredIndex<'_>, revision: u64) -> Plan {
+    pub(super) fn finish(
+        mut self,
+        index: &StoredIndex<'_>,
+        stored: &Arc<Vec<StoredEpisode>>,
+        revision: u64,
+    ) -> Plan {
         let links = super::links::resolve_pending(
             std::mem::take(&mut self.pending_links),
             index.all,
@@ -488,7 +642,7 @@ impl<'s> Draft<'s> {
             group_id: self.input.group_id.clone(),
             version: self.input.version.clone(),
             revision,
-            decisions: self.decisions,
+            decisions: super::Decisions::new(self.decisions, self.order, stored.clone()),
             errors: self.errors,
             errors_unlisted,
             files: self.files,
@@ -647,6 +801,39 @@ fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_claim_round_trips_through_its_code() {
+        // (claim, whether it fits in a slot)
+        let cases = [
+            (Claim::Unchanged { root: 0 }, true),
+            (Claim::Unchanged { root: 7 }, true),
+            (Claim::File { file: 0 }, true),
+            (Claim::File { file: 123_456 }, true),
+            (
+                Claim::File {
+                    file: (1 << 31) - 1,
+                },
+                true,
+            ),
+            (Claim::File { file: 1 << 31 }, false),
+            (
+                Claim::Unchanged {
+                    root: (1 << 31) - 1,
+                },
+                false,
+            ),
+        ];
+        for (claim, fits) in cases {
+            let code = claim.encode();
+            assert_eq!(code.is_some(), fits, "{claim:?}");
+            if let Some(code) = code {
+                assert_ne!(code, 0, "{claim:?}: 0 is nobody");
+                assert_eq!(Claim::decode(code), Some(claim));
+            }
+        }
+        assert_eq!(Claim::decode(0), None);
+    }
 
     fn stored(id: &str, content: &str) -> StoredEpisode {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();

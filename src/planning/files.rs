@@ -11,10 +11,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::PlanInput;
-use super::draft::{Draft, Facts, Here, StoredIndex, snapshot};
+use super::draft::{Draft, Facts, Here, StoredIndex};
 use super::links::{ItemLinks, Pending, take_links};
 use super::read::{Kept, ReadError, kept_or_read, read_limited};
-use super::{Action, Origin, PlanEntry, PlanError, PlannedFile};
+use super::{Origin, PlanError, PlannedFile};
 use crate::hashing;
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
@@ -315,29 +315,9 @@ pub(super) fn add_root<'s>(
                 }
                 Examined::Unchanged => {
                     draft.stats.files_unchanged += 1;
+                    // Skips, not entries: spelled out only when listed.
                     for &s in stored_here {
-                        let here = Here::Unchanged {
-                            root: ri,
-                            rel: s.source_path.as_deref().unwrap_or_default(),
-                        };
-                        let id = Cow::Borrowed(s.entity_id.as_str());
-                        if !draft.claim(id, here, &display) {
-                            continue;
-                        }
-                        let snap = snapshot(s);
-                        draft.decisions.push(PlanEntry {
-                            action: Action::Skip,
-                            entity_id: s.entity_id.clone(),
-                            source: s.source.clone(),
-                            source_path: s.source_path.clone(),
-                            reason: "file unchanged (source_hash matches); not parsed".into(),
-                            before: Some(snap.clone()),
-                            after: Some(snap),
-                            origin: Origin::Stored,
-                            created_at: Some(s.created_at),
-                            keep_updated_at: Some(s.updated_at),
-                            links: None,
-                        });
+                        draft.claim_unchanged(index, index.position(s), ri, &display);
                     }
                     continue;
                 }
@@ -406,7 +386,7 @@ pub(super) fn add_root<'s>(
                     line: c.line,
                 };
                 let id = Cow::Owned(c.entity_id.clone());
-                if !draft.claim(id, here, &display) {
+                if !draft.claim(index, id, here, &display) {
                     continue;
                 }
                 let facts = Facts {

@@ -90,15 +90,29 @@ const STDIN: &str = "<stdin>";
 /// One parsed episode's links, waiting for resolution.
 #[derive(Debug)]
 pub(super) struct Pending {
-    pub(super) episode: Episode,
-    pub(super) links: ItemLinks,
     /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
     /// not as text: every parsed episode waits here). `None` for an item
     /// read from stdin, named `<stdin>`.
     pub(super) file: Option<usize>,
     /// Its entry in the plan, when one was made (not for a refusal).
     pub(super) decision: Option<usize>,
+    kind: PendingKind,
 }
+
+#[derive(Debug)]
+enum PendingKind {
+    /// An item of a file with an entry, that names nothing and declares no
+    /// alias or key: its entity_id is its entry's and its path its file's,
+    /// so only its name is kept. Most items of most corpora are so, and a
+    /// cold seed holds one per episode (about 50 bytes instead of 300).
+    Lean {
+        name: Box<str>,
+    },
+    Rich(Box<(Episode, ItemLinks)>),
+}
+
+/// What a lean pending episode's links are.
+static NO_LINKS: std::sync::LazyLock<ItemLinks> = std::sync::LazyLock::new(ItemLinks::default);
 
 impl Pending {
     /// An episode of the file `Plan::files[file]` (under root `root`, at
@@ -110,17 +124,76 @@ impl Pending {
         file: usize,
         decision: Option<usize>,
     ) -> Pending {
+        let lean = decision.is_some()
+            && links.raw == Extracted::default()
+            && links.aliases.is_empty()
+            && links.key.is_none();
+        let kind = if lean {
+            PendingKind::Lean { name: name.into() }
+        } else {
+            PendingKind::Rich(Box::new((
+                Episode {
+                    entity_id,
+                    file: Some((root, rel.to_string())),
+                    name,
+                    aliases: Vec::new(),
+                    key: None,
+                },
+                links,
+            )))
+        };
         Pending {
-            episode: Episode {
-                entity_id,
-                file: Some((root, rel.to_string())),
-                name,
-                aliases: Vec::new(),
-                key: None,
-            },
-            links,
             file: Some(file),
             decision,
+            kind,
+        }
+    }
+
+    /// An item read from standard input.
+    pub(super) fn of_stdin(episode: Episode, links: ItemLinks, decision: Option<usize>) -> Self {
+        Pending {
+            file: None,
+            decision,
+            kind: PendingKind::Rich(Box::new((episode, links))),
+        }
+    }
+
+    /// Its entity_id (`decisions`: the plan's entries).
+    pub(super) fn entity_id<'a>(&'a self, decisions: &'a [PlanEntry]) -> &'a str {
+        match &self.kind {
+            PendingKind::Lean { .. } => {
+                &decisions[self.decision.expect("a lean episode has an entry")].entity_id
+            }
+            PendingKind::Rich(r) => &r.0.entity_id,
+        }
+    }
+
+    /// The episode as links see it (`files`: the plan's files).
+    pub(super) fn episode(
+        &self,
+        decisions: &[PlanEntry],
+        files: &[super::PlannedFile],
+    ) -> std::borrow::Cow<'_, Episode> {
+        match &self.kind {
+            PendingKind::Lean { name } => {
+                let f = &files[self.file.expect("a lean episode has a file")];
+                std::borrow::Cow::Owned(Episode {
+                    entity_id: self.entity_id(decisions).to_string(),
+                    file: Some((f.root, f.rel.clone())),
+                    name: name.to_string(),
+                    aliases: Vec::new(),
+                    key: None,
+                })
+            }
+            PendingKind::Rich(r) => std::borrow::Cow::Borrowed(&r.0),
+        }
+    }
+
+    /// Its links.
+    pub(super) fn links(&self) -> &ItemLinks {
+        match &self.kind {
+            PendingKind::Lean { .. } => &NO_LINKS,
+            PendingKind::Rich(r) => &r.1,
         }
     }
 }
@@ -214,8 +287,8 @@ pub(super) fn resolve_pending(
     // Nothing parsed names anything: every resolution would come back empty,
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
-    let index = if pending.iter().any(|p| !p.links.raw.links.is_empty()) {
-        link_index(&pending, stored, &state, roots, decisions)
+    let index = if pending.iter().any(|p| !p.links().raw.links.is_empty()) {
+        link_index(&pending, stored, &state, roots, decisions, files)
     } else {
         Index::default()
     };
@@ -232,13 +305,22 @@ pub(super) fn resolve_pending(
         ..LinkSummary::default()
     };
     for p in pending {
-        let resolved = resolve_links(&index, &p.episode, &p.links.raw.links);
-        summary.external += p.links.raw.external as u64;
+        let entity_id = p.entity_id(decisions).to_string();
+        let (episode_links, resolved) = match p.kind {
+            // Names nothing: nothing to resolve.
+            PendingKind::Lean { .. } => (ItemLinks::default(), Default::default()),
+            PendingKind::Rich(r) => {
+                let (episode, links) = *r;
+                let resolved = resolve_links(&index, &episode, &links.raw.links);
+                (links, resolved)
+            }
+        };
+        summary.external += episode_links.raw.external as u64;
         summary.assets += resolved.assets as u64;
         summary.edges += resolved.edges.len() as u64;
         let mut facts = LinkFacts {
-            aliases: p.links.aliases,
-            key: p.links.key,
+            aliases: episode_links.aliases,
+            key: episode_links.key,
             unresolved: Vec::with_capacity(resolved.unresolved.len()),
         };
         for u in resolved.unresolved {
@@ -248,7 +330,7 @@ pub(super) fn resolve_pending(
                 summary.ambiguous += 1;
             }
             let w = LinkWarning {
-                entity_id: p.episode.entity_id.clone(),
+                entity_id: entity_id.clone(),
                 path: p
                     .file
                     .map_or_else(|| STDIN.to_string(), |f| files[f].display()),
@@ -281,16 +363,12 @@ pub(super) fn resolve_pending(
         // store will keep, the edges whose target exists after the plan.
         let mut now = resolved.edges;
         now.sort();
-        let mut was = before
-            .remove(p.episode.entity_id.as_str())
-            .unwrap_or_default();
+        let mut was = before.remove(entity_id.as_str()).unwrap_or_default();
         was.sort();
         // The stored facts too: an unresolved link that moved, or facts
         // never stored, are written again even when the edges stand.
-        let facts_changed = state
-            .get(p.episode.entity_id.as_str())
-            .and_then(|s| s.facts.as_ref())
-            != Some(&facts);
+        let facts_changed =
+            state.get(entity_id.as_str()).and_then(|s| s.facts.as_ref()) != Some(&facts);
         let links = Arc::new(EntryLinks { edges: now, facts });
         if d.action.writes() {
             d.links = Some(links);
@@ -310,11 +388,10 @@ fn link_index(
     state: &super::relink::StateById<'_>,
     roots: &[RootSpec],
     decisions: &[PlanEntry],
+    files: &[super::PlannedFile],
 ) -> Index {
-    let parsed: std::collections::HashSet<&str> = pending
-        .iter()
-        .map(|p| p.episode.entity_id.as_str())
-        .collect();
+    let parsed: std::collections::HashSet<&str> =
+        pending.iter().map(|p| p.entity_id(decisions)).collect();
     // Orphans are stored but no source produces them any more: a link to
     // their old path or name is broken, even before they are pruned.
     let gone: std::collections::HashSet<&str> = decisions
@@ -336,9 +413,9 @@ fn link_index(
         })
         .collect();
     episodes.extend(pending.iter().map(|p| Episode {
-        aliases: p.links.aliases.clone(),
-        key: p.links.key.clone(),
-        ..p.episode.clone()
+        aliases: p.links().aliases.clone(),
+        key: p.links().key.clone(),
+        ..p.episode(decisions, files).into_owned()
     }));
     Index::new(episodes)
 }

@@ -227,13 +227,130 @@ pub struct Reconcile {
     pub edited: std::collections::HashMap<String, edits::HandEdit>,
 }
 
+/// Where one decision of the plan is, in plan order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Slot {
+    /// `Decisions::entries[i]`.
+    Entry(u32),
+    /// The stored episode `stored[i]` of a file whose bytes and version are
+    /// the stored ones: skipped, and spelled out only when listed. A no-op
+    /// reseed of a million files is a million of these, eight bytes each,
+    /// where an entry (with its snapshot and copied strings) was ~300.
+    Unchanged(u32),
+}
+
+/// Every decision of a plan, in plan order: the entries that do something
+/// (or were parsed), and the skips of unchanged files as positions in the
+/// stored state the plan was made from.
+#[derive(Debug, Clone, Default)]
+pub struct Decisions {
+    entries: Vec<PlanEntry>,
+    order: Vec<Slot>,
+    stored: Arc<Vec<StoredEpisode>>,
+}
+
+impl Decisions {
+    /// `order` refers to `entries` by index; entries made from a skip late
+    /// (an unchanged file read again for its links) come last there, and
+    /// are put back in plan order here, so `entries` is in plan order.
+    pub(crate) fn new(
+        mut entries: Vec<PlanEntry>,
+        mut order: Vec<Slot>,
+        stored: Arc<Vec<StoredEpisode>>,
+    ) -> Self {
+        let in_order = order
+            .iter()
+            .filter_map(|s| match *s {
+                Slot::Entry(i) => Some(i),
+                Slot::Unchanged(_) => None,
+            })
+            .enumerate()
+            .all(|(k, i)| k == i as usize);
+        if !in_order {
+            let mut taken: Vec<Option<PlanEntry>> = entries.into_iter().map(Some).collect();
+            entries = Vec::with_capacity(taken.len());
+            for slot in &mut order {
+                if let Slot::Entry(i) = slot {
+                    entries.push(taken[*i as usize].take().expect("each entry once"));
+                    *i = (entries.len() - 1) as u32;
+                }
+            }
+        }
+        Decisions {
+            entries,
+            order,
+            stored,
+        }
+    }
+
+    /// How many decisions, skips of unchanged files included.
+    pub fn len(&self) -> usize {
+        self.order.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.order.is_empty()
+    }
+
+    /// The decisions that were made as entries: every one that writes,
+    /// relinks, orphans or prunes is one (only skips of unchanged files are
+    /// not), in plan order.
+    pub fn entries(&self) -> &[PlanEntry] {
+        &self.entries
+    }
+
+    /// Every decision in plan order, the skips of unchanged files spelled
+    /// out one at a time (never collected: a listing or an audit trail of a
+    /// million skips holds one at once).
+    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
+        self.order.iter().map(|slot| match *slot {
+            Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
+            Slot::Unchanged(i) => Cow::Owned(unchanged_skip(&self.stored[i as usize])),
+        })
+    }
+
+    /// How many decisions of each action, without spelling any out.
+    fn count_into(&self, m: &mut BTreeMap<&'static str, u64>) {
+        for slot in &self.order {
+            let action = match *slot {
+                Slot::Entry(i) => self.entries[i as usize].action,
+                Slot::Unchanged(_) => Action::Skip,
+            };
+            *m.entry(action.as_str()).or_default() += 1;
+        }
+    }
+}
+
+/// The entry of a stored episode whose file is unchanged: what a
+/// [`Slot::Unchanged`] stands for.
+pub(crate) fn unchanged_skip(s: &StoredEpisode) -> PlanEntry {
+    let snap = Arc::new(Snapshot {
+        version: s.version.clone(),
+        content_hash: s.content_hash.clone(),
+        source_hash: s.source_hash.clone(),
+    });
+    PlanEntry {
+        action: Action::Skip,
+        entity_id: s.entity_id.clone(),
+        source: s.source.clone(),
+        source_path: s.source_path.clone(),
+        reason: "file unchanged (source_hash matches); not parsed".into(),
+        before: Some(snap.clone()),
+        after: Some(snap),
+        origin: Origin::Stored,
+        created_at: Some(s.created_at),
+        keep_updated_at: Some(s.updated_at),
+        links: None,
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub group_id: String,
     pub version: SeedVersion,
     /// The store's group revision the plan was made against.
     pub revision: u64,
-    pub decisions: Vec<PlanEntry>,
+    pub decisions: Decisions,
     /// The first [`crate::limits::MAX_LISTED_ERRORS`] errors; the rest are
     /// only counted in `errors_unlisted`.
     pub errors: Vec<PlanError>,
@@ -261,14 +378,13 @@ impl Plan {
     pub fn counts(&self) -> BTreeMap<&'static str, u64> {
         let mut m: BTreeMap<&'static str, u64> =
             Action::ALL.iter().map(|a| (a.as_str(), 0)).collect();
-        for d in &self.decisions {
-            *m.entry(d.action.as_str()).or_default() += 1;
-        }
+        self.decisions.count_into(&mut m);
         m
     }
 
     pub fn has_changes(&self) -> bool {
         self.decisions
+            .entries()
             .iter()
             .any(|d| d.action.writes() || d.relinks())
     }
@@ -357,7 +473,7 @@ pub fn graph_signature_with_links(episodes: String, links: &[StoredLink]) -> Str
 /// `link_state` the stored link facts (see [`Planner::needs_link_state`]).
 pub fn plan(
     input: &PlanInput,
-    stored: &[StoredEpisode],
+    stored: &Arc<Vec<StoredEpisode>>,
     stored_links: &[StoredLink],
     link_state: &[StoredLinkState],
     revision: u64,
@@ -377,14 +493,17 @@ pub fn plan(
 pub struct Planner<'s> {
     input: &'s PlanInput,
     scan: Scan,
+    /// Shared with the plan, whose skips of unchanged files point into it.
+    stored: &'s Arc<Vec<StoredEpisode>>,
     index: draft::StoredIndex<'s>,
 }
 
 impl<'s> Planner<'s> {
-    pub fn new(input: &'s PlanInput, scan: Scan, stored: &'s [StoredEpisode]) -> Self {
+    pub fn new(input: &'s PlanInput, scan: Scan, stored: &'s Arc<Vec<StoredEpisode>>) -> Self {
         Planner {
             input,
             scan,
+            stored,
             index: draft::StoredIndex::new(stored),
         }
     }
@@ -430,6 +549,6 @@ impl<'s> Planner<'s> {
         {
             relink::add_relinks(&mut draft, index, state, stored_links);
         }
-        draft.finish(index, revision)
+        draft.finish(index, self.stored, revision)
     }
 }

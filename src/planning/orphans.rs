@@ -15,11 +15,13 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
     let mut orphans: Vec<&StoredEpisode> = index
         .all
         .iter()
-        .filter(|s| {
+        .enumerate()
+        .filter(|&(at, s)| {
             draft.scope_sources.contains(s.source.as_ref())
-                && !draft.is_produced(&s.entity_id)
+                && !draft.is_produced(index, at)
                 && !draft.protected.contains(&s.entity_id)
         })
+        .map(|(_, s)| s)
         .collect();
     orphans.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
     let options = draft.options();
@@ -43,7 +45,7 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
             Decision::Prune => "gone from the sources; deleted by --prune",
             _ => "gone from the sources; kept (use --prune to delete)",
         };
-        draft.decisions.push(PlanEntry {
+        draft.push(PlanEntry {
             action: decision.action().expect("an orphan is never refused"),
             entity_id: s.entity_id.clone(),
             source: s.source.clone(),

@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::draft::{Draft, StoredIndex};
 use super::links::{Pending, take_links};
 use super::read::read_limited;
-use super::{Action, PlannedFile};
+use super::{Action, PlannedFile, Slot};
 use crate::links::{Episode, StoredLinkState};
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Format, SourceFile};
@@ -188,17 +188,18 @@ fn changes<'d>(
     let stored_keys = |s: &StoredEpisode| stored_keys(s, state);
     let mut out = Vec::new();
     for p in &draft.pending_links {
-        let e = &p.episode;
+        let e = p.episode(&draft.decisions, &draft.files);
+        let entity_id = p.entity_id(&draft.decisions);
         let after = keys_of(
-            &e.entity_id,
+            entity_id,
             e.file.as_ref().map(|(_, p)| p.as_str()),
             &e.name,
-            &p.links.aliases,
+            &p.links().aliases,
         );
-        let before = index.by_id(&e.entity_id).map(stored_keys);
+        let before = index.by_id(entity_id).map(stored_keys);
         if before.as_ref() != Some(&after) {
             out.push(Change {
-                entity_id: &e.entity_id,
+                entity_id,
                 before,
                 after: Some(after),
             });
@@ -231,16 +232,30 @@ pub(super) fn add_relinks(
     let parsed: HashSet<&str> = draft
         .pending_links
         .iter()
-        .map(|p| p.episode.entity_id.as_str())
+        .map(|p| p.entity_id(&draft.decisions))
         .collect();
     // The skipped (unparsed, unchanged) episodes: the only ones to add.
-    let skipped: HashMap<&str, usize> = draft
+    // Skips of unchanged files are no entries (see `Slot`): they become one
+    // only when their file is read again, below.
+    let mut skipped: HashMap<&str, Skipped> = draft
         .decisions
         .iter()
         .enumerate()
         .filter(|(_, d)| d.action == Action::Skip && !parsed.contains(d.entity_id.as_str()))
-        .map(|(i, d)| (d.entity_id.as_str(), i))
+        .map(|(i, d)| (d.entity_id.as_str(), Skipped::Entry(i)))
         .collect();
+    skipped.extend(
+        draft
+            .order
+            .iter()
+            .enumerate()
+            .filter_map(|(at, slot)| match *slot {
+                Slot::Unchanged(s) => Some((at, &index.all[s as usize])),
+                Slot::Entry(_) => None,
+            })
+            .filter(|(_, s)| !parsed.contains(s.entity_id.as_str()))
+            .map(|(at, s)| (s.entity_id.as_str(), Skipped::Slot(at))),
+    );
     if skipped.is_empty() {
         return;
     }
@@ -264,25 +279,29 @@ pub(super) fn add_relinks(
             .copied()
             .filter(|id| by_id.get(id).is_none_or(|s| s.facts.is_none())),
     );
-    // The files to read: (root, path) → the skipped entries they hold.
-    let mut files: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    // The files to read: (root, path) → the skipped decisions they hold.
+    let mut files: HashMap<(usize, &str), Vec<Skipped>> = HashMap::new();
     for id in wanted {
-        let Some(&i) = skipped.get(id) else { continue };
-        let d = &draft.decisions[i];
-        let Some(rel) = d.source_path.as_deref() else {
+        let Some(&at) = skipped.get(id) else { continue };
+        let (source, rel) = match at {
+            Skipped::Entry(i) => (&draft.decisions[i].source, &draft.decisions[i].source_path),
+            Skipped::Slot(o) => match draft.order[o] {
+                Slot::Unchanged(s) => {
+                    let s = &index.all[s as usize];
+                    (&s.source, &s.source_path)
+                }
+                Slot::Entry(_) => unreachable!("only unchanged slots are listed"),
+            },
+        };
+        let Some(rel) = rel.as_deref() else {
             continue;
         };
-        let Some(ri) = draft
-            .input
-            .roots
-            .iter()
-            .position(|r| *r.source == *d.source)
-        else {
+        let Some(ri) = draft.input.roots.iter().position(|r| *r.source == **source) else {
             continue;
         };
-        files.entry((ri, rel)).or_default().push(i);
+        files.entry((ri, rel)).or_default().push(at);
     }
-    let mut files: Vec<((usize, String), Vec<usize>)> = files
+    let mut files: Vec<((usize, String), Vec<Skipped>)> = files
         .into_iter()
         .map(|((ri, rel), entries)| ((ri, rel.to_string()), entries))
         .collect();
@@ -309,6 +328,14 @@ pub(super) fn add_relinks(
         let Some((hash, format, cands, links)) = got else {
             continue;
         };
+        // Read again: its skips become entries, which resolving fills.
+        let entries: Vec<usize> = entries
+            .into_iter()
+            .map(|at| match at {
+                Skipped::Entry(i) => i,
+                Skipped::Slot(o) => draft.materialise(index, o),
+            })
+            .collect();
         let stored_hash = draft.decisions[entries[0]]
             .before
             .as_ref()
@@ -349,6 +376,14 @@ pub(super) fn add_relinks(
         }
         draft.pending_links.extend(queued);
     }
+}
+
+/// A skipped decision: an entry, or the position of an unchanged file's
+/// skip in plan order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Skipped {
+    Entry(usize),
+    Slot(usize),
 }
 
 /// The root a stored episode's path is under, for the link index.

@@ -130,7 +130,7 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
         "counts": plan_counts(plan),
         "files": files_json(plan),
         "skipped": skipped_json(plan),
-        "decisions": plan.decisions.iter().map(decision_json).collect::<Vec<_>>(),
+        "decisions": plan.decisions.iter().map(|d| decision_json(&d)).collect::<Vec<_>>(),
         "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
         "errors_not_listed": plan.errors_unlisted.0,
         "reconciling": plan.reconciling,
@@ -233,7 +233,7 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
         .max()
         .unwrap_or(0);
     let mut hidden = 0u64;
-    for d in &plan.decisions {
+    for d in plan.decisions.iter() {
         if d.action == Action::Skip && !verbose {
             hidden += 1;
             continue;

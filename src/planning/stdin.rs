@@ -42,7 +42,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
             for (c, links) in cands.into_iter().zip(links) {
                 let here = Here::Stdin { line: c.line };
                 let id = Cow::Owned(c.entity_id.clone());
-                if !draft.claim(id, here, "<stdin>") {
+                if !draft.claim(index, id, here, "<stdin>") {
                     continue;
                 }
                 let origin = Origin::Generated(draft.generated.len());
@@ -57,8 +57,8 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                 draft.produce(index, &c, &facts, origin);
                 // No file: a link from stdin names its target by id, name,
                 // alias or stem, never by a path relative to itself.
-                draft.pending_links.push(Pending {
-                    episode: Episode {
+                draft.pending_links.push(Pending::of_stdin(
+                    Episode {
                         entity_id: c.entity_id.clone(),
                         file: None,
                         name: c.name.clone(),
@@ -66,9 +66,8 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                         key: None,
                     },
                     links,
-                    file: None,
-                    decision: (draft.decisions.len() > before).then_some(before),
-                });
+                    (draft.decisions.len() > before).then_some(before),
+                ));
                 draft.generated.push(c);
             }
         }

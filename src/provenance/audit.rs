@@ -114,8 +114,8 @@ pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
         id,
         &manifest,
         |w| {
-            for d in &trail.plan.decisions {
-                serde_json::to_writer(&mut *w, &render::DecisionLine::of(d, Some(id)))?;
+            for d in trail.plan.decisions.iter() {
+                serde_json::to_writer(&mut *w, &render::DecisionLine::of(&d, Some(id)))?;
                 w.write_all(b"\n")?;
             }
             Ok(())
