@@ -28,11 +28,12 @@ pub const GROUP_MAX_BYTES: usize = 1024;
 /// lines must not print (or hold) a million messages.
 pub const MAX_LISTED_ERRORS: usize = 100;
 
-/// File bytes held at once so that a file is read from disk once per run,
-/// not three times (hashed by the scan, parsed by the plan, parsed again to
-/// be written): the scan keeps what it read while this allowance lasts,
-/// planning drops what it finds unchanged, and applying takes the rest.
-/// Beyond it files are read again, as before. Measured on 100k files of
+/// File bytes held at once on a group's first seed so that a file is read
+/// from disk once, not three times (hashed by the scan, parsed by the plan,
+/// parsed again to be written): the scan keeps what it read while this
+/// allowance lasts, and applying takes it. Beyond it files are read again,
+/// as before, and a reseed keeps nothing: most of its files are unchanged,
+/// and their bytes would only raise its peak memory. Measured on 100k files of
 /// about 500 B (bench/results/profile.md, "client side"): every read pass
 /// costs about 1.6 s of system time, and keeping bytes costs their size in
 /// peak memory (64 MiB: +78 MB; 32 MiB: +40 MB), which the memory budget

@@ -173,11 +173,18 @@ async fn make_plan<S: Store>(
     // Walking and hashing the sources needs nothing from the store: it runs
     // on other threads while the stored state streams in, so a no-op reseed
     // costs about the longer of the two, not their sum.
-    let (roots, max) = (input.roots.clone(), input.max_file_bytes);
-    let scanning = tokio::task::spawn_blocking(move || {
-        planning::scan(&roots, max, crate::limits::KEEP_READ_BYTES)
-    });
     let revision = retry::read(policy, ui, || store.group_revision(&input.group_id)).await?;
+    // A group no batch ever wrote to (a first seed) has every file parsed
+    // and written: the scan keeps what it reads (within the allowance) so
+    // each is read once. A reseed mostly finds files unchanged, and bytes
+    // kept for them would only raise the run's peak memory.
+    let keep = if revision == 0 {
+        crate::limits::KEEP_READ_BYTES
+    } else {
+        0
+    };
+    let (roots, max) = (input.roots.clone(), input.max_file_bytes);
+    let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max, keep));
     // The hand-edit pass reads every stored body on every reseed (see
     // `trust_check`), so it runs beside the load of the stored state rather
     // than after it: on Neo4j the server produces one read's pages while the
