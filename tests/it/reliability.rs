@@ -3,7 +3,7 @@
 //! the issue asks for it, the embedded SQLite store: seeders are killed with
 //! SIGKILL mid-apply, a dedicated Neo4j is stopped and restarted under a run,
 //! and a TCP proxy cuts a Bolt connection in the middle of a batch. Every test
-//! then reads the graph itself (episodes, WRITTEN_BY links, runs, the lock).
+//! then reads the graph itself (episodes, their history, runs, the lock).
 //!
 //! Timing: nothing here waits on a fixed sleep to "probably" be in the right
 //! state. Each step polls the store (the lock holder, the group revision) for
@@ -289,7 +289,7 @@ struct KillPlan {
 /// SIGKILL at seeded-random points of their apply, each one rerun with
 /// `--break-lock`; a last run finishes. The graph then equals, field for
 /// field, the graph of one uninterrupted run into a fresh group; no key is
-/// stored twice, each episode has exactly one WRITTEN_BY link (to the run
+/// stored twice, each episode has exactly one history element (by the run
 /// that wrote it), no killed run left half a batch, and every killed run
 /// that wrote anything is `abandoned`.
 fn crash_convergence(ws: &Ws, kp: KillPlan) {
@@ -1062,13 +1062,14 @@ fn first_difference(got: &[Fact], want: &[Fact]) -> String {
     format!("{} facts, expected {}", got.len(), want.len())
 }
 
-/// One stored episode node (or row) and its WRITTEN_BY links.
+/// One stored episode node (or row) and its history (Neo4j: the `history`
+/// list; SQLite: `episode_history` rows).
 #[derive(Debug)]
 struct Links {
     entity_id: String,
     /// The run that last wrote it (`run_id` property).
     run_id: String,
-    /// (run_id, action) of every link.
+    /// (run_id, action) of every write in its history.
     links: Vec<(String, String)>,
 }
 
@@ -1086,7 +1087,7 @@ fn check_exactly_once<'a>(
         assert_eq!(
             l.links,
             [(l.run_id.clone(), "create".to_string())],
-            "episode {}: exactly one WRITTEN_BY link, by the run that wrote it",
+            "episode {}: exactly one history element, by the run that wrote it",
             l.entity_id
         );
         if let Some(w) = writer(&l.entity_id) {
@@ -1172,9 +1173,8 @@ impl Probe {
             return self.rt.block_on(async {
                 let q = neo4rs::query(
                     "MATCH (e:Episode {group_id: $group}) \
-                     OPTIONAL MATCH (e)-[l:WRITTEN_BY]->(r:SeedRun) \
                      RETURN e.entity_id AS entity_id, e.run_id AS run_id, \
-                            collect(CASE WHEN r IS NULL THEN null ELSE [r.run_id, l.action] END) AS links",
+                            [h IN coalesce(e.history, []) | [split(h, '|')[0], split(h, '|')[2]]] AS links",
                 )
                 .param("group", group);
                 let mut rows = graph.execute(q).await.unwrap();

@@ -1538,7 +1538,8 @@ async fn neo4j_runs_recorded_before_kinds_are_seeds() {
 }
 
 /// The graph model as Cypher users see it: top-level properties with the
-/// documented types, one WRITTEN_BY per (episode, run), the group revision.
+/// documented types, one history element per (episode, run), the group
+/// revision.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neo4j_graph_model_is_queryable_from_cypher() {
     let Some(uri) = neo4j::neo4j_uri() else {
@@ -1569,12 +1570,16 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
     let mut rows = graph
         .execute(
             neo4rs::query(
-                "MATCH (e:Episode {group_id: $g, entity_id: 'guides_model'})-[l:WRITTEN_BY]->(r:SeedRun) \
+                "MATCH (e:Episode {group_id: $g, entity_id: 'guides_model'}) \
                  MATCH (sg:SeedGroup {group_id: $g}) \
+                 WITH e, sg, split(e.history[0], '|') AS h \
+                 MATCH (r:SeedRun {run_id: h[0]}) \
+                 OPTIONAL MATCH (e)-[old:WRITTEN_BY]->() \
                  RETURN e.version_major AS major, e.version_minor AS minor, e.version_patch AS patch, \
                         e.version_pre AS pre, valueType(e.created_at) AS created_type, \
-                        valueType(e.body) AS body_type, count(l) AS links, r.run_id AS run_id, \
-                        l.action AS action, sg.revision AS revision, \
+                        valueType(e.body) AS body_type, size(e.history) AS links, r.run_id AS run_id, \
+                        h[2] AS action, h[3] AS version, h[5] AS source_hash, datetime(h[1]) > datetime('2020-01-01T00:00:00Z') AS at_ok, \
+                        count(old) AS old_links, sg.revision AS revision, \
                         e.version_major * 1000000 + e.version_minor * 1000 + e.version_patch AS sortable",
             )
             .param("g", group.as_str()),
@@ -1591,9 +1596,17 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
         "ZONED DATETIME NOT NULL"
     );
     assert_eq!(row.get::<String>("body_type").unwrap(), "STRING NOT NULL");
+    // Written twice by one run (a replayed batch): one history element.
     assert_eq!(row.get::<i64>("links").unwrap(), 1);
+    assert_eq!(row.get::<i64>("old_links").unwrap(), 0);
     assert_eq!(row.get::<String>("run_id").unwrap(), run_id);
     assert_eq!(row.get::<String>("action").unwrap(), "create");
+    assert_eq!(row.get::<String>("version").unwrap(), "1.10.2-rc.1");
+    assert_eq!(row.get::<String>("source_hash").unwrap().len(), 64);
+    assert!(
+        row.get::<bool>("at_ok").unwrap(),
+        "`at` reads back as a DATETIME"
+    );
     assert_eq!(row.get::<i64>("revision").unwrap(), 2);
     assert_eq!(row.get::<i64>("sortable").unwrap(), 1_010_002);
 
