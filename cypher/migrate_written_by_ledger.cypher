@@ -4,10 +4,14 @@
 // migrated ledger is skipped, so a rerun after a crash finishes the job without recounting; step 2 deletes the
 // links only after this step has finished for every run. Must run as an auto-commit query
 // (CALL ... IN TRANSACTIONS). Parameters: none.
+// The "already migrated" check is inside the inner transaction: in the outer one, its seek on the (run_id, batch)
+// constraint's index takes a lock that the inner MERGE would then wait for, forever.
 MATCH (r:SeedRun)
 WHERE EXISTS { MATCH (e)-[:WRITTEN_BY]->(r) WHERE e:Episode OR e:PrunedEpisode }
-  AND NOT EXISTS { MATCH (b:SeedWrites {run_id: r.run_id, batch: 'migrated'}) }
 CALL (r) {
+  OPTIONAL MATCH (done:SeedWrites {run_id: r.run_id, batch: 'migrated'})
+  WITH r, done
+  WHERE done IS NULL
   MATCH (e)-[l:WRITTEN_BY]->(r)
   WHERE e:Episode OR e:PrunedEpisode
   WITH r, e, l
