@@ -11,7 +11,8 @@
 // The run node itself is written by the batch envelope (run_upsert) before this statement.
 // Parameters: $run_mark (the writing run's id followed by `|`), $at (the time of this write, RFC 3339 text),
 // $writes (list of maps with keys group_id, entity_id, name, source, version, version_major, version_minor,
-// version_patch, version_pre, created_at, updated_at, source_hash, content_hash, source_path, run_id, body, action,
+// version_patch, version_pre, created_at, updated_at, source_hash, content_hash, source_path, run_id, body, seal
+// (src/hashing.rs `episode_seal`: what the every-reseed hand-edit check verifies without parsing the body), action,
 // graphiti: [] in the default profile, else [{uuid, source_description, valid_at}]).
 // In the graphiti profile (src/graphiti.rs) the node also becomes an :Episodic that graphiti-core reads: `source`
 // then holds Graphiti's episode type (json|text) and graphseed's label moves to `source_description`; `content`
@@ -35,7 +36,8 @@ SET e.name = w.name,
     e.content_hash = w.content_hash,
     e.source_path = w.source_path,
     e.run_id = w.run_id,
-    e.body = w.body
+    e.body = w.body,
+    e.seal = w.seal
 FOREACH (g IN w.graphiti |
   SET e:Episodic,
       e.uuid = g.uuid,

@@ -73,10 +73,13 @@ crate::statement_files::statement_files! {
     EPISODE_STATUS_GROUP => "episode_status_group.cypher";
     /// Every property of every episode of a group, as stored.
     EPISODE_RAW_GROUP => "episode_raw_group.cypher";
-    /// The first page of those, in entity_id order (the every-reseed hand-edit check).
-    EPISODE_RAW_PAGE => "episode_raw_page.cypher";
+    /// The every-reseed hand-edit check: the first page of a group, in
+    /// entity_id order, with what each episode's seal covers.
+    EPISODE_SEALED_PAGE => "episode_sealed_page.cypher";
     /// The page after a given entity_id.
-    EPISODE_RAW_PAGE_AFTER => "episode_raw_page_after.cypher";
+    EPISODE_SEALED_PAGE_AFTER => "episode_sealed_page_after.cypher";
+    /// Every property of the episodes whose seal did not vouch for them.
+    EPISODE_RAW_BY_IDS => "episode_raw_by_ids.cypher";
     /// The links one run left, for the change feed (`graphseed changes`).
     EPISODE_CHANGES_RUN => "episode_changes_run.cypher";
 

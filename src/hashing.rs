@@ -148,6 +148,65 @@ pub fn canonical_hash_of_triples<'a>(
     h.hex()
 }
 
+/// What an episode's seal covers: every tool-owned property the hand-edit
+/// check compares, and the body.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SealFields<'a> {
+    pub entity_id: &'a str,
+    pub source: &'a str,
+    pub version: &'a str,
+    pub content_hash: &'a str,
+    pub source_hash: Option<&'a str>,
+    pub source_path: Option<&'a str>,
+    pub run_id: &'a str,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+    pub body: &'a str,
+}
+
+/// The seal a store keeps beside an episode it wrote: SHA-256 over the
+/// exact stored values of [`SealFields`], as lowercase hex.
+///
+/// Why: every reseed checks every stored episode for hand edits, which
+/// without a seal means parsing each body as JSON and re-hashing its
+/// canonical form. The seal is checked on the bytes as read, with no
+/// parsing: if it matches, nothing it covers changed since graphseed wrote
+/// it (a hand edit that keeps it matching would have to recompute SHA-256
+/// over this encoding), so the full check has nothing to find. A mismatch,
+/// or no seal, only sends the episode to the full check; it is never an
+/// edit by itself. Each value is length-prefixed and absent ones tagged, so
+/// no two field lists encode alike; times are hashed as instants (seconds
+/// and nanoseconds), so a store that hands back another offset for the same
+/// instant still matches.
+pub fn episode_seal(f: &SealFields<'_>) -> String {
+    fn text(h: &mut Sha256, v: Option<&str>) {
+        match v {
+            None => h.update([0u8]),
+            Some(v) => {
+                h.update([1u8]);
+                h.update((v.len() as u64).to_le_bytes());
+                h.update(v.as_bytes());
+            }
+        }
+    }
+    fn time(h: &mut Sha256, t: &chrono::DateTime<chrono::Utc>) {
+        h.update(t.timestamp().to_le_bytes());
+        h.update(t.timestamp_subsec_nanos().to_le_bytes());
+    }
+    let mut h = Sha256::new();
+    h.update(b"graphseed episode seal v1\0");
+    for v in [f.entity_id, f.source, f.version, f.content_hash] {
+        text(&mut h, Some(v));
+    }
+    text(&mut h, f.source_hash);
+    text(&mut h, f.source_path);
+    text(&mut h, Some(f.run_id));
+    time(&mut h, &f.created_at);
+    time(&mut h, &f.updated_at);
+    text(&mut h, Some(f.body));
+    hex::encode(h.finalize())
+}
+
 pub fn is_sha256_hex(s: &str) -> bool {
     s.len() == 64
         && s.bytes()
@@ -204,5 +263,140 @@ mod tests {
         let h = |v: serde_json::Value| content_hash(v.as_object().unwrap());
         assert_eq!(h(a.clone()), h(b));
         assert_ne!(h(a), h(c));
+    }
+
+    /// Every field the seal covers changes it, a moved boundary between two
+    /// fields changes it, and an absent value differs from an empty one.
+    #[test]
+    fn the_seal_covers_every_field_and_only_their_values() {
+        use chrono::{DateTime, TimeZone, Utc};
+        let t: DateTime<Utc> = Utc.with_ymd_and_hms(2026, 12, 4, 19, 0, 0).unwrap();
+        let base = SealFields {
+            entity_id: "e1",
+            source: "notes",
+            version: "1.0.0",
+            content_hash: "c",
+            source_hash: Some("s"),
+            source_path: Some("a.md"),
+            run_id: "r",
+            created_at: t,
+            updated_at: t,
+            body: "{}",
+        };
+        let seal = episode_seal(&base);
+        let later = t + chrono::Duration::nanoseconds(1);
+        let table: [(&str, SealFields<'_>); 13] = [
+            (
+                "entity_id",
+                SealFields {
+                    entity_id: "e2",
+                    ..base
+                },
+            ),
+            (
+                "source",
+                SealFields {
+                    source: "other",
+                    ..base
+                },
+            ),
+            (
+                "version",
+                SealFields {
+                    version: "1.0.1",
+                    ..base
+                },
+            ),
+            (
+                "content_hash",
+                SealFields {
+                    content_hash: "d",
+                    ..base
+                },
+            ),
+            (
+                "source_hash",
+                SealFields {
+                    source_hash: Some("t"),
+                    ..base
+                },
+            ),
+            (
+                "source_hash absent",
+                SealFields {
+                    source_hash: None,
+                    ..base
+                },
+            ),
+            (
+                "source_hash empty",
+                SealFields {
+                    source_hash: Some(""),
+                    ..base
+                },
+            ),
+            (
+                "source_path",
+                SealFields {
+                    source_path: None,
+                    ..base
+                },
+            ),
+            (
+                "run_id",
+                SealFields {
+                    run_id: "q",
+                    ..base
+                },
+            ),
+            (
+                "created_at",
+                SealFields {
+                    created_at: later,
+                    ..base
+                },
+            ),
+            (
+                "updated_at",
+                SealFields {
+                    updated_at: later,
+                    ..base
+                },
+            ),
+            (
+                "body",
+                SealFields {
+                    body: "{ }",
+                    ..base
+                },
+            ),
+            // The same characters, split differently between two fields.
+            (
+                "boundary",
+                SealFields {
+                    entity_id: "e1n",
+                    source: "otes",
+                    ..base
+                },
+            ),
+        ];
+        let mut seen = std::collections::BTreeSet::from([seal.clone()]);
+        for (what, fields) in table {
+            assert!(
+                seen.insert(episode_seal(&fields)),
+                "{what} did not change the seal"
+            );
+        }
+        assert_ne!(
+            episode_seal(&SealFields {
+                source_hash: None,
+                ..base
+            }),
+            episode_seal(&SealFields {
+                source_hash: Some(""),
+                ..base
+            })
+        );
+        assert!(is_sha256_hex(&seal));
     }
 }

@@ -7,7 +7,7 @@
 //! This is the one place where planning and applying meet: planning never
 //! writes, applying never plans.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -176,20 +176,29 @@ async fn make_plan<S: Store>(
     let (roots, max) = (input.roots.clone(), input.max_file_bytes);
     let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max));
     let revision = retry::read(policy, ui, || store.group_revision(&input.group_id)).await?;
-    let stored = retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?;
-    ui.debug(&format!(
-        "loaded {} stored episodes of group `{}` in {:.2?}",
-        stored.len(),
-        input.group_id,
-        t.elapsed()
-    ));
-    let links = retry::read(policy, ui, || store.load_links(&input.group_id)).await?;
-    // Before waiting for the walk: the trust check's hand-edit pass reads
-    // the store while the files are being hashed.
-    let reconcile = trust_check(store, input, &stored, &links, policy, ui).await?;
-    let scan = scanning
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    // The hand-edit pass reads every stored body on every reseed (see
+    // `trust_check`), so it runs beside the load of the stored state rather
+    // than after it: on Neo4j the server produces one read's pages while the
+    // client decodes the other's. Both are plain reads of committed data;
+    // neither sees the other, and a change between them is caught by the
+    // revision check under the lock, as it was when they ran one after the
+    // other.
+    let loading = async {
+        let stored = retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?;
+        ui.debug(&format!(
+            "loaded {} stored episodes of group `{}` in {:.2?}",
+            stored.len(),
+            input.group_id,
+            t.elapsed()
+        ));
+        let links = retry::read(policy, ui, || store.load_links(&input.group_id)).await?;
+        Ok::<_, Error>((stored, links))
+    };
+    let ((stored, links), edited) =
+        tokio::try_join!(loading, scan_hand_edits(store, &input.group_id, policy, ui))?;
+    // Before waiting for the walk: the files are being hashed meanwhile.
+    let reconcile = trust_check(store, input, &stored, &links, edited, policy, ui).await?;
+    let scan = joined(scanning).await;
     ui.debug(&format!(
         "walked and hashed {} files in {:.2?}",
         scan.files(),
@@ -247,6 +256,7 @@ async fn trust_check<S: Store>(
     input: &PlanInput,
     stored: &[crate::metadata::StoredEpisode],
     links: &[crate::stores::StoredLink],
+    edited: HashMap<String, planning::edits::HandEdit>,
     policy: RetryPolicy,
     ui: &Ui,
 ) -> Result<Option<planning::Reconcile>, Error> {
@@ -270,7 +280,6 @@ async fn trust_check<S: Store>(
                     // The signature covers entity_ids, content hashes and
                     // versions, not bodies or the other tool-owned fields:
                     // check those on every reseed too (see `scan_hand_edits`).
-                    let edited = scan_hand_edits(store, group, policy, ui).await?;
                     let Some(first) = edited.values().min_by(|a, b| a.entity_id.cmp(&b.entity_id))
                     else {
                         return Ok(None);
@@ -291,7 +300,6 @@ async fn trust_check<S: Store>(
             }
         }
     };
-    let edited = scan_hand_edits(store, group, policy, ui).await?;
     Ok(Some(planning::Reconcile { why, edited }))
 }
 
@@ -303,18 +311,22 @@ const SCAN_PAGE: u32 = 1000;
 /// Every hand-edited episode of `group`: each body re-hashed against its
 /// `content_hash` and every tool-owned property against its `_metadata`.
 ///
-/// Why a full client-side pass on every reseed rather than a seal compared
-/// server-side: Neo4j Community has no hash function in Cypher, so a seal
-/// would be a length or similar that misses a same-length edit; re-hashing
-/// has the same power as `--reconcile`. Measured (10k bench corpus, 46 MB of
-/// bodies, release build, S2 = no-op reseed, 3 runs each, load average 3.3-3.8
-/// from 4 other agents on 2 cores; the seal was not built or measured):
-///   SQLite: S2 0.12-0.14 s before, 0.38-0.44 s with this pass (0.31-0.36 s);
-///   Neo4j:  S2 0.45-0.77 s before, 1.36-2.66 s with this pass (1.0-1.9 s);
-///   peak RSS +1.3 MB (SQLite), unchanged (Neo4j). A full seed of the same
-///   corpus takes 1.0 s (SQLite) and 3.7-8.3 s (Neo4j), so this is not a
-///   second reseed, but it is most of a no-op one: a seal checked first
-///   (bodies read only where it fails) is the next step if that matters.
+/// Why on every reseed: the group's graph_signature covers ids, content
+/// hashes and versions, not bodies or timestamps, and Neo4j Community has no
+/// hash function in Cypher, so the server cannot check a body for us. What
+/// keeps it cheap is the seal (`hashing::episode_seal`): the Neo4j store
+/// writes, with each episode, a SHA-256 over the values this check compares,
+/// and verifies it on the values as read (no JSON parsing, no property
+/// map), reading in full only the episodes it does not vouch for (none
+/// after a clean run; all of them once after an upgrade from a build
+/// without seals, and graphiti-profile nodes always). The SQLite store reads
+/// every row in full: local, and cheap next to the rest of a reseed.
+///
+/// Measured on a no-op reseed of 100k small files (about 500 B, release
+/// build, one Neo4j 5.26 on the same 2-core machine, load 1-2), the check
+/// was 3.7 s of a 4.5 s reseed when every body was parsed, which made the
+/// reseed no faster than python-unwind-skip (4.1 s), which checks nothing;
+/// see bench/results/profile.md for the numbers with the seal.
 /// Memory stays bounded: pages are read in entity_id order (keyset, not
 /// OFFSET) and only the mismatches kept.
 pub(crate) async fn scan_hand_edits<S: Store>(
@@ -322,38 +334,53 @@ pub(crate) async fn scan_hand_edits<S: Store>(
     group: &str,
     policy: RetryPolicy,
     ui: &Ui,
-) -> Result<std::collections::HashMap<String, planning::edits::HandEdit>, Error> {
+) -> Result<HashMap<String, planning::edits::HandEdit>, Error> {
     let t = Instant::now();
-    let (mut edited, mut read) = (std::collections::HashMap::new(), 0usize);
+    let (mut edited, mut read, mut unsealed) = (HashMap::new(), 0usize, 0usize);
     let mut after: Option<String> = None;
+    // One page is checked (parsed and re-hashed, on a blocking thread)
+    // while the next is read: the store's reply and the client's hashing
+    // overlap instead of taking turns. At most two pages are held.
+    let mut checking: Option<tokio::task::JoinHandle<HashMap<String, planning::edits::HandEdit>>> =
+        None;
     loop {
         let page = retry::read(policy, ui, || {
-            store.raw_episodes_page(group, after.as_deref(), SCAN_PAGE)
+            store.hand_edit_page(group, after.as_deref(), SCAN_PAGE)
         })
         .await?;
-        let Some(last) = page.last() else { break };
-        let last = match last.get("entity_id") {
-            Some(crate::stores::RawValue::Str(id)) => id.clone(),
-            // An entity_id planted of another type cannot be paged past by
-            // value; `validate` reports it. Stop rather than loop.
-            _ => break,
-        };
-        let full = page.len() == SCAN_PAGE as usize;
-        read += page.len();
-        edited.extend(planning::edits::by_entity(planning::edits::hand_edits(
-            &page,
-        )));
-        if !full {
-            break;
+        let full = page.read == SCAN_PAGE as usize;
+        read += page.read;
+        unsealed += page.unsealed.len();
+        let raw = page.unsealed;
+        let previous = checking.replace(tokio::task::spawn_blocking(move || {
+            planning::edits::by_entity(planning::edits::hand_edits(&raw))
+        }));
+        if let Some(previous) = previous {
+            edited.extend(joined(previous).await);
         }
-        after = Some(last);
+        match page.last {
+            Some(last) if full => after = Some(last),
+            // The last page, or an entity_id planted of another type, which
+            // cannot be paged past by value (`validate` reports it): stop
+            // rather than loop.
+            _ => break,
+        }
+    }
+    if let Some(last) = checking {
+        edited.extend(joined(last).await);
     }
     ui.debug(&format!(
-        "checked {read} stored episodes for hand edits ({} edited) in {:.2?}",
+        "checked {read} stored episodes for hand edits ({unsealed} read in full, {} edited) in {:.2?}",
         edited.len(),
         t.elapsed()
     ));
     Ok(edited)
+}
+
+/// A blocking task's result; its panic goes on in the caller.
+async fn joined<T>(task: tokio::task::JoinHandle<T>) -> T {
+    task.await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
 }
 
 fn counts_of(plan: &Plan) -> BTreeMap<String, u64> {

@@ -183,13 +183,13 @@ impl Episodes for AnyStore {
         delegate!(self, s => s.raw_episodes(group_id).await)
     }
 
-    async fn raw_episodes_page(
+    async fn hand_edit_page(
         &self,
         group_id: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<RawEpisode>, StoreError> {
-        delegate!(self, s => s.raw_episodes_page(group_id, after, limit).await)
+    ) -> Result<EditPage, StoreError> {
+        delegate!(self, s => s.hand_edit_page(group_id, after, limit).await)
     }
 }
 

@@ -450,15 +450,48 @@ pub trait Episodes {
     /// [`RawValue`]), ordered by entity_id.
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError>;
 
-    /// At most `limit` of those, the first whose entity_id sorts after
-    /// `after` (all when `None`): a caller that walks a whole group this way
-    /// holds one page of bodies at a time.
-    async fn raw_episodes_page(
+    /// One page of the hand-edit pass: at most `limit` episodes, the first
+    /// whose entity_id sorts after `after` (from the start when `None`), and
+    /// of those the ones the full check must read (see [`EditPage`]). A
+    /// caller that walks a whole group this way holds one page of bodies at
+    /// a time.
+    async fn hand_edit_page(
         &self,
         group_id: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<RawEpisode>, StoreError>;
+    ) -> Result<EditPage, StoreError>;
+}
+
+/// A page of the every-reseed hand-edit pass (`seeding::scan_hand_edits`).
+#[derive(Debug, Clone, Default)]
+pub struct EditPage {
+    /// Episodes read.
+    pub read: usize,
+    /// The entity_id of the page's last episode, to read the next page
+    /// after; `None` when it is not text (it cannot be paged past by value;
+    /// `validate` reports it).
+    pub last: Option<String>,
+    /// The episodes whose seal does not vouch for them (no seal, another
+    /// profile, or a seal that no longer matches), with every property as
+    /// stored, for the full check. A store that keeps no seals returns
+    /// every episode of the page here.
+    pub unsealed: Vec<RawEpisode>,
+}
+
+impl EditPage {
+    /// A page of episodes none of which is vouched for by a seal.
+    pub fn unsealed(raw: Vec<RawEpisode>) -> Self {
+        let last = match raw.last().and_then(|e| e.get("entity_id")) {
+            Some(RawValue::Str(id)) => Some(id.clone()),
+            _ => None,
+        };
+        EditPage {
+            read: raw.len(),
+            last,
+            unsealed: raw,
+        }
+    }
 }
 
 /// One stored `LINKS_TO` edge.

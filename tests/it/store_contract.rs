@@ -1313,6 +1313,122 @@ contract_tests!(
     contract_links,
 );
 
+/// The hand-edit pass on Neo4j reads in full only the episodes whose seal
+/// does not vouch for them: none as graphseed wrote them (a generated
+/// episode's absent source_hash and source_path included), each one edited
+/// by hand (a body, a time), each one without a seal, and not one whose
+/// time was only moved to another offset (the same instant, which the full
+/// check would not report either). Pages are keyset pages.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neo4j_seal_vouches_only_for_episodes_as_written() {
+    let Some(uri) = neo4j::neo4j_uri() else {
+        return;
+    };
+    let group = neo4j::unique_group("seal");
+    let store = connect_neo4j(&uri).await;
+    Coordination::init(&store).await.expect("init");
+    let r = format!("{group}_r1");
+    let mut eps: Vec<Ep<'_>> = ["a", "b", "c", "d", "e"]
+        .into_iter()
+        .map(|id| Ep::new(&group, id, &r))
+        .collect();
+    eps[4].file = None;
+    let writes = eps.iter().map(|e| e.write(Action::Create)).collect();
+    store
+        .apply_batch(&run_record(&group, &r, t0()), &batch(writes, &[]))
+        .await
+        .unwrap();
+    let full = async || {
+        let (mut after, mut ids, mut read) = (None::<String>, Vec::new(), 0);
+        loop {
+            let page = store
+                .hand_edit_page(&group, after.as_deref(), 2)
+                .await
+                .unwrap();
+            read += page.read;
+            for e in &page.unsealed {
+                match e.get("entity_id") {
+                    Some(RawValue::Str(id)) => ids.push(id.clone()),
+                    other => panic!("entity_id {other:?}"),
+                }
+            }
+            match page.last {
+                Some(last) if page.read == 2 => after = Some(last),
+                _ => break,
+            }
+        }
+        assert_eq!(read, 5);
+        ids
+    };
+    assert_eq!(full().await, Vec::<String>::new(), "as written");
+
+    let graph = neo4j::graph(&uri).await;
+    let by_hand = async |cypher: &str, id: &str| {
+        let mut rows = graph
+            .execute(
+                neo4rs::query(cypher)
+                    .param("g", group.as_str())
+                    .param("id", id),
+            )
+            .await
+            .unwrap();
+        assert!(
+            rows.next().await.unwrap().is_some(),
+            "{cypher} matched {id}"
+        );
+    };
+    by_hand(
+        "MATCH (e:Episode {group_id: $g, entity_id: $id}) SET e.updated_at = datetime({datetime: e.updated_at, timezone: '+05:30'}) RETURN e",
+        "d",
+    )
+    .await;
+    assert_eq!(full().await, Vec::<String>::new(), "another offset");
+
+    by_hand(
+        "MATCH (e:Episode {group_id: $g, entity_id: $id}) SET e.body = e.body + ' ' RETURN e",
+        "a",
+    )
+    .await;
+    by_hand(
+        "MATCH (e:Episode {group_id: $g, entity_id: $id}) SET e.created_at = e.created_at + duration('PT0.000001S') RETURN e",
+        "c",
+    )
+    .await;
+    assert_eq!(full().await, ["a", "c"], "edited by hand");
+
+    by_hand(
+        "MATCH (e:Episode {group_id: $g, entity_id: $id}) REMOVE e.seal RETURN e",
+        "e",
+    )
+    .await;
+    assert_eq!(full().await, ["a", "c", "e"], "no seal");
+    neo4j_cleanup(&uri, &groups_of(&group)).await;
+}
+
+/// The SQLite store keeps no seals: its hand-edit pages hold every episode
+/// in full, in entity_id order.
+#[tokio::test]
+async fn sqlite_hand_edit_pages_read_every_episode_in_full() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store = sqlite_in(&dir);
+    Coordination::init(&store).await.expect("init");
+    let group = "contract_group";
+    let writes = ["b", "a", "c"]
+        .into_iter()
+        .map(|id| Ep::new(group, id, "r1").write(Action::Create))
+        .collect();
+    store
+        .apply_batch(&run_record(group, "r1", t0()), &batch(writes, &[]))
+        .await
+        .unwrap();
+    let first = store.hand_edit_page(group, None, 2).await.unwrap();
+    assert_eq!((first.read, first.last.as_deref()), (2, Some("b")));
+    assert_eq!(first.unsealed.len(), 2);
+    let next = store.hand_edit_page(group, Some("b"), 2).await.unwrap();
+    assert_eq!((next.read, next.last.as_deref()), (1, Some("c")));
+    assert_eq!(next.unsealed.len(), 1);
+}
+
 #[tokio::test]
 async fn sqlite_check_schema_before_and_after_init() {
     let dir = tempfile::tempdir().expect("temp dir");

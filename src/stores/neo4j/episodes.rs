@@ -11,8 +11,8 @@ use super::params::{history_time, ledger, run_mark, write_map};
 use crate::cypher;
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 use crate::stores::{
-    EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RunChange, RunRecord,
-    StatusRow, StoreError,
+    EditPage, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RunChange,
+    RunRecord, StatusRow, StoreError,
 };
 
 impl Neo4jStore {
@@ -204,27 +204,97 @@ impl Episodes for Neo4jStore {
         .await
     }
 
-    async fn raw_episodes_page(
+    async fn hand_edit_page(
         &self,
         group_id: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<RawEpisode>, StoreError> {
+    ) -> Result<EditPage, StoreError> {
         // Two fixed statements, as in query_episodes: with `$after IS NULL OR`
         // the planner scanned every episode for every page.
         let q = match after {
-            None => query(cypher::EPISODE_RAW_PAGE),
-            Some(after) => query(cypher::EPISODE_RAW_PAGE_AFTER).param("after", after),
+            None => query(cypher::EPISODE_SEALED_PAGE),
+            Some(after) => query(cypher::EPISODE_SEALED_PAGE_AFTER).param("after", after),
         };
         let q = q
             .param("group_id", group_id)
             .param("limit", i64::from(limit));
-        self.read(
-            &format!("reading a page of the stored episodes of group {group_id}"),
-            q,
-            raw_row,
-        )
-        .await
+        let doing = format!("reading a page of the stored episodes of group {group_id}");
+        let rows = self.read(&doing, q, sealed_row).await?;
+        let last = rows.last().and_then(|(id, _)| id.clone());
+        let suspects: Vec<String> = rows
+            .iter()
+            .filter(|(_, sealed)| !sealed)
+            .filter_map(|(id, _)| id.clone())
+            .collect();
+        let unsealed = if suspects.is_empty() {
+            Vec::new()
+        } else {
+            let q = query(cypher::EPISODE_RAW_BY_IDS)
+                .param("group_id", group_id)
+                .param("entity_ids", suspects);
+            self.read(&doing, q, raw_row).await?
+        };
+        Ok(EditPage {
+            read: rows.len(),
+            last,
+            unsealed,
+        })
+    }
+}
+
+/// One row of `episode_sealed_page`: the entity_id when it is text, and
+/// whether the episode's seal vouches for it. Anything unexpected (a value
+/// of another type, a missing one) only means "not vouched for": the full
+/// check reads the episode and says what is wrong.
+fn sealed_row(row: &neo4rs::Row) -> Result<(Option<String>, bool), Unreadable> {
+    let id = match col::<BoltType>(row, "entity_id")? {
+        BoltType::String(s) => Some(s.value),
+        _ => None,
+    };
+    let sealed = match col::<BoltType>(row, "sealed")? {
+        BoltType::List(l) => seal_matches(&l.value),
+        _ => false,
+    };
+    Ok((id, sealed))
+}
+
+/// Whether `[seal, entity_id, source, version, content_hash, source_hash,
+/// source_path, run_id, created_at, updated_at, body]` (the order of
+/// `episode_sealed_page`) hashes to its seal.
+fn seal_matches(v: &[BoltType]) -> bool {
+    let text = |i: usize| match v.get(i) {
+        Some(BoltType::String(s)) => Some(s.value.as_str()),
+        _ => None,
+    };
+    let opt_text = |i: usize| match v.get(i) {
+        Some(BoltType::String(s)) => Some(Some(s.value.as_str())),
+        Some(BoltType::Null(_)) => Some(None),
+        _ => None,
+    };
+    let time = |i: usize| match v.get(i) {
+        Some(BoltType::DateTime(t)) => DateTime::<chrono::FixedOffset>::try_from(t)
+            .ok()
+            .map(|t| t.with_timezone(&Utc)),
+        _ => None,
+    };
+    let fields = || {
+        Some(crate::hashing::SealFields {
+            entity_id: text(1)?,
+            source: text(2)?,
+            version: text(3)?,
+            content_hash: text(4)?,
+            source_hash: opt_text(5)?,
+            source_path: opt_text(6)?,
+            run_id: text(7)?,
+            created_at: time(8)?,
+            updated_at: time(9)?,
+            body: text(10)?,
+        })
+    };
+    match (text(0), fields()) {
+        (Some(seal), Some(f)) => crate::hashing::episode_seal(&f) == seal,
+        _ => false,
     }
 }
 

@@ -18,7 +18,9 @@
 //!   `version_pre` (`""` for a release) so Cypher can compare versions,
 //!   `created_at` / `updated_at` (zoned DATETIME, UTC), `source_hash` and
 //!   `source_path` (absent for generated episodes), `content_hash`, `run_id`
-//!   (the run that last wrote it) and `body` (the JSON, `_metadata` included).
+//!   (the run that last wrote it), `body` (the JSON, `_metadata` included)
+//!   and `seal` ([`crate::hashing::episode_seal`]: what lets the every-reseed
+//!   hand-edit check skip parsing the bodies nobody edited).
 //! - `(:SeedRun)`: one per run_id, every field of [`RunRecord`] (counts as
 //!   `counts_json`).
 //! - `e.history` on each `(:Episode)`: its per-write history, one string

@@ -9,8 +9,8 @@ use super::errors::{Fail, R};
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
 use crate::sql;
 use crate::stores::{
-    Action, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RawValue, RunChange,
-    RunRecord, StatusRow, StoreError,
+    Action, EditPage, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RawValue,
+    RunChange, RunRecord, StatusRow, StoreError,
 };
 
 /// The episode part of a batch, inside the envelope's transaction: upserts
@@ -232,15 +232,20 @@ impl Episodes for SqliteStore {
         })
     }
 
-    async fn raw_episodes_page(
+    /// No seals here: a local file's rows cost little to read and check in
+    /// full, so every episode goes to the full check.
+    async fn hand_edit_page(
         &self,
         group_id: &str,
         after: Option<&str>,
         limit: u32,
-    ) -> Result<Vec<RawEpisode>, StoreError> {
+    ) -> Result<EditPage, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(sql::EPISODE_RAW_PAGE)?;
-            Ok(raw_rows(&mut stmt, params![group_id, after, limit])?)
+            Ok(EditPage::unsealed(raw_rows(
+                &mut stmt,
+                params![group_id, after, limit],
+            )?))
         })
     }
 }
