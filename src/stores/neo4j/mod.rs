@@ -411,18 +411,13 @@ impl Coordination for Neo4jStore {
         // ledgers come first and the links go last, each chunk atomically,
         // so a crash at any point leaves a state a rerun completes (see the
         // two statements).
-        self.read(
-            "converting WRITTEN_BY links of an earlier graphseed into run ledgers",
-            query(cypher::MIGRATE_WRITTEN_BY_LEDGER),
-            |_| Ok(()),
-        )
-        .await?;
-        self.read(
-            "converting WRITTEN_BY links of an earlier graphseed into episode histories",
-            query(cypher::MIGRATE_WRITTEN_BY_HISTORY),
-            |_| Ok(()),
-        )
-        .await?;
+        for (what, statement) in [
+            ("run ledgers", cypher::MIGRATE_WRITTEN_BY_LEDGER),
+            ("episode histories", cypher::MIGRATE_WRITTEN_BY_HISTORY),
+        ] {
+            let doing = format!("converting WRITTEN_BY links of an earlier graphseed into {what}");
+            self.read(&doing, query(statement), |_| Ok(())).await?;
+        }
         Ok(())
     }
 
