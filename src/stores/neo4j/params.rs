@@ -146,16 +146,21 @@ pub(super) fn ledger(changes: &EpisodeChanges) -> (String, Vec<&str>, Vec<&str>)
         .map(|w| w.action.as_str())
         .chain(changes.deletes.iter().map(|_| Action::Prune.as_str()))
         .collect();
+    (ledger_key(&ids, &actions), ids, actions)
+}
+
+/// SHA-256 over each (entity_id, action) of a batch, in order.
+fn ledger_key(ids: &[&str], actions: &[&str]) -> String {
     let mut keyed = Vec::new();
-    for (id, action) in ids.iter().zip(&actions) {
-        // Entity ids hold no NUL (they are paths, keys or slugs), so the
+    for (id, action) in ids.iter().zip(actions) {
+        // Entity ids hold no NUL (they are snake_case slugs), so the
         // digest input cannot be read two ways.
         keyed.extend_from_slice(id.as_bytes());
         keyed.push(0);
         keyed.extend_from_slice(action.as_bytes());
         keyed.push(0);
     }
-    (crate::hashing::sha256_hex(&keyed), ids, actions)
+    crate::hashing::sha256_hex(&keyed)
 }
 
 #[cfg(test)]
@@ -174,6 +179,24 @@ mod tests {
             "2026-12-04T19:05:03.123456789Z"
         );
         assert!(!history_time(t("2026-12-04T19:05:03.5Z")).contains('|'));
+    }
+
+    #[test]
+    fn ledger_key_is_the_batch_contents() {
+        let key = |ids: &[&str], actions: &[&str]| ledger_key(ids, actions);
+        let base = key(&["a", "b"], &["create", "prune"]);
+        // (same batch, same key: a replay MERGEs the same node)
+        let cases: &[(&[&str], &[&str], bool)] = &[
+            (&["a", "b"], &["create", "prune"], true),
+            (&["b", "a"], &["prune", "create"], false),
+            (&["a", "b"], &["create", "update"], false),
+            (&["ab"], &["create"], false),
+            (&["a"], &["create"], false),
+        ];
+        for (ids, actions, same) in cases {
+            assert_eq!(key(ids, actions) == base, *same, "{ids:?} {actions:?}");
+        }
+        assert_eq!(base.len(), 64);
     }
 
     #[test]
