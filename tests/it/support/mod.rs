@@ -1,4 +1,5 @@
 pub mod bolt_stub;
+pub mod dedicated;
 pub mod hand;
 pub mod neo4j;
 pub mod rng;
