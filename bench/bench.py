@@ -173,7 +173,6 @@ class Bench:
         # edges its tool left (set to the server's URI once it is up).
         self.peer_extra = ["--links"] if args.links else []
         self.edges_uri = None
-        self.s5_model = getattr(args, "s5_model", "history")
 
     # -- helpers ----------------------------------------------------------
     def add(self, scenario, n, tool, r, **extra):
@@ -275,7 +274,7 @@ class Bench:
         from neo4j import GraphDatabase
 
         with GraphDatabase.driver(uri, auth=("neo4j", "bench"), notifications_min_severity="OFF") as d, d.session() as s:
-            for label in ("Episode", "SeedRun", "PrunedEpisode", "SeedGroup", "SeedLock", "SeedWrites"):
+            for label in ("Episode", "SeedRun", "PrunedEpisode", "SeedGroup", "SeedLock"):
                 s.run(f"MATCH (x:{label} {{group_id: $g}}) "
                       "CALL (x) { DETACH DELETE x } IN TRANSACTIONS OF 10000 ROWS", g=group).consume()
 
@@ -330,35 +329,18 @@ class Bench:
         ids = [f"d{i // 100:04d}_f{i:06d}" for i in rng.sample(range(n), min(q, n))]
         while len(ids) < q:
             ids += ids[: q - len(ids)]
-        # The per-write history: a `history` list on the episode and a
-        # :SeedWrites ledger per batch (graphseed after issue 17), or the
-        # WRITTEN_BY relationship per (episode, run) of earlier builds
-        # (S5_MODEL = "written_by", to measure a binary from before).
-        if self.s5_model == "written_by":
-            by_entity = ("MATCH (e:Episode {group_id: $g, entity_id: $id}) "
-                         "OPTIONAL MATCH (e)-[w:WRITTEN_BY]->(r:SeedRun) "
-                         "RETURN e.entity_id, e.version, e.source_hash, e.source_path, e.run_id, e.updated_at, "
-                         "collect({run: r.run_id, action: w.action, at: r.started_at}) AS history")
-            list_run = "MATCH (e:Episode)-[:WRITTEN_BY]->(r:SeedRun {run_id: $r}) RETURN e.entity_id"
-        else:
-            by_entity = ("MATCH (e:Episode {group_id: $g, entity_id: $id}) "
-                         "CALL (e) { UNWIND coalesce(e.history, []) AS h WITH split(h, '|') AS w "
-                         "MATCH (r:SeedRun {run_id: w[0]}) "
-                         "RETURN collect({run: r.run_id, action: w[2], at: r.started_at}) AS history } "
-                         "RETURN e.entity_id, e.version, e.source_hash, e.source_path, e.run_id, e.updated_at, "
-                         "history")
-            # the episodes (not the prunes) the run wrote, as the relationship
-            # form answered: a pruned episode is no longer an :Episode
-            list_run = ("MATCH (b:SeedWrites {run_id: $r}) "
-                        "UNWIND range(0, size(b.entity_ids) - 1) AS i "
-                        "WITH b, i WHERE b.actions[i] <> 'prune' RETURN b.entity_ids[i]")
         queries = {
-            "by_entity": (by_entity, lambda k: {"g": group, "id": ids[k]}),
+            "by_entity": ("MATCH (e:Episode {group_id: $g, entity_id: $id}) "
+                          "OPTIONAL MATCH (e)-[w:WRITTEN_BY]->(r:SeedRun) "
+                          "RETURN e.entity_id, e.version, e.source_hash, e.source_path, e.run_id, e.updated_at, "
+                          "collect({run: r.run_id, action: w.action, at: r.started_at}) AS history",
+                          lambda k: {"g": group, "id": ids[k]}),
             "by_source_count": ("MATCH (e:Episode {group_id: $g, source: $s}) RETURN count(e)",
                                 lambda k: {"g": group, "s": "project_seeding"}),
             "by_source_ids100": ("MATCH (e:Episode {group_id: $g, source: $s}) RETURN e.entity_id LIMIT 100",
                                  lambda k: {"g": group, "s": "project_seeding"}),
-            "list_run": (list_run, lambda k: {"r": s3_run}),
+            "list_run": ("MATCH (e:Episode)-[:WRITTEN_BY]->(r:SeedRun {run_id: $r}) RETURN e.entity_id",
+                         lambda k: {"r": s3_run}),
         }
         with GraphDatabase.driver(uri, auth=("neo4j", "bench"), notifications_min_severity="OFF") as d, d.session() as s:
             for name, (cypher, params) in queries.items():

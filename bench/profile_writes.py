@@ -129,10 +129,6 @@ STMT = {
                         "MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at "
                         "SET l.action = $action[i], l.version = $version, l.content_hash = $content_hash[i], "
                         "l.source_hash = $source_hash[i] RETURN count(e) AS written",
-    # graphseed's statement after WRITTEN_BY was replaced (issue 17): the file
-    # itself, so this variant measures what graphseed sends; the batch's
-    # ledger node (LEDGER) runs after it in the envelope
-    "merge_history": open(os.path.join(REPO, "cypher", "episode_upsert_batch.cypher")).read(),
     # the python-unwind peer's statement (6 properties)
     "peer": "UNWIND $rows AS row "
             "MERGE (e:Episode {group_id: $group, entity_id: row.entity_id}) "
@@ -140,9 +136,6 @@ STMT = {
             "SET e.source = $source, e.version = $version, e.source_path = row.source_path, "
             "e.source_hash = row.source_hash, e.body = row.body, e.updated_at = datetime()",
 }
-
-# graphseed's per-batch ledger (cypher/episode_ledger_batch.cypher), with merge_history
-LEDGER = open(os.path.join(REPO, "cypher", "episode_ledger_batch.cypher")).read()
 
 FENCE = ("MATCH (l:SeedLock {group_id: $g}) SET l.last_batch_by = $run_id WITH l "
          "WHERE l.run_id IS NOT NULL AND l.run_id <> $run_id RETURN l.owner")
@@ -156,8 +149,6 @@ VARIANTS = {
     "base": ("merge_link", ALL_INDEXES, 1000, 1, True),
     "real": ("merge_link_real", ALL_INDEXES, 1000, 1, True),
     "real_guarded": ("merge_link_guarded", ALL_INDEXES, 1000, 1, True),
-    # per-write history as a list on the episode plus one ledger node per batch
-    "history": ("merge_history", ALL_INDEXES, 1000, 1, True),
     **{f"drop_{i}": ("merge_link", tuple(x for x in ALL_INDEXES if x != i), 1000, 1, True)
        for i in ALL_INDEXES},
     "key_only": ("merge_link", (), 1000, 1, True),
@@ -226,20 +217,11 @@ def params_for(stmt, batch, run_id, at):
                  vpre="", run_id=run_id, at=at)
         return p
     writes = [dict(w, run_id=run_id, graphiti=[]) for w in batch]
-    if stmt == "merge_history":
-        return {"run_mark": run_id + "|", "at": at.isoformat(timespec="microseconds").replace("+00:00", "Z"),
-                "writes": writes}
     p = {"run_id": run_id, "at": at, "writes": writes}
     if stmt == "merge_batchnode":
         p["ids"] = [w["entity_id"] for w in batch]
         p["actions"] = [w["action"] for w in batch]
     return p
-
-
-def ledger_params(batch, run_id):
-    ids = [w["entity_id"] for w in batch]
-    return {"run_id": run_id, "group_id": GROUP, "batch": ids[0], "entity_ids": ids,
-            "actions": [w["action"] for w in batch]}
 
 
 def setup(drv, indexes):
@@ -253,9 +235,6 @@ def setup(drv, indexes):
         s.run("CREATE CONSTRAINT pf_run_key IF NOT EXISTS FOR (r:SeedRun) REQUIRE r.run_id IS UNIQUE").consume()
         s.run("CREATE CONSTRAINT pf_group_key IF NOT EXISTS FOR (g:SeedGroup) REQUIRE g.group_id IS UNIQUE").consume()
         s.run("CREATE CONSTRAINT pf_lock_key IF NOT EXISTS FOR (l:SeedLock) REQUIRE l.group_id IS UNIQUE").consume()
-        s.run("CREATE CONSTRAINT pf_writes_key IF NOT EXISTS FOR (b:SeedWrites) "
-              "REQUIRE (b.run_id, b.batch) IS UNIQUE").consume()
-        s.run("CREATE INDEX pf_writes_run IF NOT EXISTS FOR (b:SeedWrites) ON (b.run_id)").consume()
         for i in indexes:
             s.run(INDEXES[i]).consume()
         s.run("CALL db.awaitIndexes(300)").consume()
@@ -282,8 +261,6 @@ def run_variant(drv, rows, name, pid, rep):
             tx.run(FENCE, g=GROUP, run_id=run_id).consume()
             tx.run(RUN, g=GROUP, run_id=run_id, at=at).consume()
         tx.run(q, **params_for(stmt, batch, run_id, at)).consume()
-        if stmt == "merge_history":
-            tx.run(LEDGER, **ledger_params(batch, run_id)).consume()
         if envelope:
             tx.run(BUMP, g=GROUP).consume()
 
@@ -338,11 +315,6 @@ def hits_variant(drv, rows, name):
                 continue  # CREATE is only for planned creates
             summary = s.run("PROFILE " + q, **params_for(stmt, batch, rid, at)).consume()
             out[what] = total_hits(summary.profile)
-            if stmt == "merge_history":
-                # the batch's ledger node is part of the write: counted in
-                summary = s.run("PROFILE " + LEDGER, **ledger_params(batch, rid)).consume()
-                out[what + "_ledger"] = total_hits(summary.profile)
-                out[what] += out[what + "_ledger"]
     return out
 
 

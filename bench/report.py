@@ -458,8 +458,8 @@ NOTES = [
     "and both tools' indexes to that size first, so the first tool at a size does not pay for store growth that "
     "later tools reuse.",
     "- graphseed writes more per episode than the peers: the episode node with all `_metadata` fields as "
-    "properties (times as DATETIME, version parts), the canonical-JSON body, an entry in the episode's `history` "
-    "list per write and a `SeedWrites` ledger node per batch, the run record, the lease lock, and it maintains 6 indexes on `:Episode` (the key constraint "
+    "properties (times as DATETIME, version parts), the canonical-JSON body, a `WRITTEN_BY` link to a `SeedRun` "
+    "node per write, the run record, the lease lock, and it maintains 6 indexes on `:Episode` (the key constraint "
     "plus source, source_path, run_id, updated_at, version). The peers MERGE one node with body, hash, source, "
     "version and times on a single key constraint; they keep no run history and no lock.",
     "- write transactions: graphseed's `apply.write_transactions` (batches plus run record, lock and group "

@@ -1,15 +1,12 @@
-// Every write recorded in one episode's history, oldest first, including those of earlier incarnations that were
-// pruned (kept on :PrunedEpisode tombstones). Each element of `history` is
-// `run_id|at|action|version|content_hash|source_hash` (see episode_upsert_batch). Parameters: $group_id, $entity_id.
+// Every provenance link of one episode, oldest first, including those of earlier incarnations that were pruned
+// (kept on :PrunedEpisode tombstones). Parameters: $group_id, $entity_id.
 CALL {
-  MATCH (e:Episode {group_id: $group_id, entity_id: $entity_id})
-  RETURN e
+  MATCH (e:Episode {group_id: $group_id, entity_id: $entity_id})-[l:WRITTEN_BY]->(r:SeedRun)
+  RETURN l, r
   UNION ALL
-  MATCH (e:PrunedEpisode {group_id: $group_id, entity_id: $entity_id})
-  RETURN e
+  MATCH (e:PrunedEpisode {group_id: $group_id, entity_id: $entity_id})-[l:WRITTEN_BY]->(r:SeedRun)
+  RETURN l, r
 }
-UNWIND coalesce(e.history, []) AS h
-WITH split(h, '|') AS p
-RETURN p[0] AS run_id, p[2] AS action, datetime(p[1]) AS at, p[3] AS version,
-       p[4] AS content_hash, CASE p[5] WHEN '' THEN null ELSE p[5] END AS source_hash
+RETURN r.run_id AS run_id, l.action AS action, l.at AS at, l.version AS version,
+       l.content_hash AS content_hash, l.source_hash AS source_hash
 ORDER BY at, run_id

@@ -1,7 +1,6 @@
-// What one run committed: its writes per action, from its :SeedWrites ledger (one node per committed batch;
-// prunes included). Used for a run marked abandoned, whose planned counts overstate what it wrote.
-// Parameters: $run_id.
-MATCH (b:SeedWrites {run_id: $run_id})
-UNWIND b.actions AS action
-RETURN action, count(*) AS n
+// What one run committed: its provenance links per action (pruned episodes keep theirs on :PrunedEpisode).
+// Used for a run marked abandoned, whose planned counts overstate what it wrote. Parameters: $run_id.
+MATCH (e)-[l:WRITTEN_BY]->(r:SeedRun {run_id: $run_id})
+WHERE e:Episode OR e:PrunedEpisode
+RETURN l.action AS action, count(l) AS n
 ORDER BY action

@@ -33,23 +33,14 @@ crate::statement_files::statement_files! {
     SCHEMA_RUN_GROUP_INDEX => "schema_run_group_index.cypher";
     /// Finds the `:PrunedEpisode` tombstones of an entity (its history).
     SCHEMA_PRUNED_EPISODE_INDEX => "schema_pruned_episode_index.cypher";
-    /// Unique (run_id, batch) on `:SeedWrites`, the per-batch ledger.
-    SCHEMA_WRITES_KEY => "schema_writes_key.cypher";
-    /// Finds the ledger nodes of one run.
-    SCHEMA_WRITES_RUN_INDEX => "schema_writes_run_index.cypher";
     /// `SHOW CONSTRAINTS`, for `check_schema`.
     SCHEMA_CONSTRAINTS_SHOW => "schema_constraints_show.cypher";
-    /// `check_schema`: do WRITTEN_BY links of an earlier build remain?
-    LEGACY_WRITTEN_BY => "legacy_written_by.cypher";
-    /// `init`: WRITTEN_BY links into ledgers (step 1) and history lists (step 2).
-    MIGRATE_WRITTEN_BY_LEDGER => "migrate_written_by_ledger.cypher";
-    MIGRATE_WRITTEN_BY_HISTORY => "migrate_written_by_history.cypher";
 
     // --- runs ----------------------------------------------------------------
     RUN_UPSERT => "run_upsert.cypher";
     RUN_GET => "run_get.cypher";
     RUN_LIST => "run_list.cypher";
-    /// The writes of one run per action, from its ledger: what it committed.
+    /// Provenance links of one run per action: what it committed.
     RUN_ACTION_COUNTS => "run_action_counts.cypher";
     /// `init`: give runs recorded before kinds existed the kind `seed`.
     RUN_KIND_MIGRATE => "run_kind_migrate.cypher";
@@ -61,8 +52,6 @@ crate::statement_files::statement_files! {
     // --- episodes ------------------------------------------------------------
     EPISODE_UPSERT_BATCH => "episode_upsert_batch.cypher";
     EPISODE_DELETE_BATCH => "episode_delete_batch.cypher";
-    /// What one batch wrote, on its run's `:SeedWrites` ledger.
-    EPISODE_LEDGER_BATCH => "episode_ledger_batch.cypher";
     EPISODE_LOAD_GROUP => "episode_load_group.cypher";
     /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.cypher";
@@ -170,8 +159,6 @@ pub const SCHEMA: &[&str] = &[
     SCHEMA_EPISODE_PATH_INDEX,
     SCHEMA_RUN_GROUP_INDEX,
     SCHEMA_PRUNED_EPISODE_INDEX,
-    SCHEMA_WRITES_KEY,
-    SCHEMA_WRITES_RUN_INDEX,
     SCHEMA_LINKS_KIND_INDEX,
     SCHEMA_COMMUNITY_KEY,
     SCHEMA_COMMUNITY_LEVEL_INDEX,

@@ -3,7 +3,7 @@
 //! the issue asks for it, the embedded SQLite store: seeders are killed with
 //! SIGKILL mid-apply, a dedicated Neo4j is stopped and restarted under a run,
 //! and a TCP proxy cuts a Bolt connection in the middle of a batch. Every test
-//! then reads the graph itself (episodes, their history, runs, the lock).
+//! then reads the graph itself (episodes, WRITTEN_BY links, runs, the lock).
 //!
 //! Timing: nothing here waits on a fixed sleep to "probably" be in the right
 //! state. Each step polls the store (the lock holder, the group revision) for
@@ -13,12 +13,12 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs::File;
-use std::io::{Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::path::PathBuf;
-use std::process::{Child, Stdio};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, mpsc};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -29,7 +29,6 @@ use graphseed::stores::prelude::*;
 use graphseed::stores::{EpisodeFilter, LockInfo, Target};
 use serde_json::Value;
 
-use crate::support::dedicated::{DedicatedNeo4j, free_port};
 use crate::support::neo4j;
 use crate::support::rng::Rng;
 use crate::support::workspace::{Backend, Ws};
@@ -290,7 +289,7 @@ struct KillPlan {
 /// SIGKILL at seeded-random points of their apply, each one rerun with
 /// `--break-lock`; a last run finishes. The graph then equals, field for
 /// field, the graph of one uninterrupted run into a fresh group; no key is
-/// stored twice, each episode has exactly one history element (by the run
+/// stored twice, each episode has exactly one WRITTEN_BY link (to the run
 /// that wrote it), no killed run left half a batch, and every killed run
 /// that wrote anything is `abandoned`.
 fn crash_convergence(ws: &Ws, kp: KillPlan) {
@@ -1063,14 +1062,13 @@ fn first_difference(got: &[Fact], want: &[Fact]) -> String {
     format!("{} facts, expected {}", got.len(), want.len())
 }
 
-/// One stored episode node (or row) and its history (Neo4j: the `history`
-/// list; SQLite: `episode_history` rows).
+/// One stored episode node (or row) and its WRITTEN_BY links.
 #[derive(Debug)]
 struct Links {
     entity_id: String,
     /// The run that last wrote it (`run_id` property).
     run_id: String,
-    /// (run_id, action) of every write in its history.
+    /// (run_id, action) of every link.
     links: Vec<(String, String)>,
 }
 
@@ -1088,7 +1086,7 @@ fn check_exactly_once<'a>(
         assert_eq!(
             l.links,
             [(l.run_id.clone(), "create".to_string())],
-            "episode {}: exactly one history element, by the run that wrote it",
+            "episode {}: exactly one WRITTEN_BY link, by the run that wrote it",
             l.entity_id
         );
         if let Some(w) = writer(&l.entity_id) {
@@ -1174,8 +1172,9 @@ impl Probe {
             return self.rt.block_on(async {
                 let q = neo4rs::query(
                     "MATCH (e:Episode {group_id: $group}) \
+                     OPTIONAL MATCH (e)-[l:WRITTEN_BY]->(r:SeedRun) \
                      RETURN e.entity_id AS entity_id, e.run_id AS run_id, \
-                            [h IN coalesce(e.history, []) | [split(h, '|')[0], split(h, '|')[2]]] AS links",
+                            collect(CASE WHEN r IS NULL THEN null ELSE [r.run_id, l.action] END) AS links",
                 )
                 .param("group", group);
                 let mut rows = graph.execute(q).await.unwrap();
@@ -1235,6 +1234,99 @@ fn sorted_links(links: Vec<Vec<String>>) -> Vec<(String, String)> {
         .collect();
     v.sort();
     v
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A Neo4j of its own for the restart test, from the same launcher as the
+/// shared one, on a fixed port and a kept data dir so that a restart finds
+/// the same database at the same address. Its stdin pipe is held (not
+/// `--ignore-stdin`): if this test process dies, the kernel closes the pipe
+/// and the server stops, so a failed test cannot leak a JVM. Stopped with
+/// SIGTERM (the launcher's clean shutdown).
+struct DedicatedNeo4j {
+    child: Child,
+    _stdin: ChildStdin,
+    uri: String,
+}
+
+impl DedicatedNeo4j {
+    fn start(data: &Path, port: u16) -> DedicatedNeo4j {
+        let log = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("neo4j-restart-{port}.log"));
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log)
+            .unwrap();
+        let mut child = Command::new("bash")
+            .arg(neo4j::launcher_script())
+            .args(["--port", &port.to_string(), "--data-dir"])
+            .arg(data)
+            .args(["--pagecache-mb", "128"])
+            .env("NEO4J_TEST_HEAP", "1g")
+            // C1 only: starts in ~17 s instead of ~28 s on two cores, and
+            // this server lives for a few thousand small transactions.
+            .env("NEO4J_TEST_JAVA_OPTS", "-XX:TieredStopAtLevel=1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .expect("start the Neo4j launcher");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let (tx, rx) = mpsc::channel();
+        thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("GRAPHSEED_NEO4J_READY ") {
+                    let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+                }
+            }
+        });
+        let uri = rx
+            .recv_timeout(Duration::from_secs(240))
+            .unwrap_or_else(|_| {
+                let _ = child.kill();
+                panic!("the dedicated Neo4j on port {port} did not start (see target/tmp/neo4j-restart-{port}.log)")
+            });
+        assert_eq!(uri, format!("bolt://127.0.0.1:{port}"));
+        DedicatedNeo4j {
+            child,
+            _stdin: stdin,
+            uri,
+        }
+    }
+
+    /// SIGTERM and wait (SIGKILL after a minute).
+    fn stop(&mut self) {
+        if self.child.try_wait().unwrap().is_some() {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let start = Instant::now();
+        while self.child.try_wait().unwrap().is_none() {
+            if start.elapsed() > Duration::from_secs(60) {
+                let _ = self.child.kill();
+                let _ = self.child.wait();
+                break;
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for DedicatedNeo4j {
+    fn drop(&mut self) {
+        self.stop();
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

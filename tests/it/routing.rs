@@ -36,7 +36,7 @@ fn writes(query: &str) -> bool {
 }
 
 /// The answers graphseed's reads expect from an initialised, empty
-/// database: `RETURN 1`, the six constraints `init` creates, and no rows
+/// database: `RETURN 1`, the five constraints `init` creates, and no rows
 /// for everything else.
 fn read(run: &Run) -> Reply {
     if run.query == cypher::PING {
@@ -62,7 +62,6 @@ fn read(run: &Run) -> Reply {
                 row("k3", "SeedGroup", &["group_id"]),
                 row("k4", "SeedLock", &["group_id"]),
                 row("k5", "Community", &["group_id", "entity_id"]),
-                row("k6", "SeedWrites", &["run_id", "batch"]),
             ],
         };
     }

@@ -67,8 +67,7 @@ fn assert_no_file_holds_the_password(dir: &Path, except: Option<&Path>) {
     assert!(seen > 0, "no files under {}", dir.display());
 }
 
-/// Every property of the group's runs, episodes (their history included) and
-/// run ledgers, as the
+/// Every property of the group's runs, episodes and provenance links, as the
 /// database holds them.
 fn graph_properties(ws: &Ws) -> String {
     block_on(async {
@@ -77,7 +76,7 @@ fn graph_properties(ws: &Ws) -> String {
         for q in [
             "MATCH (r:SeedRun {group_id: $g}) RETURN properties(r) AS p",
             "MATCH (e:Episode {group_id: $g}) RETURN properties(e) AS p",
-            "MATCH (w:SeedWrites {group_id: $g}) RETURN properties(w) AS p",
+            "MATCH (:Episode {group_id: $g})-[w:WRITTEN_BY]->() RETURN properties(w) AS p",
         ] {
             let mut rows = graph
                 .execute(neo4rs::query(q).param("g", ws.group.as_str()))

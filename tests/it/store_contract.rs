@@ -1653,247 +1653,8 @@ async fn neo4j_runs_recorded_before_kinds_are_seeds() {
     neo4j_cleanup(&uri, &groups_of(&group)).await;
 }
 
-/// The provenance of an earlier build, hand-written in its statement shape
-/// (one WRITTEN_BY relationship per (episode, run), a pruned episode's links
-/// kept on its tombstone), as a graph from main before the history lists
-/// holds it.
-const OLD_UPSERT: &str = "MERGE (r:SeedRun {run_id: $run_id}) WITH r \
-    UNWIND $writes AS w \
-    MERGE (e:Episode {group_id: $group_id, entity_id: w.entity_id}) \
-    SET e.name = w.entity_id, e.version = w.version, e.content_hash = w.content_hash, \
-        e.source_hash = w.source_hash, e.run_id = $run_id, e.body = w.body \
-    MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at \
-    SET l.action = w.action, l.version = w.version, l.content_hash = w.content_hash, \
-        l.source_hash = w.source_hash";
-const OLD_PRUNE: &str = "MERGE (r:SeedRun {run_id: $run_id}) WITH r \
-    UNWIND $entity_ids AS entity_id \
-    MATCH (e:Episode {group_id: $group_id, entity_id: entity_id}) \
-    MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at \
-    SET l.action = 'prune', l.version = e.version, l.content_hash = e.content_hash, \
-        l.source_hash = e.source_hash \
-    REMOVE e:Episode:Episodic SET e:PrunedEpisode \
-    SET e = {group_id: e.group_id, entity_id: e.entity_id, pruned_at: $at, pruned_by: $run_id}";
-
-/// What the provenance questions answer for a group, with run ids replaced
-/// by their position in `runs`, so two groups written by different runs
-/// compare: each episode's history (without `at` when `with_at` is false),
-/// each run's change feed and action counts.
-async fn provenance_answers(
-    store: &Neo4jStore,
-    group: &str,
-    runs: &[String],
-    with_at: bool,
-) -> Vec<String> {
-    let nth = |id: &str| runs.iter().position(|r| r == id).expect("a known run");
-    let mut out = Vec::new();
-    for entity in ["a", "b", "c"] {
-        for h in store.episode_history(group, entity).await.unwrap() {
-            let at = if with_at {
-                h.at.to_rfc3339()
-            } else {
-                String::new()
-            };
-            out.push(format!(
-                "{entity}: run{} {} {} {} {:?} {at}",
-                nth(&h.run_id),
-                h.action.as_str(),
-                h.version,
-                h.content_hash,
-                h.source_hash
-            ));
-        }
-    }
-    for run in runs {
-        for c in store.run_changes(group, run).await.unwrap() {
-            out.push(format!(
-                "changes of run{}: {} {} {} {} {:?} {:?} {:?} {:?} {}",
-                nth(run),
-                c.entity_id,
-                c.action.as_str(),
-                c.version,
-                c.content_hash,
-                c.source_hash,
-                c.previous_action.map(Action::as_str),
-                c.previous_content_hash,
-                c.name,
-                c.body.is_some()
-            ));
-        }
-        out.push(format!(
-            "counts of run{}: {:?}",
-            nth(run),
-            store.run_action_counts(run).await.unwrap()
-        ));
-    }
-    out
-}
-
-/// `init` converts a graph whose provenance is WRITTEN_BY relationships (an
-/// earlier build) into history lists and run ledgers, and every provenance
-/// question then answers as it does for the same runs written by this build;
-/// `check_schema` refuses until then; a second `init` changes nothing; and a
-/// run after the conversion appends to the converted history. On a Neo4j of
-/// its own: while the old links exist every other test's `seed` would refuse.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn neo4j_init_converts_written_by_links_into_histories() {
-    if neo4j::neo4j_uri().is_none() {
-        return;
-    }
-    let dir = tempfile::tempdir().unwrap();
-    let server = crate::support::dedicated::DedicatedNeo4j::start(
-        &dir.path().join("neo4j-data"),
-        crate::support::dedicated::free_port(),
-    );
-    let uri = server.uri.clone();
-    let store = connect_neo4j(&uri).await;
-    store.init().await.unwrap();
-    let graph = neo4j::graph(&uri).await;
-
-    // The same two runs in two groups: create a, b, c; then update a and
-    // prune b. `new` through this build, `old` in the earlier statement shape.
-    let scenario = |group: &str, tag: &str| -> Vec<(RunRecord, Batch)> {
-        let r1 = format!("{group}_{tag}_r1");
-        let r2 = format!("{group}_{tag}_r2");
-        let a = Ep::new(group, "a", &r1);
-        let b = Ep::new(group, "b", &r1);
-        let mut c = Ep::new(group, "c", &r1);
-        c.file = None;
-        let mut a2 = Ep::new(group, "a", &r2);
-        a2.text = "hello again";
-        a2.version = "1.1.0";
-        vec![
-            (
-                run_record(group, &r1, t0()),
-                batch(
-                    vec![
-                        a.write(Action::Create),
-                        b.write(Action::Create),
-                        c.write(Action::Create),
-                    ],
-                    &[],
-                ),
-            ),
-            (
-                run_record(group, &r2, t0() + secs(60)),
-                batch(vec![a2.write(Action::Update)], &["b"]),
-            ),
-        ]
-    };
-    let new_group = neo4j::unique_group("migrate_new");
-    let new_runs = scenario(&new_group, "new");
-    for (run, b) in &new_runs {
-        store.apply_batch(run, b).await.unwrap();
-    }
-    let old_group = neo4j::unique_group("migrate_old");
-    let old_runs = scenario(&old_group, "old");
-    let ats = [t0() + TimeDelta::microseconds(1), t0() + secs(61)];
-    for ((run, b), at) in old_runs.iter().zip(ats) {
-        store.save_run(run).await.unwrap();
-        let writes: Vec<neo4rs::BoltType> = b
-            .episodes
-            .writes
-            .iter()
-            .map(|w| {
-                let r = &w.record;
-                let mut m = std::collections::HashMap::<String, neo4rs::BoltType>::new();
-                m.insert("entity_id".into(), r.entity_id.as_str().into());
-                m.insert("version".into(), r.version.to_string().into());
-                m.insert("content_hash".into(), r.content_hash.as_str().into());
-                m.insert("source_hash".into(), r.source_hash.clone().into());
-                m.insert("body".into(), r.body.as_str().into());
-                m.insert("action".into(), w.action.as_str().into());
-                m.into()
-            })
-            .collect();
-        let q = |text: &str| {
-            neo4rs::query(text)
-                .param("run_id", run.run_id.as_str())
-                .param("group_id", old_group.as_str())
-                .param("at", at)
-        };
-        // Twice, as a batch replayed after a lost commit: MERGE kept one
-        // link per (episode, run).
-        for _ in 0..2 {
-            graph
-                .run(q(OLD_UPSERT).param("writes", writes.clone()))
-                .await
-                .unwrap();
-        }
-        if !b.episodes.deletes.is_empty() {
-            graph
-                .run(q(OLD_PRUNE).param("entity_ids", b.episodes.deletes.clone()))
-                .await
-                .unwrap();
-        }
-    }
-    let ids = |runs: &[(RunRecord, Batch)]| -> Vec<String> {
-        runs.iter().map(|(r, _)| r.run_id.clone()).collect()
-    };
-    let want = provenance_answers(&store, &new_group, &ids(&new_runs), false).await;
-    assert_eq!(want.len(), 12, "{want:#?}");
-
-    let err = store.check_schema().await.unwrap_err().to_string();
-    assert!(
-        err.contains("WRITTEN_BY") && err.contains("graphseed init"),
-        "{err}"
-    );
-    store.init().await.unwrap();
-    store.check_schema().await.unwrap();
-    let got = provenance_answers(&store, &old_group, &ids(&old_runs), false).await;
-    assert_eq!(got, want);
-    let with_at = provenance_answers(&store, &old_group, &ids(&old_runs), true).await;
-    let first = &with_at[0];
-    assert!(
-        first.starts_with("a: run0 create") && first.ends_with(&ats[0].to_rfc3339()),
-        "the converted history keeps each link's time to the microsecond: {first}"
-    );
-    let mut rows = graph
-        .execute(neo4rs::query(
-            "OPTIONAL MATCH ()-[l:WRITTEN_BY]->() RETURN count(l) AS n",
-        ))
-        .await
-        .unwrap();
-    let row = rows.next().await.unwrap().unwrap();
-    assert_eq!(row.get::<i64>("n").unwrap(), 0, "every old link is gone");
-
-    // Idempotent: a second init changes nothing.
-    store.init().await.unwrap();
-    assert_eq!(
-        provenance_answers(&store, &old_group, &ids(&old_runs), true).await,
-        with_at
-    );
-
-    // A run of this build appends to the converted history.
-    let r3 = format!("{old_group}_r3");
-    let a3 = Ep::new(&old_group, "a", &r3);
-    store
-        .apply_batch(
-            &run_record(&old_group, &r3, t0() + secs(120)),
-            &batch(vec![a3.write(Action::Update)], &[]),
-        )
-        .await
-        .unwrap();
-    let history: Vec<(String, Action)> = store
-        .episode_history(&old_group, "a")
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|h| (h.run_id, h.action))
-        .collect();
-    assert_eq!(
-        history,
-        [
-            (old_runs[0].0.run_id.clone(), Action::Create),
-            (old_runs[1].0.run_id.clone(), Action::Update),
-            (r3.clone(), Action::Update),
-        ]
-    );
-    drop(server);
-}
-
 /// The graph model as Cypher users see it: top-level properties with the
-/// documented types, one history element per (episode, run), the group
-/// revision.
+/// documented types, one WRITTEN_BY per (episode, run), the group revision.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn neo4j_graph_model_is_queryable_from_cypher() {
     let Some(uri) = neo4j::neo4j_uri() else {
@@ -1924,16 +1685,12 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
     let mut rows = graph
         .execute(
             neo4rs::query(
-                "MATCH (e:Episode {group_id: $g, entity_id: 'guides_model'}) \
+                "MATCH (e:Episode {group_id: $g, entity_id: 'guides_model'})-[l:WRITTEN_BY]->(r:SeedRun) \
                  MATCH (sg:SeedGroup {group_id: $g}) \
-                 WITH e, sg, split(e.history[0], '|') AS h \
-                 MATCH (r:SeedRun {run_id: h[0]}) \
-                 OPTIONAL MATCH (e)-[old:WRITTEN_BY]->() \
                  RETURN e.version_major AS major, e.version_minor AS minor, e.version_patch AS patch, \
                         e.version_pre AS pre, valueType(e.created_at) AS created_type, \
-                        valueType(e.body) AS body_type, size(e.history) AS links, r.run_id AS run_id, \
-                        h[2] AS action, h[3] AS version, h[5] AS source_hash, datetime(h[1]) > datetime('2020-01-01T00:00:00Z') AS at_ok, \
-                        count(old) AS old_links, sg.revision AS revision, \
+                        valueType(e.body) AS body_type, count(l) AS links, r.run_id AS run_id, \
+                        l.action AS action, sg.revision AS revision, \
                         e.version_major * 1000000 + e.version_minor * 1000 + e.version_patch AS sortable",
             )
             .param("g", group.as_str()),
@@ -1950,17 +1707,9 @@ async fn neo4j_graph_model_is_queryable_from_cypher() {
         "ZONED DATETIME NOT NULL"
     );
     assert_eq!(row.get::<String>("body_type").unwrap(), "STRING NOT NULL");
-    // Written twice by one run (a replayed batch): one history element.
     assert_eq!(row.get::<i64>("links").unwrap(), 1);
-    assert_eq!(row.get::<i64>("old_links").unwrap(), 0);
     assert_eq!(row.get::<String>("run_id").unwrap(), run_id);
     assert_eq!(row.get::<String>("action").unwrap(), "create");
-    assert_eq!(row.get::<String>("version").unwrap(), "1.10.2-rc.1");
-    assert_eq!(row.get::<String>("source_hash").unwrap().len(), 64);
-    assert!(
-        row.get::<bool>("at_ok").unwrap(),
-        "`at` reads back as a DATETIME"
-    );
     assert_eq!(row.get::<i64>("revision").unwrap(), 2);
     assert_eq!(row.get::<i64>("sortable").unwrap(), 1_010_002);
 

@@ -7,7 +7,7 @@ use neo4rs::{BoltType, Txn, query};
 
 use super::Neo4jStore;
 use super::decode::*;
-use super::params::{history_time, ledger, run_mark, write_map};
+use super::params::write_map;
 use crate::cypher;
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 use crate::stores::{
@@ -17,8 +17,7 @@ use crate::stores::{
 
 impl Neo4jStore {
     /// The episode part of a batch, inside the envelope's transaction: one
-    /// UNWIND upsert (each episode's `history` gains this write), one prune
-    /// statement, and the batch's entry in the run's `:SeedWrites` ledger.
+    /// UNWIND upsert (with the provenance links) and one prune statement.
     pub(super) async fn write_episodes(
         &self,
         txn: &mut Txn,
@@ -33,8 +32,6 @@ impl Neo4jStore {
             run.run_id
         );
         let e = |e: neo4rs::Error| self.err(&doing, &e);
-        let mark = run_mark(&run.run_id);
-        let at_text = history_time(at);
         if !changes.writes.is_empty() {
             // One list parameter for the whole batch (built with FromIterator,
             // no intermediate Vec<BoltType> clones), one UNWIND: a round trip
@@ -45,8 +42,8 @@ impl Neo4jStore {
                 .map(|w| write_map(w, self.profile))
                 .collect();
             let q = query(cypher::EPISODE_UPSERT_BATCH)
-                .param("run_mark", mark.as_str())
-                .param("at", at_text.as_str())
+                .param("run_id", run.run_id.as_str())
+                .param("at", at)
                 .param("writes", writes);
             let mut rows = txn.execute(q).await.map_err(e)?;
             let mut written = None;
@@ -74,19 +71,7 @@ impl Neo4jStore {
                 .param("group_id", run.group_id.as_str())
                 .param("entity_ids", ids)
                 .param("run_id", run.run_id.as_str())
-                .param("run_mark", mark.as_str())
-                .param("at", at)
-                .param("at_text", at_text.as_str());
-            txn.run(q).await.map_err(e)?;
-        }
-        if !changes.is_empty() {
-            let (key, ids, actions) = ledger(changes);
-            let q = query(cypher::EPISODE_LEDGER_BATCH)
-                .param("run_id", run.run_id.as_str())
-                .param("group_id", run.group_id.as_str())
-                .param("batch", key)
-                .param("entity_ids", ids)
-                .param("actions", actions);
+                .param("at", at);
             txn.run(q).await.map_err(e)?;
         }
         Ok(())

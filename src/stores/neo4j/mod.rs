@@ -23,26 +23,15 @@
 //!   hand-edit check skip parsing the bodies nobody edited).
 //! - `(:SeedRun)`: one per run_id, every field of [`RunRecord`] (counts as
 //!   `counts_json`).
-//! - `e.history` on each `(:Episode)`: its per-write history, one string
-//!   per (episode, run), `run_id|at|action|version|content_hash|source_hash`
-//!   (`source_hash` empty for a generated episode; no field can hold a `|`).
-//!   Appended in the upsert statement; an element of the writing run already
-//!   there is replaced (keeping its `at`), so a replayed batch adds none.
-//!   `at` is the time of the write (from [`crate::clock::now`]), RFC 3339
-//!   text in UTC with nanoseconds, which `datetime()` reads back.
-//! - `(:SeedWrites {run_id, batch, group_id, entity_ids, actions})`: one per
-//!   committed episode batch (MERGEd on `(run_id, batch)`, `batch` a digest
-//!   of its contents): what a run wrote, for `changes`, an abandoned run's
-//!   counts and "which episodes did run R write". A list on the node and one
-//!   ledger node per batch replace the `WRITTEN_BY` relationship per
-//!   (episode, run) of earlier builds, which cost the server more than half
-//!   of an episode write; `init` converts those (see
-//!   `cypher/migrate_written_by_*.cypher`), and `check_schema` asks for it.
-//! - `(:PrunedEpisode {group_id, entity_id, pruned_at, pruned_by, history})`:
-//!   what a prune leaves of an episode. The node loses its `:Episode` label
-//!   and its content (planning, queries and consumers no longer see it) but
-//!   keeps its `history`, which gains a `prune` element, so the history of a
-//!   pruned episode can still be read.
+//! - `(:Episode)-[:WRITTEN_BY {action, at, version, content_hash,
+//!   source_hash}]->(:SeedRun)`: one per (episode, run), MERGEd, so a
+//!   replayed batch adds none; `at` (the time of the write, from
+//!   [`crate::clock::now`]) is set when the link is created and kept on replay.
+//! - `(:PrunedEpisode {group_id, entity_id, pruned_at, pruned_by})`: what a
+//!   prune leaves of an episode. The node loses its `:Episode` label and its
+//!   content (planning, queries and consumers no longer see it) but keeps its
+//!   `WRITTEN_BY` links and gains a `prune` one, so the history of a pruned
+//!   episode can still be read.
 //! - `(:SeedGroup {group_id, revision})`: bumped in every batch transaction.
 //! - `(:SeedLock {group_id, owner, host, run_id, acquired_at, expires_at})`:
 //!   the lease; a free lock is the node without holder properties (kept, so
@@ -405,19 +394,6 @@ impl Coordination for Neo4jStore {
             |_| Ok(()),
         )
         .await?;
-        // WRITTEN_BY links of an earlier build into ledgers, then history
-        // lists. Auto-commit queries (`read`): CALL ... IN TRANSACTIONS
-        // commits in chunks, which an explicit transaction cannot; the
-        // ledgers come first and the links go last, each chunk atomically,
-        // so a crash at any point leaves a state a rerun completes (see the
-        // two statements).
-        for (what, statement) in [
-            ("run ledgers", cypher::MIGRATE_WRITTEN_BY_LEDGER),
-            ("episode histories", cypher::MIGRATE_WRITTEN_BY_HISTORY),
-        ] {
-            let doing = format!("converting WRITTEN_BY links of an earlier graphseed into {what}");
-            self.read(&doing, query(statement), |_| Ok(())).await?;
-        }
         Ok(())
     }
 
@@ -444,23 +420,6 @@ impl Coordination for Neo4jStore {
             .map(|(name, label, props)| format!("{name} (unique :{label}({}))", props.join(", ")))
             .collect();
         if missing.is_empty() {
-            // Provenance of an earlier build, which this one does not read:
-            // its runs' histories would look empty until `init` converts them.
-            let legacy = self
-                .read(
-                    "looking for WRITTEN_BY links of an earlier graphseed",
-                    query(cypher::LEGACY_WRITTEN_BY),
-                    |row| col::<bool>(row, "legacy"),
-                )
-                .await?;
-            if legacy.first().copied().unwrap_or(false) {
-                return Err(StoreError::SchemaMissing {
-                    target: self.name.clone(),
-                    missing: "provenance links of an earlier graphseed (WRITTEN_BY relationships) \
-                              remain; run `graphseed init` to convert them into episode histories"
-                        .to_string(),
-                });
-            }
             Ok(())
         } else {
             Err(StoreError::SchemaMissing {

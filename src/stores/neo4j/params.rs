@@ -1,11 +1,10 @@
 //! graphseed's types as Bolt parameters for the statements in `cypher/`.
 
-use chrono::{DateTime, SecondsFormat, Utc};
 use neo4rs::{BoltMap, BoltString, BoltType, Query, query};
 
 use crate::cypher;
 use crate::graphiti::{self, Profile};
-use crate::stores::{Action, EpisodeChanges, EpisodeWrite, LockInfo, RunRecord};
+use crate::stores::{EpisodeWrite, LockInfo, RunRecord};
 
 pub(super) fn bolt_map<'a>(entries: impl IntoIterator<Item = (&'a str, BoltType)>) -> BoltType {
     let map: BoltMap = entries
@@ -113,94 +112,4 @@ pub(super) fn lock_params(q: Query, claim: &LockInfo) -> Query {
         .param("run_id", claim.run_id.as_str())
         .param("acquired_at", claim.acquired_at)
         .param("expires_at", claim.expires_at)
-}
-
-/// The time of a write as it is kept in an episode's `history` list: RFC 3339
-/// in UTC with nanoseconds, fixed width, so Cypher's `datetime()` reads back
-/// the instant the relationship property held before, and the text holds no
-/// `|` (the list's field separator).
-pub(super) fn history_time(at: DateTime<Utc>) -> String {
-    at.to_rfc3339_opts(SecondsFormat::Nanos, true)
-}
-
-/// How a run's elements start in a `history` list: its id and the separator.
-/// Run ids are UUIDs, so one run's mark is never a prefix of another's.
-pub(super) fn run_mark(run_id: &str) -> String {
-    format!("{run_id}|")
-}
-
-/// The `:SeedWrites` ledger of one episode batch: its key, the entity_ids it
-/// wrote then pruned, and the action of each. The key is a digest of the
-/// batch's contents, so a batch replayed after a lost commit MERGEs the
-/// same node, and two batches of one run never share one.
-pub(super) fn ledger(changes: &EpisodeChanges) -> (String, Vec<&str>, Vec<&str>) {
-    let ids: Vec<&str> = changes
-        .writes
-        .iter()
-        .map(|w| w.record.entity_id.as_str())
-        .chain(changes.deletes.iter().map(String::as_str))
-        .collect();
-    let actions: Vec<&str> = changes
-        .writes
-        .iter()
-        .map(|w| w.action.as_str())
-        .chain(changes.deletes.iter().map(|_| Action::Prune.as_str()))
-        .collect();
-    (ledger_key(&ids, &actions), ids, actions)
-}
-
-/// SHA-256 over each (entity_id, action) of a batch, in order.
-fn ledger_key(ids: &[&str], actions: &[&str]) -> String {
-    let mut keyed = Vec::new();
-    for (id, action) in ids.iter().zip(actions) {
-        // Entity ids hold no NUL (they are snake_case slugs), so the
-        // digest input cannot be read two ways.
-        keyed.extend_from_slice(id.as_bytes());
-        keyed.push(0);
-        keyed.extend_from_slice(action.as_bytes());
-        keyed.push(0);
-    }
-    crate::hashing::sha256_hex(&keyed)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn history_time_is_fixed_width_utc_with_nanoseconds() {
-        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
-        assert_eq!(
-            history_time(t("2026-12-04T19:05:03Z")),
-            "2026-12-04T19:05:03.000000000Z"
-        );
-        assert_eq!(
-            history_time(t("2026-12-04T20:05:03.123456789+01:00")),
-            "2026-12-04T19:05:03.123456789Z"
-        );
-        assert!(!history_time(t("2026-12-04T19:05:03.5Z")).contains('|'));
-    }
-
-    #[test]
-    fn ledger_key_is_the_batch_contents() {
-        let key = |ids: &[&str], actions: &[&str]| ledger_key(ids, actions);
-        let base = key(&["a", "b"], &["create", "prune"]);
-        // (same batch, same key: a replay MERGEs the same node)
-        let cases: &[(&[&str], &[&str], bool)] = &[
-            (&["a", "b"], &["create", "prune"], true),
-            (&["b", "a"], &["prune", "create"], false),
-            (&["a", "b"], &["create", "update"], false),
-            (&["ab"], &["create"], false),
-            (&["a"], &["create"], false),
-        ];
-        for (ids, actions, same) in cases {
-            assert_eq!(key(ids, actions) == base, *same, "{ids:?} {actions:?}");
-        }
-        assert_eq!(base.len(), 64);
-    }
-
-    #[test]
-    fn run_mark_ends_with_the_separator() {
-        assert_eq!(run_mark("0193-ab"), "0193-ab|");
-    }
 }

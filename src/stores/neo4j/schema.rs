@@ -12,7 +12,6 @@ pub(super) const REQUIRED_CONSTRAINTS: &[(&str, &str, &[&str])] = &[
     ("graphseed_run_key", "SeedRun", &["run_id"]),
     ("graphseed_group_key", "SeedGroup", &["group_id"]),
     ("graphseed_lock_key", "SeedLock", &["group_id"]),
-    ("graphseed_writes_key", "SeedWrites", &["run_id", "batch"]),
     (
         "graphseed_community_key",
         "Community",

@@ -1,5 +1,4 @@
 pub mod bolt_stub;
-pub mod dedicated;
 pub mod hand;
 pub mod neo4j;
 pub mod rng;
