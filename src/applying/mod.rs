@@ -295,14 +295,7 @@ mod tests {
         let input = PlanInput {
             group_id: "g".into(),
             version: SeedVersion::parse("1.0.0").unwrap(),
-            roots: vec![RootSpec {
-                path: d.path().to_path_buf(),
-                display: "src".into(),
-                source: "src".into(),
-                include: vec![],
-                exclude: vec![],
-                follow_symlinks: false,
-            }],
+            roots: vec![RootSpec::for_tests(d.path())],
             generated: None,
             force: false,
             allow_downgrade: false,

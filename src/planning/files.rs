@@ -430,14 +430,7 @@ mod tests {
             )
             .unwrap();
         }
-        let root = RootSpec {
-            path: d.path().to_path_buf(),
-            display: "src".into(),
-            source: "src".into(),
-            include: vec![],
-            exclude: vec![],
-            follow_symlinks: false,
-        };
+        let root = RootSpec::for_tests(d.path());
         let kept = |keep: u64| {
             let s = scan(std::slice::from_ref(&root), 1 << 20, keep);
             let rs = &s.roots[0];

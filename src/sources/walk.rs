@@ -25,6 +25,22 @@ pub struct RootSpec {
     pub follow_symlinks: bool,
 }
 
+impl RootSpec {
+    /// A root at `path` labelled `src`, every file in it: the unit tests'
+    /// sources.
+    #[cfg(test)]
+    pub(crate) fn for_tests(path: &Path) -> RootSpec {
+        RootSpec {
+            path: path.to_path_buf(),
+            display: "src".into(),
+            source: "src".into(),
+            include: vec![],
+            exclude: vec![],
+            follow_symlinks: false,
+        }
+    }
+}
+
 /// A file the walk will hash (and maybe parse).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
