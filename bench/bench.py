@@ -602,7 +602,8 @@ class Bench:
         except (OSError, ValueError):
             return
         for k, v in old.items():
-            if not k.endswith("_small") and k != "completed_small_sizes":
+            # resumed_note describes a small-file run: not carried to the next.
+            if not k.endswith("_small") and k not in ("completed_small_sizes", "resumed_note"):
                 self.meta.setdefault(k, v)
         self.meta["bench_rows_from"] = old.get("date")
         self.unwind_batch = old.get("unwind_batch", {}).get("chosen", self.unwind_batch)

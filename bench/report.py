@@ -316,7 +316,12 @@ def small_targets(small, bench, meta):
     for tool in ("graphseed", "graphseed-sqlite"):
         rss = [r["peak_rss_mb"] for r in small if r["tool"] == tool and r["n"] == top
                and r["scenario"] in SCENARIOS and r["peak_rss_mb"]]
-        if rss:
+        if rss and top < 1_000_000:
+            # The target is set at a million episodes: a smaller run does not judge it.
+            out.append(f"- {tool} peak RSS ≤ 200 MB for S1–S4 at n=1,000,000: **not judged** — this run's "
+                       f"largest size is n={top:,} (max {max(rss):,.0f} MB there); see bench/results/scale.md "
+                       f"for 1M on the embedded store.")
+        elif rss:
             line = (f"- {tool} peak RSS ≤ 200 MB for S1–S4 at n={top:,}: {verdict(max(rss) <= 200)} — "
                     f"max {max(rss):,.0f} MB")
             if n100 and top > n100:
@@ -338,6 +343,9 @@ def small_targets(small, bench, meta):
             x = g_top["seconds"] / g_100["seconds"]
             out.append(f"- S2 at n={top:,} ≤ 12× its own time at n={n100:,}: {verdict(x <= 12)} — "
                        f"{g_top['seconds']:.2f} s vs {g_100['seconds']:.2f} s = ×{x:.1f}.")
+    if top < 1_000_000:
+        out.append(f"- no-op reseed (S2) at n=1,000,000 ≥ 1.5× faster than python-unwind-skip, and ≤ 12× its own "
+                   f"time at n=100,000: **not judged** — this run's largest size is n={top:,}.")
     total = meta.get("total_minutes")
     if meta.get("bench_rows_from"):
         out.append(f"- one full run ≤ 60 minutes: **not judged** — this run covered the small-file corpus only "
