@@ -170,9 +170,10 @@ async fn make_plan<S: Store>(
     ui: &Ui,
 ) -> Result<Plan, Error> {
     let t = Instant::now();
-    // Walking and hashing the sources needs nothing from the store: it runs
-    // on other threads while the stored state streams in, so a no-op reseed
-    // costs about the longer of the two, not their sum.
+    // Walking and hashing the sources needs nothing from the store but the
+    // revision (below): it runs on other threads while the stored state
+    // streams in, so a no-op reseed costs about the longer of the two, not
+    // their sum.
     let revision = retry::read(policy, ui, || store.group_revision(&input.group_id)).await?;
     // A group no batch ever wrote to (a first seed) has every file parsed
     // and written: the scan keeps what it reads (within the allowance) so

@@ -38,7 +38,7 @@ use crate::version::SeedVersion;
 pub use self::decide::{Decision, decide};
 pub use self::files::{Scan, scan};
 pub use self::links::{EntryLinks, LinkOptions, LinkSummary, LinkWarning};
-pub use self::read::{Kept, ReadError, RereadError, parse_planned, reread};
+pub use self::read::{Kept, ReadError, RereadError, parse_planned};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
 pub use crate::stores::Action;

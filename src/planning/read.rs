@@ -124,17 +124,11 @@ pub(crate) fn kept_or_read(
     }
 }
 
-/// Read a planned file again at apply time. The caller checks that each
-/// episode it takes has the `content_hash` that was planned (see
-/// `applying`): that is what keeps body and hash in agreement, and it costs
-/// no second SHA-256 pass over the file.
-pub fn reread(pf: &PlannedFile, max: u64) -> Result<Vec<Candidate>, RereadError> {
-    parse_planned(pf, None, max)
-}
-
-/// The items of a planned file from the bytes the plan kept for it (the
-/// very bytes it parsed and hashed, so nothing to check), else read again
-/// (see [`reread`]).
+/// The items of a planned file at apply time: from the bytes the plan kept
+/// for it (the very bytes it parsed and hashed), else read again. The
+/// caller checks that each episode it takes has the `content_hash` that was
+/// planned (see `applying`): that is what keeps body and hash in agreement
+/// when the file was read again, and it costs no second SHA-256 pass.
 pub fn parse_planned(
     pf: &PlannedFile,
     kept: Option<Vec<u8>>,
