@@ -403,11 +403,11 @@ fn link_index(
     // entity_id, and by the name, aliases and key stored with them.
     let mut episodes: Vec<Episode> = stored
         .iter()
-        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
+        .filter(|s| !parsed.contains(s.entity_id()) && !gone.contains(s.entity_id()))
         .map(|s| {
             super::relink::stored_episode(
                 s,
-                state.get(s.entity_id.as_str()).copied(),
+                state.get(s.entity_id()).copied(),
                 super::relink::stored_file(s, roots),
             )
         })

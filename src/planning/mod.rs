@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::hashing;
+use crate::hashing::{self, Sha256Hash, StoredHash};
 use crate::links::StoredLinkState;
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
@@ -49,8 +49,8 @@ pub use crate::stores::Action;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub version: Arc<str>,
-    pub content_hash: Arc<str>,
-    pub source_hash: Option<Arc<str>>,
+    pub content_hash: StoredHash,
+    pub source_hash: Option<StoredHash>,
 }
 
 /// Where an episode's body comes from at apply time.
@@ -157,8 +157,7 @@ pub struct PlannedFile {
     /// Relative to the root, `/`-separated.
     pub rel: String,
     pub format: Format,
-    /// Shared with the after-snapshots of the file's episodes.
-    pub source_hash: Arc<str>,
+    pub source_hash: Sha256Hash,
     /// The root's path and the root as the user wrote it, one copy per root:
     /// a plan keeps every parsed file, so full paths are built only when a
     /// file is read again or named in a message.
@@ -331,9 +330,9 @@ pub(crate) fn unchanged_skip(s: &StoredEpisode) -> PlanEntry {
     });
     PlanEntry {
         action: Action::Skip,
-        entity_id: s.entity_id.clone(),
+        entity_id: s.entity_id().to_string(),
         source: s.source.clone(),
-        source_path: s.source_path.clone(),
+        source_path: s.source_path().map(str::to_string),
         reason: "file unchanged (source_hash matches); not parsed".into(),
         before: Some(snap.clone()),
         after: Some(snap),
@@ -406,8 +405,8 @@ impl Plan {
 
 /// `graph_signature`: SHA-256 over the canonical JSON of the sorted
 /// `[entity_id, content_hash, version]` tuples of a scope.
-pub fn graph_signature<'a>(
-    tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+pub fn graph_signature<'a, H: AsRef<str> + Ord>(
+    tuples: impl IntoIterator<Item = (&'a str, H, &'a str)>,
 ) -> String {
     let mut v: Vec<_> = tuples.into_iter().collect();
     v.sort_unstable();
@@ -417,8 +416,8 @@ pub fn graph_signature<'a>(
 /// [`graph_signature`] of tuples already in its order: hashed as they
 /// come, never collected. With distinct entity_ids (one episode per id in a
 /// group), entity_id order is the order of the whole tuples.
-fn graph_signature_sorted<'a>(
-    tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+fn graph_signature_sorted<'a, H: AsRef<str>>(
+    tuples: impl IntoIterator<Item = (&'a str, H, &'a str)>,
 ) -> String {
     hashing::canonical_hash_of_triples(tuples)
 }
@@ -426,14 +425,16 @@ fn graph_signature_sorted<'a>(
 /// Whether episodes are in strictly increasing entity_id order, as both
 /// stores load them.
 fn by_distinct_id(stored: &[StoredEpisode]) -> bool {
-    stored.windows(2).all(|w| w[0].entity_id < w[1].entity_id)
+    stored
+        .windows(2)
+        .all(|w| w[0].entity_id() < w[1].entity_id())
 }
 
 /// The `graph_signature` of stored episodes as they are now.
 pub fn stored_signature(stored: &[StoredEpisode]) -> String {
     let tuples = stored
         .iter()
-        .map(|e| (e.entity_id.as_str(), &*e.content_hash, &*e.version));
+        .map(|e| (e.entity_id(), e.content_hash.text(), &*e.version));
     // Loaded in entity_id order: streamed, rather than a sorted copy of a
     // million tuples beside the stored state.
     if by_distinct_id(stored) {
