@@ -117,7 +117,7 @@ pub(super) fn record_for(
         updated_at: d.keep_updated_at.unwrap_or(now),
         source_hash: after.source_hash.as_ref().map(ToString::to_string),
         content_hash: after.content_hash.to_string(),
-        source_path: d.source_path.clone(),
+        source_path: d.source_path.as_deref().map(str::to_string),
         run_id: run_id.to_string(),
         body: String::new(),
     };

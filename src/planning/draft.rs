@@ -11,8 +11,8 @@ use super::decide::{
     self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
 };
 use super::{
-    Action, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Snapshot,
-    WalkStats, graph_signature,
+    Action, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Reason,
+    Snapshot, WalkStats, graph_signature,
 };
 use crate::hashing::{HashText, Sha256Hash, StoredHash};
 use crate::metadata::StoredEpisode;
@@ -205,7 +205,7 @@ impl Claim {
 /// Where a produced episode comes from, for its entry and its messages.
 pub(super) struct Facts<'a> {
     pub(super) source: &'a Arc<str>,
-    pub(super) source_path: Option<&'a str>,
+    pub(super) source_path: Option<&'a Arc<str>>,
     pub(super) source_hash: Option<Sha256Hash>,
     pub(super) display: &'a str,
     /// The file's bytes hash to its stored episodes' `source_hash`.
@@ -229,6 +229,8 @@ pub(super) struct Draft<'s> {
     pub(super) stats: WalkStats,
     /// entity_id → where it came from, for what a [`Claim`] cannot say.
     origins: HashMap<Cow<'s, str>, Here<'s>>,
+    /// The last reason written out (see `produce`).
+    last_reason: Option<Arc<str>>,
     /// Per stored episode, who produced it (see [`Claim`]): four bytes an
     /// episode where a map entry cost about seventy, and a reseed claims
     /// every stored episode.
@@ -272,6 +274,7 @@ impl<'s> Draft<'s> {
             // Sized up front: a 100k-episode plan otherwise spends a sixth
             // of its time growing it.
             origins: HashMap::new(),
+            last_reason: None,
             claims: vec![0; stored],
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
@@ -423,7 +426,7 @@ impl<'s> Draft<'s> {
             version: &self.input.version,
             content_hash: &c.content_hash,
             source: f.source,
-            source_path: f.source_path,
+            source_path: f.source_path.map(|p| &**p),
             source_hash: file_hash.as_ref().map(|h| h.as_str()),
             file_unchanged: f.file_unchanged,
         };
@@ -449,7 +452,15 @@ impl<'s> Draft<'s> {
             self.errors.push(self.refusal(&decision, s, c, f));
             return;
         };
-        let reason = self.reason(&decision, stored, c, edit);
+        let reason = match self.reason(&decision, stored, c, edit) {
+            // One copy of a reason many entries give (a version bump's
+            // "version 1.0.0 -> 1.1.0"), not one per entry.
+            Reason::Shared(text) => match &self.last_reason {
+                Some(last) if **last == *text => Reason::Shared(last.clone()),
+                _ => Reason::Shared(self.last_reason.insert(text).clone()),
+            },
+            r => r,
+        };
         // Either the stored property or the body may be what a hand edit
         // changed; whichever still agrees with the source says the content
         // did not change.
@@ -475,7 +486,7 @@ impl<'s> Draft<'s> {
             action,
             entity_id: c.entity_id.clone(),
             source: f.source.clone(),
-            source_path: f.source_path.map(str::to_string),
+            source_path: f.source_path.cloned(),
             reason,
             before,
             after: Some(after),
@@ -501,7 +512,7 @@ impl<'s> Draft<'s> {
         stored: Option<&StoredEpisode>,
         c: &Candidate,
         edit: Option<&super::edits::HandEdit>,
-    ) -> Cow<'static, str> {
+    ) -> Reason {
         let short = |h: &str| h.get(..12).unwrap_or(h).to_string();
         let Some(s) = stored else {
             return match decision {

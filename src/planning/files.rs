@@ -369,7 +369,7 @@ pub(super) fn add_root<'s>(
             }
             draft.files.push(PlannedFile {
                 root: ri,
-                rel: file.rel,
+                rel: file.rel.into(),
                 format: file.format,
                 source_hash,
                 root_path: root_path.clone(),

@@ -71,9 +71,12 @@ pub struct PlanEntry {
     pub action: Action,
     pub entity_id: String,
     pub source: Arc<str>,
-    pub source_path: Option<String>,
-    /// Static for the common cases: a 100k-file reseed is 100k skips.
-    pub reason: Cow<'static, str>,
+    /// Shared with the [`PlannedFile`] of an entry parsed from a file: a
+    /// cold seed writes an entry per file.
+    pub source_path: Option<Arc<str>>,
+    /// Static for the common cases (a 100k-file reseed is 100k skips),
+    /// shared where many entries give the same reason (a version bump).
+    pub reason: Reason,
     /// Shared with `after` where nothing changes (skips).
     pub before: Option<Arc<Snapshot>>,
     pub after: Option<Arc<Snapshot>>,
@@ -85,6 +88,41 @@ pub struct PlanEntry {
     /// The episode's complete outgoing links, for entries that write an
     /// episode of a parsed file: written (and replaced) with it.
     pub links: Option<Arc<links::EntryLinks>>,
+}
+
+/// Why an entry does what it does, as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Reason::Static(s) => s,
+            Reason::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<&'static str> for Reason {
+    fn from(s: &'static str) -> Self {
+        Reason::Static(s)
+    }
+}
+
+impl From<String> for Reason {
+    fn from(s: String) -> Self {
+        Reason::Shared(s.into())
+    }
 }
 
 impl PlanEntry {
@@ -154,8 +192,8 @@ impl PlanError {
 #[derive(Debug, Clone)]
 pub struct PlannedFile {
     pub root: usize,
-    /// Relative to the root, `/`-separated.
-    pub rel: String,
+    /// Relative to the root, `/`-separated; shared with the file's entries.
+    pub rel: Arc<str>,
     pub format: Format,
     pub source_hash: Sha256Hash,
     /// The root's path and the root as the user wrote it, one copy per root:
@@ -175,7 +213,7 @@ impl PlannedFile {
     pub fn source_file(&self) -> SourceFile {
         SourceFile {
             root: self.root_path.clone(),
-            rel: self.rel.clone(),
+            rel: self.rel.to_string(),
             format: self.format,
         }
     }
@@ -332,7 +370,7 @@ pub(crate) fn unchanged_skip(s: &StoredEpisode) -> PlanEntry {
         action: Action::Skip,
         entity_id: s.entity_id().to_string(),
         source: s.source.clone(),
-        source_path: s.source_path().map(str::to_string),
+        source_path: s.source_path().map(Arc::from),
         reason: "file unchanged (source_hash matches); not parsed".into(),
         before: Some(snap.clone()),
         after: Some(snap),

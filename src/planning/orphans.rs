@@ -8,6 +8,7 @@ use super::decide::{DecideOptions, Decision, decide};
 use super::draft::{Draft, StoredHashes, StoredIndex, snapshot, stored_facts};
 use super::{Origin, PlanEntry, PlanError};
 use crate::metadata::StoredEpisode;
+use std::sync::Arc;
 
 /// Plan what is stored and gone from the sources; after every other
 /// producer has claimed what it produces.
@@ -50,7 +51,7 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
             action: decision.action().expect("an orphan is never refused"),
             entity_id: s.entity_id().to_string(),
             source: s.source.clone(),
-            source_path: s.source_path().map(str::to_string),
+            source_path: s.source_path().map(Arc::from),
             reason: reason.into(),
             before: Some(snapshot(s)),
             after: None,

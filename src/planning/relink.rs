@@ -351,7 +351,7 @@ pub(super) fn add_relinks(
         let fi = draft.files.len();
         draft.files.push(PlannedFile {
             root: ri,
-            rel: rel.clone(),
+            rel: rel.as_str().into(),
             format,
             source_hash: hash,
             root_path: root.path.as_path().into(),

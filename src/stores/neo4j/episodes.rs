@@ -92,6 +92,8 @@ impl Episodes for Neo4jStore {
         if !episodes.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
             episodes.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
         }
+        // Held whole while planning: without the slack of its last doubling.
+        episodes.shrink_to_fit();
         Ok(episodes)
     }
 
