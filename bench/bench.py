@@ -238,7 +238,11 @@ class Bench:
         extra = ["--median-bytes", str(SMALL_MEDIAN_BYTES)] if small else ["--links"] if links else []
         r = subprocess.run([PY, os.path.join(HERE, "gen_corpus.py"), "--n", str(n), "--out", out, *extra],
                            check=True, capture_output=True, text=True)
-        log(f"corpus n={n} ready in {time.perf_counter() - t0:.1f}s: {r.stdout.strip()}")
+        took = time.perf_counter() - t0
+        log(f"corpus n={n} ready in {took:.1f}s: {r.stdout.strip()}")
+        # A tree left by an earlier run (same manifest) is reused in well under
+        # a second; the report says how much of the run went into generating.
+        self.meta["corpus_minutes"] = round(self.meta.get("corpus_minutes", 0) + took / 60, 2)
         with open(os.path.join(out, "manifest.json")) as f:
             m = json.load(f)
         m["base"] = os.path.join(out, "base")

@@ -129,6 +129,54 @@ STMT = {
                         "MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at "
                         "SET l.action = $action[i], l.version = $version, l.content_hash = $content_hash[i], "
                         "l.source_hash = $source_hash[i] RETURN count(e) AS written",
+    # graphseed's statement exactly as cypher/episode_upsert_batch.cypher has it now
+    "now": open(os.path.join(REPO, "cypher/episode_upsert_batch.cypher")).read(),
+    # the same, with the node's properties set from one map per row (one SET
+    # operator instead of 15) and the link's from the same row
+    "now_map": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
+               "MERGE (e:Episode {group_id: w.k.group_id, entity_id: w.k.entity_id}) "
+               "SET e += w.p "
+               "FOREACH (_ IN CASE WHEN e:Episodic THEN [1] ELSE [] END | "
+               "REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges) "
+               "MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at "
+               "SET l.action = w.action, l.version = w.p.version, l.content_hash = w.p.content_hash, "
+               "l.source_hash = w.p.source_hash RETURN count(e) AS written",
+    # values the whole batch shares (group, source, version and its parts,
+    # run, updated_at) as statement parameters; per row only what differs
+    "now_consts": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
+                  "MERGE (e:Episode {group_id: $group_id, entity_id: w.entity_id}) "
+                  "SET e.name = w.name, e.source = $source, e.version = $version, "
+                  "e.version_major = $vmaj, e.version_minor = $vmin, e.version_patch = $vpat, "
+                  "e.version_pre = $vpre, e.created_at = w.created_at, e.updated_at = $updated_at, "
+                  "e.source_hash = w.source_hash, e.content_hash = w.content_hash, "
+                  "e.source_path = w.source_path, e.run_id = $run_id, e.body = w.body, e.seal = w.seal "
+                  "FOREACH (_ IN CASE WHEN e:Episodic THEN [1] ELSE [] END | "
+                  "REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges) "
+                  "MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at "
+                  "SET l.action = w.action, l.version = $version, l.content_hash = w.content_hash, "
+                  "l.source_hash = w.source_hash RETURN count(e) AS written",
+    # the shared values as parameters and each row as a list, not a map:
+    # [entity_id, name, created_at, source_hash, content_hash, source_path, body, seal, action]
+    "now_tuples": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
+                  "MERGE (e:Episode {group_id: $group_id, entity_id: w[0]}) "
+                  "SET e.name = w[1], e.source = $source, e.version = $version, "
+                  "e.version_major = $vmaj, e.version_minor = $vmin, e.version_patch = $vpat, "
+                  "e.version_pre = $vpre, e.created_at = w[2], e.updated_at = $updated_at, "
+                  "e.source_hash = w[3], e.content_hash = w[4], "
+                  "e.source_path = w[5], e.run_id = $run_id, e.body = w[6], e.seal = w[7] "
+                  "FOREACH (_ IN CASE WHEN e:Episodic THEN [1] ELSE [] END | "
+                  "REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges) "
+                  "MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at "
+                  "SET l.action = w[8], l.version = $version, l.content_hash = w[4], "
+                  "l.source_hash = w[3] RETURN count(e) AS written",
+    # the link without its two hashes (what the node has now is on the node)
+    "now_thinlink": "MERGE (r:SeedRun {run_id: $run_id}) WITH r UNWIND $writes AS w "
+                    "MERGE (e:Episode {group_id: w.group_id, entity_id: w.entity_id})"
+                    + SET_PROPS + ", e.seal = w.seal "
+                    "FOREACH (_ IN CASE WHEN e:Episodic THEN [1] ELSE [] END | "
+                    "REMOVE e:Episodic, e.uuid, e.source_description, e.content, e.valid_at, e.entity_edges) "
+                    "MERGE (e)-[l:WRITTEN_BY]->(r) ON CREATE SET l.at = $at "
+                    "SET l.action = w.action, l.version = w.version RETURN count(e) AS written",
     # the python-unwind peer's statement (6 properties)
     "peer": "UNWIND $rows AS row "
             "MERGE (e:Episode {group_id: $group, entity_id: row.entity_id}) "
@@ -168,6 +216,11 @@ VARIANTS = {
     # this pair write without it (episode statement only, no link)
     "one_writer_bare": ("merge_nolink", ALL_INDEXES, 1000, 1, False),
     "two_writers_bare": ("merge_nolink", ALL_INDEXES, 1000, 2, False),
+    "now": ("now", ALL_INDEXES, 1000, 1, True),
+    "now_map": ("now_map", ALL_INDEXES, 1000, 1, True),
+    "now_consts": ("now_consts", ALL_INDEXES, 1000, 1, True),
+    "now_thinlink": ("now_thinlink", ALL_INDEXES, 1000, 1, True),
+    "now_tuples": ("now_tuples", ALL_INDEXES, 1000, 1, True),
     "peer_10000": ("peer", (), 10000, 1, False),
     "peer_1000": ("peer", (), 1000, 1, False),
 }
@@ -200,6 +253,7 @@ def rows_of(root):
             "version_patch": 0, "version_pre": "", "created_at": now, "updated_at": now,
             "source_hash": digest, "content_hash": hashlib.sha256(body.encode()).hexdigest(),
             "source_path": rel, "run_id": "", "body": body, "action": "create",
+            "seal": hashlib.sha256(b"seal" + body.encode()).hexdigest(),
         })
     return out
 
@@ -216,6 +270,24 @@ def params_for(stmt, batch, run_id, at):
         p.update(group_id=GROUP, source="project_seeding", version="1.0.0", vmaj=1, vmin=0, vpat=0,
                  vpre="", run_id=run_id, at=at)
         return p
+    if stmt == "now_map":
+        keys = ("group_id", "entity_id")
+        return {"run_id": run_id, "at": at, "writes": [
+            {"k": {k: w[k] for k in keys}, "action": w["action"],
+             "p": {k: (run_id if k == "run_id" else v) for k, v in w.items() if k not in keys + ("action",)}}
+            for w in batch]}
+    if stmt == "now_tuples":
+        cols = ("entity_id", "name", "created_at", "source_hash", "content_hash", "source_path", "body",
+                "seal", "action")
+        return {"run_id": run_id, "at": at, "writes": [[w[c] for c in cols] for w in batch],
+                "group_id": GROUP, "source": "project_seeding", "version": "1.0.0", "vmaj": 1, "vmin": 0,
+                "vpat": 0, "vpre": "", "updated_at": batch[0]["updated_at"]}
+    if stmt == "now_consts":
+        cols = ("entity_id", "name", "created_at", "source_hash", "content_hash", "source_path", "body",
+                "seal", "action")
+        return {"run_id": run_id, "at": at, "writes": [{c: w[c] for c in cols} for w in batch],
+                "group_id": GROUP, "source": "project_seeding", "version": "1.0.0", "vmaj": 1, "vmin": 0,
+                "vpat": 0, "vpre": "", "updated_at": batch[0]["updated_at"]}
     writes = [dict(w, run_id=run_id, graphiti=[]) for w in batch]
     p = {"run_id": run_id, "at": at, "writes": writes}
     if stmt == "merge_batchnode":

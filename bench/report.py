@@ -351,8 +351,11 @@ def small_targets(small, bench, meta):
         out.append(f"- one full run ≤ 60 minutes: **not judged** — this run covered the small-file corpus only "
                    f"({total} min); the bench corpus's rows are from the run of {meta['bench_rows_from']}.")
     elif total is not None:
+        gen = meta.get("corpus_minutes")
+        gen_note = (f"; {gen} min of it generating corpora (trees left by an earlier run are reused)"
+                    if gen is not None else "")
         out.append(f"- one full run ≤ 60 minutes: {verdict(total <= 60)} — this run took {total} min "
-                   f"(sizes {meta.get('sizes')}, small-file sizes {meta.get('small_sizes')}).")
+                   f"(sizes {meta.get('sizes')}, small-file sizes {meta.get('small_sizes')}{gen_note}).")
     return out
 
 

@@ -59,6 +59,8 @@ pub enum Target {
         routing: bool,
         tls: Tls,
         host: String,
+        /// The Bolt port (7687 when the URI names none).
+        port: u16,
         database: Option<String>,
         username: String,
         password: Option<Secret>,
@@ -80,9 +82,14 @@ pub enum TargetError {
     CredentialsInUri(String),
     #[error("target `{0}` has no host")]
     NoHost(String),
+    #[error("target `{0}` has a port that is not a number from 1 to 65535")]
+    Port(String),
 }
 
 pub const DEFAULT_TARGET: &str = "sqlite:.graphseed/graph.db";
+
+/// Neo4j's Bolt port, when a URI names none.
+pub const DEFAULT_BOLT_PORT: u16 = 7687;
 
 impl Target {
     pub fn parse(
@@ -114,10 +121,20 @@ impl Target {
             // Never echo the URI back: it holds the credentials.
             return Err(TargetError::CredentialsInUri(format!("{scheme}://…")));
         }
-        let host = match authority.strip_prefix('[') {
-            Some(v6) => v6.split(']').next().unwrap_or("").to_string(),
-            None => authority.split(':').next().unwrap_or("").to_string(),
+        let (host, port) = match authority.strip_prefix('[') {
+            Some(v6) => v6.split_once(']').unwrap_or((v6, "")),
+            None => authority.split_once(':').unwrap_or((authority, "")),
         };
+        let port = port.strip_prefix(':').unwrap_or(port);
+        let port = if port.is_empty() {
+            DEFAULT_BOLT_PORT
+        } else {
+            port.parse()
+                .ok()
+                .filter(|&p| p != 0)
+                .ok_or_else(|| TargetError::Port(redact::uri(uri)))?
+        };
+        let host = host.to_string();
         if host.is_empty() {
             return Err(TargetError::NoHost(redact::uri(uri)));
         }
@@ -126,6 +143,7 @@ impl Target {
             routing,
             tls,
             host,
+            port,
             database,
             username: username.unwrap_or_else(|| "neo4j".to_string()),
             password,
@@ -220,6 +238,29 @@ mod tests {
                 path: ".graphseed/graph.db".into()
             }
         );
+    }
+
+    #[test]
+    fn reads_the_bolt_port() {
+        for (uri, port) in [
+            ("bolt://localhost:7688", Some(7688)),
+            ("neo4j+s://db.example.com", Some(DEFAULT_BOLT_PORT)),
+            ("bolt://[::1]:17687/neo4j", Some(17687)),
+            ("bolt://[::1]", Some(DEFAULT_BOLT_PORT)),
+            ("bolt://h:0", None),
+            ("bolt://h:port", None),
+            ("bolt://h:70000", None),
+        ] {
+            let got = match Target::parse(uri, None, None, None) {
+                Ok(Target::Neo4j { port, .. }) => Some(port),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => {
+                    assert!(matches!(e, TargetError::Port(_)), "{uri}: {e}");
+                    None
+                }
+            };
+            assert_eq!(got, port, "{uri}");
+        }
     }
 
     #[test]

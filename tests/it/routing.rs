@@ -332,3 +332,44 @@ async fn a_leader_that_moves_between_connections_gets_every_batch_exactly_once()
     let connections = stub.log().connections;
     assert!(connections >= 4, "{connections} connections");
 }
+
+/// neo4rs opens its connections with Nagle's algorithm on; with it, every
+/// batch waited on delayed ACKs (bench/results/profile.md, "Nagle"). The
+/// store turns it off on each connection it uses, for reads and writes.
+/// The stub's port is this test's alone, so the sockets counted are only
+/// the ones made here.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_store_turns_nagle_off_on_its_connections() {
+    // The driver alone: Nagle on. If a neo4rs release sets TCP_NODELAY
+    // itself, this fails and src/stores/neo4j/nodelay.rs can go.
+    let plain = Stub::start(read);
+    let config = neo4rs::ConfigBuilder::default()
+        .uri(plain.uri("bolt"))
+        .user("neo4j")
+        .password("")
+        .build()
+        .unwrap();
+    let graph = neo4rs::Graph::connect(config).unwrap();
+    let mut rows = graph.execute(neo4rs::query(cypher::PING)).await.unwrap();
+    while rows.next().await.unwrap().is_some() {}
+    assert_eq!(
+        neo4j_store::connections_to_port_have_nodelay(plain.port),
+        Some(false)
+    );
+
+    let stub = Stub::start(leader);
+    let store = connect(&stub.uri("bolt")).await;
+    let run = run_record();
+    store
+        .apply_batch(&run, &batch_of(&["a".to_string(), "b".to_string()]))
+        .await
+        .unwrap();
+    use graphseed::stores::Episodes;
+    store.load_episodes("moving_leader").await.unwrap();
+    assert_eq!(
+        neo4j_store::connections_to_port_have_nodelay(stub.port),
+        Some(true)
+    );
+    assert!(stub.log().errors.is_empty(), "{:?}", stub.log().errors);
+    drop(graph);
+}

@@ -44,6 +44,7 @@ pub async fn connect(target: &Target, opts: &Neo4jOptions) -> Result<Neo4jStore,
     let Target::Neo4j {
         uri,
         host,
+        port,
         database,
         username,
         password,
@@ -77,9 +78,10 @@ pub async fn connect(target: &Target, opts: &Neo4jOptions) -> Result<Neo4jStore,
         target: name.clone(),
         message: connect_hint(&e, host, username, password.is_some(), opts),
     })?;
-    let store = Neo4jStore::new(graph.clone(), config, name);
+    let store = Neo4jStore::new(graph.clone(), config, name, *port);
     let check = async {
         let mut rows = graph.execute(query(cypher::PING)).await?;
+        store.tune_connections();
         let row = rows.next().await?;
         Ok::<_, neo4rs::Error>(row)
     };

@@ -60,6 +60,7 @@ mod decode;
 mod episodes;
 pub mod errors;
 mod links;
+mod nodelay;
 mod params;
 mod runs;
 mod schema;
@@ -83,6 +84,8 @@ use crate::cypher;
 use crate::graphiti::Profile;
 
 pub use self::connect::{Neo4jOptions, connect};
+#[doc(hidden)]
+pub use self::nodelay::connections_to_port_have_nodelay;
 
 /// The store over one Neo4j database.
 #[derive(Clone)]
@@ -97,6 +100,8 @@ pub struct Neo4jStore {
     name: String,
     /// How episodes are written (`[target] profile`); reads work on both.
     profile: Profile,
+    /// The Bolt port of the target: its connections get `TCP_NODELAY`.
+    bolt_port: u16,
 }
 
 impl std::fmt::Debug for Neo4jStore {
@@ -117,13 +122,21 @@ async fn rollback_quietly(txn: Txn) {
 }
 
 impl Neo4jStore {
-    pub(super) fn new(graph: Graph, config: Config, name: String) -> Self {
+    pub(super) fn new(graph: Graph, config: Config, name: String, bolt_port: u16) -> Self {
         Neo4jStore {
             graph: Arc::new(RwLock::new(graph)),
             config,
             name,
             profile: Profile::Default,
+            bolt_port,
         }
+    }
+
+    /// Turn Nagle's algorithm off on the pool's connections (see
+    /// [`nodelay`]). Called once a statement has a connection: the pool
+    /// opens them lazily, so a new one may appear at any checkout.
+    fn tune_connections(&self) {
+        nodelay::set_on_connections_to(self.bolt_port);
     }
 
     /// The same store, writing in `profile` (see [`crate::graphiti`]).
@@ -173,6 +186,17 @@ impl Neo4jStore {
         }
     }
 
+    /// An explicit transaction on a pooled connection, with Nagle off.
+    async fn start_txn(&self, doing: &str) -> Result<Txn, StoreError> {
+        let txn = self
+            .graph()
+            .start_txn()
+            .await
+            .map_err(|e| self.err(doing, &e))?;
+        self.tune_connections();
+        Ok(txn)
+    }
+
     /// Run a read (auto-commit) and map every row; all rows are fetched,
     /// `fetch_size` at a time.
     async fn read<T>(
@@ -186,6 +210,8 @@ impl Neo4jStore {
             .execute(q)
             .await
             .map_err(|e| self.err(doing, &e))?;
+        // Before the PULLs that stream the rest of the rows.
+        self.tune_connections();
         let mut out = Vec::new();
         while let Some(row) = rows.next().await.map_err(|e| self.err(doing, &e))? {
             out.push(map(&row).map_err(|m| self.corrupt(m))?);
@@ -201,11 +227,7 @@ impl Neo4jStore {
         doing: &str,
         body: impl AsyncFnOnce(&mut Txn) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
-        let mut txn = self
-            .graph()
-            .start_txn()
-            .await
-            .map_err(|e| self.err(doing, &e))?;
+        let mut txn = self.start_txn(doing).await?;
         match body(&mut txn).await {
             Ok(out) => {
                 txn.commit()
@@ -229,11 +251,7 @@ impl Neo4jStore {
         // asked for.
         let done =
             |e: &neo4rs::Error| matches!(e, neo4rs::Error::Neo4j(n) if is_already_there(n.code()));
-        let mut txn = self
-            .graph()
-            .start_txn()
-            .await
-            .map_err(|e| self.err(doing, &e))?;
+        let mut txn = self.start_txn(doing).await?;
         match txn.run(query(statement)).await {
             Ok(_) => match txn.commit().await {
                 Ok(()) => Ok(()),
@@ -285,10 +303,7 @@ impl BatchBackend for Neo4jStore {
         // An explicit transaction, which neo4rs never retries: the caller
         // replays the whole batch (every statement is a MERGE keyed on a
         // uniqueness constraint, or a delete of what may already be gone).
-        self.graph()
-            .start_txn()
-            .await
-            .map_err(|e| self.err(doing, &e))
+        self.start_txn(doing).await
     }
 
     async fn commit(&self, txn: Self::Tx<'_>, doing: &str) -> Result<(), StoreError> {
