@@ -118,14 +118,17 @@ async fn read_projection<S: Store>(
     let episodes = retry::read(policy, ui, || store.load_episodes(group)).await?;
     let links = retry::read(policy, ui, || store.load_links(group)).await?;
     let projection = Projection::new(
-        episodes.iter().map(|e| e.entity_id.clone()),
+        episodes.iter().map(|e| e.entity_id().to_string()),
         links
             .iter()
             .map(|l| (l.source.as_str(), l.target.as_str(), u64::from(l.count))),
     );
     let mut content_hashes = vec![String::new(); projection.nodes.len()];
     for e in &episodes {
-        if let Ok(i) = projection.nodes.binary_search(&e.entity_id) {
+        if let Ok(i) = projection
+            .nodes
+            .binary_search_by(|n| n.as_str().cmp(e.entity_id()))
+        {
             content_hashes[i] = e.content_hash.to_string();
         }
     }

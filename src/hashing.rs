@@ -125,8 +125,8 @@ pub fn canonical_hash(value: &Value) -> String {
 /// SHA-256 of the canonical JSON of a list of string triples, the same
 /// bytes as [`canonical_hash`] of the equivalent JSON array, without
 /// building it (a graph signature covers every episode of a group).
-pub fn canonical_hash_of_triples<'a>(
-    triples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+pub fn canonical_hash_of_triples<A: AsRef<str>, B: AsRef<str>, C: AsRef<str>>(
+    triples: impl IntoIterator<Item = (A, B, C)>,
 ) -> String {
     let mut h = HashWriter::new();
     let write = || -> std::io::Result<()> {
@@ -134,7 +134,7 @@ pub fn canonical_hash_of_triples<'a>(
         h.write_all(b"[")?;
         for (i, (a, b, c)) in triples.into_iter().enumerate() {
             h.write_all(if i > 0 { b",[" } else { b"[" })?;
-            for (j, s) in [a, b, c].into_iter().enumerate() {
+            for (j, s) in [a.as_ref(), b.as_ref(), c.as_ref()].into_iter().enumerate() {
                 if j > 0 {
                     h.write_all(b",")?;
                 }
@@ -213,8 +213,169 @@ pub fn is_sha256_hex(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
+/// A SHA-256 digest held as its 32 bytes; shown as lowercase hex. Why
+/// binary: the planner holds every stored episode's two hashes while
+/// planning, and as hex text each cost an 80-byte allocation.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Sha256Hash(pub [u8; 32]);
+
+impl Sha256Hash {
+    /// Only the form graphseed writes (64 lowercase hex digits), so that
+    /// showing a parsed value gives back exactly the stored text.
+    pub fn parse(text: &str) -> Option<Self> {
+        if !is_sha256_hex(text) {
+            return None;
+        }
+        let mut out = [0u8; 32];
+        hex::decode_to_slice(text, &mut out).ok()?;
+        Some(Sha256Hash(out))
+    }
+
+    pub fn hex(&self) -> Hex {
+        Hex::of(&self.0)
+    }
+}
+
+impl std::fmt::Display for Sha256Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.hex().as_str())
+    }
+}
+
+impl std::fmt::Debug for Sha256Hash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// A hash as a store holds it: a digest, or, when the stored text is not a
+/// digest graphseed wrote (a hand-edited graph), that text unchanged, so
+/// that plans, drift reports and signatures show and hash exactly what is
+/// stored, as they did when hashes were kept as text. An invalid value never
+/// equals a digest computed from a file, as before.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum StoredHash {
+    Digest(Sha256Hash),
+    Other(Box<str>),
+}
+
+impl StoredHash {
+    /// Parsed once, when a store reads it.
+    pub fn parse(text: &str) -> Self {
+        match Sha256Hash::parse(text) {
+            Some(h) => StoredHash::Digest(h),
+            None => StoredHash::Other(text.into()),
+        }
+    }
+
+    /// The stored text, on the stack for a digest.
+    pub fn text(&self) -> HashText<'_> {
+        match self {
+            StoredHash::Digest(h) => HashText::Hex(h.hex()),
+            StoredHash::Other(t) => HashText::Other(t),
+        }
+    }
+
+    /// Whether this is the digest `d`.
+    pub fn is(&self, d: &Sha256Hash) -> bool {
+        matches!(self, StoredHash::Digest(h) if h == d)
+    }
+}
+
+impl From<Sha256Hash> for StoredHash {
+    fn from(h: Sha256Hash) -> Self {
+        StoredHash::Digest(h)
+    }
+}
+
+impl std::fmt::Display for StoredHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl std::fmt::Debug for StoredHash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", &*self.text())
+    }
+}
+
+/// Written as its text, as when hashes were kept as text (plans, the
+/// audit trail).
+impl serde::Serialize for StoredHash {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.text())
+    }
+}
+
+/// A [`StoredHash`] as text without allocating.
+pub enum HashText<'a> {
+    Hex(Hex),
+    Other(&'a str),
+}
+
+impl AsRef<str> for HashText<'_> {
+    fn as_ref(&self) -> &str {
+        self
+    }
+}
+
+/// Ordered as text, as the hashes were when kept as text.
+impl PartialEq for HashText<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        **self == **other
+    }
+}
+
+impl Eq for HashText<'_> {}
+
+impl PartialOrd for HashText<'_> {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for HashText<'_> {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (**self).cmp(&**other)
+    }
+}
+
+impl std::ops::Deref for HashText<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            HashText::Hex(h) => h.as_str(),
+            HashText::Other(t) => t,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stored_hashes_show_exactly_the_stored_text() {
+        let hex = sha256_hex(b"abc");
+        let h = StoredHash::parse(&hex);
+        assert!(matches!(h, StoredHash::Digest(_)));
+        assert_eq!(h.to_string(), hex);
+        assert!(h.is(&Sha256Hash(sha256(b"abc"))));
+        // Hand-edited values are kept as text, shown as stored, and equal
+        // no digest: upper case hex too, which a lowercase parse would hide.
+        for odd in [
+            "",
+            "abc",
+            &hex.to_uppercase(),
+            &format!("{hex}0"),
+            &hex[1..],
+        ] {
+            let h = StoredHash::parse(odd);
+            assert_eq!(h, StoredHash::Other(odd.into()), "{odd}");
+            assert_eq!(&*h.text(), odd);
+            assert!(!h.is(&Sha256Hash(sha256(b"abc"))));
+        }
+    }
+
     use super::*;
     use serde_json::json;
 
@@ -252,7 +413,10 @@ mod tests {
         let triples = [("a\"b", "c", "1.0.0"), ("d", "e\u{7f}", "2.0.0-rc.1")];
         let arr = Value::Array(triples.iter().map(|(a, b, c)| json!([a, b, c])).collect());
         assert_eq!(canonical_hash_of_triples(triples), canonical_hash(&arr));
-        assert_eq!(canonical_hash_of_triples([]), canonical_hash(&json!([])));
+        assert_eq!(
+            canonical_hash_of_triples::<&str, &str, &str>([]),
+            canonical_hash(&json!([]))
+        );
     }
 
     #[test]

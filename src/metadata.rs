@@ -10,6 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde_json::{Map, Value, json};
 
+use crate::hashing::StoredHash;
 use crate::version::SeedVersion;
 
 /// RFC 3339 with an explicit `+00:00` offset and microsecond precision.
@@ -74,22 +75,96 @@ impl EpisodeRecord {
 
 /// What a store returns about an episode when planning: what dedupe compares
 /// against and what a rewrite keeps, nothing else (no body, name or run id:
-/// a 100k-episode group is held in memory whole while planning).
+/// a whole group is held in memory while planning).
 ///
-/// Values many episodes share (source, version) are interned, and the hashes
-/// are `Arc<str>` so that a plan's decisions share them instead of copying.
-#[derive(Debug, Clone, PartialEq)]
+/// Compact because there is one per stored episode: values many episodes
+/// share (source, version) are interned, the hashes are binary (parsed once
+/// when read), and entity_id and source_path share one allocation.
+#[derive(Clone, PartialEq)]
 pub struct StoredEpisode {
-    pub entity_id: String,
+    /// entity_id, then source_path.
+    id_path: Box<str>,
+    /// Where source_path starts in `id_path`; [`NO_PATH`] for none.
+    path_at: u32,
     pub source: Arc<str>,
     /// Kept as stored text: a hand-edited graph may hold a non-semver value,
     /// which the planner reports instead of crashing on.
     pub version: Arc<str>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
-    pub source_hash: Option<Arc<str>>,
-    pub content_hash: Arc<str>,
-    pub source_path: Option<String>,
+    pub source_hash: Option<StoredHash>,
+    pub content_hash: StoredHash,
+}
+
+const NO_PATH: u32 = u32::MAX;
+
+/// The stored text of a [`StoredEpisode`], as a store reads it.
+#[derive(Debug, Clone)]
+pub struct StoredFields<'a> {
+    pub entity_id: &'a str,
+    pub source: Arc<str>,
+    pub version: Arc<str>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub source_hash: Option<&'a str>,
+    pub content_hash: &'a str,
+    pub source_path: Option<&'a str>,
+}
+
+impl StoredEpisode {
+    pub fn new(f: StoredFields<'_>) -> Self {
+        let mut id_path =
+            String::with_capacity(f.entity_id.len() + f.source_path.map_or(0, str::len));
+        id_path.push_str(f.entity_id);
+        let path_at = match f.source_path {
+            Some(p) => {
+                id_path.push_str(p);
+                // An id of 4 GB is not an id: the stores cap property sizes
+                // far below this.
+                u32::try_from(f.entity_id.len()).expect("entity_id shorter than 4 GB")
+            }
+            None => NO_PATH,
+        };
+        StoredEpisode {
+            id_path: id_path.into_boxed_str(),
+            path_at,
+            source: f.source,
+            version: f.version,
+            created_at: f.created_at,
+            updated_at: f.updated_at,
+            source_hash: f.source_hash.map(StoredHash::parse),
+            content_hash: StoredHash::parse(f.content_hash),
+        }
+    }
+
+    pub fn entity_id(&self) -> &str {
+        match self.path_at {
+            NO_PATH => &self.id_path,
+            at => &self.id_path[..at as usize],
+        }
+    }
+
+    pub fn source_path(&self) -> Option<&str> {
+        match self.path_at {
+            NO_PATH => None,
+            at => Some(&self.id_path[at as usize..]),
+        }
+    }
+}
+
+impl std::fmt::Debug for StoredEpisode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoredEpisode")
+            .field("entity_id", &self.entity_id())
+            .field("source", &self.source)
+            .field("version", &self.version)
+            .field("created_at", &self.created_at)
+            .field("updated_at", &self.updated_at)
+            .field("source_hash", &self.source_hash)
+            .field("content_hash", &self.content_hash)
+            .field("source_path", &self.source_path())
+            .finish()
+    }
 }
 
 /// Hands out one shared copy of each distinct text (sources, versions) while
@@ -97,10 +172,6 @@ pub struct StoredEpisode {
 #[derive(Debug, Default)]
 pub struct Interner {
     seen: std::collections::HashSet<Arc<str>>,
-    /// The last source_hash read: the items of one multi-episode file are
-    /// read one after another and share it. Not in `seen`: most hashes are
-    /// distinct, and a set of them all would cost more than it saves.
-    last_hash: Option<Arc<str>>,
 }
 
 impl Interner {
@@ -111,14 +182,6 @@ impl Interner {
         let t: Arc<str> = Arc::from(text);
         self.seen.insert(t.clone());
         t
-    }
-
-    /// `text` shared with the previous call's when they are equal.
-    pub fn source_hash(&mut self, text: &str) -> Arc<str> {
-        match &self.last_hash {
-            Some(h) if **h == *text => h.clone(),
-            _ => self.last_hash.insert(Arc::from(text)).clone(),
-        }
     }
 }
 
@@ -138,14 +201,30 @@ mod tests {
     }
 
     #[test]
-    fn consecutive_equal_source_hashes_share_one_copy() {
-        let mut i = Interner::default();
-        let a = i.source_hash("aa");
-        let b = i.source_hash("aa");
-        let c = i.source_hash("bb");
-        let d = i.source_hash("aa");
-        assert!(Arc::ptr_eq(&a, &b));
-        assert_eq!((&*c, &*d), ("bb", "aa"));
-        assert!(!Arc::ptr_eq(&a, &d), "only the last one is kept");
+    fn id_and_path_share_one_allocation_and_read_back() {
+        let t = Utc::now();
+        let f = StoredFields {
+            entity_id: "docs_a",
+            source: Arc::from("docs"),
+            version: Arc::from("1.0.0"),
+            created_at: t,
+            updated_at: t,
+            source_hash: None,
+            content_hash: "not hex",
+            source_path: Some("a/b.md"),
+        };
+        let s = StoredEpisode::new(f.clone());
+        assert_eq!((s.entity_id(), s.source_path()), ("docs_a", Some("a/b.md")));
+        let s = StoredEpisode::new(StoredFields {
+            source_path: None,
+            ..f.clone()
+        });
+        assert_eq!((s.entity_id(), s.source_path()), ("docs_a", None));
+        let s = StoredEpisode::new(StoredFields {
+            source_path: Some(""),
+            ..f
+        });
+        assert_eq!((s.entity_id(), s.source_path()), ("docs_a", Some("")));
+        assert_eq!(s.content_hash.to_string(), "not hex");
     }
 }

@@ -80,8 +80,8 @@ impl BodyCache {
                 // is written with it). An edit that leaves this episode's
                 // content alone is harmless: its stored source_hash is the
                 // planned one, so the next run looks at the file again.
-                let planned = d.after.as_ref().map(|a| &*a.content_hash);
-                if planned != Some(c.content_hash.as_str()) {
+                let planned = d.after.as_ref().map(|a| a.content_hash.text());
+                if planned.as_deref() != Some(c.content_hash.as_str()) {
                     return Err(BodyError::Changed { path, entity_id });
                 }
                 Ok((c.name, c.fields))
@@ -115,9 +115,9 @@ pub(super) fn record_for(
         // `keep_updated_at` exactly where it did not (refresh, rewrite, a
         // repair or transfer of unchanged content).
         updated_at: d.keep_updated_at.unwrap_or(now),
-        source_hash: after.source_hash.as_deref().map(str::to_string),
+        source_hash: after.source_hash.as_ref().map(ToString::to_string),
         content_hash: after.content_hash.to_string(),
-        source_path: d.source_path.clone(),
+        source_path: d.source_path.as_deref().map(str::to_string),
         run_id: run_id.to_string(),
         body: String::new(),
     };

@@ -47,7 +47,7 @@ pub async fn links(ctx: &Context, a: &LinksArgs) -> Result<Outcome, Error> {
             .load_episodes(&group)
             .await?
             .iter()
-            .any(|e| e.entity_id == a.entity_id);
+            .any(|e| e.entity_id() == a.entity_id);
         if !known {
             return Err(Error::NotFound(format!(
                 "no episode `{}` in group `{group}` on {}",

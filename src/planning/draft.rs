@@ -11,9 +11,10 @@ use super::decide::{
     self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
 };
 use super::{
-    Action, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Snapshot,
-    WalkStats, graph_signature,
+    Action, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Reason,
+    Snapshot, WalkStats, graph_signature,
 };
+use crate::hashing::{HashText, Sha256Hash, StoredHash};
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, RootSpec};
 
@@ -61,15 +62,15 @@ impl<'s> SourcePaths<'s> {
 
 /// An indexed episode's path (only episodes with one are indexed by path).
 fn path(s: &StoredEpisode) -> &str {
-    s.source_path.as_deref().unwrap_or_default()
+    s.source_path().unwrap_or_default()
 }
 
 impl<'s> StoredIndex<'s> {
     pub(super) fn new(all: &'s [StoredEpisode]) -> Self {
-        let by_id = (!super::by_distinct_id(all))
-            .then(|| all.iter().map(|s| (s.entity_id.as_str(), s)).collect());
+        let by_id =
+            (!super::by_distinct_id(all)).then(|| all.iter().map(|s| (s.entity_id(), s)).collect());
         let mut sources: HashMap<&str, Vec<&StoredEpisode>> = HashMap::new();
-        for s in all.iter().filter(|s| s.source_path.is_some()) {
+        for s in all.iter().filter(|s| s.source_path().is_some()) {
             sources.entry(s.source.as_ref()).or_default().push(s);
         }
         let by_path = sources
@@ -78,7 +79,7 @@ impl<'s> StoredIndex<'s> {
                 episodes.sort_unstable_by(|a, b| {
                     path(a)
                         .cmp(path(b))
-                        .then_with(|| a.entity_id.cmp(&b.entity_id))
+                        .then_with(|| a.entity_id().cmp(b.entity_id()))
                 });
                 let mut runs = HashMap::new();
                 let mut start = 0;
@@ -104,7 +105,7 @@ impl<'s> StoredIndex<'s> {
             Some(map) => map.get(entity_id).copied(),
             None => self
                 .all
-                .binary_search_by(|s| s.entity_id.as_str().cmp(entity_id))
+                .binary_search_by(|s| s.entity_id().cmp(entity_id))
                 .ok()
                 .map(|i| &self.all[i]),
         }
@@ -204,8 +205,8 @@ impl Claim {
 /// Where a produced episode comes from, for its entry and its messages.
 pub(super) struct Facts<'a> {
     pub(super) source: &'a Arc<str>,
-    pub(super) source_path: Option<&'a str>,
-    pub(super) source_hash: Option<&'a Arc<str>>,
+    pub(super) source_path: Option<&'a Arc<str>>,
+    pub(super) source_hash: Option<Sha256Hash>,
     pub(super) display: &'a str,
     /// The file's bytes hash to its stored episodes' `source_hash`.
     pub(super) file_unchanged: bool,
@@ -228,6 +229,8 @@ pub(super) struct Draft<'s> {
     pub(super) stats: WalkStats,
     /// entity_id → where it came from, for what a [`Claim`] cannot say.
     origins: HashMap<Cow<'s, str>, Here<'s>>,
+    /// The last reason written out (see `produce`).
+    last_reason: Option<Arc<str>>,
     /// Per stored episode, who produced it (see [`Claim`]): four bytes an
     /// episode where a map entry cost about seventy, and a reseed claims
     /// every stored episode.
@@ -271,6 +274,7 @@ impl<'s> Draft<'s> {
             // Sized up front: a 100k-episode plan otherwise spends a sixth
             // of its time growing it.
             origins: HashMap::new(),
+            last_reason: None,
             claims: vec![0; stored],
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
@@ -372,12 +376,12 @@ impl<'s> Draft<'s> {
         path: &str,
     ) -> bool {
         let s = &index.all[at];
-        if let Some(first) = self.first_producer(index, &s.entity_id) {
+        if let Some(first) = self.first_producer(index, s.entity_id()) {
             let here = Here::Unchanged {
                 root,
-                rel: s.source_path.as_deref().unwrap_or_default(),
+                rel: s.source_path().unwrap_or_default(),
             };
-            self.duplicate(&s.entity_id, first, here, path);
+            self.duplicate(s.entity_id(), first, here, path);
             return false;
         }
         let Some(code) = (Claim::Unchanged { root }).encode() else {
@@ -405,7 +409,7 @@ impl<'s> Draft<'s> {
 
     /// Whether the stored episode `index.all[at]` is produced by anything.
     pub(super) fn is_produced(&self, index: &StoredIndex<'_>, at: usize) -> bool {
-        self.claims[at] != 0 || self.origins.contains_key(index.all[at].entity_id.as_str())
+        self.claims[at] != 0 || self.origins.contains_key(index.all[at].entity_id())
     }
 
     /// Decide one produced episode and add its entry (or its error).
@@ -417,14 +421,16 @@ impl<'s> Draft<'s> {
         origin: Origin,
     ) {
         let stored = index.by_id(c.entity_id.as_str());
+        let file_hash = f.source_hash.map(|h| h.hex());
         let incoming = Incoming {
             version: &self.input.version,
             content_hash: &c.content_hash,
             source: f.source,
-            source_path: f.source_path,
-            source_hash: f.source_hash.map(|h| &**h),
+            source_path: f.source_path.map(|p| &**p),
+            source_hash: file_hash.as_ref().map(|h| h.as_str()),
             file_unchanged: f.file_unchanged,
         };
+        let stored_hashes = stored.map(StoredHashes::of);
         let edit = self
             .input
             .reconcile
@@ -432,9 +438,10 @@ impl<'s> Draft<'s> {
             .and_then(|r| r.edited.get(&c.entity_id));
         let decision = decide(
             stored
-                .map(|s| decide::Stored {
+                .zip(stored_hashes.as_ref())
+                .map(|(s, h)| decide::Stored {
                     edited: edit.is_some(),
-                    ..stored_facts(s)
+                    ..stored_facts(s, h)
                 })
                 .as_ref(),
             Some(&incoming),
@@ -445,26 +452,31 @@ impl<'s> Draft<'s> {
             self.errors.push(self.refusal(&decision, s, c, f));
             return;
         };
-        let reason = self.reason(&decision, stored, c, edit);
+        let reason = match self.reason(&decision, stored, c, edit) {
+            // One copy of a reason many entries give (a version bump's
+            // "version 1.0.0 -> 1.1.0"), not one per entry.
+            Reason::Shared(text) => match &self.last_reason {
+                Some(last) if **last == *text => Reason::Shared(last.clone()),
+                _ => Reason::Shared(self.last_reason.insert(text).clone()),
+            },
+            r => r,
+        };
         // Either the stored property or the body may be what a hand edit
         // changed; whichever still agrees with the source says the content
         // did not change.
+        let content = Sha256Hash::parse(&c.content_hash).map(StoredHash::Digest);
+        let content = content.unwrap_or_else(|| StoredHash::Other(c.content_hash.as_str().into()));
         let same_content = stored.is_some_and(|s| {
-            *s.content_hash == *c.content_hash
+            s.content_hash == content
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
         });
-        // Shared text where nothing changed: a parsed file's unchanged
-        // episodes (a relink parses unchanged files) and a version bump of the
-        // same content would otherwise hold a second copy of each hash.
+        // Shared where nothing changed: a parsed file's unchanged episodes
+        // (a relink parses unchanged files) keep their before as their after.
         let before = stored.map(snapshot);
-        let content_hash = match stored {
-            Some(s) if *s.content_hash == *c.content_hash => s.content_hash.clone(),
-            _ => c.content_hash.as_str().into(),
-        };
         let after = Arc::new(Snapshot {
             version: self.version.clone(),
-            content_hash,
-            source_hash: f.source_hash.cloned(),
+            content_hash: content,
+            source_hash: f.source_hash.map(StoredHash::Digest),
         });
         let after = match &before {
             Some(b) if **b == *after => b.clone(),
@@ -474,7 +486,7 @@ impl<'s> Draft<'s> {
             action,
             entity_id: c.entity_id.clone(),
             source: f.source.clone(),
-            source_path: f.source_path.map(str::to_string),
+            source_path: f.source_path.cloned(),
             reason,
             before,
             after: Some(after),
@@ -500,7 +512,7 @@ impl<'s> Draft<'s> {
         stored: Option<&StoredEpisode>,
         c: &Candidate,
         edit: Option<&super::edits::HandEdit>,
-    ) -> Cow<'static, str> {
+    ) -> Reason {
         let short = |h: &str| h.get(..12).unwrap_or(h).to_string();
         let Some(s) = stored else {
             return match decision {
@@ -537,19 +549,19 @@ impl<'s> Draft<'s> {
             .into(),
             Decision::Update(UpdateWhy::Forced) => format!(
                 "content changed ({} -> {}); rewritten by --force",
-                short(&s.content_hash),
+                short(&s.content_hash.text()),
                 short(&c.content_hash)
             )
             .into(),
             Decision::Update(UpdateWhy::ContentChanged) => format!(
                 "content changed ({} -> {})",
-                short(&s.content_hash),
+                short(&s.content_hash.text()),
                 short(&c.content_hash)
             )
             .into(),
             Decision::Refresh(RefreshWhy::Moved) => format!(
                 "content unchanged; moved from {}",
-                s.source_path.as_deref().unwrap_or("<generated>")
+                s.source_path().unwrap_or("<generated>")
             )
             .into(),
             Decision::Refresh(RefreshWhy::Rehashed) => {
@@ -600,7 +612,7 @@ impl<'s> Draft<'s> {
                     "`{}` belongs to source `{}` ({}), not to `{}`",
                     c.entity_id,
                     s.source,
-                    s.source_path.as_deref().unwrap_or("<stdin>"),
+                    s.source_path().unwrap_or("<stdin>"),
                     f.source
                 ),
                 hint: Some(
@@ -657,14 +669,33 @@ impl<'s> Draft<'s> {
     }
 }
 
+/// A stored episode's hashes as text, on the stack, for [`decide`] (which
+/// compares text: a hand-edited value is compared as stored).
+pub(super) struct StoredHashes<'a> {
+    content: HashText<'a>,
+    source: Option<HashText<'a>>,
+}
+
+impl<'a> StoredHashes<'a> {
+    pub(super) fn of(s: &'a StoredEpisode) -> Self {
+        StoredHashes {
+            content: s.content_hash.text(),
+            source: s.source_hash.as_ref().map(StoredHash::text),
+        }
+    }
+}
+
 /// A stored episode as [`decide`] sees it.
-pub(super) fn stored_facts(s: &StoredEpisode) -> decide::Stored<'_> {
+pub(super) fn stored_facts<'a>(
+    s: &'a StoredEpisode,
+    h: &'a StoredHashes<'_>,
+) -> decide::Stored<'a> {
     decide::Stored {
         version: &s.version,
-        content_hash: &s.content_hash,
+        content_hash: &h.content,
         source: &s.source,
-        source_path: s.source_path.as_deref(),
-        source_hash: s.source_hash.as_deref(),
+        source_path: s.source_path(),
+        source_hash: h.source.as_deref(),
         edited: false,
     }
 }
@@ -728,14 +759,14 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
     // the last entry of an id winning. A skip leaves the stored state as it
     // is (its after-snapshot is its before). A sorted Vec, not a map: a
     // cold seed changes every episode.
-    let mut changed: Vec<(&str, Option<(&str, &str)>)> = decisions
+    let mut changed: Vec<(&str, Option<(&StoredHash, &str)>)> = decisions
         .iter()
         .filter_map(|d| match (&d.action, &d.after, &d.before) {
             (Action::Prune, _, _) => Some((d.entity_id.as_str(), None)),
             (_, Some(after), Some(before)) if Arc::ptr_eq(after, before) => None,
             (_, Some(after), _) => Some((
                 d.entity_id.as_str(),
-                Some((&*after.content_hash, &*after.version)),
+                Some((&after.content_hash, &*after.version)),
             )),
             _ => None,
         })
@@ -749,7 +780,7 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
     // state replaces the stored one (or removes it, pruned).
     let mut kept = stored
         .iter()
-        .map(|s| (s.entity_id.as_str(), Some((&*s.content_hash, &*s.version))))
+        .map(|s| (s.entity_id(), Some((&s.content_hash, &*s.version))))
         .peekable();
     let mut changed = changed.into_iter().peekable();
     let merged = std::iter::from_fn(move || {
@@ -765,7 +796,7 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
                 (None, None) => return None,
             };
             if let Some((e, Some((c, v)))) = next {
-                return Some((e, c, v));
+                return Some((e, c.text(), v));
             }
         }
     });
@@ -775,14 +806,9 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
 /// [`signature_after`] for stored episodes not in entity_id order (never
 /// loaded so; kept for callers that build the stored state by hand).
 fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String {
-    let mut state: BTreeMap<&str, (&str, &str)> = stored
+    let mut state: BTreeMap<&str, (&StoredHash, &str)> = stored
         .iter()
-        .map(|s| {
-            (
-                s.entity_id.as_str(),
-                (s.content_hash.as_ref(), s.version.as_ref()),
-            )
-        })
+        .map(|s| (s.entity_id(), (&s.content_hash, s.version.as_ref())))
         .collect();
     for d in decisions {
         match (&d.action, &d.after) {
@@ -795,7 +821,7 @@ fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -
             _ => {}
         }
     }
-    graph_signature(state.into_iter().map(|(e, (c, v))| (e, c, v)))
+    graph_signature(state.into_iter().map(|(e, (c, v))| (e, c.text(), v)))
 }
 
 #[cfg(test)]
@@ -837,16 +863,16 @@ mod tests {
 
     fn stored(id: &str, content: &str) -> StoredEpisode {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
-        StoredEpisode {
-            entity_id: id.into(),
+        StoredEpisode::new(crate::metadata::StoredFields {
+            entity_id: id,
             source: "s".into(),
             version: "1.0.0".into(),
             created_at: t,
             updated_at: t,
-            source_hash: Some("f".into()),
-            content_hash: content.into(),
-            source_path: Some(format!("{id}.json")),
-        }
+            source_hash: Some("f"),
+            content_hash: content,
+            source_path: Some(&format!("{id}.json")),
+        })
     }
 
     fn entry(action: Action, id: &str, before: Option<&StoredEpisode>, content: &str) -> PlanEntry {
@@ -856,7 +882,7 @@ mod tests {
             Action::Skip => before.clone(),
             _ => Some(Arc::new(Snapshot {
                 version: "1.1.0".into(),
-                content_hash: content.into(),
+                content_hash: StoredHash::parse(content),
                 source_hash: None,
             })),
         };
@@ -890,7 +916,7 @@ mod tests {
             (
                 "every episode skipped",
                 all.iter()
-                    .map(|s| entry(Action::Skip, &s.entity_id, Some(s), ""))
+                    .map(|s| entry(Action::Skip, s.entity_id(), Some(s), ""))
                     .collect(),
             ),
             (

@@ -15,7 +15,7 @@ use super::draft::{Draft, Facts, Here, StoredIndex};
 use super::links::{ItemLinks, Pending, take_links};
 use super::read::{Kept, ReadError, kept_or_read, read_limited};
 use super::{Origin, PlanError, PlannedFile};
-use crate::hashing;
+use crate::hashing::{self, Sha256Hash, StoredHash};
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
@@ -105,11 +105,11 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
         for (file, hashed) in report.files.iter().zip(&rs.hashed) {
             let Ok((_, digest)) = hashed else { return true };
             let here = stored.and_then(|m| m.get(file.rel.as_str())).unwrap_or(&[]);
-            let hex = hashing::Hex::of(digest);
+            let digest = Sha256Hash(*digest);
             if here.is_empty()
                 || here
                     .iter()
-                    .any(|s| s.source_hash.as_deref() != Some(hex.as_str()))
+                    .any(|s| !s.source_hash.as_ref().is_some_and(|h| h.is(&digest)))
             {
                 return true;
             }
@@ -130,12 +130,12 @@ enum Examined {
     /// Same bytes as stored, at another version (a version bump): decided
     /// from the stored items, which these bytes parse to, without parsing.
     SameBytes {
-        source_hash: String,
+        source_hash: Sha256Hash,
         /// The scan's bytes, for applying.
         kept: Option<Vec<u8>>,
     },
     Parsed {
-        source_hash: String,
+        source_hash: Sha256Hash,
         items: Result<Vec<Candidate>, Vec<ParseError>>,
         /// Per item, in order; empty when the file did not parse.
         links: Vec<ItemLinks>,
@@ -192,10 +192,10 @@ pub(super) fn add_root<'s>(
     for e in report.errors {
         // Protect everything stored under a path we could not read.
         for s in index.all.iter().filter(|s| *s.source == *root.source) {
-            if let Some(p) = &s.source_path
-                && (p == &e.rel || p.starts_with(&format!("{}/", e.rel)))
+            if let Some(p) = s.source_path()
+                && (p == e.rel || p.starts_with(&format!("{}/", e.rel)))
             {
-                draft.protected.insert(s.entity_id.clone());
+                draft.protected.insert(s.entity_id().to_string());
             }
         }
         draft.errors.push(PlanError::input(
@@ -214,11 +214,16 @@ pub(super) fn add_root<'s>(
     // Otherwise they would look orphaned, and `--prune` would delete what a
     // file in scope still produces.
     let walked: HashSet<&str> = report.files.iter().map(|f| f.rel.as_str()).collect();
-    let displaced: HashSet<&str> = here_by_path
+    let displaced: HashSet<Sha256Hash> = here_by_path
         .into_iter()
         .flat_map(|m| m.iter())
         .filter(|(p, _)| !walked.contains(p))
-        .flat_map(|(_, eps)| eps.iter().filter_map(|s| s.source_hash.as_deref()))
+        .flat_map(|(_, eps)| {
+            eps.iter().filter_map(|s| match s.source_hash {
+                Some(StoredHash::Digest(h)) => Some(h),
+                _ => None,
+            })
+        })
         .collect();
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
@@ -233,7 +238,7 @@ pub(super) fn add_root<'s>(
             // Taken either way: an unchanged file's bytes are dropped here.
             let kept = rs.kept.take(i);
             let scanned_hash = match &rs.hashed[i] {
-                Ok((_, digest)) => hashing::Hex::of(digest),
+                Ok((_, digest)) => Sha256Hash(*digest),
                 Err(m) => return Examined::Unreadable(m.to_string()),
             };
             // Hash first: an unchanged file at the same version is not
@@ -244,12 +249,12 @@ pub(super) fn add_root<'s>(
             let links_needed = reread && file.format != Format::Text;
             if !input.force
                 && trust_unchanged
-                && !displaced.contains(scanned_hash.as_str())
+                && !displaced.contains(&scanned_hash)
                 && !links_needed
                 && !here.is_empty()
                 && here
                     .iter()
-                    .all(|s| s.source_hash.as_deref() == Some(scanned_hash.as_str()))
+                    .all(|s| s.source_hash.as_ref().is_some_and(|h| h.is(&scanned_hash)))
             {
                 if here.iter().all(|s| *s.version == *version_text) {
                     return Examined::Unchanged;
@@ -258,7 +263,7 @@ pub(super) fn add_root<'s>(
                 // from these very bytes. The body is read again when
                 // applied and checked against the stored content_hash.
                 return Examined::SameBytes {
-                    source_hash: scanned_hash.as_str().to_string(),
+                    source_hash: scanned_hash,
                     kept,
                 };
             }
@@ -276,7 +281,7 @@ pub(super) fn add_root<'s>(
                         Err(_) => Vec::new(),
                     };
                     Examined::Parsed {
-                        source_hash: hashing::sha256_hex(&bytes),
+                        source_hash: Sha256Hash(hashing::sha256(&bytes)),
                         items,
                         links,
                         // Bytes read again here are not kept: the scan's
@@ -305,7 +310,7 @@ pub(super) fn add_root<'s>(
                 Examined::Unreadable(message) => {
                     draft
                         .protected
-                        .extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                        .extend(stored_here.iter().map(|s| s.entity_id().to_string()));
                     draft.errors.push(PlanError::input(
                         Some(display),
                         message,
@@ -335,7 +340,7 @@ pub(super) fn add_root<'s>(
                     let items = stored_here
                         .iter()
                         .map(|s| Candidate {
-                            entity_id: s.entity_id.clone(),
+                            entity_id: s.entity_id().to_string(),
                             name: String::new(),
                             fields: Default::default(),
                             content_hash: s.content_hash.to_string(),
@@ -351,7 +356,7 @@ pub(super) fn add_root<'s>(
                     // A file that fails to parse never loses its episodes.
                     draft
                         .protected
-                        .extend(stored_here.iter().map(|s| s.entity_id.clone()));
+                        .extend(stored_here.iter().map(|s| s.entity_id().to_string()));
                     draft
                         .errors
                         .extend(errs.into_iter().map(|e| PlanError::from_parse(&display, e)));
@@ -364,20 +369,20 @@ pub(super) fn add_root<'s>(
             }
             draft.files.push(PlannedFile {
                 root: ri,
-                rel: file.rel,
+                rel: file.rel.into(),
                 format: file.format,
-                source_hash: source_hash.as_str().into(),
+                source_hash,
                 root_path: root_path.clone(),
                 root_display: root_display.clone(),
             });
             let rel = draft.files[fi].rel.clone();
-            let file_hash = draft.files[fi].source_hash.clone();
+            let file_hash = draft.files[fi].source_hash;
             // Its stored episodes carry these very bytes' hash: one that is
             // missing was deleted from the graph, not added to the file.
             let file_unchanged = !stored_here.is_empty()
                 && stored_here
                     .iter()
-                    .all(|s| s.source_hash.as_deref() == Some(&*file_hash));
+                    .all(|s| s.source_hash.as_ref().is_some_and(|h| h.is(&file_hash)));
             let parsed_now = !item_links.is_empty();
             item_links.resize_with(candidates.len(), ItemLinks::default);
             for (c, links) in candidates.into_iter().zip(item_links) {
@@ -392,7 +397,7 @@ pub(super) fn add_root<'s>(
                 let facts = Facts {
                     source: &root_source,
                     source_path: Some(&rel),
-                    source_hash: Some(&file_hash),
+                    source_hash: Some(file_hash),
                     display: &display,
                     file_unchanged,
                 };

@@ -179,7 +179,7 @@ impl Pending {
                 let f = &files[self.file.expect("a lean episode has a file")];
                 std::borrow::Cow::Owned(Episode {
                     entity_id: self.entity_id(decisions).to_string(),
-                    file: Some((f.root, f.rel.clone())),
+                    file: Some((f.root, f.rel.to_string())),
                     name: name.to_string(),
                     aliases: Vec::new(),
                     key: None,
@@ -403,11 +403,11 @@ fn link_index(
     // entity_id, and by the name, aliases and key stored with them.
     let mut episodes: Vec<Episode> = stored
         .iter()
-        .filter(|s| !parsed.contains(s.entity_id.as_str()) && !gone.contains(s.entity_id.as_str()))
+        .filter(|s| !parsed.contains(s.entity_id()) && !gone.contains(s.entity_id()))
         .map(|s| {
             super::relink::stored_episode(
                 s,
-                state.get(s.entity_id.as_str()).copied(),
+                state.get(s.entity_id()).copied(),
                 super::relink::stored_file(s, roots),
             )
         })

@@ -28,7 +28,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use crate::hashing;
+use crate::hashing::{self, Sha256Hash, StoredHash};
 use crate::links::StoredLinkState;
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
@@ -49,8 +49,8 @@ pub use crate::stores::Action;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot {
     pub version: Arc<str>,
-    pub content_hash: Arc<str>,
-    pub source_hash: Option<Arc<str>>,
+    pub content_hash: StoredHash,
+    pub source_hash: Option<StoredHash>,
 }
 
 /// Where an episode's body comes from at apply time.
@@ -71,9 +71,12 @@ pub struct PlanEntry {
     pub action: Action,
     pub entity_id: String,
     pub source: Arc<str>,
-    pub source_path: Option<String>,
-    /// Static for the common cases: a 100k-file reseed is 100k skips.
-    pub reason: Cow<'static, str>,
+    /// Shared with the [`PlannedFile`] of an entry parsed from a file: a
+    /// cold seed writes an entry per file.
+    pub source_path: Option<Arc<str>>,
+    /// Static for the common cases (a 100k-file reseed is 100k skips),
+    /// shared where many entries give the same reason (a version bump).
+    pub reason: Reason,
     /// Shared with `after` where nothing changes (skips).
     pub before: Option<Arc<Snapshot>>,
     pub after: Option<Arc<Snapshot>>,
@@ -85,6 +88,41 @@ pub struct PlanEntry {
     /// The episode's complete outgoing links, for entries that write an
     /// episode of a parsed file: written (and replaced) with it.
     pub links: Option<Arc<links::EntryLinks>>,
+}
+
+/// Why an entry does what it does, as printed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    Static(&'static str),
+    Shared(Arc<str>),
+}
+
+impl std::ops::Deref for Reason {
+    type Target = str;
+    fn deref(&self) -> &str {
+        match self {
+            Reason::Static(s) => s,
+            Reason::Shared(s) => s,
+        }
+    }
+}
+
+impl std::fmt::Display for Reason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self)
+    }
+}
+
+impl From<&'static str> for Reason {
+    fn from(s: &'static str) -> Self {
+        Reason::Static(s)
+    }
+}
+
+impl From<String> for Reason {
+    fn from(s: String) -> Self {
+        Reason::Shared(s.into())
+    }
 }
 
 impl PlanEntry {
@@ -154,11 +192,10 @@ impl PlanError {
 #[derive(Debug, Clone)]
 pub struct PlannedFile {
     pub root: usize,
-    /// Relative to the root, `/`-separated.
-    pub rel: String,
+    /// Relative to the root, `/`-separated; shared with the file's entries.
+    pub rel: Arc<str>,
     pub format: Format,
-    /// Shared with the after-snapshots of the file's episodes.
-    pub source_hash: Arc<str>,
+    pub source_hash: Sha256Hash,
     /// The root's path and the root as the user wrote it, one copy per root:
     /// a plan keeps every parsed file, so full paths are built only when a
     /// file is read again or named in a message.
@@ -176,7 +213,7 @@ impl PlannedFile {
     pub fn source_file(&self) -> SourceFile {
         SourceFile {
             root: self.root_path.clone(),
-            rel: self.rel.clone(),
+            rel: self.rel.to_string(),
             format: self.format,
         }
     }
@@ -331,9 +368,9 @@ pub(crate) fn unchanged_skip(s: &StoredEpisode) -> PlanEntry {
     });
     PlanEntry {
         action: Action::Skip,
-        entity_id: s.entity_id.clone(),
+        entity_id: s.entity_id().to_string(),
         source: s.source.clone(),
-        source_path: s.source_path.clone(),
+        source_path: s.source_path().map(Arc::from),
         reason: "file unchanged (source_hash matches); not parsed".into(),
         before: Some(snap.clone()),
         after: Some(snap),
@@ -406,8 +443,8 @@ impl Plan {
 
 /// `graph_signature`: SHA-256 over the canonical JSON of the sorted
 /// `[entity_id, content_hash, version]` tuples of a scope.
-pub fn graph_signature<'a>(
-    tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+pub fn graph_signature<'a, H: AsRef<str> + Ord>(
+    tuples: impl IntoIterator<Item = (&'a str, H, &'a str)>,
 ) -> String {
     let mut v: Vec<_> = tuples.into_iter().collect();
     v.sort_unstable();
@@ -417,8 +454,8 @@ pub fn graph_signature<'a>(
 /// [`graph_signature`] of tuples already in its order: hashed as they
 /// come, never collected. With distinct entity_ids (one episode per id in a
 /// group), entity_id order is the order of the whole tuples.
-fn graph_signature_sorted<'a>(
-    tuples: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
+fn graph_signature_sorted<'a, H: AsRef<str>>(
+    tuples: impl IntoIterator<Item = (&'a str, H, &'a str)>,
 ) -> String {
     hashing::canonical_hash_of_triples(tuples)
 }
@@ -426,14 +463,16 @@ fn graph_signature_sorted<'a>(
 /// Whether episodes are in strictly increasing entity_id order, as both
 /// stores load them.
 fn by_distinct_id(stored: &[StoredEpisode]) -> bool {
-    stored.windows(2).all(|w| w[0].entity_id < w[1].entity_id)
+    stored
+        .windows(2)
+        .all(|w| w[0].entity_id() < w[1].entity_id())
 }
 
 /// The `graph_signature` of stored episodes as they are now.
 pub fn stored_signature(stored: &[StoredEpisode]) -> String {
     let tuples = stored
         .iter()
-        .map(|e| (e.entity_id.as_str(), &*e.content_hash, &*e.version));
+        .map(|e| (e.entity_id(), e.content_hash.text(), &*e.version));
     // Loaded in entity_id order: streamed, rather than a sorted copy of a
     // million tuples beside the stored state.
     if by_distinct_id(stored) {

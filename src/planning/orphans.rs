@@ -5,9 +5,10 @@
 //! everything.
 
 use super::decide::{DecideOptions, Decision, decide};
-use super::draft::{Draft, StoredIndex, snapshot, stored_facts};
+use super::draft::{Draft, StoredHashes, StoredIndex, snapshot, stored_facts};
 use super::{Origin, PlanEntry, PlanError};
 use crate::metadata::StoredEpisode;
+use std::sync::Arc;
 
 /// Plan what is stored and gone from the sources; after every other
 /// producer has claimed what it produces.
@@ -19,11 +20,11 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
         .filter(|&(at, s)| {
             draft.scope_sources.contains(s.source.as_ref())
                 && !draft.is_produced(index, at)
-                && !draft.protected.contains(&s.entity_id)
+                && !draft.protected.contains(s.entity_id())
         })
         .map(|(_, s)| s)
         .collect();
-    orphans.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+    orphans.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
     let options = draft.options();
     if options.prune && !orphans.is_empty() && !draft.found_any_source {
         draft.errors.push(PlanError::input(
@@ -40,16 +41,17 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
         ..options
     };
     for s in orphans {
-        let decision = decide(Some(&stored_facts(s)), None, options);
+        let hashes = StoredHashes::of(s);
+        let decision = decide(Some(&stored_facts(s, &hashes)), None, options);
         let reason = match decision {
             Decision::Prune => "gone from the sources; deleted by --prune",
             _ => "gone from the sources; kept (use --prune to delete)",
         };
         draft.push(PlanEntry {
             action: decision.action().expect("an orphan is never refused"),
-            entity_id: s.entity_id.clone(),
+            entity_id: s.entity_id().to_string(),
             source: s.source.clone(),
-            source_path: s.source_path.clone(),
+            source_path: s.source_path().map(Arc::from),
             reason: reason.into(),
             before: Some(snapshot(s)),
             after: None,

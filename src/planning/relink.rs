@@ -19,6 +19,7 @@ use super::draft::{Draft, StoredIndex};
 use super::links::{Pending, take_links};
 use super::read::read_limited;
 use super::{Action, PlannedFile, Slot};
+use crate::hashing::Sha256Hash;
 use crate::links::{Episode, StoredLinkState};
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Format, SourceFile};
@@ -158,7 +159,7 @@ pub(super) fn stored_episode(
 ) -> Episode {
     let facts = state.and_then(|st| st.facts.as_ref());
     Episode {
-        entity_id: s.entity_id.clone(),
+        entity_id: s.entity_id().to_string(),
         file,
         name: state.map(|st| st.name.clone()).unwrap_or_default(),
         aliases: facts.map(|f| f.aliases.clone()).unwrap_or_default(),
@@ -169,12 +170,12 @@ pub(super) fn stored_episode(
 /// The keys of a stored episode: its path and id, and the name and
 /// aliases stored with its link facts.
 fn stored_keys(s: &StoredEpisode, state: &StateById<'_>) -> BTreeSet<String> {
-    let st = state.get(s.entity_id.as_str());
+    let st = state.get(s.entity_id());
     let name = st.map_or("", |st| st.name.as_str());
     let aliases = st
         .and_then(|st| st.facts.as_ref())
         .map_or(&[][..], |f| &f.aliases[..]);
-    keys_of(&s.entity_id, s.source_path.as_deref(), name, aliases)
+    keys_of(s.entity_id(), s.source_path(), name, aliases)
 }
 
 /// What the plan changes in how links name episodes: parsed episodes whose
@@ -253,8 +254,8 @@ pub(super) fn add_relinks(
                 Slot::Unchanged(s) => Some((at, &index.all[s as usize])),
                 Slot::Entry(_) => None,
             })
-            .filter(|(_, s)| !parsed.contains(s.entity_id.as_str()))
-            .map(|(at, s)| (s.entity_id.as_str(), Skipped::Slot(at))),
+            .filter(|(_, s)| !parsed.contains(s.entity_id()))
+            .map(|(at, s)| (s.entity_id(), Skipped::Slot(at))),
     );
     if skipped.is_empty() {
         return;
@@ -263,7 +264,7 @@ pub(super) fn add_relinks(
     let stored_keys = index
         .all
         .iter()
-        .map(|s| (s.entity_id.as_str(), stored_keys(s, &by_id)));
+        .map(|s| (s.entity_id(), stored_keys(s, &by_id)));
     let unresolved = state.iter().flat_map(|s| {
         s.facts.iter().flat_map(move |f| {
             f.unresolved
@@ -284,16 +285,19 @@ pub(super) fn add_relinks(
     for id in wanted {
         let Some(&at) = skipped.get(id) else { continue };
         let (source, rel) = match at {
-            Skipped::Entry(i) => (&draft.decisions[i].source, &draft.decisions[i].source_path),
+            Skipped::Entry(i) => (
+                &draft.decisions[i].source,
+                draft.decisions[i].source_path.as_deref(),
+            ),
             Skipped::Slot(o) => match draft.order[o] {
                 Slot::Unchanged(s) => {
                     let s = &index.all[s as usize];
-                    (&s.source, &s.source_path)
+                    (&s.source, s.source_path())
                 }
                 Slot::Entry(_) => unreachable!("only unchanged slots are listed"),
             },
         };
-        let Some(rel) = rel.as_deref() else {
+        let Some(rel) = rel else {
             continue;
         };
         let Some(ri) = draft.input.roots.iter().position(|r| *r.source == **source) else {
@@ -317,7 +321,7 @@ pub(super) fn add_relinks(
             format,
         };
         let bytes = read_limited(&file, input.max_file_bytes).ok()?;
-        let hash = crate::hashing::sha256_hex(&bytes);
+        let hash = Sha256Hash(crate::hashing::sha256(&bytes));
         let mut cands = sources::parse_file(&file, &bytes).ok()?;
         let links = take_links(format, &bytes, &mut cands, &input.links.rules);
         Some((hash, format, cands, links))
@@ -339,17 +343,17 @@ pub(super) fn add_relinks(
         let stored_hash = draft.decisions[entries[0]]
             .before
             .as_ref()
-            .and_then(|b| b.source_hash.clone());
-        if stored_hash.as_deref() != Some(hash.as_str()) {
+            .and_then(|b| b.source_hash.as_ref());
+        if !stored_hash.is_some_and(|h| h.is(&hash)) {
             continue;
         }
         let root = &input.roots[ri];
         let fi = draft.files.len();
         draft.files.push(PlannedFile {
             root: ri,
-            rel: rel.clone(),
+            rel: rel.as_str().into(),
             format,
-            source_hash: hash.as_str().into(),
+            source_hash: hash,
             root_path: root.path.as_path().into(),
             root_display: root.display.as_str().into(),
         });
@@ -391,11 +395,11 @@ pub(super) fn stored_file(
     s: &StoredEpisode,
     roots: &[crate::sources::RootSpec],
 ) -> Option<(usize, String)> {
-    s.source_path.as_ref().and_then(|p| {
+    s.source_path().and_then(|p| {
         roots
             .iter()
             .position(|r| *r.source == *s.source)
-            .map(|ri| (ri, p.clone()))
+            .map(|ri| (ri, p.to_string()))
     })
 }
 

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::{Action, ErrorKind, Plan, PlanEntry, PlanError, Snapshot};
+use crate::hashing::StoredHash;
 use crate::ui::path as shown;
 
 /// A snapshot as the plan JSON and the audit trail write it. Fields are in
@@ -12,8 +13,8 @@ use crate::ui::path as shown;
 /// struct directly gives the same bytes as going through a `Value`.
 #[derive(serde::Serialize)]
 struct SnapshotLine<'a> {
-    content_hash: &'a str,
-    source_hash: Option<&'a str>,
+    content_hash: &'a StoredHash,
+    source_hash: Option<&'a StoredHash>,
     version: &'a str,
 }
 
@@ -21,7 +22,7 @@ impl<'a> SnapshotLine<'a> {
     fn of(s: &'a Option<std::sync::Arc<Snapshot>>) -> Option<Self> {
         s.as_ref().map(|s| SnapshotLine {
             content_hash: &s.content_hash,
-            source_hash: s.source_hash.as_deref(),
+            source_hash: s.source_hash.as_ref(),
             version: &s.version,
         })
     }

@@ -77,7 +77,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                     .all
                     .iter()
                     .filter(|s| *s.source == *g.source)
-                    .map(|s| s.entity_id.clone()),
+                    .map(|s| s.entity_id().to_string()),
             );
             draft.errors.extend(
                 errs.into_iter()

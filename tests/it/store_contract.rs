@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use graphseed::links::{Edge, LinkKind};
-use graphseed::metadata::{EpisodeRecord, StoredEpisode};
+use graphseed::metadata::{EpisodeRecord, StoredEpisode, StoredFields};
 use graphseed::stores::neo4j::{self as neo4j_store, Neo4jOptions, Neo4jStore};
 use graphseed::stores::prelude::*;
 use graphseed::stores::sqlite::SqliteStore;
@@ -137,16 +137,16 @@ impl<'a> Ep<'a> {
 }
 
 fn stored(r: &EpisodeRecord) -> StoredEpisode {
-    StoredEpisode {
-        entity_id: r.entity_id.clone(),
+    StoredEpisode::new(StoredFields {
+        entity_id: &r.entity_id,
         source: r.source.as_str().into(),
         version: r.version.to_string().into(),
         created_at: r.created_at,
         updated_at: r.updated_at,
-        source_hash: r.source_hash.as_deref().map(Into::into),
-        content_hash: r.content_hash.as_str().into(),
-        source_path: r.source_path.clone(),
-    }
+        source_hash: r.source_hash.as_deref(),
+        content_hash: &r.content_hash,
+        source_path: r.source_path.as_deref(),
+    })
 }
 
 fn batch(writes: Vec<EpisodeWrite>, deletes: &[&str]) -> Batch {
@@ -220,10 +220,10 @@ async fn contract_round_trip<S: Store>(s: &S, group: &str) {
     assert_eq!(queried, expected);
     let beta = loaded
         .iter()
-        .find(|e| e.entity_id == "generated_beta")
+        .find(|e| e.entity_id() == "generated_beta")
         .unwrap();
     assert_eq!(
-        (beta.source_hash.as_deref(), beta.source_path.as_deref()),
+        (beta.source_hash.as_ref(), beta.source_path()),
         (None, None)
     );
     assert_eq!(s.group_revision(group).await.unwrap(), 1);
@@ -366,7 +366,7 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
     let run2 = run_record(group, &r2, t0() + secs(60));
     s.apply_batch(&run2, &prune).await.unwrap();
     assert_eq!(
-        ids(&s.load_episodes(group).await.unwrap(), |e| &e.entity_id),
+        ids(&s.load_episodes(group).await.unwrap(), |e| e.entity_id()),
         ["guides_a", "guides_c"]
     );
     // The pruned episode's history outlives it and ends with the prune, which
@@ -421,7 +421,7 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
     .await
     .unwrap();
     assert_eq!(
-        ids(&s.load_episodes(group).await.unwrap(), |e| &e.entity_id),
+        ids(&s.load_episodes(group).await.unwrap(), |e| e.entity_id()),
         ["guides_a", "guides_b", "guides_c"]
     );
     let runs: Vec<String> = ids(&s.episode_history(group, "guides_b").await.unwrap(), |h| {
@@ -1565,7 +1565,7 @@ async fn neo4j_load_100k_episodes() {
     );
     assert_eq!(loaded.len(), TOTAL);
     for (i, e) in loaded.iter().enumerate() {
-        assert_eq!(e.entity_id, format!("bulk_{i:06}"));
+        assert_eq!(e.entity_id(), format!("bulk_{i:06}"));
     }
     assert_eq!(loaded[TOTAL - 1].created_at, template.created_at);
     assert_eq!(
@@ -1978,7 +1978,8 @@ async fn neo4j_lost_connection_is_transient_and_recovers() {
         }
     }
     assert_eq!(
-        ids(&store.load_episodes(group).await.unwrap(), |e| &e.entity_id),
+        ids(&store.load_episodes(group).await.unwrap(), |e| e
+            .entity_id()),
         ["guides_b", "guides_c"]
     );
     assert_eq!(store.group_revision(group).await.unwrap(), 2);

@@ -3,13 +3,12 @@
 //! run or lock it belongs to.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 use neo4rs::{BoltType, Row};
 use serde::Deserialize;
 
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, StoredFields};
 use crate::stores::{
     Action, HistoryEntry, LockInfo, RawValue, RunChange, RunKind, RunRecord, RunStatus,
 };
@@ -151,17 +150,19 @@ pub(super) fn stored_from_row(
 ) -> Result<StoredEpisode, Unreadable> {
     let entity_id: String = col(row, "entity_id")?;
     let mut inner = || -> Result<StoredEpisode, Unreadable> {
-        Ok(StoredEpisode {
-            entity_id: entity_id.clone(),
+        let source_hash: Option<String> = col(row, "source_hash")?;
+        let content_hash: String = col(row, "content_hash")?;
+        let source_path: Option<String> = col(row, "source_path")?;
+        Ok(StoredEpisode::new(StoredFields {
+            entity_id: &entity_id,
             source: interner.get(&col::<String>(row, "source")?),
             version: interner.get(&col::<String>(row, "version")?),
             created_at: time_col(row, "created_at")?,
             updated_at: time_col(row, "updated_at")?,
-            source_hash: col::<Option<String>>(row, "source_hash")?
-                .map(|h| interner.source_hash(&h)),
-            content_hash: Arc::from(col::<String>(row, "content_hash")?),
-            source_path: col(row, "source_path")?,
-        })
+            source_hash: source_hash.as_deref(),
+            content_hash: &content_hash,
+            source_path: source_path.as_deref(),
+        }))
     };
     inner().map_err(|e| e.of(format!("episode {group_id}/{entity_id}")))
 }

@@ -89,9 +89,11 @@ impl Episodes for Neo4jStore {
             .await?;
         // Cypher orders strings by UTF-16 code unit, Rust by code point; they
         // differ only beyond the BMP, but planning relies on this order.
-        if !episodes.is_sorted_by(|a, b| a.entity_id <= b.entity_id) {
-            episodes.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+        if !episodes.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
+            episodes.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
         }
+        // Held whole while planning: without the slack of its last doubling.
+        episodes.shrink_to_fit();
         Ok(episodes)
     }
 

@@ -1,13 +1,11 @@
 //! Rows as graphseed's types, and graphseed's values as SQLite text. Every
 //! error names the column and the entity, run or lock it belongs to.
 
-use std::sync::Arc;
-
 use chrono::{DateTime, Utc};
 use rusqlite::Row;
 
 use super::errors::{Fail, R};
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
+use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, StoredFields, format_time};
 use crate::stores::{LockInfo, RunKind, RunRecord, RunStatus};
 use crate::version::SeedVersion;
 
@@ -88,18 +86,19 @@ pub(super) fn read_stored_row(
 ) -> R<StoredEpisode> {
     let entity_id: String = row.get(0)?;
     let what = |col: &str| format!("episode `{group_id}/{entity_id}`: {col}");
-    Ok(StoredEpisode {
+    let source_hash: Option<String> = row.get(5)?;
+    let content_hash: String = row.get(6)?;
+    let source_path: Option<String> = row.get(7)?;
+    Ok(StoredEpisode::new(StoredFields {
         source: interner.get(&row.get::<_, String>(1)?),
         version: interner.get(&row.get::<_, String>(2)?),
         created_at: parse_time(&what("created_at"), &row.get::<_, String>(3)?)?,
         updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(4)?)?,
-        source_hash: row
-            .get::<_, Option<String>>(5)?
-            .map(|h| interner.source_hash(&h)),
-        content_hash: Arc::from(row.get::<_, String>(6)?),
-        source_path: row.get(7)?,
-        entity_id,
-    })
+        source_hash: source_hash.as_deref(),
+        content_hash: &content_hash,
+        source_path: source_path.as_deref(),
+        entity_id: &entity_id,
+    }))
 }
 
 pub(super) fn read_record_row(row: &Row<'_>) -> R<EpisodeRecord> {

@@ -123,6 +123,9 @@ impl Episodes for SqliteStore {
             while let Some(row) = rows.next()? {
                 out.push(read_stored_row(group_id, row, &mut interner)?);
             }
+            // Held whole while planning: without the slack of its last
+            // doubling (up to half of it).
+            out.shrink_to_fit();
             Ok(out)
         })
     }
