@@ -85,6 +85,8 @@ crate::statement_files::statement_files! {
     LINKS_REPLACE_BATCH => "links_replace_batch.cypher";
     LINKS_REMOVE_PRUNED => "links_remove_pruned.cypher";
     LINKS_LOAD_GROUP => "links_load_group.cypher";
+    /// One episode's links both ways (provenance --entity, links).
+    LINKS_OF_EPISODE => "links_of_episode.cypher";
     /// Names, aliases and unresolved links of every episode, for planning.
     LINKS_LOAD_STATE => "links_load_state.cypher";
     /// Ready query: the links that resolve to no episode, as stored.

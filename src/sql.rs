@@ -49,6 +49,8 @@ crate::statement_files::statement_files! {
     LINKS_DELETE_EPISODE => "links_delete_episode.sql";
     LINKS_INSERT => "links_insert.sql";
     LINKS_LOAD_GROUP => "links_load_group.sql";
+    /// One episode's links both ways (provenance --entity, links).
+    LINKS_OF_EPISODE => "links_of_episode.sql";
     /// Layout 4: unresolved links and link names, kept for planning.
     LINKS_DANGLING_DELETE => "links_dangling_delete.sql";
     LINKS_DANGLING_INSERT => "links_dangling_insert.sql";

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 
 use super::{Context, Outcome};
 use crate::error::Error;
-use crate::stores::StoredLink;
+use crate::stores::{EpisodeFilter, StoredLink};
 use crate::stores::any::Access;
 use crate::stores::prelude::*;
 use crate::ui::{self, outln};
@@ -40,14 +40,18 @@ pub async fn links(ctx: &Context, a: &LinksArgs) -> Result<Outcome, Error> {
     let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     let group = ctx.group()?;
-    let all = store.load_links(&group).await?;
+    // Seeks on the one episode, not the group's links or episodes: the
+    // answer costs its degree whatever the group's size.
+    let all = store.links_of_episode(&group, &a.entity_id).await?;
     let (out, inc) = links_of(&all, &a.entity_id);
     if out.is_empty() && inc.is_empty() {
-        let known = store
-            .load_episodes(&group)
-            .await?
-            .iter()
-            .any(|e| e.entity_id() == a.entity_id);
+        let one = EpisodeFilter {
+            group_id: Some(group.clone()),
+            entity_id: Some(a.entity_id.clone()),
+            limit: Some(1),
+            ..EpisodeFilter::default()
+        };
+        let known = !store.query_episodes(&one).await?.is_empty();
         if !known {
             return Err(Error::NotFound(format!(
                 "no episode `{}` in group `{group}` on {}",

@@ -113,9 +113,11 @@ pub async fn provenance(ctx: &Context, a: &ProvenanceArgs) -> Result<Outcome, Er
         Some(id) => Some(store.episode_history(&group, id).await?),
         None => None,
     };
-    // With --entity, the episode's links too (see `graphseed links`).
+    // With --entity, the episode's links too (see `graphseed links`): read
+    // by seeks on the episode, never the group's links, so the answer costs
+    // the episode's degree whatever the group's size.
     let all_links = match &a.entity {
-        Some(_) => store.load_links(&group).await?,
+        Some(id) => store.links_of_episode(&group, id).await?,
         None => Vec::new(),
     };
     let links = a

@@ -210,6 +210,13 @@ impl Links for AnyStore {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         delegate!(self, s => s.load_links(group_id).await)
     }
+    async fn links_of_episode(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<StoredLink>, StoreError> {
+        delegate!(self, s => s.links_of_episode(group_id, entity_id).await)
+    }
     async fn load_link_state(
         &self,
         group_id: &str,

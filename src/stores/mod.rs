@@ -509,6 +509,14 @@ pub struct StoredLink {
 pub trait Links {
     /// Every link of a group, ordered by (source, target, kind).
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError>;
+    /// The links one episode makes and those made to it, ordered by
+    /// (source, target, kind): the subset of [`Links::load_links`] that
+    /// names it, read by seeks so its cost is the episode's degree.
+    async fn links_of_episode(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<StoredLink>, StoreError>;
     /// Every episode of a group with its name and stored link facts, in
     /// entity_id order: what planning needs to resolve links without
     /// reading unchanged files.

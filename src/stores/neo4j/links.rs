@@ -5,7 +5,7 @@
 use neo4rs::{BoltType, Txn, query};
 
 use super::Neo4jStore;
-use super::decode::col;
+use super::decode::{Unreadable, col};
 use super::params::bolt_map;
 use crate::cypher;
 use crate::links::{LinkFacts, LinkKind, StoredLinkState, state};
@@ -119,25 +119,41 @@ impl Links for Neo4jStore {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         let q = query(cypher::LINKS_LOAD_GROUP).param("group_id", group_id);
         let mut links = self
-            .read(
-                &format!("loading the links of group {group_id}"),
-                q,
-                |row| {
-                    let kind: String = col(row, "kind")?;
-                    let count: i64 = col(row, "count")?;
-                    Ok(StoredLink {
-                        source: col(row, "source")?,
-                        target: col(row, "target")?,
-                        kind: LinkKind::parse(&kind)
-                            .ok_or_else(|| format!("a link has the unknown kind {kind:?}"))?,
-                        count: u32::try_from(count)
-                            .map_err(|_| format!("a link has the count {count}"))?,
-                    })
-                },
-            )
+            .read(&format!("loading the links of group {group_id}"), q, link_from_row)
             .await?;
         // Cypher and Rust order strings alike within the BMP only.
         links.sort();
         Ok(links)
     }
+
+    async fn links_of_episode(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<StoredLink>, StoreError> {
+        let q = query(cypher::LINKS_OF_EPISODE)
+            .param("group_id", group_id)
+            .param("entity_id", entity_id);
+        let mut links = self
+            .read(
+                &format!("loading the links of {group_id}/{entity_id}"),
+                q,
+                link_from_row,
+            )
+            .await?;
+        // A UNION has no order of its own; the same order as load_links.
+        links.sort();
+        Ok(links)
+    }
+}
+
+fn link_from_row(row: &neo4rs::Row) -> Result<StoredLink, Unreadable> {
+    let kind: String = col(row, "kind")?;
+    let count: i64 = col(row, "count")?;
+    Ok(StoredLink {
+        source: col(row, "source")?,
+        target: col(row, "target")?,
+        kind: LinkKind::parse(&kind).ok_or_else(|| format!("a link has the unknown kind {kind:?}"))?,
+        count: u32::try_from(count).map_err(|_| format!("a link has the count {count}"))?,
+    })
 }

@@ -130,25 +130,40 @@ impl Links for SqliteStore {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(sql::LINKS_LOAD_GROUP)?;
-            let mut rows = stmt.query(params![group_id])?;
-            let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let kind: String = row.get(2)?;
-                let count: i64 = row.get(3)?;
-                out.push(StoredLink {
-                    source: row.get(0)?,
-                    target: row.get(1)?,
-                    kind: LinkKind::parse(&kind).ok_or_else(|| {
-                        Fail::Corrupt(format!(
-                            "a link of group {group_id} has the unknown kind {kind:?}"
-                        ))
-                    })?,
-                    count: u32::try_from(count).map_err(|_| {
-                        Fail::Corrupt(format!("a link of group {group_id} has the count {count}"))
-                    })?,
-                });
-            }
-            Ok(out)
+            read_links(group_id, stmt.query(params![group_id])?)
         })
     }
+
+    async fn links_of_episode(
+        &self,
+        group_id: &str,
+        entity_id: &str,
+    ) -> Result<Vec<StoredLink>, StoreError> {
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::LINKS_OF_EPISODE)?;
+            read_links(group_id, stmt.query(params![group_id, entity_id])?)
+        })
+    }
+}
+
+/// Rows of (source_id, target_id, kind, count) as links of `group_id`.
+fn read_links(group_id: &str, mut rows: rusqlite::Rows<'_>) -> R<Vec<StoredLink>> {
+    let mut out = Vec::new();
+    while let Some(row) = rows.next()? {
+        let kind: String = row.get(2)?;
+        let count: i64 = row.get(3)?;
+        out.push(StoredLink {
+            source: row.get(0)?,
+            target: row.get(1)?,
+            kind: LinkKind::parse(&kind).ok_or_else(|| {
+                Fail::Corrupt(format!(
+                    "a link of group {group_id} has the unknown kind {kind:?}"
+                ))
+            })?,
+            count: u32::try_from(count).map_err(|_| {
+                Fail::Corrupt(format!("a link of group {group_id} has the count {count}"))
+            })?,
+        });
+    }
+    Ok(out)
 }
