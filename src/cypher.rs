@@ -57,6 +57,10 @@ crate::statement_files::statement_files! {
     EPISODE_QUERY => "episode_query.cypher";
     /// Provenance query within one group (index-backed).
     EPISODE_QUERY_GROUP => "episode_query_group.cypher";
+    /// The same for one (group_id, entity_id): one key seek.
+    EPISODE_QUERY_ENTITY => "episode_query_entity.cypher";
+    /// The same for the episodes one run last wrote: through the run index.
+    EPISODE_QUERY_RUN => "episode_query_run.cypher";
     EPISODE_HISTORY => "episode_history.cypher";
     EPISODE_STATUS => "episode_status.cypher";
     EPISODE_STATUS_GROUP => "episode_status_group.cypher";

@@ -72,6 +72,10 @@ crate::statement_files::statement_files! {
     EPISODE_QUERY => "episode_query.sql";
     /// Provenance query within one group (index-backed).
     EPISODE_QUERY_GROUP => "episode_query_group.sql";
+    /// The same for one (group_id, entity_id): one key lookup.
+    EPISODE_QUERY_ENTITY => "episode_query_entity.sql";
+    /// The same for the episodes one run last wrote: through episodes_group_run.
+    EPISODE_QUERY_RUN => "episode_query_run.sql";
     EPISODE_HISTORY => "episode_history.sql";
     EPISODE_STATUS => "episode_status.sql";
     EPISODE_RAW_GROUP => "episode_raw_group.sql";

@@ -6,9 +6,9 @@ use serde_json::{Value, json};
 
 use super::{Context, Outcome};
 use crate::error::Error;
-use crate::stores::{EpisodeFilter, StoredLink};
 use crate::stores::any::Access;
 use crate::stores::prelude::*;
+use crate::stores::{EpisodeFilter, StoredLink};
 use crate::ui::{self, outln};
 
 #[derive(Debug, Args, Clone, Default)]

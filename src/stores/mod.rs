@@ -233,6 +233,37 @@ pub struct EpisodeFilter {
     pub limit: Option<u64>,
 }
 
+/// Which index answers an [`EpisodeFilter`], so that a query costs what it
+/// returns, not the size of the group it searches. Each store maps it to one
+/// fixed statement: an optional filter written as `$x IS NULL OR ...` hides
+/// `x` from the planner, so the filters that can seek get statements of
+/// their own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EpisodeSeek {
+    /// No group: every group is searched.
+    Everywhere,
+    /// One (group_id, entity_id) key: at most one episode.
+    Entity,
+    /// The episodes a run last wrote, through the run index, then sorted:
+    /// the run's size, not the group's.
+    Run,
+    /// The group's key in entity_id order, other filters applied as it
+    /// goes, so a LIMIT stops the scan early.
+    Group,
+}
+
+impl EpisodeFilter {
+    /// The most selective seek this filter allows (see [`EpisodeSeek`]).
+    pub fn seek(&self) -> EpisodeSeek {
+        match (&self.group_id, &self.entity_id, &self.run_id) {
+            (None, _, _) => EpisodeSeek::Everywhere,
+            (Some(_), Some(_), _) => EpisodeSeek::Entity,
+            (Some(_), None, Some(_)) => EpisodeSeek::Run,
+            (Some(_), None, None) => EpisodeSeek::Group,
+        }
+    }
+}
+
 /// One provenance link: a run wrote an episode with an action.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HistoryEntry {
@@ -572,4 +603,37 @@ pub trait Store: Coordination + Runs + Episodes + Links + Communities {
 /// type (`use graphseed::stores::prelude::*`).
 pub mod prelude {
     pub use super::{Communities, Coordination, Episodes, Links, Runs, Store};
+}
+
+#[cfg(test)]
+mod seek_tests {
+    use super::{EpisodeFilter, EpisodeSeek};
+
+    #[test]
+    fn each_filter_seeks_the_most_selective_index() {
+        let s = |x: &str| Some(x.to_string());
+        // (group, entity, run, source, limit) -> seek
+        let table = [
+            (None, None, None, None, None, EpisodeSeek::Everywhere),
+            (None, s("a"), s("r"), None, None, EpisodeSeek::Everywhere),
+            (s("g"), s("a"), None, None, None, EpisodeSeek::Entity),
+            (s("g"), s("a"), s("r"), None, None, EpisodeSeek::Entity),
+            (s("g"), s("a"), None, s("src"), Some(1), EpisodeSeek::Entity),
+            (s("g"), None, s("r"), None, None, EpisodeSeek::Run),
+            (s("g"), None, s("r"), s("src"), Some(100), EpisodeSeek::Run),
+            (s("g"), None, None, s("src"), Some(100), EpisodeSeek::Group),
+            (s("g"), None, None, None, None, EpisodeSeek::Group),
+        ];
+        for (group_id, entity_id, run_id, source, limit, want) in table {
+            let f = EpisodeFilter {
+                group_id,
+                entity_id,
+                run_id,
+                source,
+                limit,
+                ..EpisodeFilter::default()
+            };
+            assert_eq!(f.seek(), want, "{f:?}");
+        }
+    }
 }

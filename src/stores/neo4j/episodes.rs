@@ -11,8 +11,8 @@ use super::params::write_map;
 use crate::cypher;
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
 use crate::stores::{
-    EditPage, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RunChange,
-    RunRecord, StatusRow, StoreError,
+    EditPage, EpisodeChanges, EpisodeFilter, EpisodeSeek, Episodes, HistoryEntry, RawEpisode,
+    RunChange, RunRecord, StatusRow, StoreError,
 };
 
 impl Neo4jStore {
@@ -105,14 +105,17 @@ impl Episodes for Neo4jStore {
             .limit
             .map(|l| i64::try_from(l).unwrap_or(i64::MAX))
             .unwrap_or(i64::MAX);
-        // Two fixed statements rather than one with `$group_id IS NULL OR`:
-        // that form hides the group from the planner, which then scans every
-        // episode of every group instead of seeking the group in the index.
-        let q = match filter.group_id.as_deref() {
-            Some(group_id) => query(cypher::EPISODE_QUERY_GROUP).param("group_id", group_id),
-            None => query(cypher::EPISODE_QUERY),
-        };
+        // One fixed statement per seek rather than one with `$x IS NULL OR`:
+        // that form hides x from the planner, which then scans the group (or
+        // every group) instead of seeking x in its index.
+        let q = query(match filter.seek() {
+            EpisodeSeek::Everywhere => cypher::EPISODE_QUERY,
+            EpisodeSeek::Entity => cypher::EPISODE_QUERY_ENTITY,
+            EpisodeSeek::Run => cypher::EPISODE_QUERY_RUN,
+            EpisodeSeek::Group => cypher::EPISODE_QUERY_GROUP,
+        });
         let q = q
+            .param("group_id", filter.group_id.as_deref())
             .param("source", filter.source.as_deref())
             .param("version", filter.version.as_deref())
             .param("entity_id", filter.entity_id.as_deref())

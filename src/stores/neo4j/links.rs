@@ -119,7 +119,11 @@ impl Links for Neo4jStore {
     async fn load_links(&self, group_id: &str) -> Result<Vec<StoredLink>, StoreError> {
         let q = query(cypher::LINKS_LOAD_GROUP).param("group_id", group_id);
         let mut links = self
-            .read(&format!("loading the links of group {group_id}"), q, link_from_row)
+            .read(
+                &format!("loading the links of group {group_id}"),
+                q,
+                link_from_row,
+            )
             .await?;
         // Cypher and Rust order strings alike within the BMP only.
         links.sort();
@@ -153,7 +157,8 @@ fn link_from_row(row: &neo4rs::Row) -> Result<StoredLink, Unreadable> {
     Ok(StoredLink {
         source: col(row, "source")?,
         target: col(row, "target")?,
-        kind: LinkKind::parse(&kind).ok_or_else(|| format!("a link has the unknown kind {kind:?}"))?,
+        kind: LinkKind::parse(&kind)
+            .ok_or_else(|| format!("a link has the unknown kind {kind:?}"))?,
         count: u32::try_from(count).map_err(|_| format!("a link has the count {count}"))?,
     })
 }

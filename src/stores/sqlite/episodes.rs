@@ -9,8 +9,8 @@ use super::errors::{Fail, R};
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time};
 use crate::sql;
 use crate::stores::{
-    Action, EditPage, EpisodeChanges, EpisodeFilter, Episodes, HistoryEntry, RawEpisode, RawValue,
-    RunChange, RunRecord, StatusRow, StoreError,
+    Action, EditPage, EpisodeChanges, EpisodeFilter, EpisodeSeek, Episodes, HistoryEntry,
+    RawEpisode, RawValue, RunChange, RunRecord, StatusRow, StoreError,
 };
 
 /// The episode part of a batch, inside the envelope's transaction: upserts
@@ -88,12 +88,16 @@ pub(super) fn query_episodes_in(
     conn: &Connection,
     filter: &EpisodeFilter,
 ) -> R<Vec<EpisodeRecord>> {
-    // Two fixed statements: with a group the primary key narrows the scan to
-    // that group (the common case); without one every group is searched.
-    let mut stmt = match filter.group_id {
-        Some(_) => conn.prepare_cached(sql::EPISODE_QUERY_GROUP)?,
-        None => conn.prepare_cached(sql::EPISODE_QUERY)?,
-    };
+    // One fixed statement per seek (all with the same parameters): an
+    // optional filter written `?x IS NULL OR` cannot use x's index, so the
+    // entity and the run get statements of their own; with a group only the
+    // primary key narrows the scan, in order, so a LIMIT stops it early.
+    let mut stmt = conn.prepare_cached(match filter.seek() {
+        EpisodeSeek::Everywhere => sql::EPISODE_QUERY,
+        EpisodeSeek::Entity => sql::EPISODE_QUERY_ENTITY,
+        EpisodeSeek::Run => sql::EPISODE_QUERY_RUN,
+        EpisodeSeek::Group => sql::EPISODE_QUERY_GROUP,
+    })?;
     // A negative LIMIT means "no limit" in SQLite.
     let limit = filter.limit.map_or(-1, to_i64);
     let mut rows = stmt.query(params![

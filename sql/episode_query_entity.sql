@@ -1,0 +1,12 @@
+-- Provenance query for one (group_id, entity_id): one primary key lookup whatever the group's size.
+-- The same parameters and columns as episode_query_group.sql; ?4 (entity_id) is required here.
+SELECT group_id, entity_id, name, source, version, created_at, updated_at, source_hash,
+       content_hash, source_path, run_id, body
+FROM episodes
+WHERE group_id = ?1 AND entity_id = ?4
+  AND (?2 IS NULL OR source = ?2)
+  AND (?3 IS NULL OR version = ?3)
+  AND (?5 IS NULL OR run_id = ?5)
+  AND (?6 IS NULL OR updated_at >= ?6)
+  AND (?7 IS NULL OR updated_at < ?7)
+LIMIT ?8
