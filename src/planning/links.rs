@@ -179,7 +179,7 @@ impl Pending {
                 let f = &files[self.file.expect("a lean episode has a file")];
                 std::borrow::Cow::Owned(Episode {
                     entity_id: self.entity_id(decisions).to_string(),
-                    file: Some((f.root, f.rel.to_string())),
+                    file: Some((f.root(), f.rel.to_string())),
                     name: name.to_string(),
                     aliases: Vec::new(),
                     key: None,
