@@ -327,7 +327,8 @@ impl<'s> Draft<'s> {
             // address space, not memory.
             order: Vec::with_capacity(stored + files),
             errors: Vec::new(),
-            files: Vec::new(),
+            // A planned file per walked file at most (a reseed plans few).
+            files: Vec::with_capacity(files),
             kept: Default::default(),
             generated: Vec::new(),
             stats: WalkStats::default(),
@@ -826,16 +827,21 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // the last entry of an id winning. A skip leaves the stored state as it
     // is (its after-snapshot is its before). A sorted Vec, not a map: a
     // cold seed changes every episode.
-    let mut changed: Vec<(&str, Option<(&StoredHash, &str)>)> = decisions
-        .iter()
-        .filter_map(|d| match (&d.action, &d.after) {
-            (Action::Prune, _) => Some((d.entity_id.as_str(), None)),
-            (_, Some(After::Written(content))) => {
-                Some((d.entity_id.as_str(), Some((content, version))))
-            }
-            _ => None,
-        })
-        .collect();
+    // Room for every entry up front, at most one per entry: collected by
+    // doubling, it would briefly hold the old and the new copy at the plan's
+    // peak (untouched capacity costs no memory).
+    let mut changed: Vec<(&str, Option<(&StoredHash, &str)>)> = Vec::with_capacity(decisions.len());
+    changed.extend(
+        decisions
+            .iter()
+            .filter_map(|d| match (&d.action, &d.after) {
+                (Action::Prune, _) => Some((d.entity_id.as_str(), None)),
+                (_, Some(After::Written(content))) => {
+                    Some((d.entity_id.as_str(), Some((content, version))))
+                }
+                _ => None,
+            }),
+    );
     // Stable: entries of one id stay in plan order, so the last one wins.
     changed.sort_by(|a, b| a.0.cmp(b.0));
     changed.reverse();
