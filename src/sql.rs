@@ -46,7 +46,7 @@ crate::statement_files::statement_files! {
 
     // --- links -------------------------------------------------------------------
     LINKS_DELETE_SOURCE => "links_delete_source.sql";
-    LINKS_DELETE_EPISODE => "links_delete_episode.sql";
+    LINKS_DELETE_TARGET => "links_delete_target.sql";
     LINKS_INSERT => "links_insert.sql";
     LINKS_LOAD_GROUP => "links_load_group.sql";
     /// Layout 4: unresolved links and link names, kept for planning.
