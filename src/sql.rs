@@ -46,7 +46,7 @@ crate::statement_files::statement_files! {
 
     // --- links -------------------------------------------------------------------
     LINKS_DELETE_SOURCE => "links_delete_source.sql";
-    LINKS_DELETE_EPISODE => "links_delete_episode.sql";
+    LINKS_DELETE_TARGET => "links_delete_target.sql";
     LINKS_INSERT => "links_insert.sql";
     LINKS_LOAD_GROUP => "links_load_group.sql";
     /// One episode's links both ways (provenance --entity, links).
@@ -79,6 +79,9 @@ crate::statement_files::statement_files! {
     EPISODE_HISTORY => "episode_history.sql";
     EPISODE_STATUS => "episode_status.sql";
     EPISODE_RAW_GROUP => "episode_raw_group.sql";
+    /// The hand-edit check's pages: the first, then each after a key (two
+    /// statements so the primary key is sought, never rescanned).
+    EPISODE_RAW_PAGE_FIRST => "episode_raw_page_first.sql";
     EPISODE_RAW_PAGE => "episode_raw_page.sql";
     /// The links one run left, for the change feed (`graphseed changes`).
     EPISODE_CHANGES_RUN => "episode_changes_run.sql";

@@ -80,7 +80,7 @@ impl BodyCache {
                 // is written with it). An edit that leaves this episode's
                 // content alone is harmless: its stored source_hash is the
                 // planned one, so the next run looks at the file again.
-                let planned = d.after.as_ref().map(|a| a.content_hash.text());
+                let planned = plan.after(d).map(|a| a.content_hash.text());
                 if planned.as_deref() != Some(c.content_hash.as_str()) {
                     return Err(BodyError::Changed { path, entity_id });
                 }
@@ -102,7 +102,7 @@ pub(super) fn record_for(
     fields: &Map<String, Value>,
     now: DateTime<Utc>,
 ) -> EpisodeRecord {
-    let after = d.after.as_ref().expect("writes have an after state");
+    let after = plan.after(d).expect("writes have an after state");
     let mut r = EpisodeRecord {
         group_id: group_id.to_string(),
         entity_id: d.entity_id.clone(),

@@ -3,7 +3,6 @@
 //! and which stored episodes a failing source protects. Every entry made from
 //! a produced episode goes through [`decide`], and is worded here.
 
-use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::Arc;
 
@@ -11,8 +10,8 @@ use super::decide::{
     self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
 };
 use super::{
-    Action, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Reason,
-    Snapshot, WalkStats, graph_signature,
+    Action, After, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Reason,
+    WalkStats, graph_signature,
 };
 use crate::hashing::{HashText, Sha256Hash, StoredHash};
 use crate::metadata::StoredEpisode;
@@ -202,6 +201,60 @@ impl Claim {
     }
 }
 
+/// An entity_id as the key of [`Draft::origins`]: the first 128 bits of its
+/// SHA-256. Why a digest and not the text: a million creates would hold a
+/// million copied ids. Why SHA-256: two distinct ids share a key only by a
+/// 128-bit collision (about 2^64 tries even for someone choosing ids to
+/// collide), where a fast hash could be made to report a false duplicate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct IdKey([u8; 16]);
+
+impl IdKey {
+    fn of(entity_id: &str) -> Self {
+        let d = crate::hashing::sha256(entity_id.as_bytes());
+        let mut k = [0; 16];
+        k.copy_from_slice(&d[..16]);
+        IdKey(k)
+    }
+}
+
+/// A [`Here`] of a parsed item or a stdin line, in 12 bytes.
+#[derive(Debug, Clone, Copy)]
+enum Produced {
+    Parsed { file: u32, line: Option<u32> },
+    Stdin { line: Option<u32> },
+}
+
+impl Produced {
+    fn encode(here: Here<'_>) -> Self {
+        // Counts and line numbers of one plan fit: a plan holds fewer than
+        // 2^32 files, and a file past 4 GiB is refused by the read limit.
+        let small = |n: usize| u32::try_from(n).expect("fewer than 2^32 files and lines");
+        match here {
+            Here::Parsed { file, line } => Produced::Parsed {
+                file: small(file),
+                line: line.map(small),
+            },
+            Here::Stdin { line } => Produced::Stdin {
+                line: line.map(small),
+            },
+            Here::Unchanged { .. } => unreachable!("an unchanged file claims through its slot"),
+        }
+    }
+
+    fn decode(self) -> Here<'static> {
+        match self {
+            Produced::Parsed { file, line } => Here::Parsed {
+                file: file as usize,
+                line: line.map(|l| l as usize),
+            },
+            Produced::Stdin { line } => Here::Stdin {
+                line: line.map(|l| l as usize),
+            },
+        }
+    }
+}
+
 /// Where a produced episode comes from, for its entry and its messages.
 pub(super) struct Facts<'a> {
     pub(super) source: &'a Arc<str>,
@@ -227,8 +280,11 @@ pub(super) struct Draft<'s> {
     pub(super) kept: super::read::Kept,
     pub(super) generated: Vec<Candidate>,
     pub(super) stats: WalkStats,
-    /// entity_id → where it came from, for what a [`Claim`] cannot say.
-    origins: HashMap<Cow<'s, str>, Here<'s>>,
+    /// entity_id → where it came from, for what a [`Claim`] cannot say
+    /// (every create of a cold seed): keyed by [`IdKey`], 32 bytes a
+    /// bucket and no allocation, where a copied id and a `Here` cost about
+    /// ninety.
+    origins: HashMap<IdKey, Produced>,
     /// The last reason written out (see `produce`).
     last_reason: Option<Arc<str>>,
     /// Per stored episode, who produced it (see [`Claim`]): four bytes an
@@ -259,7 +315,11 @@ impl<'s> Draft<'s> {
         Draft {
             input,
             version: input.version.to_string().into(),
-            decisions: Vec::new(),
+            // Room for an entry per file (a cold seed parses every one):
+            // grown by doubling, a million entries would hold up to half
+            // again in unused capacity. Untouched capacity costs address
+            // space, not memory (a no-op reseed makes no entries).
+            decisions: Vec::with_capacity(files),
             // Room for a decision per file plus one per stored episode
             // (orphans and prunes come last): growing this Vec past its
             // capacity near the end would hold the old and the new copy at
@@ -267,12 +327,11 @@ impl<'s> Draft<'s> {
             // address space, not memory.
             order: Vec::with_capacity(stored + files),
             errors: Vec::new(),
-            files: Vec::new(),
+            // A planned file per walked file at most (a reseed plans few).
+            files: Vec::with_capacity(files),
             kept: Default::default(),
             generated: Vec::new(),
             stats: WalkStats::default(),
-            // Sized up front: a 100k-episode plan otherwise spends a sixth
-            // of its time growing it.
             origins: HashMap::new(),
             last_reason: None,
             claims: vec![0; stored],
@@ -311,15 +370,15 @@ impl<'s> Draft<'s> {
         };
         let i = self.decisions.len();
         self.decisions
-            .push(super::unchanged_skip(&index.all[s as usize]));
+            .push(super::unchanged_skip(&index.all[s as usize], s));
         self.order[at] = super::Slot::Entry(i as u32);
         i
     }
 
     /// Where `entity_id` was produced already, if it was.
     fn first_producer(&self, index: &StoredIndex<'s>, entity_id: &str) -> Option<Here<'s>> {
-        if let Some(&here) = self.origins.get(entity_id) {
-            return Some(here);
+        if let Some(&here) = self.origins.get(&IdKey::of(entity_id)) {
+            return Some(here.decode());
         }
         let at = index.position_of_id(entity_id)?;
         Claim::decode(self.claims[at]).map(|c| match c {
@@ -337,27 +396,28 @@ impl<'s> Draft<'s> {
     pub(super) fn claim(
         &mut self,
         index: &StoredIndex<'s>,
-        entity_id: Cow<'s, str>,
+        entity_id: &str,
         here: Here<'s>,
         path: &str,
     ) -> bool {
-        match self.first_producer(index, &entity_id) {
+        match self.first_producer(index, entity_id) {
             Some(first) => {
-                self.duplicate(&entity_id, first, here, path);
+                self.duplicate(entity_id, first, here, path);
                 false
             }
             None => {
                 // A stored id produced by a whole file: said in its slot.
                 let slot = match here {
                     Here::Parsed { file, line: None } => index
-                        .position_of_id(&entity_id)
+                        .position_of_id(entity_id)
                         .zip(Claim::File { file }.encode()),
                     _ => None,
                 };
                 match slot {
                     Some((at, code)) => self.claims[at] = code,
                     None => {
-                        self.origins.insert(entity_id, here);
+                        self.origins
+                            .insert(IdKey::of(entity_id), Produced::encode(here));
                     }
                 }
                 true
@@ -409,7 +469,10 @@ impl<'s> Draft<'s> {
 
     /// Whether the stored episode `index.all[at]` is produced by anything.
     pub(super) fn is_produced(&self, index: &StoredIndex<'_>, at: usize) -> bool {
-        self.claims[at] != 0 || self.origins.contains_key(index.all[at].entity_id())
+        self.claims[at] != 0
+            || self
+                .origins
+                .contains_key(&IdKey::of(index.all[at].entity_id()))
     }
 
     /// Decide one produced episode and add its entry (or its error).
@@ -470,18 +533,20 @@ impl<'s> Draft<'s> {
             s.content_hash == content
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
         });
-        // Shared where nothing changed: a parsed file's unchanged episodes
-        // (a relink parses unchanged files) keep their before as their after.
-        let before = stored.map(snapshot);
-        let after = Arc::new(Snapshot {
-            version: self.version.clone(),
-            content_hash: content,
-            source_hash: f.source_hash.map(StoredHash::Digest),
-        });
-        let after = match &before {
-            Some(b) if **b == *after => b.clone(),
-            _ => after,
+        // Nothing changes for a parsed file's unchanged episodes (a relink
+        // parses unchanged files): said as such, not as a second copy.
+        let source_hash = f.source_hash.map(StoredHash::Digest);
+        let after = match stored {
+            Some(s)
+                if *s.version == *self.version
+                    && s.content_hash == content
+                    && s.source_hash == source_hash =>
+            {
+                After::AsBefore
+            }
+            _ => After::Written(content),
         };
+        let before = stored.map(|s| position(index, s));
         self.push(PlanEntry {
             action,
             entity_id: c.entity_id.clone(),
@@ -641,7 +706,7 @@ impl<'s> Draft<'s> {
             self.input.links.strict.then_some(&mut self.errors),
         );
         let signature_after = super::graph_signature_with_links(
-            signature_after(index.all, &self.decisions),
+            signature_after(index.all, &self.decisions, &self.version),
             &links_after(self.stored_links, &self.decisions),
         );
         // Listed errors stop at MAX_LISTED_ERRORS; the rest are counted.
@@ -654,7 +719,12 @@ impl<'s> Draft<'s> {
             group_id: self.input.group_id.clone(),
             version: self.input.version.clone(),
             revision,
-            decisions: super::Decisions::new(self.decisions, self.order, stored.clone()),
+            decisions: super::Decisions::new(
+                self.decisions,
+                self.order,
+                stored.clone(),
+                self.version,
+            ),
             errors: self.errors,
             errors_unlisted,
             files: self.files,
@@ -700,12 +770,10 @@ pub(super) fn stored_facts<'a>(
     }
 }
 
-pub(super) fn snapshot(s: &StoredEpisode) -> Arc<Snapshot> {
-    Arc::new(Snapshot {
-        version: s.version.clone(),
-        content_hash: s.content_hash.clone(),
-        source_hash: s.source_hash.clone(),
-    })
+/// An entry's `before`: where its stored episode is. A plan holds fewer
+/// than 2^32 stored episodes (the slots of unchanged files are `u32` too).
+pub(super) fn position(index: &StoredIndex<'_>, s: &StoredEpisode) -> u32 {
+    u32::try_from(index.position(s)).expect("fewer than 2^32 stored episodes")
 }
 
 /// The group's links once every decision is applied: the stored ones, each
@@ -751,26 +819,29 @@ fn links_after(
 /// order) and the entries that change one, instead of a sorted map of the
 /// whole group: at the plan's peak, with every decision in memory, that map
 /// and its sorted copy cost more than a hundred bytes an episode.
-fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String {
+fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &str) -> String {
     if !super::by_distinct_id(stored) {
-        return signature_after_unsorted(stored, decisions);
+        return signature_after_unsorted(stored, decisions, version);
     }
     // (entity_id, its state after the plan; `None`: pruned), sorted by id,
     // the last entry of an id winning. A skip leaves the stored state as it
     // is (its after-snapshot is its before). A sorted Vec, not a map: a
     // cold seed changes every episode.
-    let mut changed: Vec<(&str, Option<(&StoredHash, &str)>)> = decisions
-        .iter()
-        .filter_map(|d| match (&d.action, &d.after, &d.before) {
-            (Action::Prune, _, _) => Some((d.entity_id.as_str(), None)),
-            (_, Some(after), Some(before)) if Arc::ptr_eq(after, before) => None,
-            (_, Some(after), _) => Some((
-                d.entity_id.as_str(),
-                Some((&after.content_hash, &*after.version)),
-            )),
-            _ => None,
-        })
-        .collect();
+    // Room for every entry up front, at most one per entry: collected by
+    // doubling, it would briefly hold the old and the new copy at the plan's
+    // peak (untouched capacity costs no memory).
+    let mut changed: Vec<(&str, Option<(&StoredHash, &str)>)> = Vec::with_capacity(decisions.len());
+    changed.extend(
+        decisions
+            .iter()
+            .filter_map(|d| match (&d.action, &d.after) {
+                (Action::Prune, _) => Some((d.entity_id.as_str(), None)),
+                (_, Some(After::Written(content))) => {
+                    Some((d.entity_id.as_str(), Some((content, version))))
+                }
+                _ => None,
+            }),
+    );
     // Stable: entries of one id stay in plan order, so the last one wins.
     changed.sort_by(|a, b| a.0.cmp(b.0));
     changed.reverse();
@@ -805,7 +876,11 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String 
 
 /// [`signature_after`] for stored episodes not in entity_id order (never
 /// loaded so; kept for callers that build the stored state by hand).
-fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -> String {
+fn signature_after_unsorted(
+    stored: &[StoredEpisode],
+    decisions: &[PlanEntry],
+    version: &str,
+) -> String {
     let mut state: BTreeMap<&str, (&StoredHash, &str)> = stored
         .iter()
         .map(|s| (s.entity_id(), (&s.content_hash, s.version.as_ref())))
@@ -815,8 +890,13 @@ fn signature_after_unsorted(stored: &[StoredEpisode], decisions: &[PlanEntry]) -
             (Action::Prune, _) => {
                 state.remove(d.entity_id.as_str());
             }
-            (_, Some(after)) => {
-                state.insert(&d.entity_id, (&after.content_hash, &after.version));
+            (_, Some(After::Written(content))) => {
+                state.insert(&d.entity_id, (content, version));
+            }
+            (_, Some(After::AsBefore)) => {
+                if let Some(s) = d.before.map(|at| &stored[at as usize]) {
+                    state.insert(&d.entity_id, (&s.content_hash, &s.version));
+                }
             }
             _ => {}
         }
@@ -875,16 +955,13 @@ mod tests {
         })
     }
 
-    fn entry(action: Action, id: &str, before: Option<&StoredEpisode>, content: &str) -> PlanEntry {
-        let before = before.map(snapshot);
+    /// An entry about `id`, decided against the stored episode `before`
+    /// (its position), written with `content` at version 1.1.0.
+    fn entry(action: Action, id: &str, before: Option<u32>, content: &str) -> PlanEntry {
         let after = match action {
             Action::Prune | Action::Orphan => None,
-            Action::Skip => before.clone(),
-            _ => Some(Arc::new(Snapshot {
-                version: "1.1.0".into(),
-                content_hash: StoredHash::parse(content),
-                source_hash: None,
-            })),
+            Action::Skip => Some(After::AsBefore),
+            _ => Some(After::Written(StoredHash::parse(content))),
         };
         PlanEntry {
             action,
@@ -916,7 +993,8 @@ mod tests {
             (
                 "every episode skipped",
                 all.iter()
-                    .map(|s| entry(Action::Skip, s.entity_id(), Some(s), ""))
+                    .zip(0..)
+                    .map(|(s, at)| entry(Action::Skip, s.entity_id(), Some(at), ""))
                     .collect(),
             ),
             (
@@ -930,10 +1008,10 @@ mod tests {
             (
                 "updates, a prune and an orphan",
                 vec![
-                    entry(Action::Update, "c", Some(&all[1]), "new-c"),
-                    entry(Action::Prune, "e", Some(&all[2]), ""),
-                    entry(Action::Orphan, "g", Some(&all[3]), ""),
-                    entry(Action::Replace, "a", Some(&all[0]), "new-a"),
+                    entry(Action::Update, "c", Some(1), "new-c"),
+                    entry(Action::Prune, "e", Some(2), ""),
+                    entry(Action::Orphan, "g", Some(3), ""),
+                    entry(Action::Replace, "a", Some(0), "new-a"),
                 ],
             ),
             (
@@ -943,20 +1021,27 @@ mod tests {
         ];
         let mut seen = std::collections::HashSet::new();
         for (what, decisions) in cases {
-            let merged = signature_after(&all, &decisions);
-            assert_eq!(merged, signature_after_unsorted(&all, &decisions), "{what}");
+            let merged = signature_after(&all, &decisions, "1.1.0");
+            assert_eq!(
+                merged,
+                signature_after_unsorted(&all, &decisions, "1.1.0"),
+                "{what}"
+            );
             seen.insert(merged);
         }
         // Nothing planned, all skipped and pruning what is not stored leave
         // the state as it is; the other two rows change it.
         assert_eq!(seen.len(), 3);
         assert_eq!(
-            signature_after(&all, &[]),
+            signature_after(&all, &[], "1.1.0"),
             super::super::stored_signature(&all)
         );
         // Stored episodes out of order still get the signature of the state.
         let mut shuffled = all.to_vec();
         shuffled.reverse();
-        assert_eq!(signature_after(&shuffled, &[]), signature_after(&all, &[]));
+        assert_eq!(
+            signature_after(&shuffled, &[], "1.1.0"),
+            signature_after(&all, &[], "1.1.0")
+        );
     }
 }

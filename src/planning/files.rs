@@ -4,9 +4,7 @@
 //! [`super::decide`]. A file that cannot be read or parsed protects its
 //! stored episodes.
 
-use std::borrow::Cow;
 use std::collections::HashSet;
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -170,9 +168,8 @@ pub(super) fn add_root<'s>(
     draft.scope_sources.insert(root.source.clone());
     // One shared copy per root, for all its decisions and files.
     let root_source: Arc<str> = root.source.as_str().into();
-    let root_display: Arc<str> = root.display.as_str().into();
-    let root_path: Arc<Path> = root.path.as_path().into();
-    let mut report = match rs.report {
+    let planned_root = super::PlannedRoot::of(root);
+    let report = match rs.report {
         Ok(r) => r,
         Err(message) => {
             draft.errors.push(PlanError::input(
@@ -228,16 +225,23 @@ pub(super) fn add_root<'s>(
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
     let reread = draft.input.links.reread;
-    let indices: Vec<usize> = (0..report.files.len()).collect();
+    drop(walked);
+    // The walk's files and digests, consumed a round at a time: `base` is
+    // the walk index of `files[0]`. Their storage is given back as they are
+    // consumed (below), so the plan's peak, at the end of the walk, does not
+    // also hold a husk of every walked file (about 100 bytes a file).
+    let (mut files, mut hashed, mut base) = (report.files, rs.hashed, 0usize);
+    let total = files.len();
+    let indices: Vec<usize> = (0..total).collect();
     for round in indices.chunks(EXAMINE_ROUND) {
         // Deciding needs the files in walk order (duplicates are reported
         // against the first producer); reading and parsing do not, so
         // they run on all cores, a round at a time.
         let examined = crate::parallel::map(round, |&i| {
-            let file = &report.files[i];
+            let file = &files[i - base];
             // Taken either way: an unchanged file's bytes are dropped here.
             let kept = rs.kept.take(i);
-            let scanned_hash = match &rs.hashed[i] {
+            let scanned_hash = match &hashed[i - base] {
                 Ok((_, digest)) => Sha256Hash(*digest),
                 Err(m) => return Examined::Unreadable(m.to_string()),
             };
@@ -293,12 +297,12 @@ pub(super) fn add_root<'s>(
         });
         for (&i, ex) in round.iter().zip(examined) {
             // Moved out, not cloned: the plan keeps the files it parsed.
-            let file = report.files[i].take();
+            let file = files[i - base].take();
             draft.found_any_source = true;
             draft.stats.files_seen += 1;
             let display = format!("{}/{}", root.display, file.rel);
             let stored_here = stored_at(&file.rel);
-            if let Ok((len, _)) = &rs.hashed[i] {
+            if let Ok((len, _)) = &hashed[i - base] {
                 draft.stats.bytes_hashed += len;
             }
             // An index key on every store, like entity_id.
@@ -368,12 +372,11 @@ pub(super) fn add_root<'s>(
                 draft.kept.put(fi, bytes);
             }
             draft.files.push(PlannedFile {
-                root: ri,
+                root: ri as u32,
                 rel: file.rel.into(),
                 format: file.format,
                 source_hash,
-                root_path: root_path.clone(),
-                root_display: root_display.clone(),
+                at: planned_root.clone(),
             });
             let rel = draft.files[fi].rel.clone();
             let file_hash = draft.files[fi].source_hash;
@@ -390,8 +393,7 @@ pub(super) fn add_root<'s>(
                     file: fi,
                     line: c.line,
                 };
-                let id = Cow::Owned(c.entity_id.clone());
-                if !draft.claim(index, id, here, &display) {
+                if !draft.claim(index, &c.entity_id, here, &display) {
                     continue;
                 }
                 let facts = Facts {
@@ -415,6 +417,17 @@ pub(super) fn add_root<'s>(
                     ));
                 }
             }
+        }
+        // Give back what was consumed once it is half the storage: each
+        // copy moves at most what is left, so the whole walk is copied
+        // about once in all.
+        let done = round.last().map_or(base, |&i| i + 1);
+        if (total - done) * 2 <= files.capacity() {
+            files.drain(..done - base);
+            files.shrink_to_fit();
+            hashed.drain(..done - base);
+            hashed.shrink_to_fit();
+            base = done;
         }
     }
 }

@@ -92,10 +92,11 @@ const STDIN: &str = "<stdin>";
 pub(super) struct Pending {
     /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
     /// not as text: every parsed episode waits here). `None` for an item
-    /// read from stdin, named `<stdin>`.
-    pub(super) file: Option<usize>,
+    /// read from stdin, named `<stdin>`. Indexes as `u32`: one of these
+    /// waits per parsed episode.
+    file: Option<u32>,
     /// Its entry in the plan, when one was made (not for a refusal).
-    pub(super) decision: Option<usize>,
+    decision: Option<u32>,
     kind: PendingKind,
 }
 
@@ -109,6 +110,11 @@ enum PendingKind {
         name: Box<str>,
     },
     Rich(Box<(Episode, ItemLinks)>),
+}
+
+/// A plan's count of files or entries as a pending episode keeps it.
+fn small(n: usize) -> u32 {
+    u32::try_from(n).expect("fewer than 2^32 files and entries in a plan")
 }
 
 /// What a lean pending episode's links are.
@@ -143,8 +149,8 @@ impl Pending {
             )))
         };
         Pending {
-            file: Some(file),
-            decision,
+            file: Some(small(file)),
+            decision: decision.map(small),
             kind,
         }
     }
@@ -153,7 +159,7 @@ impl Pending {
     pub(super) fn of_stdin(episode: Episode, links: ItemLinks, decision: Option<usize>) -> Self {
         Pending {
             file: None,
-            decision,
+            decision: decision.map(small),
             kind: PendingKind::Rich(Box::new((episode, links))),
         }
     }
@@ -162,7 +168,7 @@ impl Pending {
     pub(super) fn entity_id<'a>(&'a self, decisions: &'a [PlanEntry]) -> &'a str {
         match &self.kind {
             PendingKind::Lean { .. } => {
-                &decisions[self.decision.expect("a lean episode has an entry")].entity_id
+                &decisions[self.decision.expect("a lean episode has an entry") as usize].entity_id
             }
             PendingKind::Rich(r) => &r.0.entity_id,
         }
@@ -176,10 +182,10 @@ impl Pending {
     ) -> std::borrow::Cow<'_, Episode> {
         match &self.kind {
             PendingKind::Lean { name } => {
-                let f = &files[self.file.expect("a lean episode has a file")];
+                let f = &files[self.file.expect("a lean episode has a file") as usize];
                 std::borrow::Cow::Owned(Episode {
                     entity_id: self.entity_id(decisions).to_string(),
-                    file: Some((f.root, f.rel.to_string())),
+                    file: Some((f.root(), f.rel.to_string())),
                     name: name.to_string(),
                     aliases: Vec::new(),
                     key: None,
@@ -258,7 +264,7 @@ pub struct LinkSummary {
 
 /// An entry's links as written: its complete outgoing edges, and the facts
 /// stored beside them (see [`crate::links::state`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct EntryLinks {
     /// Sorted by target, then kind.
     pub edges: Vec<Edge>,
@@ -304,6 +310,7 @@ pub(super) fn resolve_pending(
         strict,
         ..LinkSummary::default()
     };
+    let mut none: Option<Arc<EntryLinks>> = None;
     for p in pending {
         let entity_id = p.entity_id(decisions).to_string();
         let (episode_links, resolved) = match p.kind {
@@ -333,7 +340,7 @@ pub(super) fn resolve_pending(
                 entity_id: entity_id.clone(),
                 path: p
                     .file
-                    .map_or_else(|| STDIN.to_string(), |f| files[f].display()),
+                    .map_or_else(|| STDIN.to_string(), |f| files[f as usize].display()),
                 line: u.link.at.line,
                 column: u.link.at.column,
                 kind: u.link.kind.as_str().to_string(),
@@ -356,7 +363,7 @@ pub(super) fn resolve_pending(
             }
             summary.warnings.push(w);
         }
-        let Some(d) = p.decision.and_then(|i| decisions.get_mut(i)) else {
+        let Some(d) = p.decision.and_then(|i| decisions.get_mut(i as usize)) else {
             continue;
         };
         // Stored edges only join stored episodes: compare with what the
@@ -369,7 +376,15 @@ pub(super) fn resolve_pending(
         // never stored, are written again even when the edges stand.
         let facts_changed =
             state.get(entity_id.as_str()).and_then(|s| s.facts.as_ref()) != Some(&facts);
-        let links = Arc::new(EntryLinks { edges: now, facts });
+        // Most episodes of most corpora link to nothing: they share one
+        // empty set (an allocation each was 112 bytes a written episode,
+        // held to the end of the run).
+        let links = if now.is_empty() && facts == LinkFacts::default() {
+            none.get_or_insert_with(|| Arc::new(EntryLinks::default()))
+                .clone()
+        } else {
+            Arc::new(EntryLinks { edges: now, facts })
+        };
         if d.action.writes() {
             d.links = Some(links);
         } else if d.action == Action::Skip && (links.edges != was || facts_changed) {

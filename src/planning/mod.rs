@@ -43,14 +43,37 @@ pub use self::read::{Kept, ReadError, RereadError, parse_planned};
 /// recorded on its provenance links.
 pub use crate::stores::Action;
 
-/// The facts that identify an episode's state, before or after. Shared text:
-/// a before-snapshot points at the stored episode's strings, and every
-/// after-snapshot at the one version of the run.
+/// The facts that identify an episode's state, before or after, borrowed
+/// from the stored state or the plan ([`Plan::before`], [`Plan::after`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Snapshot {
-    pub version: Arc<str>,
-    pub content_hash: StoredHash,
-    pub source_hash: Option<StoredHash>,
+pub struct Snapshot<'a> {
+    pub version: &'a str,
+    pub content_hash: &'a StoredHash,
+    /// A parsed file's hash is binary in the plan; a stored one may be any
+    /// text (a hand-edited graph), kept as stored.
+    pub source_hash: Option<Cow<'a, StoredHash>>,
+}
+
+impl<'a> Snapshot<'a> {
+    fn of(s: &'a StoredEpisode) -> Self {
+        Snapshot {
+            version: &s.version,
+            content_hash: &s.content_hash,
+            source_hash: s.source_hash.as_ref().map(Cow::Borrowed),
+        }
+    }
+}
+
+/// An entry's state once applied. Not a copy of the state's facts: an entry
+/// per episode (a cold seed, a version bump) made a 112-byte snapshot each.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum After {
+    /// As before: nothing about the stored episode changes (a skip, the
+    /// skip of a file read again for its links).
+    AsBefore,
+    /// Written at the plan's version with this content_hash and the
+    /// source_hash of the entry's file (none for an episode from stdin).
+    Written(StoredHash),
 }
 
 /// Where an episode's body comes from at apply time.
@@ -77,9 +100,11 @@ pub struct PlanEntry {
     /// Static for the common cases (a 100k-file reseed is 100k skips),
     /// shared where many entries give the same reason (a version bump).
     pub reason: Reason,
-    /// Shared with `after` where nothing changes (skips).
-    pub before: Option<Arc<Snapshot>>,
-    pub after: Option<Arc<Snapshot>>,
+    /// The stored episode the entry was decided against, as its position in
+    /// the plan's stored state (see [`Plan::before`]).
+    pub before: Option<u32>,
+    /// See [`Plan::after`].
+    pub after: Option<After>,
     pub origin: Origin,
     /// Kept from the stored episode; `None` means "now" (a create).
     pub created_at: Option<DateTime<Utc>>,
@@ -188,34 +213,55 @@ impl PlanError {
     }
 }
 
-/// A file the plan read, with the hash it had then.
+/// A file the plan read, with the hash it had then. One per parsed file,
+/// so kept to 64 bytes: its root as an index and one shared pointer.
 #[derive(Debug, Clone)]
 pub struct PlannedFile {
-    pub root: usize,
+    pub root: u32,
+    pub format: Format,
     /// Relative to the root, `/`-separated; shared with the file's entries.
     pub rel: Arc<str>,
-    pub format: Format,
     pub source_hash: Sha256Hash,
     /// The root's path and the root as the user wrote it, one copy per root:
     /// a plan keeps every parsed file, so full paths are built only when a
     /// file is read again or named in a message.
-    pub root_path: Arc<Path>,
-    pub root_display: Arc<str>,
+    pub at: Arc<PlannedRoot>,
+}
+
+/// A source root as its planned files refer to it.
+#[derive(Debug)]
+pub struct PlannedRoot {
+    pub path: Arc<Path>,
+    pub display: String,
+}
+
+impl PlannedRoot {
+    pub fn of(root: &RootSpec) -> Arc<Self> {
+        Arc::new(PlannedRoot {
+            path: root.path.as_path().into(),
+            display: root.display.clone(),
+        })
+    }
 }
 
 impl PlannedFile {
     /// `root display/rel`, for messages.
     pub fn display(&self) -> String {
-        format!("{}/{}", self.root_display, self.rel)
+        format!("{}/{}", self.at.display, self.rel)
     }
 
     /// The file as walked.
     pub fn source_file(&self) -> SourceFile {
         SourceFile {
-            root: self.root_path.clone(),
+            root: self.at.path.clone(),
             rel: self.rel.to_string(),
             format: self.format,
         }
+    }
+
+    /// Its root's index in the plan's input.
+    pub fn root(&self) -> usize {
+        self.root as usize
     }
 }
 
@@ -284,6 +330,15 @@ pub struct Decisions {
     entries: Vec<PlanEntry>,
     order: Vec<Slot>,
     stored: Arc<Vec<StoredEpisode>>,
+    /// The plan's version as text, the version of every written entry.
+    version: Arc<str>,
+}
+
+impl Decisions {
+    /// The stored episode at a position an entry's `before` names.
+    pub(crate) fn stored(&self, at: u32) -> &StoredEpisode {
+        &self.stored[at as usize]
+    }
 }
 
 impl Decisions {
@@ -294,6 +349,7 @@ impl Decisions {
         mut entries: Vec<PlanEntry>,
         mut order: Vec<Slot>,
         stored: Arc<Vec<StoredEpisode>>,
+        version: Arc<str>,
     ) -> Self {
         let in_order = order
             .iter()
@@ -317,6 +373,7 @@ impl Decisions {
             entries,
             order,
             stored,
+            version,
         }
     }
 
@@ -342,7 +399,7 @@ impl Decisions {
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
         self.order.iter().map(|slot| match *slot {
             Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
-            Slot::Unchanged(i) => Cow::Owned(unchanged_skip(&self.stored[i as usize])),
+            Slot::Unchanged(i) => Cow::Owned(unchanged_skip(&self.stored[i as usize], i)),
         })
     }
 
@@ -360,20 +417,15 @@ impl Decisions {
 
 /// The entry of a stored episode whose file is unchanged: what a
 /// [`Slot::Unchanged`] stands for.
-pub(crate) fn unchanged_skip(s: &StoredEpisode) -> PlanEntry {
-    let snap = Arc::new(Snapshot {
-        version: s.version.clone(),
-        content_hash: s.content_hash.clone(),
-        source_hash: s.source_hash.clone(),
-    });
+pub(crate) fn unchanged_skip(s: &StoredEpisode, at: u32) -> PlanEntry {
     PlanEntry {
         action: Action::Skip,
         entity_id: s.entity_id().to_string(),
         source: s.source.clone(),
         source_path: s.source_path().map(Arc::from),
         reason: "file unchanged (source_hash matches); not parsed".into(),
-        before: Some(snap.clone()),
-        after: Some(snap),
+        before: Some(at),
+        after: Some(After::AsBefore),
         origin: Origin::Stored,
         created_at: Some(s.created_at),
         keep_updated_at: Some(s.updated_at),
@@ -412,6 +464,29 @@ pub struct Plan {
 }
 
 impl Plan {
+    /// An entry's state before the plan: its stored episode's.
+    pub fn before<'a>(&'a self, d: &PlanEntry) -> Option<Snapshot<'a>> {
+        d.before.map(|at| Snapshot::of(self.decisions.stored(at)))
+    }
+
+    /// An entry's state once the plan is applied; `None` for an episode the
+    /// plan leaves without one (an orphan, a prune).
+    pub fn after<'a>(&'a self, d: &'a PlanEntry) -> Option<Snapshot<'a>> {
+        match d.after.as_ref()? {
+            After::AsBefore => self.before(d),
+            After::Written(content_hash) => Some(Snapshot {
+                version: &self.decisions.version,
+                content_hash,
+                source_hash: match d.origin {
+                    Origin::File(i) => {
+                        Some(Cow::Owned(StoredHash::Digest(self.files[i].source_hash)))
+                    }
+                    Origin::Generated(_) | Origin::Stored => None,
+                },
+            }),
+        }
+    }
+
     pub fn counts(&self) -> BTreeMap<&'static str, u64> {
         let mut m: BTreeMap<&'static str, u64> =
             Action::ALL.iter().map(|a| (a.as_str(), 0)).collect();

@@ -5,7 +5,7 @@
 //! everything.
 
 use super::decide::{DecideOptions, Decision, decide};
-use super::draft::{Draft, StoredHashes, StoredIndex, snapshot, stored_facts};
+use super::draft::{Draft, StoredHashes, StoredIndex, position, stored_facts};
 use super::{Origin, PlanEntry, PlanError};
 use crate::metadata::StoredEpisode;
 use std::sync::Arc;
@@ -53,7 +53,7 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
             source: s.source.clone(),
             source_path: s.source_path().map(Arc::from),
             reason: reason.into(),
-            before: Some(snapshot(s)),
+            before: Some(position(index, s)),
             after: None,
             origin: Origin::Stored,
             created_at: Some(s.created_at),

@@ -342,20 +342,18 @@ pub(super) fn add_relinks(
             .collect();
         let stored_hash = draft.decisions[entries[0]]
             .before
-            .as_ref()
-            .and_then(|b| b.source_hash.as_ref());
+            .and_then(|at| index.all[at as usize].source_hash.as_ref());
         if !stored_hash.is_some_and(|h| h.is(&hash)) {
             continue;
         }
         let root = &input.roots[ri];
         let fi = draft.files.len();
         draft.files.push(PlannedFile {
-            root: ri,
+            root: ri as u32,
             rel: rel.as_str().into(),
             format,
             source_hash: hash,
-            root_path: root.path.as_path().into(),
-            root_display: root.display.as_str().into(),
+            at: super::PlannedRoot::of(root),
         });
         // Read after all: counted as parsed, no longer as unchanged (seen =
         // unchanged + parsed + unreadable).

@@ -14,16 +14,16 @@ use crate::ui::path as shown;
 #[derive(serde::Serialize)]
 struct SnapshotLine<'a> {
     content_hash: &'a StoredHash,
-    source_hash: Option<&'a StoredHash>,
+    source_hash: Option<std::borrow::Cow<'a, StoredHash>>,
     version: &'a str,
 }
 
 impl<'a> SnapshotLine<'a> {
-    fn of(s: &'a Option<std::sync::Arc<Snapshot>>) -> Option<Self> {
-        s.as_ref().map(|s| SnapshotLine {
-            content_hash: &s.content_hash,
-            source_hash: s.source_hash.as_ref(),
-            version: &s.version,
+    fn of(s: Option<Snapshot<'a>>) -> Option<Self> {
+        s.map(|s| SnapshotLine {
+            content_hash: s.content_hash,
+            source_hash: s.source_hash,
+            version: s.version,
         })
     }
 }
@@ -47,11 +47,11 @@ pub struct DecisionLine<'a> {
 impl<'a> DecisionLine<'a> {
     /// `run_id` is set in the audit trail, where lines of many runs may be
     /// concatenated; the plan itself has no run yet.
-    pub fn of(d: &'a PlanEntry, run_id: Option<&'a str>) -> Self {
+    pub fn of(plan: &'a Plan, d: &'a PlanEntry, run_id: Option<&'a str>) -> Self {
         DecisionLine {
             action: d.action.as_str(),
-            after: SnapshotLine::of(&d.after),
-            before: SnapshotLine::of(&d.before),
+            after: SnapshotLine::of(plan.after(d)),
+            before: SnapshotLine::of(plan.before(d)),
             entity_id: &d.entity_id,
             reason: &d.reason,
             run_id,
@@ -61,8 +61,8 @@ impl<'a> DecisionLine<'a> {
     }
 }
 
-pub fn decision_json(d: &PlanEntry) -> Value {
-    serde_json::to_value(DecisionLine::of(d, None)).expect("a decision serializes")
+pub fn decision_json(plan: &Plan, d: &PlanEntry) -> Value {
+    serde_json::to_value(DecisionLine::of(plan, d, None)).expect("a decision serializes")
 }
 
 pub fn error_json(e: &PlanError) -> Value {
@@ -131,7 +131,7 @@ pub fn plan_json(plan: &Plan, target: &str) -> Value {
         "counts": plan_counts(plan),
         "files": files_json(plan),
         "skipped": skipped_json(plan),
-        "decisions": plan.decisions.iter().map(|d| decision_json(&d)).collect::<Vec<_>>(),
+        "decisions": plan.decisions.iter().map(|d| decision_json(plan, &d)).collect::<Vec<_>>(),
         "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
         "errors_not_listed": plan.errors_unlisted.0,
         "reconciling": plan.reconciling,

@@ -2,7 +2,6 @@
 //! One bad line and nothing from stdin is trusted, and nothing of its source
 //! pruned.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use super::draft::{Draft, Facts, Here, StoredIndex};
@@ -41,8 +40,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
             links.resize_with(cands.len(), ItemLinks::default);
             for (c, links) in cands.into_iter().zip(links) {
                 let here = Here::Stdin { line: c.line };
-                let id = Cow::Owned(c.entity_id.clone());
-                if !draft.claim(index, id, here, "<stdin>") {
+                if !draft.claim(index, &c.entity_id, here, "<stdin>") {
                     continue;
                 }
                 let origin = Origin::Generated(draft.generated.len());

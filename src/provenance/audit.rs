@@ -115,7 +115,10 @@ pub fn write(state_dir: &Path, trail: &Trail<'_>) -> std::io::Result<PathBuf> {
         &manifest,
         |w| {
             for d in trail.plan.decisions.iter() {
-                serde_json::to_writer(&mut *w, &render::DecisionLine::of(&d, Some(id)))?;
+                serde_json::to_writer(
+                    &mut *w,
+                    &render::DecisionLine::of(trail.plan, &d, Some(id)),
+                )?;
                 w.write_all(b"\n")?;
             }
             Ok(())

@@ -248,11 +248,17 @@ impl Episodes for SqliteStore {
         limit: u32,
     ) -> Result<EditPage, StoreError> {
         self.with(|conn| {
-            let mut stmt = conn.prepare_cached(sql::EPISODE_RAW_PAGE)?;
-            Ok(EditPage::unsealed(raw_rows(
-                &mut stmt,
-                params![group_id, after, limit],
-            )?))
+            let rows = match after {
+                None => raw_rows(
+                    &mut conn.prepare_cached(sql::EPISODE_RAW_PAGE_FIRST)?,
+                    params![group_id, limit],
+                )?,
+                Some(after) => raw_rows(
+                    &mut conn.prepare_cached(sql::EPISODE_RAW_PAGE)?,
+                    params![group_id, after, limit],
+                )?,
+            };
+            Ok(EditPage::unsealed(rows))
         })
     }
 }

@@ -48,10 +48,13 @@ pub(super) fn write_links(conn: &Connection, group_id: &str, changes: &LinkChang
             ])?;
         }
     }
-    let mut remove = conn.prepare_cached(sql::LINKS_DELETE_EPISODE)?;
+    // A pruned episode's links in both directions: outgoing by the primary
+    // key, incoming by `links_group_target`.
+    let mut remove_incoming = conn.prepare_cached(sql::LINKS_DELETE_TARGET)?;
     let mut remove_names = conn.prepare_cached(sql::LINK_NAMES_DELETE)?;
     for id in &changes.removed {
-        remove.execute(params![group_id, id])?;
+        clear.execute(params![group_id, id])?;
+        remove_incoming.execute(params![group_id, id])?;
         clear_dangling.execute(params![group_id, id])?;
         remove_names.execute(params![group_id, id])?;
     }
