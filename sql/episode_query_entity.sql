@@ -1,5 +1,8 @@
 -- Provenance query for one (group_id, entity_id): one primary key lookup whatever the group's size.
--- The same parameters and columns as episode_query_group.sql; ?4 (entity_id) is required here.
+-- The same columns as episode_query_group.sql.
+-- Parameters (as episode_query_group.sql): ?1 group_id, ?2 source, ?3 version, ?4 entity_id, ?5 run_id,
+-- ?6 since, ?7 until (RFC 3339 text, so text order is time order), ?8 limit (negative: none). An unset
+-- filter is NULL; here ?4 (entity_id) is required.
 SELECT group_id, entity_id, name, source, version, created_at, updated_at, source_hash,
        content_hash, source_path, run_id, body
 FROM episodes

@@ -1,7 +1,10 @@
 -- Provenance query for the episodes one run last wrote in one group: through episodes_group_run, then
 -- sorted, so the cost is the run's size, not the group's. INDEXED BY because the planner otherwise walks
--- the primary key to spare the sort, reading the whole group (EXPLAIN QUERY PLAN). The same parameters and columns as
--- episode_query_group.sql; ?5 (run_id) is required here.
+-- the primary key to spare the sort, reading the whole group (EXPLAIN QUERY PLAN).
+-- The same columns as episode_query_group.sql.
+-- Parameters (as episode_query_group.sql): ?1 group_id, ?2 source, ?3 version, ?4 entity_id, ?5 run_id,
+-- ?6 since, ?7 until (RFC 3339 text, so text order is time order), ?8 limit (negative: none). An unset
+-- filter is NULL; here ?5 (run_id) is required.
 SELECT group_id, entity_id, name, source, version, created_at, updated_at, source_hash,
        content_hash, source_path, run_id, body
 FROM episodes INDEXED BY episodes_group_run

@@ -108,12 +108,12 @@ impl Episodes for Neo4jStore {
         // One fixed statement per seek rather than one with `$x IS NULL OR`:
         // that form hides x from the planner, which then scans the group (or
         // every group) instead of seeking x in its index.
-        let q = query(match filter.seek() {
-            EpisodeSeek::Everywhere => cypher::EPISODE_QUERY,
-            EpisodeSeek::Entity => cypher::EPISODE_QUERY_ENTITY,
-            EpisodeSeek::Run => cypher::EPISODE_QUERY_RUN,
-            EpisodeSeek::Group => cypher::EPISODE_QUERY_GROUP,
-        });
+        let q = match filter.seek() {
+            EpisodeSeek::Everywhere => query(cypher::EPISODE_QUERY),
+            EpisodeSeek::Entity => query(cypher::EPISODE_QUERY_ENTITY),
+            EpisodeSeek::Run => query(cypher::EPISODE_QUERY_RUN),
+            EpisodeSeek::Group => query(cypher::EPISODE_QUERY_GROUP),
+        };
         let q = q
             .param("group_id", filter.group_id.as_deref())
             .param("source", filter.source.as_deref())

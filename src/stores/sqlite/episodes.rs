@@ -92,12 +92,12 @@ pub(super) fn query_episodes_in(
     // optional filter written `?x IS NULL OR` cannot use x's index, so the
     // entity and the run get statements of their own; with a group only the
     // primary key narrows the scan, in order, so a LIMIT stops it early.
-    let mut stmt = conn.prepare_cached(match filter.seek() {
-        EpisodeSeek::Everywhere => sql::EPISODE_QUERY,
-        EpisodeSeek::Entity => sql::EPISODE_QUERY_ENTITY,
-        EpisodeSeek::Run => sql::EPISODE_QUERY_RUN,
-        EpisodeSeek::Group => sql::EPISODE_QUERY_GROUP,
-    })?;
+    let mut stmt = match filter.seek() {
+        EpisodeSeek::Everywhere => conn.prepare_cached(sql::EPISODE_QUERY)?,
+        EpisodeSeek::Entity => conn.prepare_cached(sql::EPISODE_QUERY_ENTITY)?,
+        EpisodeSeek::Run => conn.prepare_cached(sql::EPISODE_QUERY_RUN)?,
+        EpisodeSeek::Group => conn.prepare_cached(sql::EPISODE_QUERY_GROUP)?,
+    };
     // A negative LIMIT means "no limit" in SQLite.
     let limit = filter.limit.map_or(-1, to_i64);
     let mut rows = stmt.query(params![

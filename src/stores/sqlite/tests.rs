@@ -498,6 +498,55 @@ fn per_page_and_per_episode_statements_seek_every_key() {
     }
 }
 
+/// `graphseed provenance` and `graphseed links` must cost their answer, not
+/// the group: the entity and the run each seek their own index (an `?x IS
+/// NULL OR` filter cannot, and for `--run` the planner preferred walking the
+/// primary key to spare the sort), the group's scan comes in key order so a
+/// LIMIT stops it, and an episode's links are two seeks, incoming ones
+/// included.
+#[test]
+fn provenance_statements_seek_the_entity_the_run_and_the_links() {
+    let conn = Connection::open_in_memory().unwrap();
+    conn.execute_batch(sql::SCHEMA).unwrap();
+    let table: &[(&str, &str, &[&str])] = &[
+        (
+            "episode_query_entity",
+            sql::EPISODE_QUERY_ENTITY,
+            &["sqlite_autoindex_episodes_1 (group_id=? AND entity_id=?)"],
+        ),
+        (
+            "episode_query_run",
+            sql::EPISODE_QUERY_RUN,
+            &["episodes_group_run (group_id=? AND run_id=?)"],
+        ),
+        (
+            "links_of_episode",
+            sql::LINKS_OF_EPISODE,
+            &[
+                "sqlite_autoindex_links_1 (group_id=? AND source_id=?)",
+                "links_group_target (group_id=? AND target_id=?)",
+            ],
+        ),
+    ];
+    for (name, statement, seeks) in table {
+        let plan = query_plan(&conn, statement);
+        let scans: Vec<&String> = plan
+            .iter()
+            .filter(|s| s.starts_with("SEARCH") || s.starts_with("SCAN"))
+            .collect();
+        assert!(
+            scans.len() == seeks.len()
+                && scans.iter().zip(seeks.iter()).all(|(s, k)| s.ends_with(k)),
+            "{name}: plan {plan:?}, expected seeks {seeks:?}"
+        );
+    }
+    let plan = query_plan(&conn, sql::EPISODE_QUERY_GROUP);
+    assert!(
+        plan.iter().all(|step| !step.contains("TEMP B-TREE")),
+        "episode_query_group sorts the group: {plan:?}"
+    );
+}
+
 /// `cargo test --release --lib stores::sqlite::tests::bench -- --ignored --nocapture`
 #[tokio::test]
 #[ignore = "timing, not a check: run by hand"]
