@@ -51,10 +51,11 @@ impl BodyCache {
     ) -> Result<(String, Map<String, Value>), BodyError> {
         match d.origin {
             Origin::Generated(i) => {
-                let c = &plan.generated[i];
+                let c = &plan.generated[i as usize];
                 Ok((c.name.clone(), c.fields.clone()))
             }
             Origin::File(fi) => {
+                let fi = fi as usize;
                 if self.file != Some(fi) {
                     let pf = &plan.files[fi];
                     // The bytes the plan kept (those it hashed and parsed)
@@ -107,17 +108,17 @@ pub(super) fn record_for(
         group_id: group_id.to_string(),
         entity_id: d.entity_id.clone(),
         name,
-        source: d.source.to_string(),
+        source: plan.source(d).to_string(),
         version: plan.version.clone(),
         // created_at is set once and kept across updates, replaces, --force.
-        created_at: d.created_at.unwrap_or(now),
+        created_at: plan.created_at(d).unwrap_or(now),
         // updated_at moves only when the content does: the planner sets
-        // `keep_updated_at` exactly where it did not (refresh, rewrite, a
+        // `keeps_updated_at` exactly where it did not (refresh, rewrite, a
         // repair or transfer of unchanged content).
-        updated_at: d.keep_updated_at.unwrap_or(now),
+        updated_at: plan.keep_updated_at(d).unwrap_or(now),
         source_hash: after.source_hash.as_ref().map(ToString::to_string),
         content_hash: after.content_hash.to_string(),
-        source_path: d.source_path.as_deref().map(str::to_string),
+        source_path: plan.source_path(d).map(str::to_string),
         run_id: run_id.to_string(),
         body: String::new(),
     };

@@ -162,7 +162,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
         findings.push(Finding {
             kind,
             entity_id: Some(d.entity_id.clone()),
-            path: d.source_path.as_deref().map(str::to_string),
+            path: plan.source_path(&d).map(str::to_string),
             message,
             fix,
         });

@@ -30,32 +30,50 @@ pub(super) struct StoredIndex<'s> {
     by_path: HashMap<&'s str, SourcePaths<'s>>,
 }
 
-/// The stored episodes of one source by source_path: each path's episodes
-/// are a run of `episodes`, in entity_id order (the order decisions for an
-/// unparsed file are made in).
+/// The stored episodes of one source by source_path: sorted by path, then
+/// entity_id (the order decisions for an unparsed file are made in), so a
+/// path's episodes are a run found by binary search. No map of paths: at a
+/// million paths a hash map of them cost about 50 bytes a path.
 pub(super) struct SourcePaths<'s> {
-    runs: HashMap<&'s str, (u32, u32)>,
     episodes: Vec<&'s StoredEpisode>,
+    /// How many distinct paths.
+    paths: usize,
 }
 
 impl<'s> SourcePaths<'s> {
     /// The stored episodes at `path`, if any.
-    pub(super) fn get(&self, path: &str) -> Option<&[&'s StoredEpisode]> {
-        self.runs
-            .get(path)
-            .map(|&(start, len)| &self.episodes[start as usize..(start + len) as usize])
+    pub(super) fn get(&self, path_: &str) -> Option<&[&'s StoredEpisode]> {
+        let at = self.range(path_);
+        (!at.is_empty()).then(|| &self.episodes[at])
+    }
+
+    /// Where the run of `path_` is in `episodes` (empty if none).
+    fn range(&self, path_: &str) -> std::ops::Range<usize> {
+        let start = self.episodes.partition_point(|s| path(s) < path_);
+        let len = self.episodes[start..].partition_point(|s| path(s) == path_);
+        start..start + len
+    }
+
+    /// The stored episodes whose path is none of `paths`: a flag per stored
+    /// episode, where a set of a million walked paths cost about 35 MB.
+    pub(super) fn not_at<'p>(
+        &self,
+        paths: impl IntoIterator<Item = &'p str>,
+    ) -> impl Iterator<Item = &'s StoredEpisode> + '_ {
+        let mut at = vec![false; self.episodes.len()];
+        for p in paths {
+            at[self.range(p)].fill(true);
+        }
+        self.episodes
+            .iter()
+            .zip(at)
+            .filter(|(_, at)| !at)
+            .map(|(s, _)| *s)
     }
 
     /// How many distinct paths.
     pub(super) fn len(&self) -> usize {
-        self.runs.len()
-    }
-
-    /// Every path with its stored episodes.
-    pub(super) fn iter(&self) -> impl Iterator<Item = (&'s str, &[&'s StoredEpisode])> {
-        self.runs.iter().map(|(&path, &(start, len))| {
-            (path, &self.episodes[start as usize..(start + len) as usize])
-        })
+        self.paths
     }
 }
 
@@ -80,15 +98,8 @@ impl<'s> StoredIndex<'s> {
                         .cmp(path(b))
                         .then_with(|| a.entity_id().cmp(b.entity_id()))
                 });
-                let mut runs = HashMap::new();
-                let mut start = 0;
-                for (i, s) in episodes.iter().enumerate() {
-                    if episodes.get(i + 1).is_none_or(|n| path(n) != path(s)) {
-                        runs.insert(path(s), (start as u32, (i + 1 - start) as u32));
-                        start = i + 1;
-                    }
-                }
-                (source, SourcePaths { runs, episodes })
+                let paths = episodes.chunk_by(|a, b| path(a) == path(b)).count();
+                (source, SourcePaths { episodes, paths })
             })
             .collect();
         StoredIndex {
@@ -258,7 +269,7 @@ impl Produced {
 /// Where a produced episode comes from, for its entry and its messages.
 pub(super) struct Facts<'a> {
     pub(super) source: &'a Arc<str>,
-    pub(super) source_path: Option<&'a Arc<str>>,
+    pub(super) source_path: Option<&'a str>,
     pub(super) source_hash: Option<Sha256Hash>,
     pub(super) display: &'a str,
     /// The file's bytes hash to its stored episodes' `source_hash`.
@@ -303,10 +314,16 @@ pub(super) struct Draft<'s> {
     unlisted: usize,
     /// Parsed episodes' links, resolved when the plan is finished.
     pub(super) pending_links: Vec<super::links::Pending>,
+    /// The names of lean pending episodes.
+    pub(super) names: super::links::Names,
     /// The group's stored links, to tell which episodes link differently.
     pub(super) stored_links: &'s [crate::stores::StoredLink],
     /// The stored link state, when it was loaded (something changed).
     pub(super) link_state: Option<&'s [crate::links::StoredLinkState]>,
+    /// The source of the episodes read from standard input, if any were.
+    pub(super) stdin_source: Option<Arc<str>>,
+    /// Timestamps hand edits changed, by entity_id.
+    recorded: HashMap<String, super::RecordedTimes>,
 }
 
 impl<'s> Draft<'s> {
@@ -332,7 +349,10 @@ impl<'s> Draft<'s> {
             kept: Default::default(),
             generated: Vec::new(),
             stats: WalkStats::default(),
-            origins: HashMap::new(),
+            // Sized for the creates expected (every file of a cold seed):
+            // grown by doubling, a million creates would briefly hold the
+            // old and the new table at the plan's peak.
+            origins: HashMap::with_capacity(files.saturating_sub(stored)),
             last_reason: None,
             claims: vec![0; stored],
             protected: BTreeSet::new(),
@@ -340,8 +360,21 @@ impl<'s> Draft<'s> {
             found_any_source: false,
             unlisted: 0,
             pending_links: Vec::new(),
+            names: Default::default(),
             stored_links: &[],
             link_state: None,
+            stdin_source: None,
+            recorded: HashMap::new(),
+        }
+    }
+
+    /// Where the entries' source, path and kept timestamps are.
+    pub(super) fn facts<'a>(&'a self, stored: &'a [StoredEpisode]) -> super::EntryFacts<'a> {
+        super::EntryFacts {
+            files: &self.files,
+            stored,
+            stdin_source: self.stdin_source.as_ref(),
+            recorded: &self.recorded,
         }
     }
 
@@ -489,7 +522,7 @@ impl<'s> Draft<'s> {
             version: &self.input.version,
             content_hash: &c.content_hash,
             source: f.source,
-            source_path: f.source_path.map(|p| &**p),
+            source_path: f.source_path,
             source_hash: file_hash.as_ref().map(|h| h.as_str()),
             file_unchanged: f.file_unchanged,
         };
@@ -547,25 +580,30 @@ impl<'s> Draft<'s> {
             _ => After::Written(content),
         };
         let before = stored.map(|s| position(index, s));
+        // A timestamp edited by hand gets back what `_metadata` recorded.
+        if let (Some(_), Some(e)) = (stored, edit) {
+            let times = super::RecordedTimes {
+                created_at: e.created_at,
+                updated_at: e.updated_at,
+            };
+            if times != super::RecordedTimes::default() {
+                self.recorded.insert(c.entity_id.clone(), times);
+            }
+        }
         self.push(PlanEntry {
             action,
+            // Only where the content did not change: its time stands.
+            keeps_updated_at: stored.is_some()
+                && match decision {
+                    Decision::Skip | Decision::Refresh(_) | Decision::Rewrite => true,
+                    Decision::Repair | Decision::Transfer => same_content,
+                    _ => false,
+                },
             entity_id: c.entity_id.clone(),
-            source: f.source.clone(),
-            source_path: f.source_path.cloned(),
             reason,
             before,
             after: Some(after),
             origin,
-            // A timestamp edited by hand gets back what `_metadata` recorded.
-            created_at: stored.map(|s| edit.and_then(|e| e.created_at).unwrap_or(s.created_at)),
-            // Only where the content did not change: its time stands.
-            keep_updated_at: stored
-                .filter(|_| match decision {
-                    Decision::Skip | Decision::Refresh(_) | Decision::Rewrite => true,
-                    Decision::Repair | Decision::Transfer => same_content,
-                    _ => false,
-                })
-                .map(|s| edit.and_then(|e| e.updated_at).unwrap_or(s.updated_at)),
             links: None,
         });
     }
@@ -696,7 +734,10 @@ impl<'s> Draft<'s> {
         revision: u64,
     ) -> Plan {
         let links = super::links::resolve_pending(
-            std::mem::take(&mut self.pending_links),
+            (
+                std::mem::take(&mut self.pending_links),
+                std::mem::take(&mut self.names),
+            ),
             index.all,
             self.link_state.unwrap_or_default(),
             &self.input.roots,
@@ -724,6 +765,8 @@ impl<'s> Draft<'s> {
                 self.order,
                 stored.clone(),
                 self.version,
+                self.stdin_source,
+                self.recorded,
             ),
             errors: self.errors,
             errors_unlisted,
@@ -778,6 +821,9 @@ pub(super) fn position(index: &StoredIndex<'_>, s: &StoredEpisode) -> u32 {
 
 /// The group's links once every decision is applied: the stored ones, each
 /// written episode's set replacing its own, none from or to a pruned one.
+///
+/// Every written entry carries its (often empty) link set: a map of every
+/// one was a million entries at a cold seed's finish, when the plan peaks.
 fn links_after(
     stored: &[crate::stores::StoredLink],
     decisions: &[PlanEntry],
@@ -787,12 +833,18 @@ fn links_after(
         .filter(|d| d.action == Action::Prune)
         .map(|d| d.entity_id.as_str())
         .collect();
+    // Only entries that link somewhere or replace stored links matter: an
+    // empty set replacing nothing changes nothing.
+    let stored_sources: std::collections::HashSet<&str> =
+        stored.iter().map(|l| l.source.as_str()).collect();
     let replaced: HashMap<&str, &[crate::links::Edge]> = decisions
         .iter()
         .filter_map(|d| {
+            let id = d.entity_id.as_str();
             d.links
                 .as_deref()
-                .map(|l| (d.entity_id.as_str(), &l.edges[..]))
+                .filter(|l| !l.edges.is_empty() || stored_sources.contains(id))
+                .map(|l| (id, &l.edges[..]))
         })
         .collect();
     let mut out: Vec<crate::stores::StoredLink> = stored
@@ -830,15 +882,14 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // Room for every entry up front, at most one per entry: collected by
     // doubling, it would briefly hold the old and the new copy at the plan's
     // peak (untouched capacity costs no memory).
-    let mut changed: Vec<(&str, Option<(&StoredHash, &str)>)> = Vec::with_capacity(decisions.len());
+    // The version of every written entry is the plan's: not repeated here.
+    let mut changed: Vec<(&str, Option<&StoredHash>)> = Vec::with_capacity(decisions.len());
     changed.extend(
         decisions
             .iter()
             .filter_map(|d| match (&d.action, &d.after) {
                 (Action::Prune, _) => Some((d.entity_id.as_str(), None)),
-                (_, Some(After::Written(content))) => {
-                    Some((d.entity_id.as_str(), Some((content, version))))
-                }
+                (_, Some(After::Written(content))) => Some((d.entity_id.as_str(), Some(content))),
                 _ => None,
             }),
     );
@@ -853,7 +904,10 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
         .iter()
         .map(|s| (s.entity_id(), Some((&s.content_hash, &*s.version))))
         .peekable();
-    let mut changed = changed.into_iter().peekable();
+    let mut changed = changed
+        .into_iter()
+        .map(|(e, c)| (e, c.map(|c| (c, version))))
+        .peekable();
     let merged = std::iter::from_fn(move || {
         loop {
             let next = match (kept.peek(), changed.peek()) {
@@ -966,14 +1020,11 @@ mod tests {
         PlanEntry {
             action,
             entity_id: id.into(),
-            source: "s".into(),
-            source_path: None,
+            keeps_updated_at: false,
             reason: "".into(),
             before,
             after,
             origin: Origin::Stored,
-            created_at: None,
-            keep_updated_at: None,
             links: None,
         }
     }

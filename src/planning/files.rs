@@ -210,22 +210,17 @@ pub(super) fn add_root<'s>(
     // source_hash may still produce them, so it is parsed, never skipped.
     // Otherwise they would look orphaned, and `--prune` would delete what a
     // file in scope still produces.
-    let walked: HashSet<&str> = report.files.iter().map(|f| f.rel.as_str()).collect();
     let displaced: HashSet<Sha256Hash> = here_by_path
         .into_iter()
-        .flat_map(|m| m.iter())
-        .filter(|(p, _)| !walked.contains(p))
-        .flat_map(|(_, eps)| {
-            eps.iter().filter_map(|s| match s.source_hash {
-                Some(StoredHash::Digest(h)) => Some(h),
-                _ => None,
-            })
+        .flat_map(|m| m.not_at(report.files.iter().map(|f| f.rel.as_str())))
+        .filter_map(|s| match s.source_hash {
+            Some(StoredHash::Digest(h)) => Some(h),
+            _ => None,
         })
         .collect();
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
     let reread = draft.input.links.reread;
-    drop(walked);
     // The walk's files and digests, consumed a round at a time: `base` is
     // the walk index of `files[0]`. Their storage is given back as they are
     // consumed (below), so the plan's peak, at the end of the walk, does not
@@ -371,14 +366,16 @@ pub(super) fn add_root<'s>(
             if let Some(bytes) = kept {
                 draft.kept.put(fi, bytes);
             }
+            // The walk's path names the file while it is planned; the plan
+            // keeps its own copy.
+            let rel = file.rel;
             draft.files.push(PlannedFile {
                 root: ri as u32,
-                rel: file.rel.into(),
+                rel: rel.as_str().into(),
                 format: file.format,
                 source_hash,
                 at: planned_root.clone(),
             });
-            let rel = draft.files[fi].rel.clone();
             let file_hash = draft.files[fi].source_hash;
             // Its stored episodes carry these very bytes' hash: one that is
             // missing was deleted from the graph, not added to the file.
@@ -404,7 +401,12 @@ pub(super) fn add_root<'s>(
                     file_unchanged,
                 };
                 let before = draft.decisions.len();
-                draft.produce(index, &c, &facts, Origin::File(fi));
+                draft.produce(
+                    index,
+                    &c,
+                    &facts,
+                    Origin::File(u32::try_from(fi).expect("fewer than 2^32 files in a plan")),
+                );
                 // Items not parsed (same bytes, new version) keep their
                 // stored links: only parsed ones are resolved again.
                 if parsed_now {
@@ -412,8 +414,8 @@ pub(super) fn add_root<'s>(
                         (c.entity_id, c.name),
                         (ri, &rel),
                         links,
-                        fi,
-                        (draft.decisions.len() > before).then_some(before),
+                        (fi, (draft.decisions.len() > before).then_some(before)),
+                        &mut draft.names,
                     ));
                 }
             }

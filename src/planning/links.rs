@@ -107,9 +107,52 @@ enum PendingKind {
     /// so only its name is kept. Most items of most corpora are so, and a
     /// cold seed holds one per episode (about 50 bytes instead of 300).
     Lean {
-        name: Box<str>,
+        name: NameRef,
     },
     Rich(Box<(Episode, ItemLinks)>),
+}
+
+/// Where a lean pending episode's name is in [`Names`].
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NameRef {
+    chunk: u32,
+    at: u32,
+    len: u32,
+}
+
+/// The names of lean pending episodes, packed into chunks of a megabyte:
+/// a name each of a cold seed's million episodes, where a boxed name cost
+/// its allocation's rounding and header besides its pointer.
+#[derive(Debug, Default)]
+pub(super) struct Names {
+    chunks: Vec<String>,
+}
+
+impl Names {
+    const CHUNK: usize = 1 << 20;
+
+    fn push(&mut self, name: &str) -> NameRef {
+        let fits = self
+            .chunks
+            .last()
+            .is_some_and(|c| c.capacity() - c.len() >= name.len());
+        if !fits {
+            self.chunks
+                .push(String::with_capacity(Self::CHUNK.max(name.len())));
+        }
+        let chunk = self.chunks.last_mut().expect("a chunk was just made");
+        let at = chunk.len();
+        chunk.push_str(name);
+        NameRef {
+            chunk: small(self.chunks.len() - 1),
+            at: small(at),
+            len: small(name.len()),
+        }
+    }
+
+    fn get(&self, r: NameRef) -> &str {
+        &self.chunks[r.chunk as usize][r.at as usize..(r.at + r.len) as usize]
+    }
 }
 
 /// A plan's count of files or entries as a pending episode keeps it.
@@ -127,15 +170,17 @@ impl Pending {
         (entity_id, name): (String, String),
         (root, rel): (usize, &str),
         links: ItemLinks,
-        file: usize,
-        decision: Option<usize>,
+        (file, decision): (usize, Option<usize>),
+        names: &mut Names,
     ) -> Pending {
         let lean = decision.is_some()
             && links.raw == Extracted::default()
             && links.aliases.is_empty()
             && links.key.is_none();
         let kind = if lean {
-            PendingKind::Lean { name: name.into() }
+            PendingKind::Lean {
+                name: names.push(&name),
+            }
         } else {
             PendingKind::Rich(Box::new((
                 Episode {
@@ -179,9 +224,11 @@ impl Pending {
         &self,
         decisions: &[PlanEntry],
         files: &[super::PlannedFile],
+        names: &Names,
     ) -> std::borrow::Cow<'_, Episode> {
         match &self.kind {
             PendingKind::Lean { name } => {
+                let name = names.get(*name);
                 let f = &files[self.file.expect("a lean episode has a file") as usize];
                 std::borrow::Cow::Owned(Episode {
                     entity_id: self.entity_id(decisions).to_string(),
@@ -278,7 +325,7 @@ pub struct EntryLinks {
 /// as the plan's errors.
 #[allow(clippy::too_many_arguments)]
 pub(super) fn resolve_pending(
-    pending: Vec<Pending>,
+    (pending, names): (Vec<Pending>, Names),
     stored: &[StoredEpisode],
     state: &[StoredLinkState],
     roots: &[RootSpec],
@@ -294,7 +341,7 @@ pub(super) fn resolve_pending(
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
     let index = if pending.iter().any(|p| !p.links().raw.links.is_empty()) {
-        link_index(&pending, stored, &state, roots, decisions, files)
+        link_index((&pending, &names), stored, &state, roots, decisions, files)
     } else {
         Index::default()
     };
@@ -398,7 +445,7 @@ pub(super) fn resolve_pending(
 /// What links may name: the parsed episodes, and the stored ones this plan
 /// keeps.
 fn link_index(
-    pending: &[Pending],
+    (pending, names): (&[Pending], &Names),
     stored: &[StoredEpisode],
     state: &super::relink::StateById<'_>,
     roots: &[RootSpec],
@@ -430,7 +477,7 @@ fn link_index(
     episodes.extend(pending.iter().map(|p| Episode {
         aliases: p.links().aliases.clone(),
         key: p.links().key.clone(),
-        ..p.episode(decisions, files).into_owned()
+        ..p.episode(decisions, files, names).into_owned()
     }));
     Index::new(episodes)
 }
@@ -475,5 +522,26 @@ mod tests {
         let two = [a[0].clone(), link("b", "a", LinkKind::Field, 1)];
         let swapped = [two[1].clone(), two[0].clone()];
         assert_eq!(sig(&two), sig(&swapped));
+    }
+
+    #[test]
+    fn names_packed_in_chunks_read_back_as_pushed() {
+        use super::{NameRef, Names};
+        let mut names = Names::default();
+        let long = "x".repeat(Names::CHUNK + 3);
+        // Fill most of a chunk, then names that do not fit in what is left
+        // of it, one longer than a chunk, an empty one.
+        let filler = "f".repeat(Names::CHUNK - 2);
+        let pushed: Vec<(NameRef, String)> =
+            [filler, "abc".into(), long, String::new(), "é名".into()]
+                .into_iter()
+                .map(|n| (names.push(&n), n))
+                .collect();
+        for (r, n) in &pushed {
+            assert_eq!(names.get(*r), n.as_str());
+        }
+        // The filler; "abc"; the long name, then the empty one in what is
+        // left of it (nothing); "é名".
+        assert_eq!(names.chunks.len(), 4);
     }
 }

@@ -81,22 +81,26 @@ pub enum After {
 pub enum Origin {
     /// `Plan::files[i]`: re-read and re-parsed when applied, so the plan
     /// keeps no bodies in memory (100k episodes would not fit the budget).
-    File(usize),
+    File(u32),
     /// `Plan::generated[i]`, read from standard input and kept.
-    Generated(usize),
+    Generated(u32),
     /// Only the stored episode is involved (skips of unchanged files,
     /// orphans, prunes): nothing is read when applied.
     Stored,
 }
 
+/// One decision made as an entry. What the plan keeps elsewhere is not
+/// copied here (one of these per episode of a cold seed or a version bump):
+/// the source and source_path are its file's or its stored episode's, the
+/// kept timestamps its stored episode's ([`Plan::source`],
+/// [`Plan::source_path`], [`Plan::created_at`], [`Plan::keep_updated_at`]).
 #[derive(Debug, Clone)]
 pub struct PlanEntry {
     pub action: Action,
+    /// Whether the stored episode's `updated_at` stands: its content did not
+    /// change (see [`Plan::keep_updated_at`]).
+    pub keeps_updated_at: bool,
     pub entity_id: String,
-    pub source: Arc<str>,
-    /// Shared with the [`PlannedFile`] of an entry parsed from a file: a
-    /// cold seed writes an entry per file.
-    pub source_path: Option<Arc<str>>,
     /// Static for the common cases (a 100k-file reseed is 100k skips),
     /// shared where many entries give the same reason (a version bump).
     pub reason: Reason,
@@ -106,13 +110,75 @@ pub struct PlanEntry {
     /// See [`Plan::after`].
     pub after: Option<After>,
     pub origin: Origin,
-    /// Kept from the stored episode; `None` means "now" (a create).
-    pub created_at: Option<DateTime<Utc>>,
-    /// Kept from the stored episode for a refresh (content did not change).
-    pub keep_updated_at: Option<DateTime<Utc>>,
     /// The episode's complete outgoing links, for entries that write an
     /// episode of a parsed file: written (and replaced) with it.
     pub links: Option<Arc<links::EntryLinks>>,
+}
+
+/// Timestamps a hand edit changed, given back from what `_metadata`
+/// recorded (see [`edits::HandEdit`]): kept per entity_id, for the few
+/// episodes a reconcile found edited, instead of two timestamps an entry.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RecordedTimes {
+    pub created_at: Option<DateTime<Utc>>,
+    pub updated_at: Option<DateTime<Utc>>,
+}
+
+/// Where an entry's source, source_path and kept timestamps are: its file,
+/// the standard input's source, or its stored episode. Shared by the draft
+/// and the finished plan.
+#[derive(Clone, Copy)]
+pub(crate) struct EntryFacts<'a> {
+    pub files: &'a [PlannedFile],
+    pub stored: &'a [StoredEpisode],
+    pub stdin_source: Option<&'a Arc<str>>,
+    pub recorded: &'a std::collections::HashMap<String, RecordedTimes>,
+}
+
+impl<'a> EntryFacts<'a> {
+    pub fn source(&self, d: &PlanEntry) -> &'a Arc<str> {
+        match d.origin {
+            Origin::File(i) => &self.files[i as usize].at.source,
+            Origin::Generated(_) => self
+                .stdin_source
+                .expect("a plan with generated episodes knows their source"),
+            Origin::Stored => &self.stored_of(d).source,
+        }
+    }
+
+    pub fn source_path(&self, d: &PlanEntry) -> Option<&'a str> {
+        match d.origin {
+            Origin::File(i) => Some(&self.files[i as usize].rel),
+            Origin::Generated(_) => None,
+            Origin::Stored => self.stored_of(d).source_path(),
+        }
+    }
+
+    /// Kept from the stored episode; `None` means "now" (a create).
+    pub fn created_at(&self, d: &PlanEntry) -> Option<DateTime<Utc>> {
+        let s = &self.stored[d.before? as usize];
+        Some(self.recorded(d).created_at.unwrap_or(s.created_at))
+    }
+
+    /// Kept from the stored episode where the content did not change.
+    pub fn keep_updated_at(&self, d: &PlanEntry) -> Option<DateTime<Utc>> {
+        if !d.keeps_updated_at {
+            return None;
+        }
+        let s = &self.stored[d.before? as usize];
+        Some(self.recorded(d).updated_at.unwrap_or(s.updated_at))
+    }
+
+    fn recorded(&self, d: &PlanEntry) -> RecordedTimes {
+        if self.recorded.is_empty() {
+            return RecordedTimes::default();
+        }
+        self.recorded.get(&d.entity_id).copied().unwrap_or_default()
+    }
+
+    fn stored_of(&self, d: &PlanEntry) -> &'a StoredEpisode {
+        &self.stored[d.before.expect("an entry of the stored state names it") as usize]
+    }
 }
 
 /// Why an entry does what it does, as printed.
@@ -219,8 +285,8 @@ impl PlanError {
 pub struct PlannedFile {
     pub root: u32,
     pub format: Format,
-    /// Relative to the root, `/`-separated; shared with the file's entries.
-    pub rel: Arc<str>,
+    /// Relative to the root, `/`-separated (its entries' source_path).
+    pub rel: Box<str>,
     pub source_hash: Sha256Hash,
     /// The root's path and the root as the user wrote it, one copy per root:
     /// a plan keeps every parsed file, so full paths are built only when a
@@ -233,6 +299,8 @@ pub struct PlannedFile {
 pub struct PlannedRoot {
     pub path: Arc<Path>,
     pub display: String,
+    /// The root's source label, its files' entries' source.
+    pub source: Arc<str>,
 }
 
 impl PlannedRoot {
@@ -240,6 +308,7 @@ impl PlannedRoot {
         Arc::new(PlannedRoot {
             path: root.path.as_path().into(),
             display: root.display.clone(),
+            source: root.source.as_str().into(),
         })
     }
 }
@@ -332,6 +401,10 @@ pub struct Decisions {
     stored: Arc<Vec<StoredEpisode>>,
     /// The plan's version as text, the version of every written entry.
     version: Arc<str>,
+    /// The source of the episodes read from standard input.
+    stdin_source: Option<Arc<str>>,
+    /// Timestamps hand edits changed, by entity_id (see [`RecordedTimes`]).
+    recorded: std::collections::HashMap<String, RecordedTimes>,
 }
 
 impl Decisions {
@@ -350,6 +423,8 @@ impl Decisions {
         mut order: Vec<Slot>,
         stored: Arc<Vec<StoredEpisode>>,
         version: Arc<str>,
+        stdin_source: Option<Arc<str>>,
+        recorded: std::collections::HashMap<String, RecordedTimes>,
     ) -> Self {
         let in_order = order
             .iter()
@@ -374,6 +449,8 @@ impl Decisions {
             order,
             stored,
             version,
+            stdin_source,
+            recorded,
         }
     }
 
@@ -420,15 +497,12 @@ impl Decisions {
 pub(crate) fn unchanged_skip(s: &StoredEpisode, at: u32) -> PlanEntry {
     PlanEntry {
         action: Action::Skip,
+        keeps_updated_at: true,
         entity_id: s.entity_id().to_string(),
-        source: s.source.clone(),
-        source_path: s.source_path().map(Arc::from),
         reason: "file unchanged (source_hash matches); not parsed".into(),
         before: Some(at),
         after: Some(After::AsBefore),
         origin: Origin::Stored,
-        created_at: Some(s.created_at),
-        keep_updated_at: Some(s.updated_at),
         links: None,
     }
 }
@@ -464,6 +538,38 @@ pub struct Plan {
 }
 
 impl Plan {
+    fn facts(&self) -> EntryFacts<'_> {
+        EntryFacts {
+            files: &self.files,
+            stored: &self.decisions.stored,
+            stdin_source: self.decisions.stdin_source.as_ref(),
+            recorded: &self.decisions.recorded,
+        }
+    }
+
+    /// An entry's source label: its root's, stdin's or its stored episode's.
+    pub fn source<'a>(&'a self, d: &PlanEntry) -> &'a Arc<str> {
+        self.facts().source(d)
+    }
+
+    /// An entry's path relative to its root; `None` for an episode from
+    /// standard input.
+    pub fn source_path<'a>(&'a self, d: &PlanEntry) -> Option<&'a str> {
+        self.facts().source_path(d)
+    }
+
+    /// The `created_at` a write keeps (its stored episode's); `None` means
+    /// "now" (a create).
+    pub fn created_at(&self, d: &PlanEntry) -> Option<DateTime<Utc>> {
+        self.facts().created_at(d)
+    }
+
+    /// The `updated_at` a write keeps, where the content did not change;
+    /// `None` means "now".
+    pub fn keep_updated_at(&self, d: &PlanEntry) -> Option<DateTime<Utc>> {
+        self.facts().keep_updated_at(d)
+    }
+
     /// An entry's state before the plan: its stored episode's.
     pub fn before<'a>(&'a self, d: &PlanEntry) -> Option<Snapshot<'a>> {
         d.before.map(|at| Snapshot::of(self.decisions.stored(at)))
@@ -478,9 +584,9 @@ impl Plan {
                 version: &self.decisions.version,
                 content_hash,
                 source_hash: match d.origin {
-                    Origin::File(i) => {
-                        Some(Cow::Owned(StoredHash::Digest(self.files[i].source_hash)))
-                    }
+                    Origin::File(i) => Some(Cow::Owned(StoredHash::Digest(
+                        self.files[i as usize].source_hash,
+                    ))),
                     Origin::Generated(_) | Origin::Stored => None,
                 },
             }),
@@ -664,5 +770,17 @@ impl<'s> Planner<'s> {
             relink::add_relinks(&mut draft, index, state, stored_links);
         }
         draft.finish(index, self.stored, revision)
+    }
+}
+#[cfg(test)]
+mod sizes {
+    /// One entry per episode of a cold seed or a version bump, a planned
+    /// file per parsed file: a byte here is a megabyte at a million. Grown
+    /// by a field, these fail, so the growth is a choice.
+    #[test]
+    fn an_entry_and_a_planned_file_stay_small() {
+        assert!(std::mem::size_of::<super::PlanEntry>() <= 120);
+        assert!(std::mem::size_of::<super::PlannedFile>() <= 64);
+        assert_eq!(std::mem::size_of::<super::Slot>(), 8);
     }
 }

@@ -8,7 +8,6 @@ use super::decide::{DecideOptions, Decision, decide};
 use super::draft::{Draft, StoredHashes, StoredIndex, position, stored_facts};
 use super::{Origin, PlanEntry, PlanError};
 use crate::metadata::StoredEpisode;
-use std::sync::Arc;
 
 /// Plan what is stored and gone from the sources; after every other
 /// producer has claimed what it produces.
@@ -49,15 +48,12 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
         };
         draft.push(PlanEntry {
             action: decision.action().expect("an orphan is never refused"),
+            keeps_updated_at: true,
             entity_id: s.entity_id().to_string(),
-            source: s.source.clone(),
-            source_path: s.source_path().map(Arc::from),
             reason: reason.into(),
             before: Some(position(index, s)),
             after: None,
             origin: Origin::Stored,
-            created_at: Some(s.created_at),
-            keep_updated_at: Some(s.updated_at),
             links: None,
         });
     }

@@ -189,7 +189,7 @@ fn changes<'d>(
     let stored_keys = |s: &StoredEpisode| stored_keys(s, state);
     let mut out = Vec::new();
     for p in &draft.pending_links {
-        let e = p.episode(&draft.decisions, &draft.files);
+        let e = p.episode(&draft.decisions, &draft.files, &draft.names);
         let entity_id = p.entity_id(&draft.decisions);
         let after = keys_of(
             entity_id,
@@ -285,10 +285,11 @@ pub(super) fn add_relinks(
     for id in wanted {
         let Some(&at) = skipped.get(id) else { continue };
         let (source, rel) = match at {
-            Skipped::Entry(i) => (
-                &draft.decisions[i].source,
-                draft.decisions[i].source_path.as_deref(),
-            ),
+            Skipped::Entry(i) => {
+                let facts = draft.facts(index.all);
+                let d = &draft.decisions[i];
+                (facts.source(d), facts.source_path(d))
+            }
             Skipped::Slot(o) => match draft.order[o] {
                 Slot::Unchanged(s) => {
                     let s = &index.all[s as usize];
@@ -372,8 +373,8 @@ pub(super) fn add_relinks(
                 (c.entity_id, c.name),
                 (ri, &rel),
                 links,
-                fi,
-                Some(decision),
+                (fi, Some(decision)),
+                &mut draft.names,
             ));
         }
         draft.pending_links.extend(queued);

@@ -55,8 +55,8 @@ impl<'a> DecisionLine<'a> {
             entity_id: &d.entity_id,
             reason: &d.reason,
             run_id,
-            source: &d.source,
-            source_path: d.source_path.as_deref(),
+            source: plan.source(d),
+            source_path: plan.source_path(d),
         }
     }
 }
@@ -239,7 +239,7 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
             hidden += 1;
             continue;
         }
-        let path = d.source_path.as_deref().unwrap_or("<stdin>");
+        let path = plan.source_path(&d).unwrap_or("<stdin>");
         out.push_str(&format!(
             "  {} {:<7} {:<width$}  {}  {}\n",
             marker(d.action),

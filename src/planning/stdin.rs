@@ -24,6 +24,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
     }
     draft.scope_sources.insert(g.source.clone());
     let stdin_source: Arc<str> = g.source.as_str().into();
+    draft.stdin_source = Some(stdin_source.clone());
     match sources::parse_generated(&g.bytes, draft.input.max_file_bytes) {
         Ok(cands) => {
             draft.found_any_source |= !cands.is_empty();
@@ -43,7 +44,10 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                 if !draft.claim(index, &c.entity_id, here, "<stdin>") {
                     continue;
                 }
-                let origin = Origin::Generated(draft.generated.len());
+                let origin = Origin::Generated(
+                    u32::try_from(draft.generated.len())
+                        .expect("fewer than 2^32 generated episodes"),
+                );
                 let facts = Facts {
                     source: &stdin_source,
                     source_path: None,
