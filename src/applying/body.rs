@@ -73,22 +73,22 @@ impl BodyCache {
                         .collect();
                     self.file = Some(fi);
                 }
-                let (path, entity_id) = (plan.files[fi].display(), d.entity_id.clone());
-                let Some(c) = self.items.remove(&d.entity_id) else {
+                let (path, entity_id) = (plan.files[fi].display(), d.entity_id.to_string());
+                let Some(c) = self.items.remove(&*d.entity_id) else {
                     return Err(BodyError::Left { path, entity_id });
                 };
                 // The body written must be the one whose hash was planned (and
                 // is written with it). An edit that leaves this episode's
                 // content alone is harmless: its stored source_hash is the
                 // planned one, so the next run looks at the file again.
-                let planned = plan.after(d).map(|a| a.content_hash.text());
-                if planned.as_deref() != Some(c.content_hash.as_str()) {
+                let planned = plan.after(d).map(|a| a.content_hash.into_owned());
+                if planned.as_ref().map(|h| h.text()).as_deref() != Some(c.content_hash.as_str()) {
                     return Err(BodyError::Changed { path, entity_id });
                 }
                 Ok((c.name, c.fields))
             }
             Origin::Stored => Err(BodyError::NoBody {
-                entity_id: d.entity_id.clone(),
+                entity_id: d.entity_id.to_string(),
             }),
         }
     }
@@ -106,7 +106,7 @@ pub(super) fn record_for(
     let after = plan.after(d).expect("writes have an after state");
     let mut r = EpisodeRecord {
         group_id: group_id.to_string(),
-        entity_id: d.entity_id.clone(),
+        entity_id: d.entity_id.to_string(),
         name,
         source: plan.source(d).to_string(),
         version: plan.version.clone(),

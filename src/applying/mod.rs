@@ -167,8 +167,10 @@ pub async fn apply_plan<S: Store>(
 
     // The remaining prunes (all of them when nothing is written).
     for chunk in prune_chunks {
-        let mut batch =
-            Batch::of_episodes(vec![], chunk.iter().map(|d| d.entity_id.clone()).collect());
+        let mut batch = Batch::of_episodes(
+            vec![],
+            chunk.iter().map(|d| d.entity_id.to_string()).collect(),
+        );
         batch.links.removed = batch.episodes.deletes.clone();
         session.commit(&batch).await?;
         pb.inc(batch.len() as u64);
@@ -192,7 +194,7 @@ async fn build_batch(
     const YIELD_EVERY: usize = 8;
     let mut batch = Batch::of_episodes(
         Vec::with_capacity(chunk.len()),
-        deletes.iter().map(|d| d.entity_id.clone()).collect(),
+        deletes.iter().map(|d| d.entity_id.to_string()).collect(),
     );
     // A pruned episode takes its links, both ways, with it.
     batch.links.removed = batch.episodes.deletes.clone();
@@ -215,7 +217,7 @@ fn link_sets_of(entries: &[&PlanEntry]) -> Vec<LinkSet> {
         .iter()
         .filter_map(|d| {
             d.links.as_ref().map(|l| LinkSet {
-                source: d.entity_id.clone(),
+                source: d.entity_id.to_string(),
                 edges: l.edges.clone(),
                 facts: l.facts.clone(),
             })
@@ -235,7 +237,7 @@ fn links_by_batch<'d>(
     let batch_of: std::collections::HashMap<&str, usize> = chunks
         .iter()
         .enumerate()
-        .flat_map(|(k, c)| c.iter().map(move |d| (d.entity_id.as_str(), k)))
+        .flat_map(|(k, c)| c.iter().map(move |d| (&*d.entity_id, k)))
         .collect();
     let mut out = vec![Vec::new(); chunks.len().max(1)];
     let own = chunks

@@ -143,16 +143,16 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
                 "content_drift",
                 format!(
                     "differs from its source: {} (changed file, or an episode edited by hand)",
-                    d.reason
+                    plan.reason(&d)
                 ),
                 FIX_SEED,
             ),
             Action::Refresh => (
                 "file_changed",
-                format!("source file changed: {}", d.reason),
+                format!("source file changed: {}", plan.reason(&d)),
                 FIX_SEED,
             ),
-            Action::Replace => ("version_drift", d.reason.to_string(), FIX_SEED),
+            Action::Replace => ("version_drift", plan.reason(&d).to_string(), FIX_SEED),
             Action::Orphan | Action::Prune => (
                 "source_gone",
                 "in the graph but its source is gone (an orphan)".to_string(),
@@ -161,7 +161,7 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
         };
         findings.push(Finding {
             kind,
-            entity_id: Some(d.entity_id.clone()),
+            entity_id: Some(d.entity_id.to_string()),
             path: plan.source_path(&d).map(str::to_string),
             message,
             fix,

@@ -296,8 +296,8 @@ pub(super) struct Draft<'s> {
     /// bucket and no allocation, where a copied id and a `Here` cost about
     /// ninety.
     origins: HashMap<IdKey, Produced>,
-    /// The last reason written out (see `produce`).
-    last_reason: Option<Arc<str>>,
+    /// The entries' reasons, each text once where they repeat.
+    pub(super) reasons: super::Reasons,
     /// Per stored episode, who produced it (see [`Claim`]): four bytes an
     /// episode where a map entry cost about seventy, and a reseed claims
     /// every stored episode.
@@ -353,7 +353,7 @@ impl<'s> Draft<'s> {
             // grown by doubling, a million creates would briefly hold the
             // old and the new table at the plan's peak.
             origins: HashMap::with_capacity(files.saturating_sub(stored)),
-            last_reason: None,
+            reasons: Default::default(),
             claims: vec![0; stored],
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
@@ -548,20 +548,18 @@ impl<'s> Draft<'s> {
             self.errors.push(self.refusal(&decision, s, c, f));
             return;
         };
-        let reason = match self.reason(&decision, stored, c, edit) {
-            // One copy of a reason many entries give (a version bump's
-            // "version 1.0.0 -> 1.1.0"), not one per entry.
-            Reason::Shared(text) => match &self.last_reason {
-                Some(last) if **last == *text => Reason::Shared(last.clone()),
-                _ => Reason::Shared(self.last_reason.insert(text).clone()),
-            },
-            r => r,
-        };
+        // One copy of a reason many entries give (a version bump's
+        // "version 1.0.0 -> 1.1.0"), not one per entry.
+        let reason = self.reason(&decision, stored, c, edit);
+        let reason = self.reasons.add(reason);
         // Either the stored property or the body may be what a hand edit
         // changed; whichever still agrees with the source says the content
         // did not change.
-        let content = Sha256Hash::parse(&c.content_hash).map(StoredHash::Digest);
-        let content = content.unwrap_or_else(|| StoredHash::Other(c.content_hash.as_str().into()));
+        // Computed by graphseed from the item (`hashing::content_hash`): a
+        // digest, whatever the input held.
+        let written =
+            Sha256Hash::parse(&c.content_hash).expect("a content hash is a SHA-256 digest");
+        let content = StoredHash::Digest(written);
         let same_content = stored.is_some_and(|s| {
             s.content_hash == content
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
@@ -577,7 +575,7 @@ impl<'s> Draft<'s> {
             {
                 After::AsBefore
             }
-            _ => After::Written(content),
+            _ => After::Written(written),
         };
         let before = stored.map(|s| position(index, s));
         // A timestamp edited by hand gets back what `_metadata` recorded.
@@ -599,7 +597,7 @@ impl<'s> Draft<'s> {
                     Decision::Repair | Decision::Transfer => same_content,
                     _ => false,
                 },
-            entity_id: c.entity_id.clone(),
+            entity_id: c.entity_id.as_str().into(),
             reason,
             before,
             after: Some(after),
@@ -767,6 +765,7 @@ impl<'s> Draft<'s> {
                 self.version,
                 self.stdin_source,
                 self.recorded,
+                self.reasons,
             ),
             errors: self.errors,
             errors_unlisted,
@@ -831,7 +830,7 @@ fn links_after(
     let pruned: std::collections::HashSet<&str> = decisions
         .iter()
         .filter(|d| d.action == Action::Prune)
-        .map(|d| d.entity_id.as_str())
+        .map(|d| &*d.entity_id)
         .collect();
     // Only entries that link somewhere or replace stored links matter: an
     // empty set replacing nothing changes nothing.
@@ -840,7 +839,7 @@ fn links_after(
     let replaced: HashMap<&str, &[crate::links::Edge]> = decisions
         .iter()
         .filter_map(|d| {
-            let id = d.entity_id.as_str();
+            let id = &*d.entity_id;
             d.links
                 .as_deref()
                 .filter(|l| !l.edges.is_empty() || stored_sources.contains(id))
@@ -883,13 +882,13 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // doubling, it would briefly hold the old and the new copy at the plan's
     // peak (untouched capacity costs no memory).
     // The version of every written entry is the plan's: not repeated here.
-    let mut changed: Vec<(&str, Option<&StoredHash>)> = Vec::with_capacity(decisions.len());
+    let mut changed: Vec<(&str, Option<&Sha256Hash>)> = Vec::with_capacity(decisions.len());
     changed.extend(
         decisions
             .iter()
             .filter_map(|d| match (&d.action, &d.after) {
-                (Action::Prune, _) => Some((d.entity_id.as_str(), None)),
-                (_, Some(After::Written(content))) => Some((d.entity_id.as_str(), Some(content))),
+                (Action::Prune, _) => Some((&*d.entity_id, None)),
+                (_, Some(After::Written(content))) => Some((&*d.entity_id, Some(content))),
                 _ => None,
             }),
     );
@@ -902,11 +901,11 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // state replaces the stored one (or removes it, pruned).
     let mut kept = stored
         .iter()
-        .map(|s| (s.entity_id(), Some((&s.content_hash, &*s.version))))
+        .map(|s| (s.entity_id(), Some((s.content_hash.text(), &*s.version))))
         .peekable();
     let mut changed = changed
         .into_iter()
-        .map(|(e, c)| (e, c.map(|c| (c, version))))
+        .map(|(e, c)| (e, c.map(|c| (HashText::Hex(c.hex()), version))))
         .peekable();
     let merged = std::iter::from_fn(move || {
         loop {
@@ -921,7 +920,7 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
                 (None, None) => return None,
             };
             if let Some((e, Some((c, v)))) = next {
-                return Some((e, c.text(), v));
+                return Some((e, c, v));
             }
         }
     });
@@ -935,27 +934,27 @@ fn signature_after_unsorted(
     decisions: &[PlanEntry],
     version: &str,
 ) -> String {
-    let mut state: BTreeMap<&str, (&StoredHash, &str)> = stored
+    let mut state: BTreeMap<&str, (HashText<'_>, &str)> = stored
         .iter()
-        .map(|s| (s.entity_id(), (&s.content_hash, s.version.as_ref())))
+        .map(|s| (s.entity_id(), (s.content_hash.text(), s.version.as_ref())))
         .collect();
     for d in decisions {
         match (&d.action, &d.after) {
             (Action::Prune, _) => {
-                state.remove(d.entity_id.as_str());
+                state.remove(&*d.entity_id);
             }
             (_, Some(After::Written(content))) => {
-                state.insert(&d.entity_id, (content, version));
+                state.insert(&d.entity_id, (HashText::Hex(content.hex()), version));
             }
             (_, Some(After::AsBefore)) => {
                 if let Some(s) = d.before.map(|at| &stored[at as usize]) {
-                    state.insert(&d.entity_id, (&s.content_hash, &s.version));
+                    state.insert(&d.entity_id, (s.content_hash.text(), &s.version));
                 }
             }
             _ => {}
         }
     }
-    graph_signature(state.into_iter().map(|(e, (c, v))| (e, c.text(), v)))
+    graph_signature(state.into_iter().map(|(e, (c, v))| (e, c, v)))
 }
 
 #[cfg(test)]
@@ -1015,13 +1014,16 @@ mod tests {
         let after = match action {
             Action::Prune | Action::Orphan => None,
             Action::Skip => Some(After::AsBefore),
-            _ => Some(After::Written(StoredHash::parse(content))),
+            // Written hashes are digests: the digest of the name given.
+            _ => Some(After::Written(Sha256Hash(crate::hashing::sha256(
+                content.as_bytes(),
+            )))),
         };
         PlanEntry {
             action,
             entity_id: id.into(),
             keeps_updated_at: false,
-            reason: "".into(),
+            reason: super::super::Reasons::UNCHANGED,
             before,
             after,
             origin: Origin::Stored,

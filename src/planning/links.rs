@@ -459,7 +459,7 @@ fn link_index(
     let gone: std::collections::HashSet<&str> = decisions
         .iter()
         .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
-        .map(|d| d.entity_id.as_str())
+        .map(|d| &*d.entity_id)
         .collect();
     // Stored episodes of unparsed files are found by path, stem and
     // entity_id, and by the name, aliases and key stored with them.

@@ -48,7 +48,7 @@ pub use crate::stores::Action;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snapshot<'a> {
     pub version: &'a str,
-    pub content_hash: &'a StoredHash,
+    pub content_hash: Cow<'a, StoredHash>,
     /// A parsed file's hash is binary in the plan; a stored one may be any
     /// text (a hand-edited graph), kept as stored.
     pub source_hash: Option<Cow<'a, StoredHash>>,
@@ -58,7 +58,7 @@ impl<'a> Snapshot<'a> {
     fn of(s: &'a StoredEpisode) -> Self {
         Snapshot {
             version: &s.version,
-            content_hash: &s.content_hash,
+            content_hash: Cow::Borrowed(&s.content_hash),
             source_hash: s.source_hash.as_ref().map(Cow::Borrowed),
         }
     }
@@ -73,7 +73,9 @@ pub enum After {
     AsBefore,
     /// Written at the plan's version with this content_hash and the
     /// source_hash of the entry's file (none for an episode from stdin).
-    Written(StoredHash),
+    /// Always a digest: graphseed computes it (a stored hash edited by hand
+    /// may be any text, which is why a stored one is a [`StoredHash`]).
+    Written(Sha256Hash),
 }
 
 /// Where an episode's body comes from at apply time.
@@ -100,10 +102,11 @@ pub struct PlanEntry {
     /// Whether the stored episode's `updated_at` stands: its content did not
     /// change (see [`Plan::keep_updated_at`]).
     pub keeps_updated_at: bool,
-    pub entity_id: String,
-    /// Static for the common cases (a 100k-file reseed is 100k skips),
-    /// shared where many entries give the same reason (a version bump).
-    pub reason: Reason,
+    pub entity_id: Box<str>,
+    /// Why, as printed: the plan's [`Reasons`] hold each text once (a cold
+    /// seed is a million "new episode", a version bump a million of one
+    /// "version a -> b"); see [`Plan::reason`].
+    pub reason: ReasonId,
     /// The stored episode the entry was decided against, as its position in
     /// the plan's stored state (see [`Plan::before`]).
     pub before: Option<u32>,
@@ -173,7 +176,10 @@ impl<'a> EntryFacts<'a> {
         if self.recorded.is_empty() {
             return RecordedTimes::default();
         }
-        self.recorded.get(&d.entity_id).copied().unwrap_or_default()
+        self.recorded
+            .get(&*d.entity_id)
+            .copied()
+            .unwrap_or_default()
     }
 
     fn stored_of(&self, d: &PlanEntry) -> &'a StoredEpisode {
@@ -213,6 +219,63 @@ impl From<&'static str> for Reason {
 impl From<String> for Reason {
     fn from(s: String) -> Self {
         Reason::Shared(s.into())
+    }
+}
+
+/// An entry's reason in its plan's [`Reasons`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReasonId(u32);
+
+/// Every reason of a plan, each text once where entries repeat it.
+#[derive(Debug, Clone)]
+pub(crate) struct Reasons {
+    texts: Vec<Reason>,
+    statics: std::collections::HashMap<&'static str, ReasonId>,
+}
+
+impl Default for Reasons {
+    fn default() -> Self {
+        Reasons {
+            texts: vec![Reason::Static(UNCHANGED)],
+            statics: [(UNCHANGED, Reasons::UNCHANGED)].into_iter().collect(),
+        }
+    }
+}
+
+/// Why an unchanged file's episodes are skipped.
+const UNCHANGED: &str = "file unchanged (source_hash matches); not parsed";
+
+impl Reasons {
+    /// [`UNCHANGED`], which every plan has: the skips of unchanged files
+    /// are spelled out from the stored state alone.
+    pub(crate) const UNCHANGED: ReasonId = ReasonId(0);
+
+    /// `reason`'s id: a static text's own, a shared text the same as the
+    /// last one added when it is the same text (the entries of one run of
+    /// a version bump), a new one otherwise.
+    pub(crate) fn add(&mut self, reason: Reason) -> ReasonId {
+        match reason {
+            Reason::Static(text) => *self.statics.entry(text).or_insert_with(|| {
+                self.texts.push(reason);
+                ReasonId(Self::small(self.texts.len() - 1))
+            }),
+            Reason::Shared(ref text) => {
+                let last = self.texts.len() - 1;
+                if matches!(&self.texts[last], Reason::Shared(t) if t == text) {
+                    return ReasonId(Self::small(last));
+                }
+                self.texts.push(reason);
+                ReasonId(Self::small(self.texts.len() - 1))
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, id: ReasonId) -> &str {
+        &self.texts[id.0 as usize]
+    }
+
+    fn small(n: usize) -> u32 {
+        u32::try_from(n).expect("fewer than 2^32 reasons in a plan")
     }
 }
 
@@ -405,6 +468,7 @@ pub struct Decisions {
     stdin_source: Option<Arc<str>>,
     /// Timestamps hand edits changed, by entity_id (see [`RecordedTimes`]).
     recorded: std::collections::HashMap<String, RecordedTimes>,
+    reasons: Reasons,
 }
 
 impl Decisions {
@@ -425,6 +489,7 @@ impl Decisions {
         version: Arc<str>,
         stdin_source: Option<Arc<str>>,
         recorded: std::collections::HashMap<String, RecordedTimes>,
+        reasons: Reasons,
     ) -> Self {
         let in_order = order
             .iter()
@@ -451,6 +516,7 @@ impl Decisions {
             version,
             stdin_source,
             recorded,
+            reasons,
         }
     }
 
@@ -498,8 +564,8 @@ pub(crate) fn unchanged_skip(s: &StoredEpisode, at: u32) -> PlanEntry {
     PlanEntry {
         action: Action::Skip,
         keeps_updated_at: true,
-        entity_id: s.entity_id().to_string(),
-        reason: "file unchanged (source_hash matches); not parsed".into(),
+        entity_id: s.entity_id().into(),
+        reason: Reasons::UNCHANGED,
         before: Some(at),
         after: Some(After::AsBefore),
         origin: Origin::Stored,
@@ -547,6 +613,11 @@ impl Plan {
         }
     }
 
+    /// Why an entry does what it does, as printed.
+    pub fn reason(&self, d: &PlanEntry) -> &str {
+        self.decisions.reasons.get(d.reason)
+    }
+
     /// An entry's source label: its root's, stdin's or its stored episode's.
     pub fn source<'a>(&'a self, d: &PlanEntry) -> &'a Arc<str> {
         self.facts().source(d)
@@ -582,7 +653,7 @@ impl Plan {
             After::AsBefore => self.before(d),
             After::Written(content_hash) => Some(Snapshot {
                 version: &self.decisions.version,
-                content_hash,
+                content_hash: Cow::Owned(StoredHash::Digest(*content_hash)),
                 source_hash: match d.origin {
                     Origin::File(i) => Some(Cow::Owned(StoredHash::Digest(
                         self.files[i as usize].source_hash,
@@ -779,7 +850,7 @@ mod sizes {
     /// by a field, these fail, so the growth is a choice.
     #[test]
     fn an_entry_and_a_planned_file_stay_small() {
-        assert!(std::mem::size_of::<super::PlanEntry>() <= 120);
+        assert!(std::mem::size_of::<super::PlanEntry>() <= 80);
         assert!(std::mem::size_of::<super::PlannedFile>() <= 64);
         assert_eq!(std::mem::size_of::<super::Slot>(), 8);
     }

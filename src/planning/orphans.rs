@@ -46,11 +46,12 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
             Decision::Prune => "gone from the sources; deleted by --prune",
             _ => "gone from the sources; kept (use --prune to delete)",
         };
+        let reason = draft.reasons.add(reason.into());
         draft.push(PlanEntry {
             action: decision.action().expect("an orphan is never refused"),
             keeps_updated_at: true,
-            entity_id: s.entity_id().to_string(),
-            reason: reason.into(),
+            entity_id: s.entity_id().into(),
+            reason,
             before: Some(position(index, s)),
             after: None,
             origin: Origin::Stored,

@@ -242,8 +242,8 @@ pub(super) fn add_relinks(
         .decisions
         .iter()
         .enumerate()
-        .filter(|(_, d)| d.action == Action::Skip && !parsed.contains(d.entity_id.as_str()))
-        .map(|(i, d)| (d.entity_id.as_str(), Skipped::Entry(i)))
+        .filter(|(_, d)| d.action == Action::Skip && !parsed.contains(&*d.entity_id))
+        .map(|(i, d)| (&*d.entity_id, Skipped::Entry(i)))
         .collect();
     skipped.extend(
         draft
@@ -362,7 +362,7 @@ pub(super) fn add_relinks(
         draft.stats.files_unchanged = draft.stats.files_unchanged.saturating_sub(1);
         let at: HashMap<&str, usize> = entries
             .iter()
-            .map(|&i| (draft.decisions[i].entity_id.as_str(), i))
+            .map(|&i| (&*draft.decisions[i].entity_id, i))
             .collect();
         let mut queued = Vec::new();
         for (c, links) in cands.into_iter().zip(links) {

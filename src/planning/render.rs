@@ -13,7 +13,7 @@ use crate::ui::path as shown;
 /// struct directly gives the same bytes as going through a `Value`.
 #[derive(serde::Serialize)]
 struct SnapshotLine<'a> {
-    content_hash: &'a StoredHash,
+    content_hash: std::borrow::Cow<'a, StoredHash>,
     source_hash: Option<std::borrow::Cow<'a, StoredHash>>,
     version: &'a str,
 }
@@ -53,7 +53,7 @@ impl<'a> DecisionLine<'a> {
             after: SnapshotLine::of(plan.after(d)),
             before: SnapshotLine::of(plan.before(d)),
             entity_id: &d.entity_id,
-            reason: &d.reason,
+            reason: plan.reason(d),
             run_id,
             source: plan.source(d),
             source_path: plan.source_path(d),
@@ -246,7 +246,7 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
             d.action.as_str(),
             shown(&d.entity_id),
             shown(path),
-            d.reason,
+            plan.reason(&d),
         ));
     }
     if hidden > 0 {
