@@ -4,6 +4,7 @@
 //! a produced episode goes through [`decide`], and is worded here.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::hash::BuildHasher;
 use std::sync::Arc;
 
 use super::decide::{
@@ -229,6 +230,48 @@ impl IdKey {
     }
 }
 
+/// entity_id → where it was produced, for what a [`Claim`] cannot say
+/// (every create of a cold seed): the pairs in a list, and a table of
+/// their positions in it. A map of the pairs themselves held a bucket of 28
+/// bytes for each of about twice as many slots as pairs (61 MB at a
+/// million); the table's slots are 4 bytes.
+struct Origins {
+    /// Positions in `pairs`, hashed by their key.
+    table: hashbrown::HashTable<u32>,
+    pairs: Vec<(IdKey, Produced)>,
+    /// Keyed per process, as std's maps are: the keys are digests, but of
+    /// ids the sources choose, and anyone can grind ids whose digests share
+    /// the few bits a table slot is picked by.
+    hasher: std::hash::RandomState,
+}
+
+impl Origins {
+    fn with_capacity(n: usize) -> Self {
+        Origins {
+            table: hashbrown::HashTable::with_capacity(n),
+            pairs: Vec::with_capacity(n),
+            hasher: Default::default(),
+        }
+    }
+
+    fn get(&self, k: &IdKey) -> Option<Produced> {
+        self.table
+            .find(self.hasher.hash_one(k), |&i| self.pairs[i as usize].0 == *k)
+            .map(|&i| self.pairs[i as usize].1)
+    }
+
+    /// Add a key that is not in the table (the caller asked first).
+    fn insert_new(&mut self, k: IdKey, v: Produced) {
+        debug_assert!(self.get(&k).is_none(), "each id is produced once");
+        let i = u32::try_from(self.pairs.len()).expect("fewer than 2^32 produced ids");
+        self.pairs.push((k, v));
+        let (pairs, hasher) = (&self.pairs, &self.hasher);
+        self.table.insert_unique(hasher.hash_one(k), i, |&j| {
+            hasher.hash_one(pairs[j as usize].0)
+        });
+    }
+}
+
 /// A [`Here`] of a parsed item or a stdin line, in 12 bytes.
 #[derive(Debug, Clone, Copy)]
 enum Produced {
@@ -292,10 +335,8 @@ pub(super) struct Draft<'s> {
     pub(super) generated: Vec<Candidate>,
     pub(super) stats: WalkStats,
     /// entity_id → where it came from, for what a [`Claim`] cannot say
-    /// (every create of a cold seed): keyed by [`IdKey`], 32 bytes a
-    /// bucket and no allocation, where a copied id and a `Here` cost about
-    /// ninety.
-    origins: HashMap<IdKey, Produced>,
+    /// (every create of a cold seed), keyed by [`IdKey`] (see [`Origins`]).
+    origins: Origins,
     /// The entries' reasons, each text once where they repeat.
     pub(super) reasons: super::Reasons,
     /// Per stored episode, who produced it (see [`Claim`]): four bytes an
@@ -352,7 +393,7 @@ impl<'s> Draft<'s> {
             // Sized for the creates expected (every file of a cold seed):
             // grown by doubling, a million creates would briefly hold the
             // old and the new table at the plan's peak.
-            origins: HashMap::with_capacity(files.saturating_sub(stored)),
+            origins: Origins::with_capacity(files.saturating_sub(stored)),
             reasons: Default::default(),
             claims: vec![0; stored],
             protected: BTreeSet::new(),
@@ -410,7 +451,7 @@ impl<'s> Draft<'s> {
 
     /// Where `entity_id` was produced already, if it was.
     fn first_producer(&self, index: &StoredIndex<'s>, entity_id: &str) -> Option<Here<'s>> {
-        if let Some(&here) = self.origins.get(&IdKey::of(entity_id)) {
+        if let Some(here) = self.origins.get(&IdKey::of(entity_id)) {
             return Some(here.decode());
         }
         let at = index.position_of_id(entity_id)?;
@@ -450,7 +491,7 @@ impl<'s> Draft<'s> {
                     Some((at, code)) => self.claims[at] = code,
                     None => {
                         self.origins
-                            .insert(IdKey::of(entity_id), Produced::encode(here));
+                            .insert_new(IdKey::of(entity_id), Produced::encode(here));
                     }
                 }
                 true
@@ -505,7 +546,8 @@ impl<'s> Draft<'s> {
         self.claims[at] != 0
             || self
                 .origins
-                .contains_key(&IdKey::of(index.all[at].entity_id()))
+                .get(&IdKey::of(index.all[at].entity_id()))
+                .is_some()
     }
 
     /// Decide one produced episode and add its entry (or its error).
@@ -960,6 +1002,28 @@ fn signature_after_unsorted(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn origins_find_what_was_produced_and_nothing_else() {
+        let mut o = Origins::with_capacity(4);
+        // Past the capacity given: the table grows.
+        for i in 0..1000u32 {
+            let here = Produced::Parsed {
+                file: i,
+                line: Some(i + 1),
+            };
+            o.insert_new(IdKey::of(&format!("id-{i}")), here);
+        }
+        for i in 0..1000u32 {
+            let got = o.get(&IdKey::of(&format!("id-{i}")));
+            assert!(
+                matches!(got, Some(Produced::Parsed { file, line: Some(l) }) if file == i && l == i + 1),
+                "{i}: {got:?}"
+            );
+        }
+        assert!(o.get(&IdKey::of("id-1000")).is_none());
+        assert!(o.get(&IdKey::of("")).is_none());
+    }
 
     #[test]
     fn a_claim_round_trips_through_its_code() {
