@@ -234,10 +234,21 @@ fn links_by_batch<'d>(
     chunks: &[&[&'d PlanEntry]],
     relinks: &[&'d PlanEntry],
 ) -> Vec<Vec<&'d PlanEntry>> {
+    // Only episodes some link names need their batch looked up: a map of
+    // every write was a million entries at a cold seed (75 MB while it grew,
+    // at the start of applying), most corpora naming a few of them.
+    let targets: std::collections::HashSet<&str> = chunks
+        .iter()
+        .flat_map(|c| c.iter())
+        .chain(relinks)
+        .filter_map(|d| d.links.as_deref())
+        .flat_map(|l| l.edges.iter().map(|e| e.target.as_str()))
+        .collect();
     let batch_of: std::collections::HashMap<&str, usize> = chunks
         .iter()
         .enumerate()
         .flat_map(|(k, c)| c.iter().map(move |d| (&*d.entity_id, k)))
+        .filter(|(id, _)| targets.contains(id))
         .collect();
     let mut out = vec![Vec::new(); chunks.len().max(1)];
     let own = chunks

@@ -58,24 +58,18 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
             let report = sources::walk(root);
             let kept = Kept::default();
             let hashed = match &report {
-                Ok(r) => {
-                    let files: Vec<(usize, &sources::SourceFile)> =
-                        r.files.iter().enumerate().collect();
-                    crate::parallel::map(&files, |&(i, f)| {
-                        let bytes = read_limited(f, max_file_bytes)?;
-                        let hashed = (bytes.len() as u64, hashing::sha256(&bytes));
-                        let len = bytes.len() as u64;
-                        if allowance
-                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
-                                a.checked_sub(len)
-                            })
-                            .is_ok()
-                        {
-                            kept.put(i, bytes);
-                        }
-                        Ok(hashed)
-                    })
-                }
+                Ok(r) => crate::parallel::map_indexed(&r.files, |i, f| {
+                    let bytes = read_limited(f, max_file_bytes)?;
+                    let hashed = (bytes.len() as u64, hashing::sha256(&bytes));
+                    let len = bytes.len() as u64;
+                    if allowance
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(len))
+                        .is_ok()
+                    {
+                        kept.put(i, bytes);
+                    }
+                    Ok(hashed)
+                }),
                 Err(_) => Vec::new(),
             };
             RootScan {
@@ -227,8 +221,12 @@ pub(super) fn add_root<'s>(
     // also hold a husk of every walked file (about 100 bytes a file).
     let (mut files, mut hashed, mut base) = (report.files, rs.hashed, 0usize);
     let total = files.len();
-    let indices: Vec<usize> = (0..total).collect();
-    for round in indices.chunks(EXAMINE_ROUND) {
+    // Rounds of walk indices (not a list of every index: 8 bytes a file).
+    let rounds = (0..total)
+        .step_by(EXAMINE_ROUND)
+        .map(|start| (start..total.min(start + EXAMINE_ROUND)).collect::<Vec<usize>>());
+    for round in rounds {
+        let round = &round[..];
         // Deciding needs the files in walk order (duplicates are reported
         // against the first producer); reading and parsing do not, so
         // they run on all cores, a round at a time.
