@@ -96,7 +96,7 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
         let stored = index.of_source(root.source.as_str());
         for (file, hashed) in report.files.iter().zip(&rs.hashed) {
             let Ok((_, digest)) = hashed else { return true };
-            let here = stored.and_then(|m| m.get(file.rel.as_str())).unwrap_or(&[]);
+            let here = stored.and_then(|m| m.get(&file.rel)).unwrap_or(&[]);
             let digest = Sha256Hash(*digest);
             if here.is_empty()
                 || here
@@ -206,7 +206,7 @@ pub(super) fn add_root<'s>(
     // file in scope still produces.
     let displaced: HashSet<Sha256Hash> = here_by_path
         .into_iter()
-        .flat_map(|m| m.not_at(report.files.iter().map(|f| f.rel.as_str())))
+        .flat_map(|m| m.not_at(report.files.iter().map(|f| &*f.rel)))
         .filter_map(|s| match s.source_hash {
             Some(StoredHash::Digest(h)) => Some(h),
             _ => None,
@@ -369,7 +369,7 @@ pub(super) fn add_root<'s>(
             let rel = file.rel;
             draft.files.push(PlannedFile {
                 root: ri as u32,
-                rel: rel.as_str().into(),
+                rel: rel.clone(),
                 format: file.format,
                 source_hash,
                 at: planned_root.clone(),

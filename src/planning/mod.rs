@@ -23,7 +23,6 @@ mod stdin;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::Path;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -360,7 +359,7 @@ pub struct PlannedFile {
 /// A source root as its planned files refer to it.
 #[derive(Debug)]
 pub struct PlannedRoot {
-    pub path: Arc<Path>,
+    pub path: Arc<std::path::PathBuf>,
     pub display: String,
     /// The root's source label, its files' entries' source.
     pub source: Arc<str>,
@@ -369,7 +368,7 @@ pub struct PlannedRoot {
 impl PlannedRoot {
     pub fn of(root: &RootSpec) -> Arc<Self> {
         Arc::new(PlannedRoot {
-            path: root.path.as_path().into(),
+            path: Arc::new(root.path.clone()),
             display: root.display.clone(),
             source: root.source.as_str().into(),
         })
@@ -386,7 +385,7 @@ impl PlannedFile {
     pub fn source_file(&self) -> SourceFile {
         SourceFile {
             root: self.at.path.clone(),
-            rel: self.rel.to_string(),
+            rel: self.rel.clone(),
             format: self.format,
         }
     }

@@ -147,7 +147,7 @@ mod tests {
 
     fn source(path: &std::path::Path) -> SourceFile {
         SourceFile {
-            root: path.parent().unwrap().into(),
+            root: std::sync::Arc::new(path.parent().unwrap().to_path_buf()),
             rel: path.file_name().unwrap().to_str().unwrap().into(),
             format: Format::Json,
         }

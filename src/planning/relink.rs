@@ -317,8 +317,8 @@ pub(super) fn add_relinks(
         let root = &input.roots[*ri];
         let format = Format::from_name(rel)?;
         let file = SourceFile {
-            root: root.path.as_path().into(),
-            rel: rel.clone(),
+            root: std::sync::Arc::new(root.path.clone()),
+            rel: rel.as_str().into(),
             format,
         };
         let bytes = read_limited(&file, input.max_file_bytes).ok()?;

@@ -189,7 +189,7 @@ mod tests {
 
     fn file(rel: &str, format: Format) -> SourceFile {
         SourceFile {
-            root: std::path::Path::new("").into(),
+            root: Default::default(),
             rel: rel.into(),
             format,
         }
