@@ -25,15 +25,31 @@ pub struct LinkFacts {
     pub unresolved: Vec<RawLink>,
 }
 
-/// One stored episode's link facts, as loaded for planning.
+/// One stored episode's link facts, as loaded for planning: one per stored
+/// episode when a file changed, so kept small (boxed text, the facts
+/// behind a pointer that episodes with none share).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredLinkState {
-    pub entity_id: String,
+    pub entity_id: Box<str>,
     /// The episode's stored `name`.
-    pub name: String,
+    pub name: Box<str>,
     /// `None` when the episode was written before graphseed stored link
     /// facts: then nothing is known and its file is read again once.
-    pub facts: Option<LinkFacts>,
+    pub facts: Option<std::sync::Arc<LinkFacts>>,
+}
+
+impl LinkFacts {
+    /// Shared: most episodes have no aliases, key or unresolved links, and
+    /// a million of them loaded at once need not hold a million copies.
+    pub fn shared(self) -> std::sync::Arc<LinkFacts> {
+        static NONE: std::sync::LazyLock<std::sync::Arc<LinkFacts>> =
+            std::sync::LazyLock::new(Default::default);
+        if self == LinkFacts::default() {
+            NONE.clone()
+        } else {
+            std::sync::Arc::new(self)
+        }
+    }
 }
 
 /// Separates an anchor from its target in [`encode`]: a control character no

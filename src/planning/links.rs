@@ -335,8 +335,7 @@ pub(super) fn resolve_pending(
     mut strict_errors: Option<&mut Vec<PlanError>>,
 ) -> LinkSummary {
     let strict = strict_errors.is_some();
-    let state: super::relink::StateById<'_> =
-        state.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+    let state = super::relink::StateById::new(state);
     // Nothing parsed names anything: every resolution would come back empty,
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
@@ -421,8 +420,10 @@ pub(super) fn resolve_pending(
         was.sort();
         // The stored facts too: an unresolved link that moved, or facts
         // never stored, are written again even when the edges stand.
-        let facts_changed =
-            state.get(entity_id.as_str()).and_then(|s| s.facts.as_ref()) != Some(&facts);
+        let facts_changed = state
+            .get(entity_id.as_str())
+            .and_then(|s| s.facts.as_deref())
+            != Some(&facts);
         // Most episodes of most corpora link to nothing: they share one
         // empty set (an allocation each was 112 bytes a written episode,
         // held to the end of the run).
@@ -469,7 +470,7 @@ fn link_index(
         .map(|s| {
             super::relink::stored_episode(
                 s,
-                state.get(s.entity_id()).copied(),
+                state.get(s.entity_id()),
                 super::relink::stored_file(s, roots),
             )
         })

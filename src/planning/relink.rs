@@ -147,8 +147,35 @@ pub(super) fn must_reresolve<'a>(
     out
 }
 
-/// The stored link state of a group, by entity_id.
-pub(super) type StateById<'s> = HashMap<&'s str, &'s StoredLinkState>;
+/// The stored link state of a group, by entity_id: a binary search, as both
+/// stores load it in entity_id order (a map of a million episodes' states
+/// cost about 50 MB, built more than once per plan); a map only for a
+/// state in another order.
+pub(super) struct StateById<'s> {
+    all: &'s [StoredLinkState],
+    unsorted: Option<HashMap<&'s str, &'s StoredLinkState>>,
+}
+
+impl<'s> StateById<'s> {
+    pub(super) fn new(all: &'s [StoredLinkState]) -> Self {
+        let sorted = all.windows(2).all(|w| w[0].entity_id < w[1].entity_id);
+        StateById {
+            all,
+            unsorted: (!sorted).then(|| all.iter().map(|s| (&*s.entity_id, s)).collect()),
+        }
+    }
+
+    pub(super) fn get(&self, entity_id: &str) -> Option<&'s StoredLinkState> {
+        match &self.unsorted {
+            Some(map) => map.get(entity_id).copied(),
+            None => self
+                .all
+                .binary_search_by(|s| (*s.entity_id).cmp(entity_id))
+                .ok()
+                .map(|i| &self.all[i]),
+        }
+    }
+}
 
 /// An unparsed stored episode as links find it: its name, and its aliases
 /// and key when they were stored.
@@ -157,11 +184,11 @@ pub(super) fn stored_episode(
     state: Option<&StoredLinkState>,
     file: Option<(usize, String)>,
 ) -> Episode {
-    let facts = state.and_then(|st| st.facts.as_ref());
+    let facts = state.and_then(|st| st.facts.as_deref());
     Episode {
         entity_id: s.entity_id().to_string(),
         file,
-        name: state.map(|st| st.name.clone()).unwrap_or_default(),
+        name: state.map(|st| st.name.to_string()).unwrap_or_default(),
         aliases: facts.map(|f| f.aliases.clone()).unwrap_or_default(),
         key: facts.and_then(|f| f.key.clone()),
     }
@@ -171,9 +198,9 @@ pub(super) fn stored_episode(
 /// aliases stored with its link facts.
 fn stored_keys(s: &StoredEpisode, state: &StateById<'_>) -> BTreeSet<String> {
     let st = state.get(s.entity_id());
-    let name = st.map_or("", |st| st.name.as_str());
+    let name = st.map_or("", |st| &*st.name);
     let aliases = st
-        .and_then(|st| st.facts.as_ref())
+        .and_then(|st| st.facts.as_deref())
         .map_or(&[][..], |f| &f.aliases[..]);
     keys_of(s.entity_id(), s.source_path(), name, aliases)
 }
@@ -229,7 +256,7 @@ pub(super) fn add_relinks(
     state: &[StoredLinkState],
     stored_links: &[StoredLink],
 ) {
-    let by_id: StateById<'_> = state.iter().map(|s| (s.entity_id.as_str(), s)).collect();
+    let by_id = StateById::new(state);
     let parsed: HashSet<&str> = draft
         .pending_links
         .iter()
@@ -237,29 +264,37 @@ pub(super) fn add_relinks(
         .collect();
     // The skipped (unparsed, unchanged) episodes: the only ones to add.
     // Skips of unchanged files are no entries (see `Slot`): they become one
-    // only when their file is read again, below.
-    let mut skipped: HashMap<&str, Skipped> = draft
+    // only when their file is read again, below. Found by id through the
+    // stored state's position, not a map of every skip (a reseed that
+    // changed one file skips a million).
+    let entry_skips: HashMap<&str, usize> = draft
         .decisions
         .iter()
         .enumerate()
         .filter(|(_, d)| d.action == Action::Skip && !parsed.contains(&*d.entity_id))
-        .map(|(i, d)| (&*d.entity_id, Skipped::Entry(i)))
+        .map(|(i, d)| (&*d.entity_id, i))
         .collect();
-    skipped.extend(
-        draft
-            .order
-            .iter()
-            .enumerate()
-            .filter_map(|(at, slot)| match *slot {
-                Slot::Unchanged(s) => Some((at, &index.all[s as usize])),
-                Slot::Entry(_) => None,
-            })
-            .filter(|(_, s)| !parsed.contains(s.entity_id()))
-            .map(|(at, s)| (s.entity_id(), Skipped::Slot(at))),
-    );
-    if skipped.is_empty() {
+    // Where each unchanged stored episode's skip is in the plan's order.
+    let mut slot_of = vec![u32::MAX; index.all.len()];
+    let mut unchanged = 0usize;
+    for (at, slot) in draft.order.iter().enumerate() {
+        if let Slot::Unchanged(s) = *slot
+            && !parsed.contains(index.all[s as usize].entity_id())
+        {
+            slot_of[s as usize] = u32::try_from(at).expect("fewer than 2^32 decisions");
+            unchanged += 1;
+        }
+    }
+    if entry_skips.is_empty() && unchanged == 0 {
         return;
     }
+    let skipped_of = |id: &str| -> Option<Skipped> {
+        if let Some(&i) = entry_skips.get(id) {
+            return Some(Skipped::Entry(i));
+        }
+        let at = slot_of[index.position_of_id(id)?];
+        (at != u32::MAX).then_some(Skipped::Slot(at as usize))
+    };
     let changes = changes(draft, index, &by_id);
     let stored_keys = index
         .all
@@ -269,21 +304,29 @@ pub(super) fn add_relinks(
         s.facts.iter().flat_map(move |f| {
             f.unresolved
                 .iter()
-                .map(move |l| (s.entity_id.as_str(), l.target.as_str()))
+                .map(move |l| (&*s.entity_id, l.target.as_str()))
         })
     });
     let mut wanted = must_reresolve(&changes, stored_keys, stored_links, unresolved);
     // Never stored: read once, so they are from now on.
     wanted.extend(
-        skipped
+        entry_skips
             .keys()
             .copied()
+            .chain(
+                index
+                    .all
+                    .iter()
+                    .zip(&slot_of)
+                    .filter(|(_, at)| **at != u32::MAX)
+                    .map(|(s, _)| s.entity_id()),
+            )
             .filter(|id| by_id.get(id).is_none_or(|s| s.facts.is_none())),
     );
     // The files to read: (root, path) → the skipped decisions they hold.
     let mut files: HashMap<(usize, &str), Vec<Skipped>> = HashMap::new();
     for id in wanted {
-        let Some(&at) = skipped.get(id) else { continue };
+        let Some(at) = skipped_of(id) else { continue };
         let (source, rel) = match at {
             Skipped::Entry(i) => {
                 let facts = draft.facts(index.all);

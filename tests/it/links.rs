@@ -498,12 +498,13 @@ fn unresolved_links_are_stored_with_their_episode_and_go_with_it(ws: &Ws) {
         })
         .into_iter()
         .flat_map(|st| {
-            let id = st.entity_id.clone();
+            let id = st.entity_id.to_string();
             st.facts
                 .unwrap()
                 .unresolved
-                .into_iter()
-                .map(move |l| (id.clone(), graphseed::links::state::encode(&l)))
+                .iter()
+                .map(|l| (id.clone(), graphseed::links::state::encode(l)))
+                .collect::<Vec<_>>()
         })
         .collect()
     };

@@ -92,20 +92,22 @@ impl Links for Neo4jStore {
                         .iter()
                         .map(|s| state::decode(s))
                         .collect();
-                    let facts = aliases
-                        .zip(unresolved)
-                        .map(|(aliases, unresolved)| LinkFacts {
+                    let facts = aliases.zip(unresolved).map(|(aliases, unresolved)| {
+                        LinkFacts {
                             aliases,
                             key: row.get::<Option<String>>("key").ok().flatten(),
                             unresolved,
-                        });
+                        }
+                        .shared()
+                    });
                     Ok(StoredLinkState {
-                        entity_id: col(row, "entity_id")?,
+                        entity_id: col::<String>(row, "entity_id")?.into(),
                         name: row
                             .get::<Option<String>>("name")
                             .ok()
                             .flatten()
-                            .unwrap_or_default(),
+                            .unwrap_or_default()
+                            .into(),
                         facts,
                     })
                 },

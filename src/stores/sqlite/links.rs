@@ -112,17 +112,20 @@ impl Links for SqliteStore {
                     // so the file is read again and the row rewritten.
                     serde_json::from_str::<Vec<String>>(&aliases)
                         .ok()
-                        .map(|aliases| LinkFacts {
-                            aliases,
-                            key: row.get(3).ok().flatten(),
-                            unresolved,
+                        .map(|aliases| {
+                            LinkFacts {
+                                aliases,
+                                key: row.get(3).ok().flatten(),
+                                unresolved,
+                            }
+                            .shared()
                         })
                 } else {
                     None
                 };
                 out.push(StoredLinkState {
-                    name: row.get(1)?,
-                    entity_id,
+                    name: row.get::<_, String>(1)?.into(),
+                    entity_id: entity_id.into(),
                     facts,
                 });
             }
