@@ -102,7 +102,7 @@ pub struct PlanEntry {
     /// change (see [`Plan::keep_updated_at`]).
     pub keeps_updated_at: bool,
     pub entity_id: Box<str>,
-    /// Why, as printed: the plan's [`Reasons`] hold each text once (a cold
+    /// Why, as printed: the plan's reasons table holds each text once (a cold
     /// seed is a million "new episode", a version bump a million of one
     /// "version a -> b"); see [`Plan::reason`].
     pub reason: ReasonId,
@@ -221,7 +221,7 @@ impl From<String> for Reason {
     }
 }
 
-/// An entry's reason in its plan's [`Reasons`].
+/// An entry's reason in its plan's reasons table (see [`Plan::reason`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReasonId(u32);
 
