@@ -46,6 +46,9 @@ CREATE TABLE IF NOT EXISTS episodes (
     source_path   TEXT,
     run_id        TEXT NOT NULL,
     body          TEXT NOT NULL,
+    -- SHA-256 over the values the hand-edit check compares, body included
+    -- (`hashing::episode_seal`); NULL on rows written before layout 5.
+    seal          TEXT,
     PRIMARY KEY (group_id, entity_id)
 );
 CREATE INDEX IF NOT EXISTS episodes_group_source  ON episodes (group_id, source);

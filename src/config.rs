@@ -27,6 +27,8 @@ pub struct FileConfig {
     pub version: Option<toml::Spanned<String>>,
     /// Where run audit trails go (default `.graphseed`).
     pub state_dir: Option<String>,
+    /// How many audit trails to keep, the newest (default 0: all).
+    pub keep_trails: Option<u64>,
     #[serde(default)]
     pub target: TargetConfig,
     #[serde(default)]

@@ -97,6 +97,18 @@ pub const RETRY_BUDGET_SECS: Setting = Setting {
     default: 120,
 };
 
+/// `keep_trails`: how many run audit trails (`<state_dir>/runs/<run_id>/`)
+/// are kept, the newest; 0 keeps every one. A trail has one line per
+/// decision, about 550 bytes each: a run over a million episodes leaves
+/// about 550 MB, so a large group reseeded often needs a bound.
+pub const KEEP_TRAILS: Setting = Setting {
+    flag: None,
+    key: Some("keep_trails"),
+    min: 0,
+    max: 1_000_000,
+    default: 0,
+};
+
 /// `--connection-timeout`: at least a second, a day at most.
 pub const CONNECTION_TIMEOUT_SECS: Setting = Setting {
     flag: Some("--connection-timeout"),

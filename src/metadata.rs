@@ -71,6 +71,26 @@ impl EpisodeRecord {
         body.insert("_metadata".to_string(), self.metadata_json());
         self.body = crate::hashing::canonical_json(&Value::Object(body));
     }
+
+    /// The seal a store writes beside this episode
+    /// ([`crate::hashing::episode_seal`]), with the times as the store keeps
+    /// them (`stored_time`: Neo4j keeps nanoseconds, the embedded store
+    /// microseconds), so that the values read back hash to it.
+    pub fn seal(&self, stored_time: fn(DateTime<Utc>) -> DateTime<Utc>) -> String {
+        let version = self.version.to_string();
+        crate::hashing::episode_seal(&crate::hashing::SealFields {
+            entity_id: &self.entity_id,
+            source: &self.source,
+            version: &version,
+            content_hash: &self.content_hash,
+            source_hash: self.source_hash.as_deref(),
+            source_path: self.source_path.as_deref(),
+            run_id: &self.run_id,
+            created_at: stored_time(self.created_at),
+            updated_at: stored_time(self.updated_at),
+            body: &self.body,
+        })
+    }
 }
 
 /// What a store returns about an episode when planning: what dedupe compares

@@ -327,13 +327,14 @@ const SCAN_PAGE: u32 = 1000;
 /// Why on every reseed: the group's graph_signature covers ids, content
 /// hashes and versions, not bodies or timestamps, and Neo4j Community has no
 /// hash function in Cypher, so the server cannot check a body for us. What
-/// keeps it cheap is the seal (`hashing::episode_seal`): the Neo4j store
-/// writes, with each episode, a SHA-256 over the values this check compares,
-/// and verifies it on the values as read (no JSON parsing, no property
-/// map), reading in full only the episodes it does not vouch for (none
-/// after a clean run; all of them once after an upgrade from a build
-/// without seals, and graphiti-profile nodes always). The SQLite store reads
-/// every row in full: local, and cheap next to the rest of a reseed.
+/// keeps it cheap is the seal (`hashing::episode_seal`): both stores write,
+/// with each episode, a SHA-256 over the values this check compares, and
+/// verify it on the values as read (no JSON parsing, no property map),
+/// reading in full only the episodes it does not vouch for (none after a
+/// clean run; all of them once after an upgrade from a build without seals,
+/// and graphiti-profile nodes always). On SQLite at a million episodes,
+/// parsing every row was 11 s of a 19 s no-op reseed; with seals the check
+/// is 3 s.
 ///
 /// Measured on a no-op reseed of 100k small files (about 500 B, release
 /// build, one Neo4j 5.26 on the same 2-core machine, load 1-2), the check

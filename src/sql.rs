@@ -15,6 +15,7 @@ crate::statement_files::statement_files! {
     SCHEMA => "schema.sql";
     /// Layout version 1 -> 2: `runs.kind`.
     SCHEMA_V2_RUN_KIND => "schema_v2_run_kind.sql";
+    SCHEMA_V5_EPISODE_SEAL => "schema_v5_episode_seal.sql";
     SCHEMA_OBJECT_EXISTS => "schema_object_exists.sql";
     SCHEMA_VERSION_GET => "schema_version_get.sql";
     SCHEMA_VERSION_INSERT => "schema_version_insert.sql";

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 
+use crate::hashing::StoredHash;
 use crate::metadata::EpisodeRecord;
 use crate::planning::{self, Origin, Plan, PlanEntry, RereadError};
 use crate::sources::Candidate;
@@ -81,8 +82,8 @@ impl BodyCache {
                 // is written with it). An edit that leaves this episode's
                 // content alone is harmless: its stored source_hash is the
                 // planned one, so the next run looks at the file again.
-                let planned = plan.after(d).map(|a| a.content_hash.into_owned());
-                if planned.as_ref().map(|h| h.text()).as_deref() != Some(c.content_hash.as_str()) {
+                let planned = plan.after(d).map(|a| a.content_hash);
+                if planned.as_deref() != Some(&StoredHash::parse(&c.content_hash)) {
                     return Err(BodyError::Changed { path, entity_id });
                 }
                 Ok((c.name, c.fields))

@@ -76,6 +76,9 @@ fn options(ctx: &Context, a: &DetectArgs) -> Result<DetectOptions, Error> {
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
     let lock_ttl = setting(&limits::LOCK_TTL_SECS, a.lock_ttl, apply.lock_ttl_secs)?;
     let retry_budget = setting(&limits::RETRY_BUDGET_SECS, None, apply.retry_budget_secs)?;
+    // Checked before the run (a bad value is refused before anything is
+    // written); used once its trail is.
+    ctx.keep_trails()?;
     let session = SessionOptions {
         lock_ttl: Duration::from_secs(lock_ttl),
         retry: RetryPolicy {
@@ -201,7 +204,10 @@ pub async fn record(
         None
     } else {
         match write_trail(ctx, &o, &v, &target) {
-            Ok(d) => Some(d),
+            Ok(d) => {
+                super::prune_trails(ctx, ctx.keep_trails().unwrap_or(0), &o.run.run_id);
+                Some(d)
+            }
             Err(e) => {
                 let locked = o.stats.locked;
                 return Err(super::trail_failed(ctx, store, &mut o.run, locked, e).await);

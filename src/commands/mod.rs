@@ -239,6 +239,11 @@ impl Context {
         })
     }
 
+    /// How many run audit trails to keep (`keep_trails`; 0: all).
+    pub fn keep_trails(&self) -> Result<u64, Error> {
+        crate::config::setting(&crate::limits::KEEP_TRAILS, None, self.cfg.file.keep_trails)
+    }
+
     /// Where run audit trails go.
     pub fn state_dir(&self) -> PathBuf {
         match &self.cfg.file.state_dir {
@@ -333,5 +338,21 @@ pub async fn run(global: GlobalArgs, command: Command, ui: Ui) -> Result<Outcome
         Command::Links(a) => links::links(&ctx, &a).await,
         Command::Changes(a) => changes::changes(&ctx, &a).await,
         Command::Communities(a) => communities::communities(&ctx, &a).await,
+    }
+}
+
+/// After a run's trail is written: keep at most `keep` trails (`keep_trails`).
+/// The run is done and recorded, so a trail that cannot be removed is a
+/// warning, not a failure.
+pub(crate) fn prune_trails(ctx: &Context, keep: u64, current: &str) {
+    match crate::provenance::audit::prune_trails(&ctx.state_dir(), keep, current) {
+        Ok(0) => {}
+        Ok(n) => ctx.ui.debug(&format!(
+            "removed the {n} oldest audit trail(s) (keep_trails = {keep})"
+        )),
+        Err(e) => ctx.ui.warn(&format!(
+            "could not remove old audit trails under {} (keep_trails = {keep}): {e}",
+            crate::ui::path(&ctx.state_dir().join("runs").display().to_string())
+        )),
     }
 }

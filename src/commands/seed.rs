@@ -166,6 +166,7 @@ pub async fn plan(ctx: &Context, a: &SourceArgs) -> Result<Outcome, Error> {
 pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
     let started = Instant::now();
     let opts = options(ctx, a)?;
+    let keep_trails = ctx.keep_trails()?;
     let input = plan_input(ctx, &a.sources)?;
     let git_dir = input
         .roots
@@ -224,7 +225,7 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
     let audit_dir = if unchanged {
         None
     } else {
-        match write_trail(ctx, &outcome, &target, &extra) {
+        match write_trail(ctx, &outcome, &target, &extra, keep_trails) {
             Ok(d) => Some(d),
             Err(e) => {
                 let locked = outcome.stats.locked;
@@ -287,6 +288,7 @@ fn write_trail(
     outcome: &SeedOutcome,
     target: &str,
     extra: &Value,
+    keep: u64,
 ) -> std::io::Result<std::path::PathBuf> {
     let trail = audit::Trail {
         run: &outcome.run,
@@ -298,6 +300,7 @@ fn write_trail(
     let d = audit::write(&ctx.state_dir(), &trail)?;
     ctx.ui
         .debug(&format!("wrote the audit trail in {:.2?}", t.elapsed()));
+    super::prune_trails(ctx, keep, &outcome.run.run_id);
     Ok(d)
 }
 

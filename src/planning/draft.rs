@@ -51,7 +51,12 @@ impl<'s> SourcePaths<'s> {
     /// Where the run of `path_` is in `episodes` (empty if none).
     fn range(&self, path_: &str) -> std::ops::Range<usize> {
         let start = self.episodes.partition_point(|s| path(s) < path_);
-        let len = self.episodes[start..].partition_point(|s| path(s) == path_);
+        // A path's run is short (its file's items): a scan, not a second
+        // binary search over the rest.
+        let len = self.episodes[start..]
+            .iter()
+            .take_while(|s| path(s) == path_)
+            .count();
         start..start + len
     }
 

@@ -162,6 +162,36 @@ pub fn write_files(
     Ok(done)
 }
 
+/// Remove the oldest run trails under `state_dir/runs` so that at most
+/// `keep` remain (0 keeps every one); `current` (the trail just written) is
+/// never removed. Returns how many were removed.
+///
+/// Only folders named as run ids are counted: run ids are UUIDv7, whose
+/// text sorts by creation time, so "oldest" needs no clock and no file
+/// times (which a copy or a checkout resets). A writer's `.tmp-*` folder and
+/// anything else a user put there are left alone.
+pub fn prune_trails(state_dir: &Path, keep: u64, current: &str) -> std::io::Result<usize> {
+    if keep == 0 {
+        return Ok(0);
+    }
+    let runs = state_dir.join("runs");
+    let mut trails: Vec<String> = fs::read_dir(&runs)?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter_map(|e| e.file_name().into_string().ok())
+        .filter(|name| uuid::Uuid::parse_str(name).is_ok_and(|u| u.get_version_num() == 7))
+        .collect();
+    // Newest first.
+    trails.sort_unstable_by(|a, b| b.cmp(a));
+    let keep = usize::try_from(keep).unwrap_or(usize::MAX);
+    let mut removed = 0;
+    for old in trails.iter().skip(keep).filter(|t| *t != current) {
+        fs::remove_dir_all(runs.join(old))?;
+        removed += 1;
+    }
+    Ok(removed)
+}
+
 /// The head of every `summary.md`: the run's identity, then a table of its
 /// decisions titled `what` (episodes, communities).
 pub fn summary_head(run: &RunRecord, target: &str, what: &str) -> String {

@@ -505,24 +505,8 @@ pub struct EditPage {
     pub last: Option<String>,
     /// The episodes whose seal does not vouch for them (no seal, another
     /// profile, or a seal that no longer matches), with every property as
-    /// stored, for the full check. A store that keeps no seals returns
-    /// every episode of the page here.
+    /// stored, for the full check.
     pub unsealed: Vec<RawEpisode>,
-}
-
-impl EditPage {
-    /// A page of episodes none of which is vouched for by a seal.
-    pub fn unsealed(raw: Vec<RawEpisode>) -> Self {
-        let last = match raw.last().and_then(|e| e.get("entity_id")) {
-            Some(RawValue::Str(id)) => Some(id.clone()),
-            _ => None,
-        };
-        EditPage {
-            read: raw.len(),
-            last,
-            unsealed: raw,
-        }
-    }
 }
 
 /// One stored `LINKS_TO` edge.

@@ -210,10 +210,14 @@ fn sqlite_community_tables_and_stored_partition() {
     assert_eq!(stored[0].uuid, "u-community_0_0");
     assert_eq!(stored[0].size, 2);
 
-    // A layout-3 database (before communities) fails the schema check until
-    // `init` migrates it; then the tables exist and the data is kept.
-    db.execute_batch("DROP TABLE community_members; UPDATE schema_version SET version = 3;")
-        .unwrap();
+    // A layout-3 database (before communities and seals) fails the schema
+    // check until `init` migrates it; then the tables exist and the data is
+    // kept.
+    db.execute_batch(
+        "DROP TABLE community_members; ALTER TABLE episodes DROP COLUMN seal; \
+         UPDATE schema_version SET version = 3;",
+    )
+    .unwrap();
     drop(db);
     let out = ws.run(&["status"]);
     assert_ne!(out.status.code(), Some(0));

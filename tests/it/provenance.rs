@@ -627,3 +627,49 @@ fn provenance_cypher_files_agree_with_the_command() {
     let run_ids: Vec<String> = runs.iter().map(|r| r.get("run_id").unwrap()).collect();
     assert_eq!(run_ids, [r3, run2["run_id"].as_str().unwrap(), r1]);
 }
+
+/// `keep_trails = 2`: after each run that wrote, only the two newest
+/// trails remain (newest by run id, a UUIDv7); a folder that is not a run's
+/// is left alone; a value out of range is refused (exit 4, the key and its
+/// range named) before anything is written.
+#[test]
+fn keep_trails_keeps_the_newest_audit_trails() {
+    let ws = Ws::new(Backend::Sqlite, "keep_trails").unwrap();
+    let config = ws.path().join("graphseed.toml");
+    let toml = std::fs::read_to_string(&config).unwrap();
+    let runs = ws.path().join(".graphseed/runs");
+    std::fs::create_dir_all(runs.join("notes-of-mine")).unwrap();
+    let trails = || {
+        let mut names: Vec<String> = std::fs::read_dir(&runs)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        names
+    };
+
+    std::fs::write(&config, format!("keep_trails = 2000000\n{toml}")).unwrap();
+    ws.write("a.json", r#"{"k": 0}"#);
+    let out = ws.run(&["seed"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(4), "{err}");
+    assert!(
+        err.contains("keep_trails") && err.contains("0..=1000000"),
+        "{err}"
+    );
+    assert!(ws.episodes().is_empty());
+
+    std::fs::write(&config, format!("keep_trails = 2\n{toml}")).unwrap();
+    let mut ids = Vec::new();
+    for k in 1..=4 {
+        ws.write("a.json", format!(r#"{{"k": {k}}}"#));
+        let run = ws.seed_ok(&[]);
+        ids.push(run["run_id"].as_str().unwrap().to_string());
+        let mut expected = vec!["notes-of-mine".to_string()];
+        expected.extend(ids.iter().rev().take(2).cloned());
+        expected.sort();
+        assert_eq!(trails(), expected, "after run {k}");
+    }
+    // Every run is still recorded in the store: only the files went.
+    assert_eq!(ws.runs().len(), 4);
+}

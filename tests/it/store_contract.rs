@@ -1405,28 +1405,78 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
     neo4j_cleanup(&uri, &groups_of(&group)).await;
 }
 
-/// The SQLite store keeps no seals: its hand-edit pages hold every episode
-/// in full, in entity_id order.
+/// The SQLite store keeps seals too (layout 5): its hand-edit pages count
+/// every episode, in entity_id order, and hold in full only the ones whose
+/// seal no longer vouches for them: a body, a time or a property changed
+/// with the `sqlite3` shell, a seal removed. A time only written another way
+/// (the same instant at another offset) is no edit.
 #[tokio::test]
-async fn sqlite_hand_edit_pages_read_every_episode_in_full() {
+async fn sqlite_seal_vouches_only_for_episodes_as_written() {
     let dir = tempfile::tempdir().expect("temp dir");
     let store = sqlite_in(&dir);
     Coordination::init(&store).await.expect("init");
     let group = "contract_group";
-    let writes = ["b", "a", "c"]
+    let mut eps: Vec<Ep<'_>> = ["b", "a", "c", "d", "e"]
         .into_iter()
-        .map(|id| Ep::new(group, id, "r1").write(Action::Create))
+        .map(|id| Ep::new(group, id, "r1"))
         .collect();
+    eps[4].file = None;
+    let writes = eps.iter().map(|e| e.write(Action::Create)).collect();
     store
         .apply_batch(&run_record(group, "r1", t0()), &batch(writes, &[]))
         .await
         .unwrap();
-    let first = store.hand_edit_page(group, None, 2).await.unwrap();
-    assert_eq!((first.read, first.last.as_deref()), (2, Some("b")));
-    assert_eq!(first.unsealed.len(), 2);
-    let next = store.hand_edit_page(group, Some("b"), 2).await.unwrap();
-    assert_eq!((next.read, next.last.as_deref()), (1, Some("c")));
-    assert_eq!(next.unsealed.len(), 1);
+    let full = async || {
+        let (mut after, mut ids, mut pages) = (None::<String>, Vec::new(), Vec::new());
+        loop {
+            let page = store
+                .hand_edit_page(group, after.as_deref(), 2)
+                .await
+                .unwrap();
+            pages.push((page.read, page.last.clone()));
+            for e in &page.unsealed {
+                match e.get("entity_id") {
+                    Some(RawValue::Str(id)) => ids.push(id.clone()),
+                    other => panic!("entity_id {other:?}"),
+                }
+            }
+            match page.last {
+                Some(last) if page.read == 2 => after = Some(last),
+                _ => break,
+            }
+        }
+        let last = |id: &str| Some(id.to_string());
+        assert_eq!(pages, [(2, last("b")), (2, last("d")), (1, last("e"))]);
+        ids
+    };
+    assert_eq!(full().await, Vec::<String>::new(), "as written");
+
+    let conn = rusqlite::Connection::open(dir.path().join("graph.db")).unwrap();
+    let by_hand = |sql: &str, id: &str| {
+        let n = conn.execute(sql, rusqlite::params![group, id]).unwrap();
+        assert_eq!(n, 1, "{sql} matched {id}");
+    };
+    by_hand(
+        "UPDATE episodes SET updated_at = replace(updated_at, '+00:00', 'Z') WHERE group_id = ?1 AND entity_id = ?2 AND updated_at LIKE '%+00:00'",
+        "d",
+    );
+    assert_eq!(full().await, Vec::<String>::new(), "another spelling");
+
+    by_hand(
+        "UPDATE episodes SET body = body || ' ' WHERE group_id = ?1 AND entity_id = ?2",
+        "a",
+    );
+    by_hand(
+        "UPDATE episodes SET created_at = '2024-01-01T00:00:00.000001Z' WHERE group_id = ?1 AND entity_id = ?2",
+        "c",
+    );
+    assert_eq!(full().await, ["a", "c"], "edited by hand");
+
+    by_hand(
+        "UPDATE episodes SET seal = NULL WHERE group_id = ?1 AND entity_id = ?2",
+        "e",
+    );
+    assert_eq!(full().await, ["a", "c", "e"], "no seal");
 }
 
 #[tokio::test]

@@ -51,29 +51,12 @@ pub(super) fn write_map(w: &EpisodeWrite, profile: Profile) -> BoltType {
         ("source_path", BoltType::from(r.source_path.clone())),
         ("run_id", BoltType::from(r.run_id.as_str())),
         ("body", BoltType::from(r.body.as_str())),
-        ("seal", BoltType::from(seal_of(r))),
+        // graphseed's `source` label (not Graphiti's episode type), the times
+        // as the instants written.
+        ("seal", BoltType::from(r.seal(|t| t))),
         ("action", BoltType::from(w.action.as_str())),
         ("graphiti", graphiti),
     ])
-}
-
-/// The seal of the episode as this statement stores it: graphseed's
-/// `source` label (not Graphiti's episode type) and the times as the
-/// instants written.
-fn seal_of(r: &crate::metadata::EpisodeRecord) -> String {
-    let version = r.version.to_string();
-    crate::hashing::episode_seal(&crate::hashing::SealFields {
-        entity_id: &r.entity_id,
-        source: &r.source,
-        version: &version,
-        content_hash: &r.content_hash,
-        source_hash: r.source_hash.as_deref(),
-        source_path: r.source_path.as_deref(),
-        run_id: &r.run_id,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-        body: &r.body,
-    })
 }
 
 pub(super) fn release_query(group_id: &str, run_id: &str) -> Query {

@@ -8,15 +8,19 @@ use super::immediate;
 use crate::sql;
 
 /// The layout version `init` writes and `check_schema` expects.
-pub(super) const SCHEMA_VERSION: i64 = 4;
+pub(super) const SCHEMA_VERSION: i64 = 5;
 
 /// The steps from an older layout: (version reached, statement). Applied in
 /// order, each once, inside `init`'s transaction. Versions 3 (the `links`
 /// table) and 4 (`links_dangling`, `link_names`, `communities`,
 /// `community_members`) need no step: `schema.sql` creates missing tables
 /// itself, and an episode without link names is read again once for its
-/// links.
-const MIGRATIONS: &[(i64, &str)] = &[(2, sql::SCHEMA_V2_RUN_KIND)];
+/// links. Version 5 adds the episode's seal (NULL, so read in full, until
+/// the episode is written again).
+const MIGRATIONS: &[(i64, &str)] = &[
+    (2, sql::SCHEMA_V2_RUN_KIND),
+    (5, sql::SCHEMA_V5_EPISODE_SEAL),
+];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.
 pub(super) const TABLES: &[&str] = &[

@@ -616,6 +616,7 @@ async fn init_migrates_a_version_1_file() {
         .conn()
         .execute_batch(
             "ALTER TABLE runs DROP COLUMN kind;
+             ALTER TABLE episodes DROP COLUMN seal;
              DROP TABLE links;
              DROP TABLE links_dangling;
              DROP TABLE link_names;
@@ -626,7 +627,7 @@ async fn init_migrates_a_version_1_file() {
         .unwrap();
     let err = store.check_schema().await.unwrap_err();
     assert!(
-        err.to_string().contains("schema version 1, expected 4"),
+        err.to_string().contains("schema version 1, expected 5"),
         "{err}"
     );
     store.init().await.unwrap();
