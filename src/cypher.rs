@@ -53,6 +53,7 @@ crate::statement_files::statement_files! {
     EPISODE_UPSERT_BATCH => "episode_upsert_batch.cypher";
     EPISODE_DELETE_BATCH => "episode_delete_batch.cypher";
     EPISODE_LOAD_GROUP => "episode_load_group.cypher";
+    EPISODE_COUNT_GROUP => "episode_count_group.cypher";
     /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.cypher";
     /// Provenance query within one group (index-backed).

@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 
 use crate::applying::{self, ApplyStats, RetryPolicy, Session, SessionOptions, retry};
 use crate::error::Error;
+use crate::metadata::StoredEpisode;
 use crate::planning::{self, Plan, PlanInput};
 use crate::stores::{RunRecord, RunStatus, Store};
 use crate::ui::Ui;
@@ -186,29 +187,24 @@ async fn make_plan<S: Store>(
     };
     let (roots, max) = (input.roots.clone(), input.max_file_bytes);
     let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max, keep));
-    // The hand-edit pass reads every stored body on every reseed (see
-    // `trust_check`), so it runs beside the load of the stored state rather
-    // than after it: on Neo4j the server produces one read's pages while the
-    // client decodes the other's. Both are plain reads of committed data;
-    // neither sees the other, and a change between them is caught by the
-    // revision check under the lock, as it was when they ran one after the
-    // other.
-    let loading = async {
-        // Shared with the plan: its skips of unchanged files point into it.
-        let stored = std::sync::Arc::new(
-            retry::read(policy, ui, || store.load_episodes(&input.group_id)).await?,
-        );
-        ui.debug(&format!(
-            "loaded {} stored episodes of group `{}` in {:.2?}",
-            stored.len(),
-            input.group_id,
-            t.elapsed()
-        ));
-        let links = retry::read(policy, ui, || store.load_links(&input.group_id)).await?;
-        Ok::<_, Error>((stored, links))
-    };
-    let ((stored, links), edited) =
-        tokio::try_join!(loading, scan_hand_edits(store, &input.group_id, policy, ui))?;
+    // The hand-edit pass reads every stored episode on every reseed (see
+    // `trust_check`), and the stored state is built from the same pages: the
+    // group is read once, not once for the plan and once for the check. The
+    // links load meanwhile. Both are plain reads of committed data; a change
+    // between them is caught by the revision check under the lock.
+    let loading_links = retry::read(policy, ui, || store.load_links(&input.group_id));
+    let (links, (stored, edited)) = tokio::try_join!(
+        loading_links,
+        read_stored(store, &input.group_id, policy, ui)
+    )?;
+    ui.debug(&format!(
+        "loaded {} stored episodes of group `{}` in {:.2?}",
+        stored.len(),
+        input.group_id,
+        t.elapsed()
+    ));
+    // Shared with the plan: its skips of unchanged files point into it.
+    let stored = std::sync::Arc::new(stored);
     // Before waiting for the walk: the files are being hashed meanwhile.
     let reconcile = trust_check(store, input, &stored, &links, edited, policy, ui).await?;
     let scan = joined(scanning).await;
@@ -262,7 +258,7 @@ async fn make_plan<S: Store>(
 /// or version edited by hand, a run that failed part-way) the plan
 /// reconciles: every file is parsed and the stored bodies are checked for
 /// hand edits. The signature does not cover bodies or timestamps, so even
-/// when it matches, every stored body is re-hashed ([`scan_hand_edits`]) and
+/// when it matches, every stored body is re-hashed ([`read_stored`]) and
 /// any edit found reconciles too.
 async fn trust_check<S: Store>(
     store: &S,
@@ -292,7 +288,7 @@ async fn trust_check<S: Store>(
                 Some(r) if r.graph_signature.as_deref() == Some(current.as_str()) => {
                     // The signature covers entity_ids, content hashes and
                     // versions, not bodies or the other tool-owned fields:
-                    // check those on every reseed too (see `scan_hand_edits`).
+                    // check those on every reseed too (see `read_stored`).
                     let Some(first) = edited.values().min_by(|a, b| a.entity_id.cmp(&b.entity_id))
                     else {
                         return Ok(None);
@@ -316,7 +312,7 @@ async fn trust_check<S: Store>(
     Ok(Some(planning::Reconcile { why, edited }))
 }
 
-/// Stored episodes read per page by [`scan_hand_edits`]: enough to keep the
+/// Stored episodes read per page by [`read_stored`]: enough to keep the
 /// per-query overhead small, few enough that a page of large bodies stays
 /// a few MB.
 const SCAN_PAGE: u32 = 1000;
@@ -341,15 +337,30 @@ const SCAN_PAGE: u32 = 1000;
 /// was 3.7 s of a 4.5 s reseed when every body was parsed, which made the
 /// reseed no faster than python-unwind-skip (4.1 s), which checks nothing;
 /// see bench/results/profile.md for the numbers with the seal.
-/// Memory stays bounded: pages are read in entity_id order (keyset, not
-/// OFFSET) and only the mismatches kept.
-pub(crate) async fn scan_hand_edits<S: Store>(
+/// Bodies are held a page at a time: pages are read in entity_id order
+/// (keyset, not OFFSET) and of the bodies only the mismatches kept.
+///
+/// Returns the group's stored state too (what `Episodes::load_episodes`
+/// returns): each page carries its episodes as planning needs them, so the
+/// group is read once. The pages are counted against the group's size; if
+/// they missed any (a writer between two pages, an entity_id of another
+/// type, which keyset paging cannot pass), the group is loaded whole, with
+/// that read's errors.
+pub(crate) async fn read_stored<S: Store>(
     store: &S,
     group: &str,
     policy: RetryPolicy,
     ui: &Ui,
-) -> Result<HashMap<String, planning::edits::HandEdit>, Error> {
+) -> Result<
+    (
+        Vec<StoredEpisode>,
+        HashMap<String, planning::edits::HandEdit>,
+    ),
+    Error,
+> {
     let t = Instant::now();
+    let expected = retry::read(policy, ui, || store.count_episodes(group)).await?;
+    let mut stored = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     let (mut edited, mut read, mut unsealed) = (HashMap::new(), 0usize, 0usize);
     let mut after: Option<String> = None;
     // One page is checked (parsed and re-hashed, on a blocking thread)
@@ -365,6 +376,7 @@ pub(crate) async fn scan_hand_edits<S: Store>(
         let full = page.read == SCAN_PAGE as usize;
         read += page.read;
         unsealed += page.unsealed.len();
+        stored.extend(page.episodes);
         let raw = page.unsealed;
         let previous = checking.replace(tokio::task::spawn_blocking(move || {
             planning::edits::by_entity(planning::edits::hand_edits(&raw))
@@ -388,7 +400,19 @@ pub(crate) async fn scan_hand_edits<S: Store>(
         edited.len(),
         t.elapsed()
     ));
-    Ok(edited)
+    if stored.len() as u64 != expected {
+        ui.debug(&format!(
+            "the pages held {} of the group's {expected} episodes; loading it whole",
+            stored.len()
+        ));
+        stored = retry::read(policy, ui, || store.load_episodes(group)).await?;
+    }
+    // Planning relies on Rust's order of entity_ids; Cypher orders strings
+    // by UTF-16 code unit, which differs beyond the BMP.
+    if !stored.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
+        stored.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
+    }
+    Ok((stored, edited))
 }
 
 /// A blocking task's result; its panic goes on in the caller.

@@ -44,6 +44,7 @@ crate::statement_files::statement_files! {
     EPISODE_PRUNE_READ => "episode_prune_read.sql";
     EPISODE_DELETE => "episode_delete.sql";
     EPISODE_LOAD_GROUP => "episode_load_group.sql";
+    EPISODE_COUNT_GROUP => "episode_count_group.sql";
 
     // --- links -------------------------------------------------------------------
     LINKS_DELETE_SOURCE => "links_delete_source.sql";

@@ -77,15 +77,16 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     input.links.reread = true;
     let group = input.group_id.clone();
     let revision = store.group_revision(&group).await?;
-    let stored = std::sync::Arc::new(store.load_episodes(&group).await?);
-    // The same paged pass a seed makes: bounded memory on a large group.
-    let edited = crate::seeding::scan_hand_edits(
+    // The same paged pass a seed makes: bounded memory on a large group, and
+    // the stored state read with it.
+    let (stored, edited) = crate::seeding::read_stored(
         &store,
         &group,
         crate::applying::RetryPolicy::default(),
         &ctx.ui,
     )
     .await?;
+    let stored = std::sync::Arc::new(stored);
     let mut edits: Vec<_> = edited.values().collect();
     edits.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
     let mut findings: Vec<Finding> = edits

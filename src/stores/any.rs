@@ -152,6 +152,10 @@ impl Episodes for AnyStore {
         delegate!(self, s => s.load_episodes(group_id).await)
     }
 
+    async fn count_episodes(&self, group_id: &str) -> Result<u64, StoreError> {
+        delegate!(self, s => s.count_episodes(group_id).await)
+    }
+
     async fn query_episodes(
         &self,
         filter: &EpisodeFilter,

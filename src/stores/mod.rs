@@ -455,6 +455,9 @@ pub trait Episodes {
     /// Every episode of a group, without bodies, in `entity_id` order.
     async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError>;
 
+    /// How many episodes [`Self::load_episodes`] would return now.
+    async fn count_episodes(&self, group_id: &str) -> Result<u64, StoreError>;
+
     /// Full episode records (bodies included) matching a filter, ordered by
     /// (group_id, entity_id).
     async fn query_episodes(
@@ -481,11 +484,11 @@ pub trait Episodes {
     /// [`RawValue`]), ordered by entity_id.
     async fn raw_episodes(&self, group_id: &str) -> Result<Vec<RawEpisode>, StoreError>;
 
-    /// One page of the hand-edit pass: at most `limit` episodes, the first
-    /// whose entity_id sorts after `after` (from the start when `None`), and
-    /// of those the ones the full check must read (see [`EditPage`]). A
-    /// caller that walks a whole group this way holds one page of bodies at
-    /// a time.
+    /// One page of the hand-edit pass: at most `limit` episodes with an
+    /// entity_id, the first whose entity_id sorts after `after` (from the
+    /// start when `None`), each as planning needs it, and of those the ones
+    /// the full check must read (see [`EditPage`]). A caller that walks a
+    /// whole group this way holds one page of bodies at a time.
     async fn hand_edit_page(
         &self,
         group_id: &str,
@@ -494,7 +497,7 @@ pub trait Episodes {
     ) -> Result<EditPage, StoreError>;
 }
 
-/// A page of the every-reseed hand-edit pass (`seeding::scan_hand_edits`).
+/// A page of the every-reseed hand-edit pass (`seeding::read_stored`).
 #[derive(Debug, Clone, Default)]
 pub struct EditPage {
     /// Episodes read.
@@ -507,6 +510,10 @@ pub struct EditPage {
     /// profile, or a seal that no longer matches), with every property as
     /// stored, for the full check.
     pub unsealed: Vec<RawEpisode>,
+    /// Every episode read, as [`Episodes::load_episodes`] gives it (the
+    /// same values, the same errors): a reseed builds its stored state from
+    /// the pages instead of reading the group a second time.
+    pub episodes: Vec<StoredEpisode>,
 }
 
 /// One stored `LINKS_TO` edge.

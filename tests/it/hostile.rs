@@ -745,3 +745,48 @@ fn cypher_punctuation_is_refused_as_an_id_and_inert_as_a_value(ws: &Ws) {
     assert!(out.stderr.contains("invalid group"), "{}", out.stderr);
     assert_eq!(ws.episodes(), after);
 }
+
+/// An episode planted by hand with an entity_id that is not text, past the
+/// first page of the hand-edit pass (1,000 episodes): keyset paging by text
+/// cannot reach it, so the pages miss it and the count says so; the seed
+/// then loads the group whole, which refuses the node by name. Nothing is
+/// written, and the stored episodes are as before.
+#[test]
+fn a_non_text_entity_id_past_the_first_page_is_refused_not_skipped() {
+    use crate::support::neo4j;
+    use crate::support::workspace::{Backend, block_on};
+    let Some(ws) = Ws::new(Backend::Neo4j, "planted_id") else {
+        return;
+    };
+    for i in 0..1001 {
+        ws.write(&format!("n/{i:04}.json"), format!(r#"{{"k": {i}}}"#));
+    }
+    ws.seed_ok(&[]);
+    let before = ws.episodes();
+    block_on(async {
+        let graph = neo4j::graph(&ws.uri).await;
+        graph
+            .run(
+                neo4rs::query("CREATE (:Episode {group_id: $g, entity_id: 5, content_hash: 'x'})")
+                    .param("g", ws.group.as_str()),
+            )
+            .await
+            .unwrap();
+    });
+    let out = ws.run(&["-vv", "seed"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("`entity_id`"), "{err}");
+    assert!(err.contains("loading it whole"), "{err}");
+    block_on(async {
+        let graph = neo4j::graph(&ws.uri).await;
+        graph
+            .run(
+                neo4rs::query("MATCH (e:Episode {group_id: $g, entity_id: 5}) DELETE e")
+                    .param("g", ws.group.as_str()),
+            )
+            .await
+            .unwrap();
+    });
+    assert_eq!(ws.episodes(), before);
+}

@@ -636,9 +636,10 @@ fn an_outage_at_any_statement_of_a_run_is_ridden_out() {
     // (what, a text only that statement carries, which occurrence)
     let cases: &[(&str, &str, usize)] = &[
         ("reading the revision to plan", "MATCH (g:SeedGroup", 1),
+        ("counting the stored episodes", "RETURN count(e) AS n", 1),
         (
-            "loading the stored episodes",
-            "e.created_at AS created_at, e.updated_at AS updated_at, e.source_hash AS source_hash",
+            "reading the stored episodes' first page",
+            "{group_id: $group_id})\nWHERE e.entity_id IS NOT NULL",
             1,
         ),
         ("taking the lock", "$takeover", 1),

@@ -1361,6 +1361,11 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
         ids
     };
     assert_eq!(full().await, Vec::<String>::new(), "as written");
+    assert_eq!(
+        paged_episodes(&store, &group).await,
+        store.load_episodes(&group).await.unwrap(),
+        "the pages carry the stored state"
+    );
 
     let graph = neo4j::graph(&uri).await;
     let by_hand = async |cypher: &str, id: &str| {
@@ -1403,6 +1408,23 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
     .await;
     assert_eq!(full().await, ["a", "c", "e"], "no seal");
     neo4j_cleanup(&uri, &groups_of(&group)).await;
+}
+
+/// Every episode of `group` as the hand-edit pages carry it, pages of 2.
+async fn paged_episodes(store: &impl Episodes, group: &str) -> Vec<StoredEpisode> {
+    let (mut after, mut all) = (None::<String>, Vec::new());
+    loop {
+        let page = store
+            .hand_edit_page(group, after.as_deref(), 2)
+            .await
+            .unwrap();
+        assert_eq!(page.episodes.len(), page.read);
+        all.extend(page.episodes);
+        match page.last {
+            Some(last) if page.read == 2 => after = Some(last),
+            _ => return all,
+        }
+    }
 }
 
 /// The SQLite store keeps seals too (layout 5): its hand-edit pages count
@@ -1450,6 +1472,11 @@ async fn sqlite_seal_vouches_only_for_episodes_as_written() {
         ids
     };
     assert_eq!(full().await, Vec::<String>::new(), "as written");
+    assert_eq!(
+        paged_episodes(&store, group).await,
+        store.load_episodes(group).await.unwrap(),
+        "the pages carry the stored state"
+    );
 
     let conn = rusqlite::Connection::open(dir.path().join("graph.db")).unwrap();
     let by_hand = |sql: &str, id: &str| {

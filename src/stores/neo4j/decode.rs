@@ -148,23 +148,59 @@ pub(super) fn stored_from_row(
     group_id: &str,
     interner: &mut Interner,
 ) -> Result<StoredEpisode, Unreadable> {
+    stored_values(row, group_id, |v| Ok(v.stored(interner)))
+}
+
+/// The values of a stored-state row (`episode_load_group`'s columns), as
+/// text, before they are made a [`StoredEpisode`].
+pub(super) struct StoredValues {
+    pub(super) entity_id: String,
+    pub(super) source: String,
+    pub(super) version: String,
+    pub(super) created_at: DateTime<Utc>,
+    pub(super) updated_at: DateTime<Utc>,
+    pub(super) source_hash: Option<String>,
+    pub(super) content_hash: String,
+    pub(super) source_path: Option<String>,
+}
+
+impl StoredValues {
+    pub(super) fn stored(&self, interner: &mut Interner) -> StoredEpisode {
+        StoredEpisode::new(StoredFields {
+            entity_id: &self.entity_id,
+            source: interner.get(&self.source),
+            version: interner.get(&self.version),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            source_hash: self.source_hash.as_deref(),
+            content_hash: &self.content_hash,
+            source_path: self.source_path.as_deref(),
+        })
+    }
+}
+
+/// Read a stored-state row and hand its values to `then`; a problem with
+/// any of them (or one `then` reports) names the episode.
+pub(super) fn stored_values<T>(
+    row: &Row,
+    group_id: &str,
+    then: impl FnOnce(StoredValues) -> Result<T, Unreadable>,
+) -> Result<T, Unreadable> {
     let entity_id: String = col(row, "entity_id")?;
-    let mut inner = || -> Result<StoredEpisode, Unreadable> {
-        let source_hash: Option<String> = col(row, "source_hash")?;
-        let content_hash: String = col(row, "content_hash")?;
-        let source_path: Option<String> = col(row, "source_path")?;
-        Ok(StoredEpisode::new(StoredFields {
-            entity_id: &entity_id,
-            source: interner.get(&col::<String>(row, "source")?),
-            version: interner.get(&col::<String>(row, "version")?),
+    let what = format!("episode {group_id}/{entity_id}");
+    let inner = || -> Result<T, Unreadable> {
+        then(StoredValues {
+            source: col(row, "source")?,
+            version: col(row, "version")?,
             created_at: time_col(row, "created_at")?,
             updated_at: time_col(row, "updated_at")?,
-            source_hash: source_hash.as_deref(),
-            content_hash: &content_hash,
-            source_path: source_path.as_deref(),
-        }))
+            source_hash: col(row, "source_hash")?,
+            content_hash: col(row, "content_hash")?,
+            source_path: col(row, "source_path")?,
+            entity_id,
+        })
     };
-    inner().map_err(|e| e.of(format!("episode {group_id}/{entity_id}")))
+    inner().map_err(|e| e.of(what))
 }
 
 pub(super) fn record_from_row(row: &Row) -> Result<EpisodeRecord, Unreadable> {

@@ -97,6 +97,18 @@ impl Episodes for Neo4jStore {
         Ok(episodes)
     }
 
+    async fn count_episodes(&self, group_id: &str) -> Result<u64, StoreError> {
+        let q = query(cypher::EPISODE_COUNT_GROUP).param("group_id", group_id);
+        let n = self
+            .read(
+                &format!("counting the episodes of group {group_id}"),
+                q,
+                |row| col::<i64>(row, "n"),
+            )
+            .await?;
+        Ok(n.first().map_or(0, |&n| u64::try_from(n).unwrap_or(0)))
+    }
+
     async fn query_episodes(
         &self,
         filter: &EpisodeFilter,
@@ -210,12 +222,20 @@ impl Episodes for Neo4jStore {
             .param("group_id", group_id)
             .param("limit", i64::from(limit));
         let doing = format!("reading a page of the stored episodes of group {group_id}");
-        let rows = self.read(&doing, q, sealed_row).await?;
-        let last = rows.last().and_then(|(id, _)| id.clone());
-        let suspects: Vec<String> = rows
+        let mut interner = Interner::default();
+        let rows = self
+            .read(&doing, q, |row| {
+                stored_values(row, group_id, |v| {
+                    let sealed = seal_matches(&v, col::<BoltType>(row, "sealed")?);
+                    Ok((v.stored(&mut interner), sealed))
+                })
+            })
+            .await?;
+        let last = rows.last().map(|(s, _)| s.entity_id().to_string());
+        let suspects: Vec<&str> = rows
             .iter()
             .filter(|(_, sealed)| !sealed)
-            .filter_map(|(id, _)| id.clone())
+            .map(|(s, _)| s.entity_id())
             .collect();
         let unsealed = if suspects.is_empty() {
             Vec::new()
@@ -229,61 +249,40 @@ impl Episodes for Neo4jStore {
             read: rows.len(),
             last,
             unsealed,
+            episodes: rows.into_iter().map(|(s, _)| s).collect(),
         })
     }
 }
 
-/// One row of `episode_sealed_page`: the entity_id when it is text, and
-/// whether the episode's seal vouches for it. Anything unexpected (a value
-/// of another type, a missing one) only means "not vouched for": the full
-/// check reads the episode and says what is wrong.
-fn sealed_row(row: &neo4rs::Row) -> Result<(Option<String>, bool), Unreadable> {
-    let id = match col::<BoltType>(row, "entity_id")? {
-        BoltType::String(s) => Some(s.value),
-        _ => None,
+/// Whether an episode's seal vouches for its values as read: `sealed` is
+/// `[seal, run_id, body]` (`episode_sealed_page`), the rest of what the seal
+/// covers. Anything unexpected (a value of another type, no list) only
+/// means "not vouched for": the full check reads the episode and says what
+/// is wrong.
+fn seal_matches(v: &StoredValues, sealed: BoltType) -> bool {
+    let BoltType::List(list) = sealed else {
+        return false;
     };
-    let sealed = match col::<BoltType>(row, "sealed")? {
-        BoltType::List(l) => seal_matches(&l.value),
-        _ => false,
-    };
-    Ok((id, sealed))
-}
-
-/// Whether `[seal, entity_id, source, version, content_hash, source_hash,
-/// source_path, run_id, created_at, updated_at, body]` (the order of
-/// `episode_sealed_page`) hashes to its seal.
-fn seal_matches(v: &[BoltType]) -> bool {
-    let text = |i: usize| match v.get(i) {
+    let text = |i: usize| match list.value.get(i) {
         Some(BoltType::String(s)) => Some(s.value.as_str()),
         _ => None,
     };
-    let opt_text = |i: usize| match v.get(i) {
-        Some(BoltType::String(s)) => Some(Some(s.value.as_str())),
-        Some(BoltType::Null(_)) => Some(None),
-        _ => None,
-    };
-    let time = |i: usize| match v.get(i) {
-        Some(BoltType::DateTime(t)) => DateTime::<chrono::FixedOffset>::try_from(t)
-            .ok()
-            .map(|t| t.with_timezone(&Utc)),
-        _ => None,
-    };
-    let fields = || {
-        Some(crate::hashing::SealFields {
-            entity_id: text(1)?,
-            source: text(2)?,
-            version: text(3)?,
-            content_hash: text(4)?,
-            source_hash: opt_text(5)?,
-            source_path: opt_text(6)?,
-            run_id: text(7)?,
-            created_at: time(8)?,
-            updated_at: time(9)?,
-            body: text(10)?,
-        })
-    };
-    match (text(0), fields()) {
-        (Some(seal), Some(f)) => crate::hashing::episode_seal(&f) == seal,
+    match (text(0), text(1), text(2)) {
+        (Some(seal), Some(run_id), Some(body)) => {
+            let f = crate::hashing::SealFields {
+                entity_id: &v.entity_id,
+                source: &v.source,
+                version: &v.version,
+                content_hash: &v.content_hash,
+                source_hash: v.source_hash.as_deref(),
+                source_path: v.source_path.as_deref(),
+                run_id,
+                created_at: v.created_at,
+                updated_at: v.updated_at,
+                body,
+            };
+            crate::hashing::episode_seal(&f) == seal
+        }
         _ => false,
     }
 }

@@ -79,21 +79,29 @@ pub(super) fn read_run_row(row: &Row<'_>) -> R<RunRecord> {
     })
 }
 
+/// Where [`read_stored_row`] finds each value: entity_id, source, version,
+/// created_at, updated_at, source_hash, content_hash, source_path.
+pub(super) type StoredColumns = [usize; 8];
+
+/// The columns of `episode_load_group.sql`, in its order.
+pub(super) const LOAD_COLUMNS: StoredColumns = [0, 1, 2, 3, 4, 5, 6, 7];
+
 pub(super) fn read_stored_row(
     group_id: &str,
     row: &Row<'_>,
+    at: &StoredColumns,
     interner: &mut Interner,
 ) -> R<StoredEpisode> {
-    let entity_id: String = row.get(0)?;
+    let entity_id: String = row.get(at[0])?;
     let what = |col: &str| format!("episode `{group_id}/{entity_id}`: {col}");
-    let source_hash: Option<String> = row.get(5)?;
-    let content_hash: String = row.get(6)?;
-    let source_path: Option<String> = row.get(7)?;
+    let source_hash: Option<String> = row.get(at[5])?;
+    let content_hash: String = row.get(at[6])?;
+    let source_path: Option<String> = row.get(at[7])?;
     Ok(StoredEpisode::new(StoredFields {
-        source: interner.get(&row.get::<_, String>(1)?),
-        version: interner.get(&row.get::<_, String>(2)?),
-        created_at: parse_time(&what("created_at"), &row.get::<_, String>(3)?)?,
-        updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(4)?)?,
+        source: interner.get(&row.get::<_, String>(at[1])?),
+        version: interner.get(&row.get::<_, String>(at[2])?),
+        created_at: parse_time(&what("created_at"), &row.get::<_, String>(at[3])?)?,
+        updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(at[4])?)?,
         source_hash: source_hash.as_deref(),
         content_hash: &content_hash,
         source_path: source_path.as_deref(),

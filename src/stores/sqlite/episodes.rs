@@ -4,7 +4,9 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::SqliteStore;
-use super::decode::{opt_time, parse_time, read_record_row, read_stored_row, to_i64};
+use super::decode::{
+    LOAD_COLUMNS, StoredColumns, opt_time, parse_time, read_record_row, read_stored_row, to_i64,
+};
 use super::errors::{Fail, R};
 use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time, truncate_micros};
 use crate::sql;
@@ -128,12 +130,25 @@ impl Episodes for SqliteStore {
             let mut out = Vec::new();
             let mut interner = Interner::default();
             while let Some(row) = rows.next()? {
-                out.push(read_stored_row(group_id, row, &mut interner)?);
+                out.push(read_stored_row(
+                    group_id,
+                    row,
+                    &LOAD_COLUMNS,
+                    &mut interner,
+                )?);
             }
             // Held whole while planning: without the slack of its last
             // doubling (up to half of it).
             out.shrink_to_fit();
             Ok(out)
+        })
+    }
+
+    async fn count_episodes(&self, group_id: &str) -> Result<u64, StoreError> {
+        self.with(|conn| {
+            let n: i64 =
+                conn.query_row(sql::EPISODE_COUNT_GROUP, params![group_id], |r| r.get(0))?;
+            Ok(u64::try_from(n).unwrap_or(0))
         })
     }
 
@@ -252,10 +267,12 @@ impl Episodes for SqliteStore {
     ) -> Result<EditPage, StoreError> {
         self.with(|conn| match after {
             None => sealed_page(
+                group_id,
                 &mut conn.prepare_cached(sql::EPISODE_RAW_PAGE_FIRST)?,
                 params![group_id, limit],
             ),
             Some(after) => sealed_page(
+                group_id,
                 &mut conn.prepare_cached(sql::EPISODE_RAW_PAGE)?,
                 params![group_id, after, limit],
             ),
@@ -284,16 +301,35 @@ const SEALED: [&str; 11] = [
 /// JSON parsing, no map of its columns): at a million episodes, parsing
 /// every body was 11 s of a 19 s no-op reseed.
 fn sealed_page(
+    group_id: &str,
     stmt: &mut rusqlite::CachedStatement<'_>,
     params: impl rusqlite::Params,
 ) -> R<EditPage> {
     use rusqlite::types::ValueRef;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
     let at = SEALED.map(|c| names.iter().position(|n| n == c));
+    let column = |c: &str| {
+        names
+            .iter()
+            .position(|n| n == c)
+            .ok_or_else(|| Fail::Corrupt(format!("the episodes table has no `{c}` column")))
+    };
+    let stored_at: StoredColumns = [
+        column("entity_id")?,
+        column("source")?,
+        column("version")?,
+        column("created_at")?,
+        column("updated_at")?,
+        column("source_hash")?,
+        column("content_hash")?,
+        column("source_path")?,
+    ];
+    let mut interner = Interner::default();
     let mut rows = stmt.query(params)?;
-    let (mut read, mut last, mut unsealed) = (0, None, Vec::new());
+    let (mut read, mut last, mut unsealed, mut episodes) = (0, None, Vec::new(), Vec::new());
     while let Some(row) = rows.next()? {
         read += 1;
+        episodes.push(read_stored_row(group_id, row, &stored_at, &mut interner)?);
         let value = |i: usize| at[i].and_then(|c| row.get_ref(c).ok());
         // Anything unexpected (another type, a missing value) only means
         // "not vouched for": the full check says what is wrong.
@@ -338,6 +374,7 @@ fn sealed_page(
         read,
         last,
         unsealed,
+        episodes,
     })
 }
 
