@@ -763,30 +763,18 @@ fn a_non_text_entity_id_past_the_first_page_is_refused_not_skipped() {
     }
     ws.seed_ok(&[]);
     let before = ws.episodes();
-    block_on(async {
-        let graph = neo4j::graph(&ws.uri).await;
-        graph
-            .run(
-                neo4rs::query("CREATE (:Episode {group_id: $g, entity_id: 5, content_hash: 'x'})")
-                    .param("g", ws.group.as_str()),
-            )
-            .await
-            .unwrap();
-    });
+    let by_hand = |cypher: &str| {
+        block_on(async {
+            let q = neo4rs::query(cypher).param("g", ws.group.as_str());
+            neo4j::graph(&ws.uri).await.run(q).await.unwrap();
+        })
+    };
+    by_hand("CREATE (:Episode {group_id: $g, entity_id: 5, content_hash: 'x'})");
     let out = ws.run(&["-vv", "seed"]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("`entity_id`"), "{err}");
     assert!(err.contains("loading it whole"), "{err}");
-    block_on(async {
-        let graph = neo4j::graph(&ws.uri).await;
-        graph
-            .run(
-                neo4rs::query("MATCH (e:Episode {group_id: $g, entity_id: 5}) DELETE e")
-                    .param("g", ws.group.as_str()),
-            )
-            .await
-            .unwrap();
-    });
+    by_hand("MATCH (e:Episode {group_id: $g, entity_id: 5}) DELETE e");
     assert_eq!(ws.episodes(), before);
 }

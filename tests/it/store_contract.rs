@@ -1339,30 +1339,14 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
         .await
         .unwrap();
     let full = async || {
-        let (mut after, mut ids, mut read) = (None::<String>, Vec::new(), 0);
-        loop {
-            let page = store
-                .hand_edit_page(&group, after.as_deref(), 2)
-                .await
-                .unwrap();
-            read += page.read;
-            for e in &page.unsealed {
-                match e.get("entity_id") {
-                    Some(RawValue::Str(id)) => ids.push(id.clone()),
-                    other => panic!("entity_id {other:?}"),
-                }
-            }
-            match page.last {
-                Some(last) if page.read == 2 => after = Some(last),
-                _ => break,
-            }
-        }
-        assert_eq!(read, 5);
-        ids
+        let pass = HandEditPass::of(&store, &group).await;
+        let last = |id: &str| Some(id.to_string());
+        assert_eq!(pass.pages, [(2, last("b")), (2, last("d")), (1, last("e"))]);
+        pass.unsealed
     };
     assert_eq!(full().await, Vec::<String>::new(), "as written");
     assert_eq!(
-        paged_episodes(&store, &group).await,
+        HandEditPass::of(&store, &group).await.episodes,
         store.load_episodes(&group).await.unwrap(),
         "the pages carry the stored state"
     );
@@ -1410,19 +1394,42 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
     neo4j_cleanup(&uri, &groups_of(&group)).await;
 }
 
-/// Every episode of `group` as the hand-edit pages carry it, pages of 2.
-async fn paged_episodes(store: &impl Episodes, group: &str) -> Vec<StoredEpisode> {
-    let (mut after, mut all) = (None::<String>, Vec::new());
-    loop {
-        let page = store
-            .hand_edit_page(group, after.as_deref(), 2)
-            .await
-            .unwrap();
-        assert_eq!(page.episodes.len(), page.read);
-        all.extend(page.episodes);
-        match page.last {
-            Some(last) if page.read == 2 => after = Some(last),
-            _ => return all,
+/// The hand-edit pass over a group in pages of 2, as a reseed walks it.
+struct HandEditPass {
+    /// (read, last) per page.
+    pages: Vec<(usize, Option<String>)>,
+    /// The entity_ids read in full, in order.
+    unsealed: Vec<String>,
+    /// Every episode as the pages carry it.
+    episodes: Vec<StoredEpisode>,
+}
+
+impl HandEditPass {
+    async fn of(store: &impl Episodes, group: &str) -> Self {
+        let mut pass = HandEditPass {
+            pages: Vec::new(),
+            unsealed: Vec::new(),
+            episodes: Vec::new(),
+        };
+        let mut after = None::<String>;
+        loop {
+            let page = store
+                .hand_edit_page(group, after.as_deref(), 2)
+                .await
+                .unwrap();
+            pass.pages.push((page.read, page.last.clone()));
+            for e in &page.unsealed {
+                match e.get("entity_id") {
+                    Some(RawValue::Str(id)) => pass.unsealed.push(id.clone()),
+                    other => panic!("entity_id {other:?}"),
+                }
+            }
+            assert_eq!(page.episodes.len(), page.read);
+            pass.episodes.extend(page.episodes);
+            match page.last {
+                Some(last) if page.read == 2 => after = Some(last),
+                _ => return pass,
+            }
         }
     }
 }
@@ -1449,31 +1456,14 @@ async fn sqlite_seal_vouches_only_for_episodes_as_written() {
         .await
         .unwrap();
     let full = async || {
-        let (mut after, mut ids, mut pages) = (None::<String>, Vec::new(), Vec::new());
-        loop {
-            let page = store
-                .hand_edit_page(group, after.as_deref(), 2)
-                .await
-                .unwrap();
-            pages.push((page.read, page.last.clone()));
-            for e in &page.unsealed {
-                match e.get("entity_id") {
-                    Some(RawValue::Str(id)) => ids.push(id.clone()),
-                    other => panic!("entity_id {other:?}"),
-                }
-            }
-            match page.last {
-                Some(last) if page.read == 2 => after = Some(last),
-                _ => break,
-            }
-        }
+        let pass = HandEditPass::of(&store, group).await;
         let last = |id: &str| Some(id.to_string());
-        assert_eq!(pages, [(2, last("b")), (2, last("d")), (1, last("e"))]);
-        ids
+        assert_eq!(pass.pages, [(2, last("b")), (2, last("d")), (1, last("e"))]);
+        pass.unsealed
     };
     assert_eq!(full().await, Vec::<String>::new(), "as written");
     assert_eq!(
-        paged_episodes(&store, group).await,
+        HandEditPass::of(&store, group).await.episodes,
         store.load_episodes(group).await.unwrap(),
         "the pages carry the stored state"
     );
