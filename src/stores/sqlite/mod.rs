@@ -8,7 +8,7 @@
 //! | table | key | holds |
 //! |---|---|---|
 //! | `schema_version` | `id = 1` | the layout version of this file |
-//! | `episodes` | `(group_id, entity_id)` | one row per episode, `_metadata` as columns, the body as JSON text |
+//! | `episodes` | `(group_id, entity_id)` | one row per episode, `_metadata` as columns, the body as JSON text, its seal (since layout 5) |
 //! | `episode_history` | `(group_id, entity_id, run_id)` | one provenance link per run that wrote (or pruned) an episode |
 //! | `runs` | `run_id` | every [`RunRecord`] field (its kind since layout 2), counts as JSON |
 //! | `groups` | `group_id` | the group revision, bumped by every committed batch |
