@@ -307,30 +307,22 @@ fn sealed_page(
 ) -> R<EditPage> {
     use rusqlite::types::ValueRef;
     let names: Vec<String> = stmt.column_names().map(|s| s.to_string()).collect();
-    let at = SEALED.map(|c| names.iter().position(|n| n == c));
-    let column = |c: &str| {
-        names
+    // Every column is in layout 5 (`init` and `seed` migrate older files).
+    let mut at = [0; SEALED.len()];
+    for (at, c) in at.iter_mut().zip(SEALED) {
+        *at = names
             .iter()
             .position(|n| n == c)
-            .ok_or_else(|| Fail::Corrupt(format!("the episodes table has no `{c}` column")))
-    };
-    let stored_at: StoredColumns = [
-        column("entity_id")?,
-        column("source")?,
-        column("version")?,
-        column("created_at")?,
-        column("updated_at")?,
-        column("source_hash")?,
-        column("content_hash")?,
-        column("source_path")?,
-    ];
+            .ok_or_else(|| Fail::Corrupt(format!("the episodes table has no `{c}` column")))?;
+    }
+    // The stored state's columns, in `read_stored_row`'s order.
+    let stored_at: StoredColumns = [at[0], at[1], at[2], at[7], at[8], at[4], at[3], at[5]];
     let mut interner = Interner::default();
     let mut rows = stmt.query(params)?;
-    let (mut read, mut last, mut unsealed, mut episodes) = (0, None, Vec::new(), Vec::new());
+    let (mut unsealed, mut episodes) = (Vec::new(), Vec::new());
     while let Some(row) = rows.next()? {
-        read += 1;
         episodes.push(read_stored_row(group_id, row, &stored_at, &mut interner)?);
-        let value = |i: usize| at[i].and_then(|c| row.get_ref(c).ok());
+        let value = |i: usize| row.get_ref(at[i]).ok();
         // Anything unexpected (another type, a missing value) only means
         // "not vouched for": the full check says what is wrong.
         let text = |i: usize| match value(i) {
@@ -365,14 +357,15 @@ fn sealed_page(
             (Some(seal), Some(f)) => crate::hashing::episode_seal(&f) == seal,
             _ => false,
         };
-        last = text(0).map(str::to_string);
         if !sealed {
             unsealed.push(raw_episode(&names, row)?);
         }
     }
+    // Every row became an episode (or the page failed): the last one's
+    // entity_id is text, and is where the next page starts.
     Ok(EditPage {
-        read,
-        last,
+        read: episodes.len(),
+        last: episodes.last().map(|s| s.entity_id().to_string()),
         unsealed,
         episodes,
     })
