@@ -54,6 +54,7 @@ crate::statement_files::statement_files! {
     EPISODE_DELETE_BATCH => "episode_delete_batch.cypher";
     EPISODE_LOAD_GROUP => "episode_load_group.cypher";
     EPISODE_COUNT_GROUP => "episode_count_group.cypher";
+    EPISODE_ENTITY_ID_AT => "episode_entity_id_at.cypher";
     /// Provenance query over every group.
     EPISODE_QUERY => "episode_query.cypher";
     /// Provenance query within one group (index-backed).

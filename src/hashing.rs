@@ -179,6 +179,18 @@ pub struct SealFields<'a> {
 /// and nanoseconds), so a store that hands back another offset for the same
 /// instant still matches.
 pub fn episode_seal(f: &SealFields<'_>) -> String {
+    hex::encode(seal_digest(f))
+}
+
+/// Whether `seal` (as stored) is the seal of `f`: the same answer as
+/// comparing with [`episode_seal`], without rendering a hex string for
+/// each of the million episodes a reseed checks.
+pub fn seal_matches(f: &SealFields<'_>, seal: &str) -> bool {
+    // `episode_seal` is lowercase hex, which is all `parse` accepts.
+    Sha256Hash::parse(seal).is_some_and(|s| s.0 == seal_digest(f))
+}
+
+fn seal_digest(f: &SealFields<'_>) -> [u8; 32] {
     fn text(h: &mut Sha256, v: Option<&str>) {
         match v {
             None => h.update([0u8]),
@@ -204,7 +216,7 @@ pub fn episode_seal(f: &SealFields<'_>) -> String {
     time(&mut h, &f.created_at);
     time(&mut h, &f.updated_at);
     text(&mut h, Some(f.body));
-    hex::encode(h.finalize())
+    h.finalize().into()
 }
 
 pub fn is_sha256_hex(s: &str) -> bool {
@@ -550,6 +562,18 @@ mod tests {
                 seen.insert(episode_seal(&fields)),
                 "{what} did not change the seal"
             );
+            assert!(!seal_matches(&fields, &seal), "{what} still matches");
+        }
+        // The check without a hex string answers as comparing the text:
+        // only the exact lowercase form matches.
+        assert!(seal_matches(&base, &seal));
+        for other in [
+            seal.to_uppercase(),
+            format!("{seal} "),
+            seal[1..].to_string(),
+            String::new(),
+        ] {
+            assert!(!seal_matches(&base, &other), "{other:?} matches");
         }
         assert_ne!(
             episode_seal(&SealFields {

@@ -7,6 +7,7 @@
 //! This is the one place where planning and applying meet: planning never
 //! writes, applying never plans.
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
@@ -342,10 +343,11 @@ const SCAN_PAGE: u32 = 1000;
 ///
 /// Returns the group's stored state too (what `Episodes::load_episodes`
 /// returns): each page carries its episodes as planning needs them, so the
-/// group is read once. The pages are counted against the group's size; if
-/// they missed any (a writer between two pages, an entity_id of another
-/// type, which keyset paging cannot pass), the group is loaded whole, with
-/// that read's errors.
+/// group is read once. A large group on Neo4j is read in two key ranges
+/// side by side. The pages are counted against the group's size; if they
+/// missed any or held one twice (a writer between two pages, an entity_id
+/// of another type, which keyset paging cannot pass), the group is loaded
+/// whole, with that read's errors.
 pub(crate) async fn read_stored<S: Store>(
     store: &S,
     group: &str,
@@ -360,30 +362,166 @@ pub(crate) async fn read_stored<S: Store>(
 > {
     let t = Instant::now();
     let expected = retry::read(policy, ui, || store.count_episodes(group)).await?;
-    let mut stored = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
-    let (mut edited, mut read, mut unsealed) = (HashMap::new(), 0usize, 0usize);
-    let mut after: Option<String> = None;
+    // A large group on Neo4j is read as two ranges side by side: the server
+    // answers each on a thread of its own while the client decodes and
+    // checks the other's rows, instead of waiting for every page in turn.
+    // The first range is the first `half` episodes, which must end at the
+    // split's key (checked below), the second everything after that key.
+    let half = expected / 2;
+    let split = if store.reads_side_by_side() && expected >= SPLIT_FROM {
+        retry::read(policy, ui, || store.entity_id_at(group, half - 1)).await?
+    } else {
+        None
+    };
+    // Both ranges append their pages to one list, sized once (two lists
+    // joined at the end held a million stored episodes twice, for a moment);
+    // it is sorted below.
+    let into = RefCell::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
+    let (mut pass, second) = match &split {
+        Some(key) => {
+            let (first, second) = tokio::try_join!(
+                read_range(store, group, None, Some(half), &into, policy, ui),
+                read_range(store, group, Some(key.clone()), None, &into, policy, ui),
+            )?;
+            (first, Some(second))
+        }
+        None => (
+            read_range(store, group, None, None, &into, policy, ui).await?,
+            None,
+        ),
+    };
+    // The ranges meet only if the first ended at the split's key: a writer
+    // between the count and the pages can shift it (then the group is
+    // loaded whole, below).
+    let mut met = true;
+    if let (Some(key), Some(second)) = (&split, second) {
+        met = pass.last.as_deref() == Some(key.as_str());
+        pass.join(second);
+    }
+    let RangePass {
+        edited,
+        read,
+        unsealed,
+        ..
+    } = pass;
+    let mut stored = into.into_inner();
+    ui.debug(&format!(
+        "checked {read} stored episodes for hand edits ({unsealed} read in full, {} edited) in {:.2?}{}",
+        edited.len(),
+        t.elapsed(),
+        if split.is_some() { ", in two ranges" } else { "" }
+    ));
+    // Planning relies on Rust's order of entity_ids; Cypher orders strings
+    // by UTF-16 code unit, which differs beyond the BMP, and two ranges'
+    // pages arrive interleaved. In place: entity_ids are unique in a group
+    // (checked next), so an unstable sort gives the one order.
+    if !stored.is_sorted_by(|a, b| a.entity_id() < b.entity_id()) {
+        stored.sort_unstable_by(|a, b| a.entity_id().cmp(b.entity_id()));
+    }
+    if let Some(gap) = pass_gap(expected, met, &stored) {
+        ui.debug(&format!("{gap}; loading it whole"));
+        stored = retry::read(policy, ui, || store.load_episodes(group)).await?;
+        if !stored.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
+            stored.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
+        }
+    }
+    Ok((stored, edited))
+}
+
+/// Why the pages of a hand-edit pass cannot stand for the group's stored
+/// state (which is then loaded whole), or `None` when they hold every
+/// episode once: as many as the group's count, no entity_id twice (`stored`
+/// is sorted), and, read in two ranges, the first ended at the split's key
+/// (`met`). Each catches a writer between the count and the pages: an
+/// episode added or removed, or the split's key shifted so the ranges
+/// overlap or leave a gap.
+fn pass_gap(expected: u64, met: bool, stored: &[StoredEpisode]) -> Option<String> {
+    let held = stored.len();
+    if stored
+        .windows(2)
+        .any(|w| w[0].entity_id() == w[1].entity_id())
+    {
+        Some(format!(
+            "the pages held some of the group's episodes twice ({held} read, {expected} counted)"
+        ))
+    } else if held as u64 != expected {
+        Some(format!(
+            "the pages held {held} of the group's {expected} episodes"
+        ))
+    } else if !met {
+        Some("the group's two ranges did not meet at the split's key".to_string())
+    } else {
+        None
+    }
+}
+
+/// Groups this large are read in two ranges when the store serves reads
+/// side by side ([`crate::stores::Episodes::reads_side_by_side`]); below
+/// it, one more query would cost more than the overlap saves.
+const SPLIT_FROM: u64 = 20 * SCAN_PAGE as u64;
+
+/// What one range of the hand-edit pass read (its episodes went to the
+/// shared list).
+#[derive(Default)]
+struct RangePass {
+    edited: HashMap<String, planning::edits::HandEdit>,
+    /// The entity_id of the last episode read.
+    last: Option<String>,
+    read: usize,
+    unsealed: usize,
+}
+
+impl RangePass {
+    /// `next` read the range after this one's.
+    fn join(&mut self, next: RangePass) {
+        self.edited.extend(next.edited);
+        self.read += next.read;
+        self.unsealed += next.unsealed;
+        self.last = next.last;
+    }
+}
+
+/// The pages of one range of a group: those after `after` (from the start
+/// when `None`), at most `take` episodes (to the end when `None`), their
+/// episodes appended to `into`.
+async fn read_range<S: Store>(
+    store: &S,
+    group: &str,
+    mut after: Option<String>,
+    take: Option<u64>,
+    into: &RefCell<Vec<StoredEpisode>>,
+    policy: RetryPolicy,
+    ui: &Ui,
+) -> Result<RangePass, Error> {
+    let mut pass = RangePass::default();
     // One page is checked (parsed and re-hashed, on a blocking thread)
     // while the next is read: the store's reply and the client's hashing
     // overlap instead of taking turns. At most two pages are held.
     let mut checking: Option<tokio::task::JoinHandle<HashMap<String, planning::edits::HandEdit>>> =
         None;
     loop {
+        let left = take.map_or(u64::MAX, |t| t - pass.read as u64);
+        let limit = u32::try_from(left.min(u64::from(SCAN_PAGE))).unwrap_or(SCAN_PAGE);
+        if limit == 0 {
+            break;
+        }
         let page = retry::read(policy, ui, || {
-            store.hand_edit_page(group, after.as_deref(), SCAN_PAGE)
+            store.hand_edit_page(group, after.as_deref(), limit)
         })
         .await?;
-        let full = page.read == SCAN_PAGE as usize;
-        read += page.read;
-        unsealed += page.unsealed.len();
-        stored.extend(page.episodes);
+        let full = page.read == limit as usize;
+        pass.read += page.read;
+        pass.unsealed += page.unsealed.len();
+        // Borrowed only here, never across an await.
+        into.borrow_mut().extend(page.episodes);
         let raw = page.unsealed;
         let previous = checking.replace(tokio::task::spawn_blocking(move || {
             planning::edits::by_entity(planning::edits::hand_edits(&raw))
         }));
         if let Some(previous) = previous {
-            edited.extend(joined(previous).await);
+            pass.edited.extend(joined(previous).await);
         }
+        pass.last.clone_from(&page.last);
         match page.last {
             Some(last) if full => after = Some(last),
             // The last page, or an entity_id planted of another type, which
@@ -393,26 +531,9 @@ pub(crate) async fn read_stored<S: Store>(
         }
     }
     if let Some(last) = checking {
-        edited.extend(joined(last).await);
+        pass.edited.extend(joined(last).await);
     }
-    ui.debug(&format!(
-        "checked {read} stored episodes for hand edits ({unsealed} read in full, {} edited) in {:.2?}",
-        edited.len(),
-        t.elapsed()
-    ));
-    if stored.len() as u64 != expected {
-        ui.debug(&format!(
-            "the pages held {} of the group's {expected} episodes; loading it whole",
-            stored.len()
-        ));
-        stored = retry::read(policy, ui, || store.load_episodes(group)).await?;
-    }
-    // Planning relies on Rust's order of entity_ids; Cypher orders strings
-    // by UTF-16 code unit, which differs beyond the BMP.
-    if !stored.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
-        stored.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
-    }
-    Ok((stored, edited))
+    Ok(pass)
 }
 
 /// A blocking task's result; its panic goes on in the caller.
@@ -441,4 +562,54 @@ fn counts_of(plan: &Plan) -> BTreeMap<String, u64> {
         }
     }
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metadata::StoredFields;
+    use std::sync::Arc;
+
+    fn episodes(ids: &[&str]) -> Vec<StoredEpisode> {
+        let t = chrono::Utc::now();
+        ids.iter()
+            .map(|id| {
+                StoredEpisode::new(StoredFields {
+                    entity_id: id,
+                    source: Arc::from("s"),
+                    version: Arc::from("1.0.0"),
+                    created_at: t,
+                    updated_at: t,
+                    source_hash: None,
+                    content_hash: "c",
+                    source_path: None,
+                })
+            })
+            .collect()
+    }
+
+    /// A page pass stands for the group only with every episode once.
+    #[test]
+    fn a_page_pass_stands_for_the_group_only_with_every_episode_once() {
+        // (counted, ranges met, entity_ids read (sorted), what is wrong)
+        let table: [(u64, bool, &[&str], Option<&str>); 7] = [
+            (3, true, &["a", "b", "c"], None),
+            (0, true, &[], None),
+            (4, true, &["a", "b", "c"], Some("held 3 of the group's 4")),
+            (2, true, &["a", "b", "c"], Some("held 3 of the group's 2")),
+            // An overlap that the count does not show: one added before the
+            // split's key while the ranges were read, one removed after it.
+            (3, true, &["a", "b", "b"], Some("twice")),
+            (3, false, &["a", "b", "c"], Some("did not meet")),
+            (3, false, &["a", "a", "c"], Some("twice")),
+        ];
+        for (expected, met, ids, wrong) in table {
+            let gap = pass_gap(expected, met, &episodes(ids));
+            match (wrong, &gap) {
+                (None, None) => {}
+                (Some(w), Some(g)) => assert!(g.contains(w), "{ids:?}: {g}"),
+                _ => panic!("{expected} {met} {ids:?}: {gap:?}"),
+            }
+        }
+    }
 }

@@ -45,6 +45,7 @@ crate::statement_files::statement_files! {
     EPISODE_DELETE => "episode_delete.sql";
     EPISODE_LOAD_GROUP => "episode_load_group.sql";
     EPISODE_COUNT_GROUP => "episode_count_group.sql";
+    EPISODE_ENTITY_ID_AT => "episode_entity_id_at.sql";
 
     // --- links -------------------------------------------------------------------
     LINKS_DELETE_SOURCE => "links_delete_source.sql";

@@ -156,6 +156,18 @@ impl Episodes for AnyStore {
         delegate!(self, s => s.count_episodes(group_id).await)
     }
 
+    async fn entity_id_at(
+        &self,
+        group_id: &str,
+        position: u64,
+    ) -> Result<Option<String>, StoreError> {
+        delegate!(self, s => s.entity_id_at(group_id, position).await)
+    }
+
+    fn reads_side_by_side(&self) -> bool {
+        delegate!(self, s => s.reads_side_by_side())
+    }
+
     async fn query_episodes(
         &self,
         filter: &EpisodeFilter,

@@ -458,6 +458,21 @@ pub trait Episodes {
     /// How many episodes [`Self::load_episodes`] would return now.
     async fn count_episodes(&self, group_id: &str) -> Result<u64, StoreError>;
 
+    /// The entity_id at `position` (from 0) in the order of
+    /// [`Self::hand_edit_page`]'s pages; `None` past the end, or where the
+    /// stored value is not text.
+    async fn entity_id_at(
+        &self,
+        group_id: &str,
+        position: u64,
+    ) -> Result<Option<String>, StoreError>;
+
+    /// Whether two page reads of one group, side by side, finish sooner than
+    /// one after the other: Neo4j answers each on a connection and a thread
+    /// of its own; the embedded store has one connection, so a reseed reads
+    /// it in one range.
+    fn reads_side_by_side(&self) -> bool;
+
     /// Full episode records (bodies included) matching a filter, ordered by
     /// (group_id, entity_id).
     async fn query_episodes(

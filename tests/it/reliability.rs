@@ -639,7 +639,7 @@ fn an_outage_at_any_statement_of_a_run_is_ridden_out() {
         ("counting the stored episodes", "RETURN count(e) AS n", 1),
         (
             "reading the stored episodes' first page",
-            "{group_id: $group_id})\nWHERE e.entity_id IS NOT NULL",
+            "{group_id: $group_id})\nWHERE e.entity_id IS NOT NULL\nRETURN e.entity_id AS entity_id, CASE",
             1,
         ),
         ("taking the lock", "$takeover", 1),

@@ -1350,6 +1350,7 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
         store.load_episodes(&group).await.unwrap(),
         "the pages carry the stored state"
     );
+    assert_positions(&store, &group, &["a", "b", "c", "d", "e"]).await;
 
     let graph = neo4j::graph(&uri).await;
     let by_hand = async |cypher: &str, id: &str| {
@@ -1392,6 +1393,25 @@ async fn neo4j_seal_vouches_only_for_episodes_as_written() {
     .await;
     assert_eq!(full().await, ["a", "c", "e"], "no seal");
     neo4j_cleanup(&uri, &groups_of(&group)).await;
+}
+
+/// `entity_id_at` names each position of the pages' order (where a reseed
+/// splits its read), and nothing past the end.
+async fn assert_positions(store: &impl Episodes, group: &str, ids: &[&str]) {
+    for (at, id) in ids.iter().enumerate() {
+        assert_eq!(
+            store
+                .entity_id_at(group, at as u64)
+                .await
+                .unwrap()
+                .as_deref(),
+            Some(*id),
+            "position {at}"
+        );
+    }
+    let end = ids.len() as u64;
+    assert_eq!(store.entity_id_at(group, end).await.unwrap(), None);
+    assert_eq!(store.entity_id_at(group, u64::MAX).await.unwrap(), None);
 }
 
 /// The hand-edit pass over a group in pages of 2, as a reseed walks it.
@@ -1467,6 +1487,7 @@ async fn sqlite_seal_vouches_only_for_episodes_as_written() {
         store.load_episodes(group).await.unwrap(),
         "the pages carry the stored state"
     );
+    assert_positions(&store, group, &["a", "b", "c", "d", "e"]).await;
 
     let conn = rusqlite::Connection::open(dir.path().join("graph.db")).unwrap();
     let by_hand = |sql: &str, id: &str| {

@@ -109,6 +109,34 @@ impl Episodes for Neo4jStore {
         Ok(n.first().map_or(0, |&n| u64::try_from(n).unwrap_or(0)))
     }
 
+    async fn entity_id_at(
+        &self,
+        group_id: &str,
+        position: u64,
+    ) -> Result<Option<String>, StoreError> {
+        let q = query(cypher::EPISODE_ENTITY_ID_AT)
+            .param("group_id", group_id)
+            // SKIP plus LIMIT must fit a long: past that there is no
+            // episode anyway.
+            .param(
+                "skip",
+                i64::try_from(position).map_or(i64::MAX - 1, |p| p.min(i64::MAX - 1)),
+            );
+        let ids = self
+            .read(
+                &format!("finding where to split the read of group {group_id}"),
+                q,
+                // Not text (planted by hand): no key to page from.
+                |row| Ok(row.get::<String>("entity_id").ok()),
+            )
+            .await?;
+        Ok(ids.into_iter().next().flatten())
+    }
+
+    fn reads_side_by_side(&self) -> bool {
+        true
+    }
+
     async fn query_episodes(
         &self,
         filter: &EpisodeFilter,
@@ -226,7 +254,13 @@ impl Episodes for Neo4jStore {
         let rows = self
             .read(&doing, q, |row| {
                 stored_values(row, group_id, |v| {
-                    let sealed = seal_matches(&v, col::<BoltType>(row, "sealed")?);
+                    // Borrowed from the row (the body is not copied): a
+                    // value of another type only means "not vouched for".
+                    let sealed = row
+                        .get::<Option<[&str; 3]>>("sealed")
+                        .ok()
+                        .flatten()
+                        .is_some_and(|s| seal_matches(&v, s));
                     Ok((v.stored(&mut interner), sealed))
                 })
             })
@@ -259,32 +293,20 @@ impl Episodes for Neo4jStore {
 /// covers. Anything unexpected (a value of another type, no list) only
 /// means "not vouched for": the full check reads the episode and says what
 /// is wrong.
-fn seal_matches(v: &StoredValues, sealed: BoltType) -> bool {
-    let BoltType::List(list) = sealed else {
-        return false;
+fn seal_matches(v: &StoredValues<'_>, [seal, run_id, body]: [&str; 3]) -> bool {
+    let f = crate::hashing::SealFields {
+        entity_id: v.entity_id,
+        source: v.source,
+        version: v.version,
+        content_hash: v.content_hash,
+        source_hash: v.source_hash,
+        source_path: v.source_path,
+        run_id,
+        created_at: v.created_at,
+        updated_at: v.updated_at,
+        body,
     };
-    let text = |i: usize| match list.value.get(i) {
-        Some(BoltType::String(s)) => Some(s.value.as_str()),
-        _ => None,
-    };
-    match (text(0), text(1), text(2)) {
-        (Some(seal), Some(run_id), Some(body)) => {
-            let f = crate::hashing::SealFields {
-                entity_id: &v.entity_id,
-                source: &v.source,
-                version: &v.version,
-                content_hash: &v.content_hash,
-                source_hash: v.source_hash.as_deref(),
-                source_path: v.source_path.as_deref(),
-                run_id,
-                created_at: v.created_at,
-                updated_at: v.updated_at,
-                body,
-            };
-            crate::hashing::episode_seal(&f) == seal
-        }
-        _ => false,
-    }
+    crate::hashing::seal_matches(&f, seal)
 }
 
 /// One row's `properties` map, every value as stored.

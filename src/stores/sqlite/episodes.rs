@@ -152,6 +152,27 @@ impl Episodes for SqliteStore {
         })
     }
 
+    async fn entity_id_at(
+        &self,
+        group_id: &str,
+        position: u64,
+    ) -> Result<Option<String>, StoreError> {
+        let at = i64::try_from(position).unwrap_or(i64::MAX);
+        self.with(|conn| {
+            let mut stmt = conn.prepare_cached(sql::EPISODE_ENTITY_ID_AT)?;
+            let mut rows = stmt.query(params![group_id, at])?;
+            Ok(match rows.next()? {
+                // Not text (planted by hand): no key to page from.
+                Some(row) => row.get_ref(0)?.as_str().ok().map(str::to_string),
+                None => None,
+            })
+        })
+    }
+
+    fn reads_side_by_side(&self) -> bool {
+        false
+    }
+
     async fn query_episodes(
         &self,
         filter: &EpisodeFilter,
@@ -354,7 +375,7 @@ fn sealed_page(
             })
         };
         let sealed = match (text(10), fields()) {
-            (Some(seal), Some(f)) => crate::hashing::episode_seal(&f) == seal,
+            (Some(seal), Some(f)) => crate::hashing::seal_matches(&f, seal),
             _ => false,
         };
         if !sealed {
