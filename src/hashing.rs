@@ -234,12 +234,27 @@ pub struct Sha256Hash(pub [u8; 32]);
 impl Sha256Hash {
     /// Only the form graphseed writes (64 lowercase hex digits), so that
     /// showing a parsed value gives back exactly the stored text.
+    ///
+    /// One pass, two digits a byte: a reseed parses three of these for each
+    /// stored episode (two hashes and the seal), and checking the text and
+    /// then decoding it with `hex` was 5% of a million-episode no-op
+    /// reseed's client time.
     pub fn parse(text: &str) -> Option<Self> {
-        if !is_sha256_hex(text) {
+        const fn digit(c: u8) -> Option<u8> {
+            match c {
+                b'0'..=b'9' => Some(c - b'0'),
+                b'a'..=b'f' => Some(c - b'a' + 10),
+                _ => None,
+            }
+        }
+        let text = text.as_bytes();
+        if text.len() != 64 {
             return None;
         }
         let mut out = [0u8; 32];
-        hex::decode_to_slice(text, &mut out).ok()?;
+        for (byte, pair) in out.iter_mut().zip(text.chunks_exact(2)) {
+            *byte = (digit(pair[0])? << 4) | digit(pair[1])?;
+        }
         Some(Sha256Hash(out))
     }
 
@@ -374,12 +389,16 @@ mod tests {
         assert!(h.is(&Sha256Hash(sha256(b"abc"))));
         // Hand-edited values are kept as text, shown as stored, and equal
         // no digest: upper case hex too, which a lowercase parse would hide.
+        let not_a_digit = format!("{}g{}", &hex[..31], &hex[32..]);
         for odd in [
             "",
             "abc",
             &hex.to_uppercase(),
             &format!("{hex}0"),
             &hex[1..],
+            &not_a_digit,
+            // 64 bytes, none of them a digit.
+            &"é".repeat(32),
         ] {
             let h = StoredHash::parse(odd);
             assert_eq!(h, StoredHash::Other(odd.into()), "{odd}");
@@ -390,6 +409,18 @@ mod tests {
 
     use super::*;
     use serde_json::json;
+
+    /// Every byte value reads back from its two digits, as `hex` decodes
+    /// them.
+    #[test]
+    fn a_digest_parses_from_every_pair_of_digits() {
+        for start in (0..=255u8).step_by(32) {
+            let bytes: [u8; 32] = std::array::from_fn(|i| start.wrapping_add(i as u8));
+            let text = hex::encode(bytes);
+            assert_eq!(Sha256Hash::parse(&text), Some(Sha256Hash(bytes)), "{text}");
+            assert_eq!(Sha256Hash::parse(&text).unwrap().to_string(), text);
+        }
+    }
 
     #[test]
     fn sha256_matches_known_vector() {

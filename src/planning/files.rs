@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex};
 use super::links::{ItemLinks, Pending, take_links};
-use super::read::{Kept, ReadError, kept_or_read, read_limited};
+use super::read::{Kept, ReadError, RootDir, kept_or_read, read_limited_in};
 use super::{Origin, PlanError, PlannedFile};
 use crate::hashing::{self, Sha256Hash, StoredHash};
 use crate::metadata::StoredEpisode;
@@ -58,18 +58,23 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
             let report = sources::walk(root);
             let kept = Kept::default();
             let hashed = match &report {
-                Ok(r) => crate::parallel::map_indexed(&r.files, |i, f| {
-                    let bytes = read_limited(f, max_file_bytes)?;
-                    let hashed = (bytes.len() as u64, hashing::sha256(&bytes));
-                    let len = bytes.len() as u64;
-                    if allowance
-                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(len))
-                        .is_ok()
-                    {
-                        kept.put(i, bytes);
-                    }
-                    Ok(hashed)
-                }),
+                Ok(r) => {
+                    let dir = r.files.first().and_then(|f| RootDir::open(&f.root));
+                    crate::parallel::map_indexed(&r.files, |i, f| {
+                        let bytes = read_limited_in(dir.as_ref(), f, max_file_bytes)?;
+                        let hashed = (bytes.len() as u64, hashing::sha256(&bytes));
+                        let len = bytes.len() as u64;
+                        if allowance
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
+                                a.checked_sub(len)
+                            })
+                            .is_ok()
+                        {
+                            kept.put(i, bytes);
+                        }
+                        Ok(hashed)
+                    })
+                }
                 Err(_) => Vec::new(),
             };
             RootScan {

@@ -46,15 +46,52 @@ pub enum RereadError {
 }
 
 pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadError> {
+    read_limited_in(None, file, max)
+}
+
+/// The directory of a walk's root, held open while its files are read, so
+/// each is opened relative to it (`openat`): the kernel then looks up only
+/// the path under the root, not every directory above it again, which at
+/// a million files was the largest single cost of the walk (`perf`:
+/// `__d_lookup_rcu`, 14% of a no-op reseed's client samples).
+pub(super) struct RootDir {
+    root: std::sync::Arc<std::path::PathBuf>,
+    dir: std::fs::File,
+}
+
+impl RootDir {
+    /// `None` if it cannot be opened: files are then opened by full path,
+    /// which reports the error per file as before.
+    pub(super) fn open(root: &std::sync::Arc<std::path::PathBuf>) -> Option<Self> {
+        let dir = std::fs::File::open(&**root).ok()?;
+        dir.metadata().ok()?.is_dir().then(|| RootDir {
+            root: root.clone(),
+            dir,
+        })
+    }
+}
+
+/// [`read_limited`], opening the file relative to `dir` when it is the
+/// file's root.
+pub(super) fn read_limited_in(
+    dir: Option<&RootDir>,
+    file: &SourceFile,
+    max: u64,
+) -> Result<Vec<u8>, ReadError> {
     use std::os::unix::fs::OpenOptionsExt;
     // O_NONBLOCK: the walk skips FIFOs, but a file swapped for one after the
     // walk would block a plain open(2) until a writer shows up, i.e. forever.
     // For a regular file the flag changes nothing.
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(libc::O_NONBLOCK)
-        .open(file.path())
-        .map_err(ReadError::Io)?;
+    let f = match dir {
+        Some(d) if std::sync::Arc::ptr_eq(&d.root, &file.root) => {
+            open_at(&d.dir, &file.rel).map_err(ReadError::Io)?
+        }
+        _ => std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(file.path())
+            .map_err(ReadError::Io)?,
+    };
     let meta = f.metadata().map_err(ReadError::Io)?;
     if !meta.is_file() {
         return Err(ReadError::NotRegular);
@@ -73,6 +110,30 @@ pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadE
         return Err(ReadError::Grew { max });
     }
     Ok(bytes)
+}
+
+/// `openat(dir, rel)` for reading, with the flags of [`read_limited_in`]'s
+/// `open` (and close-on-exec, as std sets): `rel` is a walked path, relative
+/// and free of `..`, so it names the same file as `root/rel`, symlinks
+/// followed alike.
+fn open_at(dir: &std::fs::File, rel: &str) -> std::io::Result<std::fs::File> {
+    use std::os::fd::{AsRawFd, FromRawFd};
+    let rel = std::ffi::CString::new(rel)
+        .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidInput, "NUL in a path"))?;
+    // Safety: `rel` is NUL-terminated and outlives the call; `dir` is an open
+    // descriptor borrowed for the call.
+    let fd = unsafe {
+        libc::openat(
+            dir.as_raw_fd(),
+            rel.as_ptr(),
+            libc::O_RDONLY | libc::O_NONBLOCK | libc::O_CLOEXEC,
+        )
+    };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // Safety: `fd` was just opened here and nothing else owns it.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
 }
 
 /// Bytes of files read once and kept for a later phase of the same run
