@@ -373,9 +373,10 @@ pub(crate) async fn read_stored<S: Store>(
     } else {
         None
     };
-    // Both ranges append their pages to one list, sized once (two lists
-    // joined at the end held a million stored episodes twice, for a moment);
-    // it is sorted below.
+    // Both ranges append their pages to one list, sized once: two lists,
+    // grown page by page and joined at the end, peaked at 382 MB instead of
+    // 319 MB at 1M (spare capacity, and the second half held twice while
+    // joined). The pages interleave, so it is sorted below.
     let into = RefCell::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
     let (mut pass, second) = match &split {
         Some(key) => {
