@@ -1,12 +1,13 @@
 // One run record by id. Parameters: $run_id.
-// Optional fields are read as r['name']: Neo4j warns about a property key it has never seen (no run
-// outside a git repository has `git_commit`) when it is named statically.
+// Read as one map, a node without a status passed over: as in run_list.cypher.
 MATCH (r:SeedRun {run_id: $run_id})
-RETURN r.run_id AS run_id, r.group_id AS group_id, r.status AS status,
-       r.started_at AS started_at, r.finished_at AS finished_at,
-       r.tool_version AS tool_version, r.seed_version AS seed_version,
-       r.params_hash AS params_hash, r.params_json AS params_json,
-       r['graph_signature'] AS graph_signature, r['git_commit'] AS git_commit,
-       r['git_branch'] AS git_branch, r['git_dirty'] AS git_dirty,
-       r.hostname AS hostname, r.os AS os, r.counts_json AS counts_json,
-       coalesce(r.kind, 'seed') AS kind
+WITH properties(r) AS p
+WHERE p.status IS NOT NULL
+RETURN p.run_id AS run_id, p.group_id AS group_id, p.status AS status,
+       p.started_at AS started_at, p.finished_at AS finished_at,
+       p.tool_version AS tool_version, p.seed_version AS seed_version,
+       p.params_hash AS params_hash, p.params_json AS params_json,
+       p.graph_signature AS graph_signature, p.git_commit AS git_commit,
+       p.git_branch AS git_branch, p.git_dirty AS git_dirty,
+       p.hostname AS hostname, p.os AS os, p.counts_json AS counts_json,
+       coalesce(p.kind, 'seed') AS kind

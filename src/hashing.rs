@@ -220,9 +220,8 @@ fn seal_digest(f: &SealFields<'_>) -> [u8; 32] {
 }
 
 pub fn is_sha256_hex(s: &str) -> bool {
-    s.len() == 64
-        && s.bytes()
-            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    // One rule for what a digest's text is: the parser's.
+    Sha256Hash::parse(s).is_some()
 }
 
 /// A SHA-256 digest held as its 32 bytes; shown as lowercase hex. Why

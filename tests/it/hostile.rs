@@ -81,13 +81,24 @@ impl Outcome {
 /// Run `cmd` to completion with stdin closed, or kill it at the deadline and
 /// fail: a hostile input must never make graphseed wait forever.
 pub fn run_timed(mut cmd: Command, deadline: Duration) -> Outcome {
-    let mut child = cmd
-        .stdin(Stdio::null())
+    cmd.stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
-        .env("RUST_BACKTRACE", "1")
-        .spawn()
-        .expect("spawn graphseed");
+        .env("RUST_BACKTRACE", "1");
+    // A binary copied by this test (run as another user) is briefly held open
+    // for writing by any child another test forks before the copy's
+    // descriptor closes (close-on-exec closes it only at that child's exec):
+    // exec then fails with ETXTBSY. That passes in moments, so try again.
+    let mut tries = 0;
+    let mut child = loop {
+        match cmd.spawn() {
+            Err(e) if e.kind() == std::io::ErrorKind::ExecutableFileBusy && tries < 50 => {
+                tries += 1;
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            other => break other.expect("spawn graphseed"),
+        }
+    };
     let drain = |mut r: Box<dyn Read + Send>| {
         std::thread::spawn(move || {
             let mut s = Vec::new();

@@ -1741,6 +1741,43 @@ async fn neo4j_runs_recorded_before_kinds_are_seeds() {
     neo4j_cleanup(&uri, &groups_of(&group)).await;
 }
 
+/// A run node read while another transaction deletes it comes back without
+/// its properties (Neo4j reads committed data): such a node is not a record,
+/// and listing every group's runs goes on without it instead of failing. (A
+/// test's clean-up deleting its runs under `list_runs(None)` did exactly
+/// that.) Here the node keeps only its keys, as a read mid-delete sees it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn neo4j_a_run_node_without_properties_is_not_a_record() {
+    let Some(uri) = neo4j::neo4j_uri() else {
+        return;
+    };
+    let group = neo4j::unique_group("contract_bare_run");
+    let store = connect_neo4j(&uri).await;
+    store.init().await.unwrap();
+    let kept = run_record(&group, &format!("{group}_kept"), t0());
+    let bare = run_record(&group, &format!("{group}_bare"), t0() + secs(1));
+    store.save_run(&kept).await.unwrap();
+    store.save_run(&bare).await.unwrap();
+    let graph = neo4j::graph(&uri).await;
+    graph
+        .run(
+            neo4rs::query("MATCH (r:SeedRun {run_id: $id}) SET r = {run_id: $id, group_id: $g}")
+                .param("id", bare.run_id.as_str())
+                .param("g", group.as_str()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.get_run(&bare.run_id).await.unwrap(), None);
+    assert_eq!(
+        store.list_runs(Some(&group)).await.unwrap(),
+        vec![kept.clone()]
+    );
+    let all = store.list_runs(None).await.unwrap();
+    assert!(all.contains(&kept));
+    assert!(!all.iter().any(|r| r.run_id == bare.run_id));
+    neo4j_cleanup(&uri, &groups_of(&group)).await;
+}
+
 /// The graph model as Cypher users see it: top-level properties with the
 /// documented types, one WRITTEN_BY per (episode, run), the group revision.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
