@@ -569,7 +569,6 @@ fn counts_of(plan: &Plan) -> BTreeMap<String, u64> {
 mod tests {
     use super::*;
     use crate::metadata::StoredFields;
-    use std::sync::Arc;
 
     fn episodes(ids: &[&str]) -> Vec<StoredEpisode> {
         let t = chrono::Utc::now();
@@ -577,8 +576,8 @@ mod tests {
             .map(|id| {
                 StoredEpisode::new(StoredFields {
                     entity_id: id,
-                    source: Arc::from("s"),
-                    version: Arc::from("1.0.0"),
+                    source: "s",
+                    version: "1.0.0",
                     created_at: t,
                     updated_at: t,
                     source_hash: None,

@@ -94,7 +94,7 @@ impl<'s> StoredIndex<'s> {
             (!super::by_distinct_id(all)).then(|| all.iter().map(|s| (s.entity_id(), s)).collect());
         let mut sources: HashMap<&str, Vec<&StoredEpisode>> = HashMap::new();
         for s in all.iter().filter(|s| s.source_path().is_some()) {
-            sources.entry(s.source.as_ref()).or_default().push(s);
+            sources.entry(s.source().as_ref()).or_default().push(s);
         }
         let by_path = sources
             .into_iter()
@@ -616,7 +616,7 @@ impl<'s> Draft<'s> {
         let source_hash = f.source_hash.map(StoredHash::Digest);
         let after = match stored {
             Some(s)
-                if *s.version == *self.version
+                if **s.version() == *self.version
                     && s.content_hash == content
                     && s.source_hash == source_hash =>
             {
@@ -678,21 +678,22 @@ impl<'s> Draft<'s> {
             .into(),
             Decision::Transfer => format!(
                 "ownership transferred from source `{}` (--transfer-ownership)",
-                s.source
+                s.source()
             )
             .into(),
             Decision::Rewrite => "content unchanged; rewritten by --force (timestamps kept)".into(),
             Decision::Replace(ReplaceWhy::InvalidStoredVersion(_)) => format!(
                 "stored version `{}` is not semver; replaced by --force",
-                s.version
+                s.version()
             )
             .into(),
             Decision::Replace(ReplaceWhy::Older) => {
-                format!("version {} -> {}", s.version, self.version).into()
+                format!("version {} -> {}", s.version(), self.version).into()
             }
             Decision::Replace(ReplaceWhy::DowngradeAllowed) => format!(
                 "downgrade {} -> {} allowed by --allow-downgrade",
-                s.version, self.version
+                s.version(),
+                self.version
             )
             .into(),
             Decision::Update(UpdateWhy::Forced) => format!(
@@ -739,7 +740,7 @@ impl<'s> Draft<'s> {
                 column: None,
                 message: format!(
                     "`{}` is stored at version {}, newer than the sources' {}",
-                    c.entity_id, s.version, self.version
+                    c.entity_id, s.version(), self.version
                 ),
                 hint: Some("bump the version, or pass --allow-downgrade to replace it".into()),
             },
@@ -759,7 +760,7 @@ impl<'s> Draft<'s> {
                 message: format!(
                     "`{}` belongs to source `{}` ({}), not to `{}`",
                     c.entity_id,
-                    s.source,
+                    s.source(),
                     s.source_path().unwrap_or("<stdin>"),
                     f.source
                 ),
@@ -850,9 +851,9 @@ pub(super) fn stored_facts<'a>(
     h: &'a StoredHashes<'_>,
 ) -> decide::Stored<'a> {
     decide::Stored {
-        version: &s.version,
+        version: s.version(),
         content_hash: &h.content,
-        source: &s.source,
+        source: s.source(),
         source_path: s.source_path(),
         source_hash: h.source.as_deref(),
         edited: false,
@@ -948,7 +949,7 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // state replaces the stored one (or removes it, pruned).
     let mut kept = stored
         .iter()
-        .map(|s| (s.entity_id(), Some((s.content_hash.text(), &*s.version))))
+        .map(|s| (s.entity_id(), Some((s.content_hash.text(), &**s.version()))))
         .peekable();
     let mut changed = changed
         .into_iter()
@@ -983,7 +984,7 @@ fn signature_after_unsorted(
 ) -> String {
     let mut state: BTreeMap<&str, (HashText<'_>, &str)> = stored
         .iter()
-        .map(|s| (s.entity_id(), (s.content_hash.text(), s.version.as_ref())))
+        .map(|s| (s.entity_id(), (s.content_hash.text(), s.version().as_ref())))
         .collect();
     for d in decisions {
         match (&d.action, &d.after) {
@@ -995,7 +996,7 @@ fn signature_after_unsorted(
             }
             (_, Some(After::AsBefore)) => {
                 if let Some(s) = d.before.map(|at| &stored[at as usize]) {
-                    state.insert(&d.entity_id, (s.content_hash.text(), &s.version));
+                    state.insert(&d.entity_id, (s.content_hash.text(), s.version()));
                 }
             }
             _ => {}
@@ -1067,8 +1068,8 @@ mod tests {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
         StoredEpisode::new(crate::metadata::StoredFields {
             entity_id: id,
-            source: "s".into(),
-            version: "1.0.0".into(),
+            source: "s",
+            version: "1.0.0",
             created_at: t,
             updated_at: t,
             source_hash: Some("f"),

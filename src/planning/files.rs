@@ -187,7 +187,7 @@ pub(super) fn add_root<'s>(
     }
     for e in report.errors {
         // Protect everything stored under a path we could not read.
-        for s in index.all.iter().filter(|s| *s.source == *root.source) {
+        for s in index.all.iter().filter(|s| **s.source() == *root.source) {
             if let Some(p) = s.source_path()
                 && (p == e.rel || p.starts_with(&format!("{}/", e.rel)))
             {
@@ -258,7 +258,7 @@ pub(super) fn add_root<'s>(
                     .iter()
                     .all(|s| s.source_hash.as_ref().is_some_and(|h| h.is(&scanned_hash)))
             {
-                if here.iter().all(|s| *s.version == *version_text) {
+                if here.iter().all(|s| **s.version() == *version_text) {
                     return Examined::Unchanged;
                 }
                 // The same trust as above: graphseed wrote these items

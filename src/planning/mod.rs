@@ -56,7 +56,7 @@ pub struct Snapshot<'a> {
 impl<'a> Snapshot<'a> {
     fn of(s: &'a StoredEpisode) -> Self {
         Snapshot {
-            version: &s.version,
+            version: s.version(),
             content_hash: Cow::Borrowed(&s.content_hash),
             source_hash: s.source_hash.as_ref().map(Cow::Borrowed),
         }
@@ -144,7 +144,7 @@ impl<'a> EntryFacts<'a> {
             Origin::Generated(_) => self
                 .stdin_source
                 .expect("a plan with generated episodes knows their source"),
-            Origin::Stored => &self.stored_of(d).source,
+            Origin::Stored => self.stored_of(d).source(),
         }
     }
 
@@ -159,7 +159,7 @@ impl<'a> EntryFacts<'a> {
     /// Kept from the stored episode; `None` means "now" (a create).
     pub fn created_at(&self, d: &PlanEntry) -> Option<DateTime<Utc>> {
         let s = &self.stored[d.before? as usize];
-        Some(self.recorded(d).created_at.unwrap_or(s.created_at))
+        Some(self.recorded(d).created_at.unwrap_or(s.created_at()))
     }
 
     /// Kept from the stored episode where the content did not change.
@@ -168,7 +168,7 @@ impl<'a> EntryFacts<'a> {
             return None;
         }
         let s = &self.stored[d.before? as usize];
-        Some(self.recorded(d).updated_at.unwrap_or(s.updated_at))
+        Some(self.recorded(d).updated_at.unwrap_or(s.updated_at()))
     }
 
     fn recorded(&self, d: &PlanEntry) -> RecordedTimes {
@@ -723,7 +723,7 @@ fn by_distinct_id(stored: &[StoredEpisode]) -> bool {
 pub fn stored_signature(stored: &[StoredEpisode]) -> String {
     let tuples = stored
         .iter()
-        .map(|e| (e.entity_id(), e.content_hash.text(), &*e.version));
+        .map(|e| (e.entity_id(), e.content_hash.text(), &**e.version()));
     // Loaded in entity_id order: streamed, rather than a sorted copy of a
     // million tuples beside the stored state.
     if by_distinct_id(stored) {

@@ -17,7 +17,7 @@ pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
         .iter()
         .enumerate()
         .filter(|&(at, s)| {
-            draft.scope_sources.contains(s.source.as_ref())
+            draft.scope_sources.contains(s.source().as_ref())
                 && !draft.is_produced(index, at)
                 && !draft.protected.contains(s.entity_id())
         })

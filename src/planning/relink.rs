@@ -336,7 +336,7 @@ pub(super) fn add_relinks(
             Skipped::Slot(o) => match draft.order[o] {
                 Slot::Unchanged(s) => {
                     let s = &index.all[s as usize];
-                    (&s.source, s.source_path())
+                    (s.source(), s.source_path())
                 }
                 Slot::Entry(_) => unreachable!("only unchanged slots are listed"),
             },
@@ -440,7 +440,7 @@ pub(super) fn stored_file(
     s.source_path().and_then(|p| {
         roots
             .iter()
-            .position(|r| *r.source == *s.source)
+            .position(|r| *r.source == **s.source())
             .map(|ri| (ri, p.to_string()))
     })
 }

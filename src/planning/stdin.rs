@@ -78,7 +78,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                 index
                     .all
                     .iter()
-                    .filter(|s| *s.source == *g.source)
+                    .filter(|s| **s.source() == *g.source)
                     .map(|s| s.entity_id().to_string()),
             );
             draft.errors.extend(

@@ -139,8 +139,8 @@ impl<'a> Ep<'a> {
 fn stored(r: &EpisodeRecord) -> StoredEpisode {
     StoredEpisode::new(StoredFields {
         entity_id: &r.entity_id,
-        source: r.source.as_str().into(),
-        version: r.version.to_string().into(),
+        source: &r.source,
+        version: &r.version.to_string(),
         created_at: r.created_at,
         updated_at: r.updated_at,
         source_hash: r.source_hash.as_deref(),
@@ -271,8 +271,8 @@ async fn contract_update_keeps_created_at<S: Store>(s: &S, group: &str) {
 
     let loaded = s.load_episodes(group).await.unwrap();
     assert_eq!(loaded, vec![stored(&v2.record())]);
-    assert_eq!(loaded[0].created_at, created);
-    assert_eq!(loaded[0].updated_at, later);
+    assert_eq!(loaded[0].created_at(), created);
+    assert_eq!(loaded[0].updated_at(), later);
     let queried = s.query_episodes(&by_group(group)).await.unwrap();
     assert_eq!(queried[0].run_id, r2);
     assert_eq!(queried, vec![v2.record()]);
@@ -1655,7 +1655,7 @@ async fn neo4j_load_100k_episodes() {
     for (i, e) in loaded.iter().enumerate() {
         assert_eq!(e.entity_id(), format!("bulk_{i:06}"));
     }
-    assert_eq!(loaded[TOTAL - 1].created_at, template.created_at);
+    assert_eq!(loaded[TOTAL - 1].created_at(), template.created_at);
     assert_eq!(
         store.group_revision(&group).await.unwrap(),
         (TOTAL / BATCH) as u64

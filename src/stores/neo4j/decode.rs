@@ -168,10 +168,10 @@ pub(super) struct StoredValues<'r> {
 
 impl StoredValues<'_> {
     pub(super) fn stored(&self, interner: &mut Interner) -> StoredEpisode {
-        StoredEpisode::new(StoredFields {
+        interner.stored(StoredFields {
             entity_id: self.entity_id,
-            source: interner.get(self.source),
-            version: interner.get(self.version),
+            source: self.source,
+            version: self.version,
             created_at: self.created_at,
             updated_at: self.updated_at,
             source_hash: self.source_hash,

@@ -97,9 +97,9 @@ pub(super) fn read_stored_row(
     let source_hash: Option<String> = row.get(at[5])?;
     let content_hash: String = row.get(at[6])?;
     let source_path: Option<String> = row.get(at[7])?;
-    Ok(StoredEpisode::new(StoredFields {
-        source: interner.get(&row.get::<_, String>(at[1])?),
-        version: interner.get(&row.get::<_, String>(at[2])?),
+    Ok(interner.stored(StoredFields {
+        source: &row.get::<_, String>(at[1])?,
+        version: &row.get::<_, String>(at[2])?,
         created_at: parse_time(&what("created_at"), &row.get::<_, String>(at[3])?)?,
         updated_at: parse_time(&what("updated_at"), &row.get::<_, String>(at[4])?)?,
         source_hash: source_hash.as_deref(),

@@ -379,7 +379,10 @@ async fn unreadable_stored_values_are_corrupt() {
         .conn()
         .execute_batch("UPDATE episodes SET version = 'one'")
         .unwrap();
-    assert_eq!(&*store.load_episodes("g").await.unwrap()[0].version, "one");
+    assert_eq!(
+        &**store.load_episodes("g").await.unwrap()[0].version(),
+        "one"
+    );
     let err = store.query_episodes(&all("g")).await.unwrap_err();
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert!(err.to_string().contains("g/e"), "{err}");
