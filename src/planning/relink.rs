@@ -158,10 +158,10 @@ pub(super) struct StateById<'s> {
 
 impl<'s> StateById<'s> {
     pub(super) fn new(all: &'s [StoredLinkState]) -> Self {
-        let sorted = all.windows(2).all(|w| w[0].entity_id < w[1].entity_id);
+        let sorted = all.windows(2).all(|w| w[0].entity_id() < w[1].entity_id());
         StateById {
             all,
-            unsorted: (!sorted).then(|| all.iter().map(|s| (&*s.entity_id, s)).collect()),
+            unsorted: (!sorted).then(|| all.iter().map(|s| (s.entity_id(), s)).collect()),
         }
     }
 
@@ -170,7 +170,7 @@ impl<'s> StateById<'s> {
             Some(map) => map.get(entity_id).copied(),
             None => self
                 .all
-                .binary_search_by(|s| (*s.entity_id).cmp(entity_id))
+                .binary_search_by(|s| s.entity_id().cmp(entity_id))
                 .ok()
                 .map(|i| &self.all[i]),
         }
@@ -188,7 +188,7 @@ pub(super) fn stored_episode(
     Episode {
         entity_id: s.entity_id().to_string(),
         file,
-        name: state.map(|st| st.name.to_string()).unwrap_or_default(),
+        name: state.map(|st| st.name().to_string()).unwrap_or_default(),
         aliases: facts.map(|f| f.aliases.clone()).unwrap_or_default(),
         key: facts.and_then(|f| f.key.clone()),
     }
@@ -198,7 +198,7 @@ pub(super) fn stored_episode(
 /// aliases stored with its link facts.
 fn stored_keys(s: &StoredEpisode, state: &StateById<'_>) -> BTreeSet<String> {
     let st = state.get(s.entity_id());
-    let name = st.map_or("", |st| &*st.name);
+    let name = st.map_or("", |st| st.name());
     let aliases = st
         .and_then(|st| st.facts.as_deref())
         .map_or(&[][..], |f| &f.aliases[..]);
@@ -304,7 +304,7 @@ pub(super) fn add_relinks(
         s.facts.iter().flat_map(move |f| {
             f.unresolved
                 .iter()
-                .map(move |l| (&*s.entity_id, l.target.as_str()))
+                .map(move |l| (s.entity_id(), l.target.as_str()))
         })
     });
     let mut wanted = must_reresolve(&changes, stored_keys, stored_links, unresolved);

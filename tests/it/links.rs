@@ -498,7 +498,7 @@ fn unresolved_links_are_stored_with_their_episode_and_go_with_it(ws: &Ws) {
         })
         .into_iter()
         .flat_map(|st| {
-            let id = st.entity_id.to_string();
+            let id = st.entity_id().to_string();
             st.facts
                 .unwrap()
                 .unresolved

@@ -100,21 +100,19 @@ impl Links for Neo4jStore {
                         }
                         .shared()
                     });
-                    Ok(StoredLinkState {
-                        entity_id: col::<String>(row, "entity_id")?.into(),
-                        name: row
-                            .get::<Option<String>>("name")
+                    Ok(StoredLinkState::new(
+                        col::<&str>(row, "entity_id")?,
+                        row.get::<Option<&str>>("name")
                             .ok()
                             .flatten()
-                            .unwrap_or_default()
-                            .into(),
+                            .unwrap_or_default(),
                         facts,
-                    })
+                    ))
                 },
             )
             .await?;
         // Cypher and Rust order strings alike within the BMP only.
-        out.sort_by(|a, b| a.entity_id.cmp(&b.entity_id));
+        out.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
         Ok(out)
     }
 

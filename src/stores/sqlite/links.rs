@@ -123,11 +123,8 @@ impl Links for SqliteStore {
                 } else {
                     None
                 };
-                out.push(StoredLinkState {
-                    name: row.get::<_, String>(1)?.into(),
-                    entity_id: entity_id.into(),
-                    facts,
-                });
+                let name: String = row.get(1)?;
+                out.push(StoredLinkState::new(&entity_id, &name, facts));
             }
             Ok(out)
         })
