@@ -29,13 +29,67 @@ pub struct Scan {
 #[derive(Debug)]
 pub(super) struct RootScan {
     report: Result<sources::WalkReport, String>,
-    /// Per walked file, in walk order: `(length, SHA-256)` or why the file
+    /// Per walked file, in walk order: its length and SHA-256, or that it
     /// could not be read. Raw digests: 100k hex strings would be 100k
     /// allocations held through planning.
-    hashed: Vec<Result<(u64, [u8; 32]), ReadError>>,
+    hashed: Vec<Hashed>,
+    /// Why each file marked unread could not be read, by walk index, in
+    /// order: few, so kept beside the digests rather than in each.
+    unread: Vec<(usize, ReadError)>,
     /// The bytes of the files read while the run's allowance lasted, by
     /// walk index: planning parses these instead of reading them again.
     kept: Kept,
+}
+
+/// A walked file's length and SHA-256 in 36 bytes, without a tag of its
+/// own: a million are held until planning consumes them, and a `Result`
+/// with the read error took 48. The length is stored plus one, so that an
+/// `Option<Hashed>` (how `parallel::map_indexed` fills its output) is also
+/// 36 bytes, and [`Hashed::UNREAD`] marks a file that could not be read.
+/// Files are at most 1 GiB (`[limits] max_file_mb`), far below either end.
+#[derive(Debug, Clone, Copy)]
+struct Hashed {
+    len_plus_one: std::num::NonZeroU32,
+    digest: [u8; 32],
+}
+
+impl Hashed {
+    const UNREAD: Hashed = Hashed {
+        len_plus_one: std::num::NonZeroU32::MAX,
+        digest: [0; 32],
+    };
+
+    fn of(bytes: &[u8]) -> Self {
+        let len = u32::try_from(bytes.len())
+            .ok()
+            .and_then(|n| n.checked_add(1))
+            .and_then(std::num::NonZeroU32::new)
+            .filter(|&n| n != std::num::NonZeroU32::MAX)
+            .expect("a file read is at most 1 GiB ([limits] max_file_mb)");
+        Hashed {
+            len_plus_one: len,
+            digest: hashing::sha256(bytes),
+        }
+    }
+
+    /// The length and digest, or `None` for a file that could not be read.
+    fn read(&self) -> Option<(u64, Sha256Hash)> {
+        (self.len_plus_one != Self::UNREAD.len_plus_one).then(|| {
+            (
+                u64::from(self.len_plus_one.get() - 1),
+                Sha256Hash(self.digest),
+            )
+        })
+    }
+}
+
+/// Why the file at walk index `i`, marked unread, could not be read
+/// (`unread`: a [`RootScan`]'s, in index order).
+fn unread_because(unread: &[(usize, ReadError)], i: usize) -> &ReadError {
+    let at = unread
+        .binary_search_by_key(&i, |(j, _)| *j)
+        .expect("every unread file has its error");
+    &unread[at].1
 }
 
 impl Scan {
@@ -57,12 +111,23 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
         .map(|root| {
             let report = sources::walk(root);
             let kept = Kept::default();
+            let unread = std::sync::Mutex::new(Vec::new());
             let hashed = match &report {
                 Ok(r) => {
                     let dir = r.files.first().and_then(|f| RootDir::open(&f.root));
                     crate::parallel::map_indexed(&r.files, |i, f| {
-                        let bytes = read_limited_in(dir.as_ref(), f, max_file_bytes)?;
-                        let hashed = (bytes.len() as u64, hashing::sha256(&bytes));
+                        let bytes = match read_limited_in(dir.as_ref(), f, max_file_bytes) {
+                            Ok(bytes) => bytes,
+                            Err(e) => {
+                                // A poisoned lock: another worker panicked,
+                                // and its panic is what the caller gets.
+                                if let Ok(mut u) = unread.lock() {
+                                    u.push((i, e));
+                                }
+                                return Hashed::UNREAD;
+                            }
+                        };
+                        let hashed = Hashed::of(&bytes);
                         let len = bytes.len() as u64;
                         if allowance
                             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
@@ -72,14 +137,17 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
                         {
                             kept.put(i, bytes);
                         }
-                        Ok(hashed)
+                        hashed
                     })
                 }
                 Err(_) => Vec::new(),
             };
+            let mut unread = unread.into_inner().unwrap_or_else(|e| e.into_inner());
+            unread.sort_unstable_by_key(|(i, _)| *i);
             RootScan {
                 report,
                 hashed,
+                unread,
                 kept,
             }
         })
@@ -100,9 +168,10 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
         let Ok(report) = &rs.report else { return true };
         let stored = index.of_source(root.source.as_str());
         for (file, hashed) in report.files.iter().zip(&rs.hashed) {
-            let Ok((_, digest)) = hashed else { return true };
+            let Some((_, digest)) = hashed.read() else {
+                return true;
+            };
             let here = stored.and_then(|m| m.get(&file.rel)).unwrap_or(&[]);
-            let digest = Sha256Hash(*digest);
             if here.is_empty()
                 || here
                     .iter()
@@ -225,6 +294,7 @@ pub(super) fn add_root<'s>(
     // consumed (below), so the plan's peak, at the end of the walk, does not
     // also hold a husk of every walked file (about 100 bytes a file).
     let (mut files, mut hashed, mut base) = (report.files, rs.hashed, 0usize);
+    let unread = rs.unread;
     let total = files.len();
     // Rounds of walk indices (not a list of every index: 8 bytes a file).
     let rounds = (0..total)
@@ -239,9 +309,9 @@ pub(super) fn add_root<'s>(
             let file = &files[i - base];
             // Taken either way: an unchanged file's bytes are dropped here.
             let kept = rs.kept.take(i);
-            let scanned_hash = match &hashed[i - base] {
-                Ok((_, digest)) => Sha256Hash(*digest),
-                Err(m) => return Examined::Unreadable(m.to_string()),
+            let scanned_hash = match hashed[i - base].read() {
+                Some((_, digest)) => digest,
+                None => return Examined::Unreadable(unread_because(&unread, i).to_string()),
             };
             // Hash first: an unchanged file at the same version is not
             // parsed. graphseed always stores the canonical text of the
@@ -300,7 +370,7 @@ pub(super) fn add_root<'s>(
             draft.stats.files_seen += 1;
             let display = format!("{}/{}", root.display, file.rel);
             let stored_here = stored_at(&file.rel);
-            if let Ok((len, _)) = &hashed[i - base] {
+            if let Some((len, _)) = hashed[i - base].read() {
                 draft.stats.bytes_hashed += len;
             }
             // An index key on every store, like entity_id.
@@ -441,6 +511,22 @@ pub(super) fn add_root<'s>(
 mod tests {
     use super::*;
 
+    /// A walked file's digest is 36 bytes, also inside an `Option`, and
+    /// reads back its length (an empty file's too) and digest; an unread
+    /// file reads back as none.
+    #[test]
+    fn a_hashed_file_is_36_bytes_and_reads_back() {
+        assert_eq!(std::mem::size_of::<Hashed>(), 36);
+        assert_eq!(std::mem::size_of::<Option<Hashed>>(), 36);
+        for bytes in [&b""[..], b"{}", &[7u8; 5000]] {
+            assert_eq!(
+                Hashed::of(bytes).read(),
+                Some((bytes.len() as u64, Sha256Hash(hashing::sha256(bytes))))
+            );
+        }
+        assert_eq!(Hashed::UNREAD.read(), None);
+    }
+
     /// The scan keeps the bytes it read only while its allowance lasts,
     /// and exactly the bytes it hashed.
     #[test]
@@ -461,12 +547,12 @@ mod tests {
             let mut n = 0;
             for (i, f) in report.files.iter().enumerate() {
                 if let Some(bytes) = rs.kept.take(i) {
-                    let Ok((len, digest)) = &rs.hashed[i] else {
+                    let Some((len, digest)) = rs.hashed[i].read() else {
                         panic!("{} was kept but not hashed", f.rel)
                     };
                     assert_eq!(
                         (bytes.len() as u64, hashing::sha256(&bytes)),
-                        (*len, *digest)
+                        (len, digest.0)
                     );
                     n += 1;
                 }
