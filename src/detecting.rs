@@ -129,7 +129,7 @@ async fn read_projection<S: Store>(
             .nodes
             .binary_search_by(|n| n.as_str().cmp(e.entity_id()))
         {
-            content_hashes[i] = e.content_hash.to_string();
+            content_hashes[i] = e.content_hash().to_string();
         }
     }
     let signature = projection.graph_signature();

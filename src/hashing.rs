@@ -334,6 +334,58 @@ impl serde::Serialize for StoredHash {
     }
 }
 
+/// A [`StoredHash`] read from where it is kept (a stored episode, which
+/// holds its digest inline and a text that is no digest in its own
+/// allocation): a digest is copied (32 bytes), a text borrowed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum StoredHashRef<'a> {
+    Digest(Sha256Hash),
+    Other(&'a str),
+}
+
+impl<'a> StoredHashRef<'a> {
+    /// The stored text, on the stack for a digest.
+    pub fn text(self) -> HashText<'a> {
+        match self {
+            StoredHashRef::Digest(h) => HashText::Hex(h.hex()),
+            StoredHashRef::Other(t) => HashText::Other(t),
+        }
+    }
+
+    /// Whether this is the digest `d`.
+    pub fn is(self, d: &Sha256Hash) -> bool {
+        matches!(self, StoredHashRef::Digest(h) if h == *d)
+    }
+
+    /// The digest, if the stored text is one.
+    pub fn digest(self) -> Option<Sha256Hash> {
+        match self {
+            StoredHashRef::Digest(h) => Some(h),
+            StoredHashRef::Other(_) => None,
+        }
+    }
+
+    /// An owned copy (allocates only for a text that is no digest).
+    pub fn to_stored(self) -> StoredHash {
+        match self {
+            StoredHashRef::Digest(h) => StoredHash::Digest(h),
+            StoredHashRef::Other(t) => StoredHash::Other(t.into()),
+        }
+    }
+}
+
+impl std::fmt::Display for StoredHashRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.text())
+    }
+}
+
+impl std::fmt::Debug for StoredHashRef<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", &*self.text())
+    }
+}
+
 /// A [`StoredHash`] as text without allocating.
 pub enum HashText<'a> {
     Hex(Hex),

@@ -14,7 +14,7 @@ use super::{
     Action, After, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Reason,
     WalkStats, graph_signature,
 };
-use crate::hashing::{HashText, Sha256Hash, StoredHash};
+use crate::hashing::{HashText, Sha256Hash, StoredHashRef};
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, RootSpec};
 
@@ -606,19 +606,17 @@ impl<'s> Draft<'s> {
         // digest, whatever the input held.
         let written =
             Sha256Hash::parse(&c.content_hash).expect("a content hash is a SHA-256 digest");
-        let content = StoredHash::Digest(written);
         let same_content = stored.is_some_and(|s| {
-            s.content_hash == content
+            s.content_hash().is(&written)
                 || edit.and_then(|e| e.body_hash.as_deref()) == Some(c.content_hash.as_str())
         });
         // Nothing changes for a parsed file's unchanged episodes (a relink
         // parses unchanged files): said as such, not as a second copy.
-        let source_hash = f.source_hash.map(StoredHash::Digest);
         let after = match stored {
             Some(s)
                 if **s.version() == *self.version
-                    && s.content_hash == content
-                    && s.source_hash == source_hash =>
+                    && s.content_hash().is(&written)
+                    && s.source_hash() == f.source_hash.map(StoredHashRef::Digest) =>
             {
                 After::AsBefore
             }
@@ -698,13 +696,13 @@ impl<'s> Draft<'s> {
             .into(),
             Decision::Update(UpdateWhy::Forced) => format!(
                 "content changed ({} -> {}); rewritten by --force",
-                short(&s.content_hash.text()),
+                short(&s.content_hash().text()),
                 short(&c.content_hash)
             )
             .into(),
             Decision::Update(UpdateWhy::ContentChanged) => format!(
                 "content changed ({} -> {})",
-                short(&s.content_hash.text()),
+                short(&s.content_hash().text()),
                 short(&c.content_hash)
             )
             .into(),
@@ -839,8 +837,8 @@ pub(super) struct StoredHashes<'a> {
 impl<'a> StoredHashes<'a> {
     pub(super) fn of(s: &'a StoredEpisode) -> Self {
         StoredHashes {
-            content: s.content_hash.text(),
-            source: s.source_hash.as_ref().map(StoredHash::text),
+            content: s.content_hash().text(),
+            source: s.source_hash().map(StoredHashRef::text),
         }
     }
 }
@@ -926,30 +924,50 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // the last entry of an id winning. A skip leaves the stored state as it
     // is (its after-snapshot is its before). A sorted Vec, not a map: a
     // cold seed changes every episode.
-    // Room for every entry up front, at most one per entry: collected by
-    // doubling, it would briefly hold the old and the new copy at the plan's
-    // peak (untouched capacity costs no memory).
+    // The changed entries as positions in `decisions` (4 bytes an entry, no
+    // sort buffer: a list of (id, digest) pairs sorted stably was 24 bytes
+    // an entry plus half of that again while sorting, 36 MB of a version
+    // bump's peak at 1M). Room for every entry up front, at most one per
+    // entry: collected by doubling, it would briefly hold two copies.
     // The version of every written entry is the plan's: not repeated here.
-    let mut changed: Vec<(&str, Option<&Sha256Hash>)> = Vec::with_capacity(decisions.len());
+    let changes = |d: &PlanEntry| {
+        matches!(
+            (&d.action, &d.after),
+            (Action::Prune, _) | (_, Some(After::Written(_)))
+        )
+    };
+    let mut changed: Vec<u32> = Vec::with_capacity(decisions.iter().filter(|d| changes(d)).count());
     changed.extend(
         decisions
             .iter()
-            .filter_map(|d| match (&d.action, &d.after) {
-                (Action::Prune, _) => Some((&*d.entity_id, None)),
-                (_, Some(After::Written(content))) => Some((&*d.entity_id, Some(content))),
-                _ => None,
-            }),
+            .enumerate()
+            .filter(|(_, d)| changes(d))
+            .map(|(i, _)| u32::try_from(i).expect("fewer than 4 billion entries")),
     );
-    // Stable: entries of one id stay in plan order, so the last one wins.
-    changed.sort_by(|a, b| a.0.cmp(b.0));
-    changed.reverse();
-    changed.dedup_by(|later, earlier| later.0 == earlier.0);
-    changed.reverse();
+    // By id, and the last entry of an id in plan order first, so that
+    // dedup (which keeps the first of equal neighbours) keeps it: the last
+    // one wins.
+    let id = |i: u32| &*decisions[i as usize].entity_id;
+    changed.sort_unstable_by(|&a, &b| id(a).cmp(id(b)).then(b.cmp(&a)));
+    changed.dedup_by(|later, earlier| id(*later) == id(*earlier));
+    let changed = changed.into_iter().map(|i| {
+        let d = &decisions[i as usize];
+        match (&d.action, &d.after) {
+            (Action::Prune, _) => (&*d.entity_id, None),
+            (_, Some(After::Written(content))) => (&*d.entity_id, Some(content)),
+            _ => unreachable!("only changes are listed"),
+        }
+    });
     // Two runs in entity_id order: where an id is in both, the plan's
     // state replaces the stored one (or removes it, pruned).
     let mut kept = stored
         .iter()
-        .map(|s| (s.entity_id(), Some((s.content_hash.text(), &**s.version()))))
+        .map(|s| {
+            (
+                s.entity_id(),
+                Some((s.content_hash().text(), &**s.version())),
+            )
+        })
         .peekable();
     let mut changed = changed
         .into_iter()
@@ -984,7 +1002,12 @@ fn signature_after_unsorted(
 ) -> String {
     let mut state: BTreeMap<&str, (HashText<'_>, &str)> = stored
         .iter()
-        .map(|s| (s.entity_id(), (s.content_hash.text(), s.version().as_ref())))
+        .map(|s| {
+            (
+                s.entity_id(),
+                (s.content_hash().text(), s.version().as_ref()),
+            )
+        })
         .collect();
     for d in decisions {
         match (&d.action, &d.after) {
@@ -996,7 +1019,7 @@ fn signature_after_unsorted(
             }
             (_, Some(After::AsBefore)) => {
                 if let Some(s) = d.before.map(|at| &stored[at as usize]) {
-                    state.insert(&d.entity_id, (s.content_hash.text(), s.version()));
+                    state.insert(&d.entity_id, (s.content_hash().text(), s.version()));
                 }
             }
             _ => {}
@@ -1141,6 +1164,30 @@ mod tests {
                 "a prune of an id not stored",
                 vec![entry(Action::Prune, "q", None, "")],
             ),
+            // An id with several entries: the last in plan order wins,
+            // wherever the others are.
+            (
+                "an id written twice",
+                vec![
+                    entry(Action::Update, "c", Some(1), "c-first"),
+                    entry(Action::Create, "d", None, "nd"),
+                    entry(Action::Update, "c", Some(1), "c-last"),
+                ],
+            ),
+            (
+                "an id pruned, then written",
+                vec![
+                    entry(Action::Prune, "c", Some(1), ""),
+                    entry(Action::Update, "c", Some(1), "c-back"),
+                ],
+            ),
+            (
+                "an id written, then pruned",
+                vec![
+                    entry(Action::Update, "c", Some(1), "c-gone"),
+                    entry(Action::Prune, "c", Some(1), ""),
+                ],
+            ),
         ];
         let mut seen = std::collections::HashSet::new();
         for (what, decisions) in cases {
@@ -1153,8 +1200,8 @@ mod tests {
             seen.insert(merged);
         }
         // Nothing planned, all skipped and pruning what is not stored leave
-        // the state as it is; the other two rows change it.
-        assert_eq!(seen.len(), 3);
+        // the state as it is; the other five rows change it, each its way.
+        assert_eq!(seen.len(), 6);
         assert_eq!(
             signature_after(&all, &[], "1.1.0"),
             super::super::stored_signature(&all)

@@ -13,7 +13,7 @@ use super::draft::{Draft, Facts, Here, StoredIndex};
 use super::links::{ItemLinks, Pending, take_links};
 use super::read::{Kept, ReadError, RootDir, kept_or_read, read_limited_in};
 use super::{Origin, PlanError, PlannedFile};
-use crate::hashing::{self, Sha256Hash, StoredHash};
+use crate::hashing::{self, Sha256Hash, StoredHashRef};
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
@@ -175,7 +175,7 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
             if here.is_empty()
                 || here
                     .iter()
-                    .any(|s| !s.source_hash.as_ref().is_some_and(|h| h.is(&digest)))
+                    .any(|s| !s.source_hash().is_some_and(|h| h.is(&digest)))
             {
                 return true;
             }
@@ -281,10 +281,7 @@ pub(super) fn add_root<'s>(
     let displaced: HashSet<Sha256Hash> = here_by_path
         .into_iter()
         .flat_map(|m| m.not_at(report.files.iter().map(|f| &*f.rel)))
-        .filter_map(|s| match s.source_hash {
-            Some(StoredHash::Digest(h)) => Some(h),
-            _ => None,
-        })
+        .filter_map(|s| s.source_hash().and_then(StoredHashRef::digest))
         .collect();
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
@@ -326,7 +323,7 @@ pub(super) fn add_root<'s>(
                 && !here.is_empty()
                 && here
                     .iter()
-                    .all(|s| s.source_hash.as_ref().is_some_and(|h| h.is(&scanned_hash)))
+                    .all(|s| s.source_hash().is_some_and(|h| h.is(&scanned_hash)))
             {
                 if here.iter().all(|s| **s.version() == *version_text) {
                     return Examined::Unchanged;
@@ -415,7 +412,7 @@ pub(super) fn add_root<'s>(
                             entity_id: s.entity_id().to_string(),
                             name: String::new(),
                             fields: Default::default(),
-                            content_hash: s.content_hash.to_string(),
+                            content_hash: s.content_hash().to_string(),
                             line: None,
                         })
                         .collect();
@@ -455,7 +452,7 @@ pub(super) fn add_root<'s>(
             let file_unchanged = !stored_here.is_empty()
                 && stored_here
                     .iter()
-                    .all(|s| s.source_hash.as_ref().is_some_and(|h| h.is(&file_hash)));
+                    .all(|s| s.source_hash().is_some_and(|h| h.is(&file_hash)));
             let parsed_now = !item_links.is_empty();
             item_links.resize_with(candidates.len(), ItemLinks::default);
             for (c, links) in candidates.into_iter().zip(item_links) {

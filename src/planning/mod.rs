@@ -57,8 +57,8 @@ impl<'a> Snapshot<'a> {
     fn of(s: &'a StoredEpisode) -> Self {
         Snapshot {
             version: s.version(),
-            content_hash: Cow::Borrowed(&s.content_hash),
-            source_hash: s.source_hash.as_ref().map(Cow::Borrowed),
+            content_hash: Cow::Owned(s.content_hash().to_stored()),
+            source_hash: s.source_hash().map(|h| Cow::Owned(h.to_stored())),
         }
     }
 }
@@ -723,7 +723,7 @@ fn by_distinct_id(stored: &[StoredEpisode]) -> bool {
 pub fn stored_signature(stored: &[StoredEpisode]) -> String {
     let tuples = stored
         .iter()
-        .map(|e| (e.entity_id(), e.content_hash.text(), &**e.version()));
+        .map(|e| (e.entity_id(), e.content_hash().text(), &**e.version()));
     // Loaded in entity_id order: streamed, rather than a sorted copy of a
     // million tuples beside the stored state.
     if by_distinct_id(stored) {

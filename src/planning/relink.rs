@@ -386,7 +386,7 @@ pub(super) fn add_relinks(
             .collect();
         let stored_hash = draft.decisions[entries[0]]
             .before
-            .and_then(|at| index.all[at as usize].source_hash.as_ref());
+            .and_then(|at| index.all[at as usize].source_hash());
         if !stored_hash.is_some_and(|h| h.is(&hash)) {
             continue;
         }

@@ -222,10 +222,7 @@ async fn contract_round_trip<S: Store>(s: &S, group: &str) {
         .iter()
         .find(|e| e.entity_id() == "generated_beta")
         .unwrap();
-    assert_eq!(
-        (beta.source_hash.as_ref(), beta.source_path()),
-        (None, None)
-    );
+    assert_eq!((beta.source_hash(), beta.source_path()), (None, None));
     assert_eq!(s.group_revision(group).await.unwrap(), 1);
 
     // The run record was created by the first batch of the run.
