@@ -99,7 +99,7 @@ impl EpisodeRecord {
 ///
 /// Compact because there is one per stored episode: the hashes are binary
 /// (parsed once when read), entity_id and source_path share one allocation,
-/// and source, version and the two times are one shared [`Stamp`]. The
+/// and source, version and the two times are one shared `Stamp`. The
 /// times are a run's clock (created_at that of the run that created the
 /// episode, updated_at that of the run that last changed it), so a group
 /// holds a stamp per source, version and pair of runs, one after a single
@@ -282,7 +282,7 @@ impl StoredEpisode {
         &self.stamp.source
     }
 
-    /// The stored text (see [`Stamp`]).
+    /// The stored text (see `Stamp`).
     pub fn version(&self) -> &Arc<str> {
         &self.stamp.version
     }
@@ -312,7 +312,7 @@ impl std::fmt::Debug for StoredEpisode {
 }
 
 /// Hands out one shared copy of each distinct text (sources, versions) and
-/// each distinct [`Stamp`] while stored episodes are read.
+/// each distinct `Stamp` while stored episodes are read.
 #[derive(Debug, Default)]
 pub struct Interner {
     seen: std::collections::HashSet<Arc<str>>,
