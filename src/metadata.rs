@@ -320,7 +320,7 @@ pub struct Interner {
 }
 
 impl Interner {
-    pub fn get(&mut self, text: &str) -> Arc<str> {
+    fn get(&mut self, text: &str) -> Arc<str> {
         if let Some(t) = self.seen.get(text) {
             return t.clone();
         }
