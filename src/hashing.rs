@@ -294,17 +294,22 @@ impl StoredHash {
         }
     }
 
+    /// Read as a [`StoredHashRef`], which holds the rules for either kind.
+    pub fn as_ref(&self) -> StoredHashRef<'_> {
+        match self {
+            StoredHash::Digest(h) => StoredHashRef::Digest(*h),
+            StoredHash::Other(t) => StoredHashRef::Other(t),
+        }
+    }
+
     /// The stored text, on the stack for a digest.
     pub fn text(&self) -> HashText<'_> {
-        match self {
-            StoredHash::Digest(h) => HashText::Hex(h.hex()),
-            StoredHash::Other(t) => HashText::Other(t),
-        }
+        self.as_ref().text()
     }
 
     /// Whether this is the digest `d`.
     pub fn is(&self, d: &Sha256Hash) -> bool {
-        matches!(self, StoredHash::Digest(h) if h == d)
+        self.as_ref().is(d)
     }
 }
 
@@ -316,13 +321,13 @@ impl From<Sha256Hash> for StoredHash {
 
 impl std::fmt::Display for StoredHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.text())
+        std::fmt::Display::fmt(&self.as_ref(), f)
     }
 }
 
 impl std::fmt::Debug for StoredHash {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", &*self.text())
+        std::fmt::Debug::fmt(&self.as_ref(), f)
     }
 }
 
