@@ -14,5 +14,5 @@ RETURN p.run_id AS run_id, p.group_id AS group_id, p.status AS status,
        p.graph_signature AS graph_signature, p.git_commit AS git_commit,
        p.git_branch AS git_branch, p.git_dirty AS git_dirty,
        p.hostname AS hostname, p.os AS os, p.counts_json AS counts_json,
-       coalesce(p.kind, 'seed') AS kind
+       coalesce(p.kind, 'seed') AS kind, p.sources_signature AS sources_signature
 ORDER BY started_at DESC, run_id DESC

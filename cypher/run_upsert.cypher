@@ -1,7 +1,7 @@
 // Create or overwrite a run record (MERGE on run_id, then every field is set, so a replay leaves the same node).
 // Parameters: $run_id, $group_id, $status, $started_at, $finished_at (or null), $tool_version, $seed_version,
 // $params_hash, $params_json, $graph_signature (or null), $git_commit (or null), $git_branch (or null),
-// $git_dirty (or null), $hostname, $os, $counts_json, $kind (`seed` or `communities`).
+// $git_dirty (or null), $hostname, $os, $counts_json, $kind (`seed` or `communities`), $sources_signature (or null).
 MERGE (r:SeedRun {run_id: $run_id})
 SET r.group_id = $group_id,
     r.status = $status,
@@ -18,4 +18,5 @@ SET r.group_id = $group_id,
     r.hostname = $hostname,
     r.os = $os,
     r.counts_json = $counts_json,
-    r.kind = $kind
+    r.kind = $kind,
+    r.sources_signature = $sources_signature

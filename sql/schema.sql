@@ -25,7 +25,9 @@ CREATE TABLE IF NOT EXISTS runs (
     os              TEXT NOT NULL,
     counts          TEXT NOT NULL,
     -- `seed` or `communities`; added in layout version 2.
-    kind            TEXT NOT NULL DEFAULT 'seed'
+    kind            TEXT NOT NULL DEFAULT 'seed',
+    -- A seed's fingerprint of its sources; added in layout version 6.
+    sources_signature TEXT
 );
 CREATE INDEX IF NOT EXISTS runs_group_started ON runs (group_id, started_at);
 

@@ -128,24 +128,53 @@ pub fn canonical_hash(value: &Value) -> String {
 pub fn canonical_hash_of_triples<A: AsRef<str>, B: AsRef<str>, C: AsRef<str>>(
     triples: impl IntoIterator<Item = (A, B, C)>,
 ) -> String {
-    let mut h = HashWriter::new();
-    let write = || -> std::io::Result<()> {
+    let mut h = TriplesHasher::default();
+    for (a, b, c) in triples {
+        h.push(a.as_ref(), b.as_ref(), c.as_ref());
+    }
+    h.finish()
+}
+
+/// [`canonical_hash_of_triples`] fed one triple at a time, for triples that
+/// arrive in their order (pages of a group) and are never collected.
+pub struct TriplesHasher {
+    h: HashWriter,
+    any: bool,
+}
+
+impl Default for TriplesHasher {
+    fn default() -> Self {
+        TriplesHasher {
+            h: HashWriter::new(),
+            any: false,
+        }
+    }
+}
+
+impl TriplesHasher {
+    pub fn push(&mut self, a: &str, b: &str, c: &str) {
         use std::io::Write;
-        h.write_all(b"[")?;
-        for (i, (a, b, c)) in triples.into_iter().enumerate() {
-            h.write_all(if i > 0 { b",[" } else { b"[" })?;
-            for (j, s) in [a.as_ref(), b.as_ref(), c.as_ref()].into_iter().enumerate() {
+        let h = &mut self.h;
+        let mut write = || -> std::io::Result<()> {
+            h.write_all(if self.any { b",[" } else { b"[[" })?;
+            for (j, s) in [a, b, c].into_iter().enumerate() {
                 if j > 0 {
                     h.write_all(b",")?;
                 }
-                serde_json::to_writer(&mut h, s).map_err(std::io::Error::other)?;
+                serde_json::to_writer(&mut *h, s).map_err(std::io::Error::other)?;
             }
-            h.write_all(b"]")?;
-        }
-        h.write_all(b"]")
-    };
-    write().expect("hashing cannot fail");
-    h.hex()
+            h.write_all(b"]")
+        };
+        write().expect("hashing cannot fail");
+        self.any = true;
+    }
+
+    pub fn finish(mut self) -> String {
+        use std::io::Write;
+        let end: &[u8] = if self.any { b"]" } else { b"[]" };
+        self.h.write_all(end).expect("hashing cannot fail");
+        self.h.hex()
+    }
 }
 
 /// What an episode's seal covers: every tool-owned property the hand-edit

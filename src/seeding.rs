@@ -20,6 +20,10 @@ use crate::planning::{self, Plan, PlanInput};
 use crate::stores::{RunRecord, RunStatus, Store};
 use crate::ui::Ui;
 
+mod sink;
+
+use self::sink::{Gate, Sink, Walked};
+
 #[derive(Debug, Clone)]
 pub struct SeedOptions {
     pub batch_size: usize,
@@ -36,6 +40,10 @@ pub struct SeedOptions {
     /// before the lock is taken, so a run that could not leave its trail
     /// never touches the graph. `None`: no trail (library use).
     pub audit_dir: Option<std::path::PathBuf>,
+    /// The caller lists every skip (`-vv`, a dry run): the plan must hold
+    /// the stored episodes they are about, so it is always made in full,
+    /// never from the walk alone (see [`planning::unchanged`]).
+    pub list_skips: bool,
     /// Who takes the lock (user@host style), for the holder's details.
     pub owner: String,
     pub host: String,
@@ -78,7 +86,7 @@ pub async fn seed<S: Store>(
         store.init().await?;
     }
     store.check_schema().await?;
-    let mut plan = make_plan(store, input, opts.retry, ui).await?;
+    let mut plan = make_plan(store, input, opts, ui).await?;
     run.counts = counts_of(&plan);
 
     let blocked = !plan.errors.is_empty() && !opts.keep_going;
@@ -91,6 +99,7 @@ pub async fn seed<S: Store>(
         if !opts.dry_run && plan.errors.is_empty() {
             // Nothing changes: the graph already has this signature.
             run.graph_signature = Some(plan.signature_after.clone());
+            run.sources_signature.clone_from(&plan.sources_signature);
         }
         run.finished_at = Some(crate::clock::now());
         return Ok(SeedOutcome {
@@ -121,6 +130,7 @@ pub async fn seed<S: Store>(
             };
             if plan.errors.is_empty() {
                 run.graph_signature = Some(plan.signature_after.clone());
+                run.sources_signature.clone_from(&plan.sources_signature);
             }
             None
         }
@@ -153,7 +163,7 @@ async fn apply_under_lock<S: Store>(
     // graph moved under it, so plan again on what is there now.
     if session.revision().await? != plan.revision {
         ui.info("the group changed while planning; planning again under the lock");
-        *plan = make_plan(store, input, opts.retry, ui).await?;
+        *plan = make_plan(store, input, opts, ui).await?;
         if !plan.errors.is_empty() && !opts.keep_going {
             return Err(Error::Plan {
                 count: plan.error_count(),
@@ -168,9 +178,10 @@ async fn apply_under_lock<S: Store>(
 async fn make_plan<S: Store>(
     store: &S,
     input: &PlanInput,
-    policy: RetryPolicy,
+    opts: &SeedOptions,
     ui: &Ui,
 ) -> Result<Plan, Error> {
+    let policy = opts.retry;
     let t = Instant::now();
     // Walking and hashing the sources needs nothing from the store but the
     // revision (below): it runs on other threads while the stored state
@@ -187,17 +198,62 @@ async fn make_plan<S: Store>(
         0
     };
     let (roots, max) = (input.roots.clone(), input.max_file_bytes);
-    let scanning = tokio::task::spawn_blocking(move || planning::scan(&roots, max, keep));
+    // The walk's end is published to the group's read, which may then stop
+    // holding what it reads (see `sink`).
+    let (walk_done, walk_seen) = tokio::sync::watch::channel::<Walked>(None);
+    let scanning = tokio::task::spawn_blocking(move || {
+        let scan = planning::scan(&roots, max, keep);
+        // Nobody listening (no gate, or the read ended first) is fine.
+        let _ = walk_done.send(Some(scan.digest()));
+        scan
+    });
+    let last = if revision != 0 && may_be_unchanged(input, opts) {
+        last_closed_seed(store, input, policy, ui).await?
+    } else {
+        None
+    };
     // The hand-edit pass reads every stored episode on every reseed (see
     // `trust_check`), and the stored state is built from the same pages: the
     // group is read once, not once for the plan and once for the check. The
     // links load meanwhile. Both are plain reads of committed data; a change
     // between them is caught by the revision check under the lock.
     let loading_links = retry::read(policy, ui, || store.load_links(&input.group_id));
-    let (links, (stored, edited)) = tokio::try_join!(
+    let gate = last
+        .as_ref()
+        .map(|(sources, _)| (sources.as_str(), walk_seen));
+    let version = input.version.to_string();
+    let (links, read) = tokio::try_join!(
         loading_links,
-        read_stored(store, &input.group_id, policy, ui)
+        read_group(store, &input.group_id, policy, ui, &version, gate)
     )?;
+    let (stored, edited) = match read {
+        GroupRead::Held(stored, edited) => (stored, edited),
+        GroupRead::Unchanged {
+            episodes,
+            signature,
+            edited,
+        } => {
+            let (sources, graph) = last.expect("a gate comes from a closed seed");
+            let current = signature
+                .map(|s| planning::graph_signature_with_links(s, &links))
+                .filter(|current| edited.is_empty() && *current == graph);
+            if let Some(current) = current {
+                let scan = joined(scanning).await;
+                ui.info(&format!(
+                    "the sources and group `{}` are as the last seed left them: {episodes} stored episodes checked, none held ({:.2?})",
+                    input.group_id,
+                    t.elapsed()
+                ));
+                return Ok(planning::unchanged::unchanged_plan(
+                    input, scan, episodes, current, sources, revision,
+                ));
+            }
+            // Changed since that seed (by hand, or by a run that failed
+            // part-way): plan in full, which reconciles.
+            ui.debug("the group changed since the last closed seed; reading it again in full");
+            read_stored(store, &input.group_id, policy, ui).await?
+        }
+    };
     ui.debug(&format!(
         "loaded {} stored episodes of group `{}` in {:.2?}",
         stored.len(),
@@ -251,6 +307,39 @@ async fn make_plan<S: Store>(
         t.elapsed()
     ));
     Ok(plan)
+}
+
+/// Whether this reseed may find nothing to do without holding the stored
+/// state: only when it lists no skip and nothing forces a file to be parsed.
+fn may_be_unchanged(input: &PlanInput, opts: &SeedOptions) -> bool {
+    !opts.list_skips
+        && !opts.dry_run
+        && !input.force
+        && input.reconcile.is_none()
+        && input.generated.is_none()
+        && !input.links.reread
+}
+
+/// The `(sources_signature, graph_signature)` of the group's last successful
+/// seed (the run [`trust_check`] trusts), if it recorded its sources (its
+/// plan was closed) at this reseed's version.
+async fn last_closed_seed<S: Store>(
+    store: &S,
+    input: &PlanInput,
+    policy: RetryPolicy,
+    ui: &Ui,
+) -> Result<Option<(String, String)>, Error> {
+    let runs = retry::read(policy, ui, || store.list_runs(Some(&input.group_id))).await?;
+    let version = input.version.to_string();
+    Ok(runs
+        .into_iter()
+        .find(|r| {
+            r.kind == crate::stores::RunKind::Seed
+                && r.status == RunStatus::Succeeded
+                && r.graph_signature.is_some()
+        })
+        .filter(|r| r.seed_version == version)
+        .and_then(|r| Some((r.sources_signature?, r.graph_signature?))))
 }
 
 /// Whether the hash-first skip may be trusted: only while the group is as
@@ -360,8 +449,55 @@ pub(crate) async fn read_stored<S: Store>(
     ),
     Error,
 > {
+    match read_group(store, group, policy, ui, "", None).await? {
+        GroupRead::Held(stored, edited) => Ok((stored, edited)),
+        GroupRead::Unchanged { .. } => unreachable!("no gate, nothing unchanged"),
+    }
+}
+
+/// What [`read_group`] read.
+enum GroupRead {
+    /// The group's stored state, and its hand edits.
+    Held(
+        Vec<StoredEpisode>,
+        HashMap<String, planning::edits::HandEdit>,
+    ),
+    /// The walk was the one the gate's seed recorded: nothing was held.
+    /// `signature` is the episodes' graph_signature, `None` when the pages
+    /// could not stand for the group (a writer between them, an order
+    /// Rust does not share): then the group must be read again.
+    Unchanged {
+        episodes: u64,
+        signature: Option<String>,
+        edited: HashMap<String, planning::edits::HandEdit>,
+    },
+}
+
+/// [`read_stored`], and with a gate (the last closed seed's
+/// `sources_signature`, and the walk's end as it comes) a read that stops
+/// holding episodes once the walk proves the sources unchanged (see
+/// `sink`). `version`: the reseed's, which that fingerprint covers.
+async fn read_group<S: Store>(
+    store: &S,
+    group: &str,
+    policy: RetryPolicy,
+    ui: &Ui,
+    version: &str,
+    gate: Option<(&str, tokio::sync::watch::Receiver<Walked>)>,
+) -> Result<GroupRead, Error> {
     let t = Instant::now();
     let expected = retry::read(policy, ui, || store.count_episodes(group)).await?;
+    let (gate, walk) = match gate {
+        Some((sources, walk)) if expected > 0 => (
+            Some(Gate {
+                sources_signature: sources.to_string(),
+                version: version.to_string(),
+                episodes: expected,
+            }),
+            Some(walk),
+        ),
+        _ => (None, None),
+    };
     // A large group on Neo4j is read as two ranges side by side: the server
     // answers each on a thread of its own while the client decodes and
     // checks the other's rows, instead of waiting for every page in turn.
@@ -377,17 +513,29 @@ pub(crate) async fn read_stored<S: Store>(
     // grown page by page and joined at the end, peaked at 382 MB instead of
     // 319 MB at 1M (spare capacity, and the second half held twice while
     // joined). The pages interleave, so it is sorted below.
-    let into = RefCell::new(Vec::with_capacity(usize::try_from(expected).unwrap_or(0)));
+    let into = RefCell::new(Sink::new(usize::try_from(expected).unwrap_or(0), gate));
+    // Kept to wait for the walk's end if the pages end first.
+    let walk_end = walk.clone();
     let (mut pass, second) = match &split {
         Some(key) => {
+            let first = Range {
+                index: 0,
+                after: None,
+                take: Some(half),
+            };
+            let second = Range {
+                index: 1,
+                after: Some(key.clone()),
+                take: None,
+            };
             let (first, second) = tokio::try_join!(
-                read_range(store, group, None, Some(half), &into, policy, ui),
-                read_range(store, group, Some(key.clone()), None, &into, policy, ui),
+                read_range(store, group, first, &into, walk.clone(), policy, ui),
+                read_range(store, group, second, &into, walk, policy, ui),
             )?;
             (first, Some(second))
         }
         None => (
-            read_range(store, group, None, None, &into, policy, ui).await?,
+            read_range(store, group, Range::WHOLE, &into, walk, policy, ui).await?,
             None,
         ),
     };
@@ -405,7 +553,28 @@ pub(crate) async fn read_stored<S: Store>(
         unsealed,
         ..
     } = pass;
-    let mut stored = into.into_inner();
+    let mut sink = into.into_inner();
+    // The pages ended before the walk (a small group, a fast store): what
+    // was read is held anyway, but whether the plan needs it is still the
+    // walk's to say, so the outcome never depends on which ended first.
+    if let Some(walk) = walk_end {
+        wait_for_walk(&mut sink, walk).await;
+    }
+    if sink.unchanged() {
+        ui.debug(&format!(
+            "checked {read} stored episodes for hand edits, none held ({unsealed} read in full, {} edited) in {:.2?}",
+            edited.len(),
+            t.elapsed()
+        ));
+        // Every episode once, in order (the signature checked the order).
+        let whole = read as u64 == expected && met;
+        return Ok(GroupRead::Unchanged {
+            episodes: expected,
+            signature: sink.signature().filter(|_| whole),
+            edited,
+        });
+    }
+    let mut stored = sink.held;
     ui.debug(&format!(
         "checked {read} stored episodes for hand edits ({unsealed} read in full, {} edited) in {:.2?}{}",
         edited.len(),
@@ -426,7 +595,24 @@ pub(crate) async fn read_stored<S: Store>(
             stored.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
         }
     }
-    Ok((stored, edited))
+    Ok(GroupRead::Held(stored, edited))
+}
+
+/// Until the walk has ended (or its task is gone), its end given to `sink`.
+async fn wait_for_walk(sink: &mut Sink, mut walk: tokio::sync::watch::Receiver<Walked>) {
+    loop {
+        // Copied out: the channel's lock is never held across an await.
+        let seen = *walk.borrow_and_update();
+        sink.walked(seen);
+        if !sink.walking() {
+            return;
+        }
+        if walk.changed().await.is_err() {
+            // The walk's task is gone (its panic reaches the caller).
+            sink.walk_lost();
+            return;
+        }
+    }
 }
 
 /// Why the pages of a hand-edit pass cannot stand for the group's stored
@@ -482,18 +668,40 @@ impl RangePass {
     }
 }
 
-/// The pages of one range of a group: those after `after` (from the start
-/// when `None`), at most `take` episodes (to the end when `None`), their
-/// episodes appended to `into`.
+/// One range of a group's pages: those after `after` (from the start when
+/// `None`), at most `take` episodes (to the end when `None`).
+struct Range {
+    /// 0 for the first (or only) range, 1 for the second.
+    index: usize,
+    after: Option<String>,
+    take: Option<u64>,
+}
+
+impl Range {
+    const WHOLE: Range = Range {
+        index: 0,
+        after: None,
+        take: None,
+    };
+}
+
+/// The pages of one range of a group, their episodes given to `into`;
+/// with `walk`, the walk's end is passed on between pages, and the read
+/// waits for it while `into` says so.
 async fn read_range<S: Store>(
     store: &S,
     group: &str,
-    mut after: Option<String>,
-    take: Option<u64>,
-    into: &RefCell<Vec<StoredEpisode>>,
+    range: Range,
+    into: &RefCell<Sink>,
+    mut walk: Option<tokio::sync::watch::Receiver<Walked>>,
     policy: RetryPolicy,
     ui: &Ui,
 ) -> Result<RangePass, Error> {
+    let Range {
+        index,
+        mut after,
+        take,
+    } = range;
     let mut pass = RangePass::default();
     // One page is checked (parsed and re-hashed, on a blocking thread)
     // while the next is read: the store's reply and the client's hashing
@@ -514,7 +722,21 @@ async fn read_range<S: Store>(
         pass.read += page.read;
         pass.unsealed += page.unsealed.len();
         // Borrowed only here, never across an await.
-        into.borrow_mut().extend(page.episodes);
+        into.borrow_mut().take(index, page.episodes);
+        if let Some(walk) = &mut walk {
+            // Copied out: the channel's lock is never held across an await.
+            let seen = *walk.borrow_and_update();
+            into.borrow_mut().walked(seen);
+            while into.borrow().waits() {
+                if walk.changed().await.is_err() {
+                    // The walk's task is gone (its panic reaches the caller).
+                    into.borrow_mut().walk_lost();
+                    break;
+                }
+                let seen = *walk.borrow_and_update();
+                into.borrow_mut().walked(seen);
+            }
+        }
         let raw = page.unsealed;
         let previous = checking.replace(tokio::task::spawn_blocking(move || {
             planning::edits::by_entity(planning::edits::hand_edits(&raw))

@@ -16,6 +16,7 @@ crate::statement_files::statement_files! {
     /// Layout version 1 -> 2: `runs.kind`.
     SCHEMA_V2_RUN_KIND => "schema_v2_run_kind.sql";
     SCHEMA_V5_EPISODE_SEAL => "schema_v5_episode_seal.sql";
+    SCHEMA_V6_RUN_SOURCES => "schema_v6_run_sources.sql";
     SCHEMA_OBJECT_EXISTS => "schema_object_exists.sql";
     SCHEMA_VERSION_GET => "schema_version_get.sql";
     SCHEMA_VERSION_INSERT => "schema_version_insert.sql";

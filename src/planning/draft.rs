@@ -355,6 +355,8 @@ pub(super) struct Draft<'s> {
     pub(super) scope_sources: BTreeSet<String>,
     /// Whether any producer found a source at all (prune refuses otherwise).
     pub(super) found_any_source: bool,
+    /// Files parsed to no episode at all (see [`super::unchanged::closed`]).
+    pub(super) empty_files: u64,
     /// Duplicates past the listed errors: counted, never formatted (a
     /// million repeated lines must not cost a million messages).
     unlisted: usize,
@@ -404,6 +406,7 @@ impl<'s> Draft<'s> {
             protected: BTreeSet::new(),
             scope_sources: BTreeSet::new(),
             found_any_source: false,
+            empty_files: 0,
             unlisted: 0,
             pending_links: Vec::new(),
             names: Default::default(),
@@ -776,6 +779,7 @@ impl<'s> Draft<'s> {
         index: &StoredIndex<'_>,
         stored: &Arc<Vec<StoredEpisode>>,
         revision: u64,
+        walk: Option<crate::hashing::Sha256Hash>,
     ) -> Plan {
         let links = super::links::resolve_pending(
             (
@@ -800,6 +804,39 @@ impl<'s> Draft<'s> {
             .split_off(self.errors.len().min(crate::limits::MAX_LISTED_ERRORS));
         let rest_input = rest.iter().filter(|e| e.kind == ErrorKind::Input).count();
         let errors_unlisted = (rest.len() + self.unlisted, rest_input + self.unlisted);
+        let sources_signature = walk.and_then(|walk| {
+            let mut closure = super::unchanged::Closure {
+                generated: self.input.generated.is_some(),
+                errors: self.errors.len() + errors_unlisted.0,
+                empty_files: self.empty_files,
+                orphans: self
+                    .decisions
+                    .iter()
+                    .filter(|d| d.action == Action::Orphan)
+                    .count() as u64,
+                out_of_scope: false,
+            };
+            // A look at every stored episode, only when nothing else has
+            // opened the plan already.
+            if super::unchanged::closed(closure) {
+                closure.out_of_scope = index
+                    .all
+                    .iter()
+                    .any(|s| !self.scope_sources.contains(&**s.source()));
+            }
+            // What the group holds once applied: every skip, and every
+            // entry that leaves an episode (orphans and prunes leave none).
+            let episodes = self
+                .order
+                .iter()
+                .filter(|slot| match **slot {
+                    super::Slot::Unchanged(_) => true,
+                    super::Slot::Entry(i) => self.decisions[i as usize].after.is_some(),
+                })
+                .count() as u64;
+            super::unchanged::closed(closure)
+                .then(|| super::unchanged::sources_signature(&walk, &self.version, episodes))
+        });
         Plan {
             group_id: self.input.group_id.clone(),
             version: self.input.version.clone(),
@@ -823,6 +860,7 @@ impl<'s> Draft<'s> {
             signature_after,
             reconciling: self.input.reconcile.as_ref().map(|r| r.why.clone()),
             links,
+            sources_signature,
         }
     }
 }

@@ -24,18 +24,21 @@ pub struct Scan {
     pub(super) roots: Vec<RootScan>,
     /// Walk, read and hash time, for `-vv`.
     pub elapsed: std::time::Duration,
+    /// What was walked, as one digest (see [`super::unchanged::walk_digest`]);
+    /// `None` when a root or a file could not be read.
+    pub(super) digest: Option<Sha256Hash>,
 }
 
 #[derive(Debug)]
 pub(super) struct RootScan {
-    report: Result<sources::WalkReport, String>,
+    pub(super) report: Result<sources::WalkReport, String>,
     /// Per walked file, in walk order: its length and SHA-256, or that it
     /// could not be read. Raw digests: 100k hex strings would be 100k
     /// allocations held through planning.
-    hashed: Vec<Hashed>,
+    pub(super) hashed: Vec<Hashed>,
     /// Why each file marked unread could not be read, by walk index, in
     /// order: few, so kept beside the digests rather than in each.
-    unread: Vec<(usize, ReadError)>,
+    pub(super) unread: Vec<(usize, ReadError)>,
     /// The bytes of the files read while the run's allowance lasted, by
     /// walk index: planning parses these instead of reading them again.
     kept: Kept,
@@ -48,7 +51,7 @@ pub(super) struct RootScan {
 /// 36 bytes, and [`Hashed::UNREAD`] marks a file that could not be read.
 /// Files are at most 1 GiB (`[limits] max_file_mb`), far below either end.
 #[derive(Debug, Clone, Copy)]
-struct Hashed {
+pub(super) struct Hashed {
     len_plus_one: std::num::NonZeroU32,
     digest: [u8; 32],
 }
@@ -73,7 +76,7 @@ impl Hashed {
     }
 
     /// The length and digest, or `None` for a file that could not be read.
-    fn read(&self) -> Option<(u64, Sha256Hash)> {
+    pub(super) fn read(&self) -> Option<(u64, Sha256Hash)> {
         (self.len_plus_one != Self::UNREAD.len_plus_one).then(|| {
             (
                 u64::from(self.len_plus_one.get() - 1),
@@ -93,6 +96,12 @@ fn unread_because(unread: &[(usize, ReadError)], i: usize) -> &ReadError {
 }
 
 impl Scan {
+    /// The walk as one digest (see [`super::unchanged`]); `None` when a
+    /// root or a file could not be read.
+    pub fn digest(&self) -> Option<Sha256Hash> {
+        self.digest
+    }
+
     pub fn files(&self) -> usize {
         self.roots.iter().map(|r| r.hashed.len()).sum()
     }
@@ -105,6 +114,7 @@ impl Scan {
 /// Most files of a reseed are unchanged: planning drops their bytes.
 pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
     let t = std::time::Instant::now();
+    let roots_spec = roots;
     let allowance = AtomicU64::new(keep);
     let roots = roots
         .iter()
@@ -151,10 +161,12 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
                 kept,
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    let digest = super::unchanged::walk_digest(roots_spec, &roots);
     Scan {
         roots,
         elapsed: t.elapsed(),
+        digest,
     }
 }
 
@@ -432,6 +444,9 @@ pub(super) fn add_root<'s>(
                     continue;
                 }
             };
+            // A file of no episodes is parsed again by every reseed (nothing
+            // stored says it is unchanged): no plan with one is closed.
+            draft.empty_files += u64::from(candidates.is_empty());
             let fi = draft.files.len();
             if let Some(bytes) = kept {
                 draft.kept.put(fi, bytes);

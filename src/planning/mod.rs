@@ -20,6 +20,7 @@ mod read;
 mod relink;
 pub mod render;
 mod stdin;
+pub mod unchanged;
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -468,6 +469,11 @@ pub struct Decisions {
     /// Timestamps hand edits changed, by entity_id (see [`RecordedTimes`]).
     recorded: std::collections::HashMap<String, RecordedTimes>,
     reasons: Reasons,
+    /// Skips of unchanged files counted without their stored episodes: a
+    /// plan made without the stored state ([`unchanged::unchanged_plan`])
+    /// is nothing else. They are counted, never spelled out: such a plan is
+    /// made only for a seed that lists no skip.
+    unlisted_skips: u64,
 }
 
 impl Decisions {
@@ -516,16 +522,33 @@ impl Decisions {
             stdin_source,
             recorded,
             reasons,
+            unlisted_skips: 0,
+        }
+    }
+
+    /// `skips` skips of unchanged files, and nothing else, without the
+    /// stored episodes they are about (see [`Decisions::unlisted_skips`]).
+    pub(crate) fn unchanged(skips: u64, version: Arc<str>) -> Self {
+        Decisions {
+            version,
+            unlisted_skips: skips,
+            ..Decisions::default()
         }
     }
 
     /// How many decisions, skips of unchanged files included.
     pub fn len(&self) -> usize {
-        self.order.len()
+        self.order.len() + self.unlisted_skips as usize
     }
 
     pub fn is_empty(&self) -> bool {
-        self.order.is_empty()
+        self.len() == 0
+    }
+
+    /// Skips counted but not held, so not in [`Decisions::iter`]: all of a
+    /// plan made without the stored state, none of any other.
+    pub fn unlisted_skips(&self) -> u64 {
+        self.unlisted_skips
     }
 
     /// The decisions that were made as entries: every one that writes,
@@ -537,7 +560,8 @@ impl Decisions {
 
     /// Every decision in plan order, the skips of unchanged files spelled
     /// out one at a time (never collected: a listing or an audit trail of a
-    /// million skips holds one at once).
+    /// million skips holds one at once); [`Decisions::unlisted_skips`]
+    /// are not among them.
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
         self.order.iter().map(|slot| match *slot {
             Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
@@ -554,6 +578,7 @@ impl Decisions {
             };
             *m.entry(action.as_str()).or_default() += 1;
         }
+        *m.entry(Action::Skip.as_str()).or_default() += self.unlisted_skips;
     }
 }
 
@@ -600,6 +625,10 @@ pub struct Plan {
     pub reconciling: Option<String>,
     /// The links of the episodes parsed for this plan.
     pub links: LinkSummary,
+    /// [`unchanged::sources_signature`] of this plan's sources, when a
+    /// reseed of the same bytes after it is applied would change nothing
+    /// (see [`unchanged::closed`]); recorded with the run.
+    pub sources_signature: Option<String>,
 }
 
 impl Plan {
@@ -821,6 +850,7 @@ impl<'s> Planner<'s> {
         revision: u64,
     ) -> Plan {
         let (input, index) = (self.input, &self.index);
+        let walk = self.scan.digest;
         let mut draft = draft::Draft::new(input, index.all.len(), self.scan.files());
         draft.stored_links = stored_links;
         draft.link_state = link_state;
@@ -839,7 +869,7 @@ impl<'s> Planner<'s> {
         {
             relink::add_relinks(&mut draft, index, state, stored_links);
         }
-        draft.finish(index, self.stored, revision)
+        draft.finish(index, self.stored, revision, walk)
     }
 }
 #[cfg(test)]

@@ -249,6 +249,8 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
             plan.reason(&d),
         ));
     }
+    // A plan made without the stored state counts its skips only.
+    hidden += plan.decisions.unlisted_skips();
     if hidden > 0 {
         out.push_str(&format!(
             "  = {hidden} unchanged episode{} not listed ({list_flag} lists them)\n",

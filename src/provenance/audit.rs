@@ -29,6 +29,7 @@ pub fn run_json(run: &RunRecord) -> Value {
         "params_hash": run.params_hash,
         "params": serde_json::from_str::<Value>(&run.params_json).unwrap_or(Value::Null),
         "graph_signature": run.graph_signature,
+        "sources_signature": run.sources_signature,
         "git": {"commit": run.git_commit, "branch": run.git_branch, "dirty": run.git_dirty},
         "hostname": run.hostname,
         "os": run.os,

@@ -189,6 +189,7 @@ mod tests {
             params_hash: String::new(),
             params_json: String::new(),
             graph_signature: None,
+            sources_signature: None,
             git_commit: None,
             git_branch: None,
             git_dirty: None,

@@ -62,6 +62,7 @@ pub fn new_run(
         params_hash: hashing::canonical_hash(params),
         params_json: hashing::canonical_json(params),
         graph_signature: None,
+        sources_signature: None,
         git_commit: git.commit.clone(),
         git_branch: git.branch.clone(),
         git_dirty: git.dirty,

@@ -189,6 +189,11 @@ pub struct RunRecord {
     /// Canonical JSON of the effective parameters (no secrets).
     pub params_json: String,
     pub graph_signature: Option<String>,
+    /// A seed's fingerprint of its sources (see
+    /// [`crate::planning::sources_signature`]), recorded only when a reseed
+    /// of the very same bytes would change nothing: what lets that reseed
+    /// skip holding the stored state. `None` for other runs.
+    pub sources_signature: Option<String>,
     pub git_commit: Option<String>,
     pub git_branch: Option<String>,
     pub git_dirty: Option<bool>,

@@ -215,6 +215,7 @@ fn sqlite_community_tables_and_stored_partition() {
     // kept.
     db.execute_batch(
         "DROP TABLE community_members; ALTER TABLE episodes DROP COLUMN seal; \
+         ALTER TABLE runs DROP COLUMN sources_signature; \
          UPDATE schema_version SET version = 3;",
     )
     .unwrap();

@@ -25,3 +25,4 @@ mod smoke;
 mod snapshots;
 mod store_contract;
 mod tls;
+mod unchanged;

@@ -221,6 +221,7 @@ fn run_record() -> RunRecord {
         params_hash: "0".repeat(64),
         params_json: "{}".into(),
         graph_signature: None,
+        sources_signature: None,
         git_commit: None,
         git_branch: None,
         git_dirty: None,

@@ -68,6 +68,8 @@ fn run_record(group: &str, run_id: &str, started_at: DateTime<Utc>) -> RunRecord
         params_hash: hex64("params"),
         params_json: r#"{"force":false,"group":"g"}"#.into(),
         graph_signature: None,
+        // Read back as written on both stores (layout 6 on the embedded one).
+        sources_signature: Some(hex64("sources")),
         git_commit: Some("0123456789abcdef0123456789abcdef01234567".into()),
         git_branch: Some("main".into()),
         git_dirty: Some(false),

@@ -132,6 +132,7 @@ pub(super) fn run_from_row(row: &Row) -> Result<RunRecord, Unreadable> {
             params_hash: col(row, "params_hash")?,
             params_json: col(row, "params_json")?,
             graph_signature: col(row, "graph_signature")?,
+            sources_signature: col(row, "sources_signature")?,
             git_commit: col(row, "git_commit")?,
             git_branch: col(row, "git_branch")?,
             git_dirty: col(row, "git_dirty")?,

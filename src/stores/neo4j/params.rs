@@ -79,6 +79,7 @@ pub(super) fn run_query(run: &RunRecord) -> Query {
         .param("params_hash", run.params_hash.as_str())
         .param("params_json", run.params_json.as_str())
         .param("graph_signature", run.graph_signature.clone())
+        .param("sources_signature", run.sources_signature.clone())
         .param("git_commit", run.git_commit.clone())
         .param("git_branch", run.git_branch.clone())
         .param("git_dirty", run.git_dirty)

@@ -69,6 +69,7 @@ pub(super) fn read_run_row(row: &Row<'_>) -> R<RunRecord> {
         params_hash: row.get(7)?,
         params_json: row.get(8)?,
         graph_signature: row.get(9)?,
+        sources_signature: row.get(17)?,
         git_commit: row.get(10)?,
         git_branch: row.get(11)?,
         git_dirty: row.get(12)?,

@@ -36,6 +36,7 @@ pub(super) fn upsert_run(conn: &Connection, run: &RunRecord) -> R<()> {
         run.os,
         counts,
         run.kind.as_str(),
+        run.sources_signature,
     ])?;
     Ok(())
 }

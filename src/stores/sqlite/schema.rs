@@ -8,7 +8,7 @@ use super::immediate;
 use crate::sql;
 
 /// The layout version `init` writes and `check_schema` expects.
-pub(super) const SCHEMA_VERSION: i64 = 5;
+pub(super) const SCHEMA_VERSION: i64 = 6;
 
 /// The steps from an older layout: (version reached, statement). Applied in
 /// order, each once, inside `init`'s transaction. Versions 3 (the `links`
@@ -16,10 +16,12 @@ pub(super) const SCHEMA_VERSION: i64 = 5;
 /// `community_members`) need no step: `schema.sql` creates missing tables
 /// itself, and an episode without link names is read again once for its
 /// links. Version 5 adds the episode's seal (NULL, so read in full, until
-/// the episode is written again).
+/// the episode is written again). Version 6 adds a run's sources
+/// signature (NULL for runs recorded before).
 const MIGRATIONS: &[(i64, &str)] = &[
     (2, sql::SCHEMA_V2_RUN_KIND),
     (5, sql::SCHEMA_V5_EPISODE_SEAL),
+    (6, sql::SCHEMA_V6_RUN_SOURCES),
 ];
 
 /// What `check_schema` looks for. Keep in step with `sql/schema.sql`.

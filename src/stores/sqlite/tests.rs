@@ -56,6 +56,7 @@ fn run(run_id: &str, group: &str, started: &str) -> RunRecord {
         params_hash: "ab".repeat(32),
         params_json: r#"{"force":false}"#.to_string(),
         graph_signature: None,
+        sources_signature: Some("cd".repeat(32)),
         git_commit: None,
         git_branch: None,
         git_dirty: None,
@@ -619,6 +620,7 @@ async fn init_migrates_a_version_1_file() {
         .conn()
         .execute_batch(
             "ALTER TABLE runs DROP COLUMN kind;
+             ALTER TABLE runs DROP COLUMN sources_signature;
              ALTER TABLE episodes DROP COLUMN seal;
              DROP TABLE links;
              DROP TABLE links_dangling;
@@ -630,7 +632,7 @@ async fn init_migrates_a_version_1_file() {
         .unwrap();
     let err = store.check_schema().await.unwrap_err();
     assert!(
-        err.to_string().contains("schema version 1, expected 5"),
+        err.to_string().contains("schema version 1, expected 6"),
         "{err}"
     );
     store.init().await.unwrap();
@@ -642,6 +644,8 @@ async fn init_migrates_a_version_1_file() {
     assert!(store.load_communities("g").await.unwrap().is_empty());
     let old = store.get_run("old").await.unwrap().unwrap();
     assert_eq!(old.kind, RunKind::Seed);
+    // Layout 6's sources signature: none for a run recorded before it.
+    assert_eq!(old.sources_signature, None);
     let mut new = run("new", "g", "2024-01-02T00:00:00Z");
     new.kind = RunKind::Communities;
     store.save_run(&new).await.unwrap();
