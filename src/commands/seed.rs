@@ -137,8 +137,9 @@ fn options(ctx: &Context, a: &SeedArgs) -> Result<SeedOptions, Error> {
         // read-only (or empty, in memory, before the first seed).
         auto_init: matches!(ctx.target, crate::stores::Target::Sqlite { .. }) && !a.dry_run,
         audit_dir: Some(ctx.state_dir()),
-        // `-vv` lists every skip; a dry run prints the plan.
-        list_skips: a.dry_run || ctx.ui.verbose > 1,
+        // A dry run prints the plan; `-vv` lists every skip of it (in text:
+        // a run's JSON lists no decision).
+        list_skips: a.dry_run || (ctx.ui.verbose > 1 && !ctx.ui.json),
         owner: format!("{user}@{host} pid {}", std::process::id()),
         host,
     })

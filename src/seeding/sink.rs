@@ -264,11 +264,12 @@ impl Sink {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
     use crate::metadata::StoredFields;
 
-    fn episode(id: &str, hash: &str) -> StoredEpisode {
+    /// A stored episode with this id and content hash (the rest fixed).
+    pub(in crate::seeding) fn episode(id: &str, hash: &str) -> StoredEpisode {
         let t = chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap();
         StoredEpisode::new(StoredFields {
             entity_id: id,
