@@ -627,7 +627,7 @@ pub struct Plan {
     pub links: LinkSummary,
     /// [`unchanged::sources_signature`] of this plan's sources, when a
     /// reseed of the same bytes after it is applied would change nothing
-    /// (see [`unchanged::closed`]); recorded with the run.
+    /// (the plan is closed, see [`unchanged`]); recorded with the run.
     pub sources_signature: Option<String>,
 }
 

@@ -5,7 +5,7 @@
 //! the walk. For the commonest reseed, the sources exactly as the last run
 //! left them, that is all spent to learn "skip everything". Instead:
 //!
-//! - A seed whose plan leaves the group *closed* ([`closed`]: every episode
+//! - A seed whose plan leaves the group *closed* (`closed`: every episode
 //!   of the group comes from a file the run walked, every walked file holds
 //!   one, nothing is left orphaned or in error) records a fingerprint of its
 //!   sources with its run: [`sources_signature`] over the walk (each root's

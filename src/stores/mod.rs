@@ -190,7 +190,7 @@ pub struct RunRecord {
     pub params_json: String,
     pub graph_signature: Option<String>,
     /// A seed's fingerprint of its sources (see
-    /// [`crate::planning::sources_signature`]), recorded only when a reseed
+    /// [`crate::planning::unchanged::sources_signature`]), recorded only when a reseed
     /// of the very same bytes would change nothing: what lets that reseed
     /// skip holding the stored state. `None` for other runs.
     pub sources_signature: Option<String>,
