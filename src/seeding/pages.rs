@@ -177,9 +177,10 @@ pub(super) async fn read_group<S: Store>(
     }
     if sink.unchanged() {
         ui.debug(&format!(
-            "checked {read} stored episodes for hand edits, none held ({unsealed} read in full, {} edited) in {:.2?}",
+            "checked {read} stored episodes for hand edits, none held ({unsealed} read in full, {} edited) in {:.2?}{}",
             edited.len(),
-            t.elapsed()
+            t.elapsed(),
+            if split.is_some() { ", in two ranges" } else { "" }
         ));
         // Every episode once, in order (the signature checked the order).
         let whole = read as u64 == expected && met;
