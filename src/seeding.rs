@@ -208,11 +208,14 @@ async fn make_plan<S: Store>(
         let _ = walk_done.send(Some(scan.digest()));
         scan
     });
-    let last = if revision != 0 && may_be_unchanged(input, opts) {
-        last_closed_seed(store, input, policy, ui).await?
-    } else {
-        None
-    };
+    // The run the trust check compares the group with, read once: it also
+    // says whether this reseed may be unchanged without the stored state.
+    let runs = retry::read(policy, ui, || store.list_runs(Some(&input.group_id))).await?;
+    let trusted = last_successful_seed(runs);
+    let last = trusted
+        .as_ref()
+        .filter(|_| revision != 0 && may_be_unchanged(input, opts))
+        .and_then(|r| closed_fingerprint(r, input));
     // The hand-edit pass reads every stored episode on every reseed (see
     // `trust_check`), and the stored state is built from the same pages: the
     // group is read once, not once for the plan and once for the check. The
@@ -264,7 +267,7 @@ async fn make_plan<S: Store>(
     // Shared with the plan: its skips of unchanged files point into it.
     let stored = std::sync::Arc::new(stored);
     // Before waiting for the walk: the files are being hashed meanwhile.
-    let reconcile = trust_check(store, input, &stored, &links, edited, policy, ui).await?;
+    let reconcile = trust_check(input, &stored, &links, edited, trusted.as_ref());
     let scan = joined(scanning).await;
     ui.debug(&format!(
         "walked and hashed {} files in {:.2?}",
@@ -321,26 +324,22 @@ fn may_be_unchanged(input: &PlanInput, opts: &SeedOptions) -> bool {
         && !input.links.reread
 }
 
-/// The `(sources_signature, graph_signature)` of the group's last successful
-/// seed (the run [`trust_check`] trusts), if it recorded its sources (its
-/// plan was closed) at this reseed's version.
-async fn last_closed_seed<S: Store>(
-    store: &S,
-    input: &PlanInput,
-    policy: RetryPolicy,
-    ui: &Ui,
-) -> Result<Option<(String, String)>, Error> {
-    let runs = retry::read(policy, ui, || store.list_runs(Some(&input.group_id))).await?;
-    let version = input.version.to_string();
-    Ok(runs
-        .into_iter()
-        .find(|r| {
-            r.kind == crate::stores::RunKind::Seed
-                && r.status == RunStatus::Succeeded
-                && r.graph_signature.is_some()
-        })
-        .filter(|r| r.seed_version == version)
-        .and_then(|r| Some((r.sources_signature?, r.graph_signature?))))
+/// The group's last successful seed that recorded a graph_signature (runs
+/// newest first): the state [`trust_check`] compares the group with.
+fn last_successful_seed(runs: Vec<RunRecord>) -> Option<RunRecord> {
+    runs.into_iter().find(|r| {
+        r.kind == crate::stores::RunKind::Seed
+            && r.status == RunStatus::Succeeded
+            && r.graph_signature.is_some()
+    })
+}
+
+/// The `(sources_signature, graph_signature)` of that seed, if it recorded
+/// its sources (its plan was closed) at this reseed's version.
+fn closed_fingerprint(r: &RunRecord, input: &PlanInput) -> Option<(String, String)> {
+    (r.seed_version == input.version.to_string())
+        .then(|| Some((r.sources_signature.clone()?, r.graph_signature.clone()?)))
+        .flatten()
 }
 
 /// Whether the hash-first skip may be trusted: only while the group is as
@@ -351,46 +350,36 @@ async fn last_closed_seed<S: Store>(
 /// hand edits. The signature does not cover bodies or timestamps, so even
 /// when it matches, every stored body is re-hashed ([`read_stored`]) and
 /// any edit found reconciles too.
-async fn trust_check<S: Store>(
-    store: &S,
+fn trust_check(
     input: &PlanInput,
     stored: &[crate::metadata::StoredEpisode],
     links: &[crate::stores::StoredLink],
     edited: HashMap<String, planning::edits::HandEdit>,
-    policy: RetryPolicy,
-    ui: &Ui,
-) -> Result<Option<planning::Reconcile>, Error> {
-    let group = &input.group_id;
+    last: Option<&RunRecord>,
+) -> Option<planning::Reconcile> {
     let why = match &input.reconcile {
         Some(r) => r.why.clone(),
-        None if stored.is_empty() => return Ok(None),
+        None if stored.is_empty() => return None,
         None => {
             // Links are part of the signature a run records, so an edge
             // deleted or added by hand is drift too.
             let current =
                 planning::graph_signature_with_links(planning::stored_signature(stored), links);
-            let runs = retry::read(policy, ui, || store.list_runs(Some(group))).await?;
-            let last = runs.iter().find(|r| {
-                r.kind == crate::stores::RunKind::Seed
-                    && r.status == RunStatus::Succeeded
-                    && r.graph_signature.is_some()
-            });
             match last {
                 Some(r) if r.graph_signature.as_deref() == Some(current.as_str()) => {
                     // The signature covers entity_ids, content hashes and
                     // versions, not bodies or the other tool-owned fields:
                     // check those on every reseed too (see `read_stored`).
-                    let Some(first) = edited.values().min_by(|a, b| a.entity_id.cmp(&b.entity_id))
-                    else {
-                        return Ok(None);
-                    };
+                    let first = edited
+                        .values()
+                        .min_by(|a, b| a.entity_id.cmp(&b.entity_id))?;
                     let why = format!(
                         "{} stored episode(s) were edited outside graphseed (first: {}, {})",
                         edited.len(),
                         first.entity_id,
                         first.problems.join("; ")
                     );
-                    return Ok(Some(planning::Reconcile { why, edited }));
+                    return Some(planning::Reconcile { why, edited });
                 }
                 Some(r) => format!(
                     "the group's graph_signature is not the one run {} left; the graph changed outside graphseed or a run failed part-way",
@@ -400,7 +389,7 @@ async fn trust_check<S: Store>(
             }
         }
     };
-    Ok(Some(planning::Reconcile { why, edited }))
+    Some(planning::Reconcile { why, edited })
 }
 
 /// A blocking task's result; its panic goes on in the caller.

@@ -168,13 +168,13 @@ pub(super) async fn read_group<S: Store>(
         unsealed,
         ..
     } = pass;
-    let mut sink = into.into_inner();
     // The pages ended before the walk (a small group, a fast store): what
     // was read is held anyway, but whether the plan needs it is still the
     // walk's to say, so the outcome never depends on which ended first.
-    if let Some(walk) = walk_end {
-        wait_for_walk(&mut sink, walk).await;
+    if let Some(mut walk) = walk_end {
+        follow_walk(&into, &mut walk, Sink::walking).await;
     }
+    let sink = into.into_inner();
     if sink.unchanged() {
         ui.debug(&format!(
             "checked {read} stored episodes for hand edits, none held ({unsealed} read in full, {} edited) in {:.2?}{}",
@@ -214,18 +214,24 @@ pub(super) async fn read_group<S: Store>(
     Ok(GroupRead::Held(stored, edited))
 }
 
-/// Until the walk has ended (or its task is gone), its end given to `sink`.
-async fn wait_for_walk(sink: &mut Sink, mut walk: tokio::sync::watch::Receiver<Walked>) {
+/// The walk's end as far as it is known given to `sink`, then waited for
+/// while `waits` says so (or until the walk's task is gone). The sink is
+/// borrowed only between awaits.
+async fn follow_walk(
+    sink: &RefCell<Sink>,
+    walk: &mut tokio::sync::watch::Receiver<Walked>,
+    waits: fn(&Sink) -> bool,
+) {
     loop {
         // Copied out: the channel's lock is never held across an await.
         let seen = *walk.borrow_and_update();
-        sink.walked(seen);
-        if !sink.walking() {
+        sink.borrow_mut().walked(seen);
+        if !waits(&sink.borrow()) {
             return;
         }
         if walk.changed().await.is_err() {
             // The walk's task is gone (its panic reaches the caller).
-            sink.walk_lost();
+            sink.borrow_mut().walk_lost();
             return;
         }
     }
@@ -340,18 +346,7 @@ async fn read_range<S: Store>(
         // Borrowed only here, never across an await.
         into.borrow_mut().take(index, page.episodes);
         if let Some(walk) = &mut walk {
-            // Copied out: the channel's lock is never held across an await.
-            let seen = *walk.borrow_and_update();
-            into.borrow_mut().walked(seen);
-            while into.borrow().waits() {
-                if walk.changed().await.is_err() {
-                    // The walk's task is gone (its panic reaches the caller).
-                    into.borrow_mut().walk_lost();
-                    break;
-                }
-                let seen = *walk.borrow_and_update();
-                into.borrow_mut().walked(seen);
-            }
+            follow_walk(into, walk, Sink::waits).await;
         }
         let raw = page.unsealed;
         let previous = checking.replace(tokio::task::spawn_blocking(move || {
