@@ -2,6 +2,10 @@
 // gets one per (target, kind) whose target episode is stored; its link facts (aliases, item key, unresolved links,
 // see links_load_state.cypher) are replaced with them. Run in the transaction of the episodes' batch, after the
 // episodes were written; replaying it ends in the same relationships and properties.
+// CREATE, not MERGE: the old edges were just deleted, so there is nothing to match, and a MERGE let the planner
+// seek the graphseed_links_kind index, reading every LINKS_TO of that kind in the database for each edge (with
+// the statistics of a young database; a 4000-note batch then ran past the connection timeout). The caller lists
+// each source once (a source listed twice would get its edges twice).
 // Parameters: $group_id, $sets (list of maps {source, aliases: list of strings, key: string or null,
 // dangling: list of strings, edges: list of maps {target, kind, count}}).
 UNWIND $sets AS set
@@ -17,6 +21,5 @@ CALL (s) {
 WITH s, set
 UNWIND set.edges AS edge
 MATCH (t:Episode {group_id: $group_id, entity_id: edge.target})
-MERGE (s)-[l:LINKS_TO {kind: edge.kind}]->(t)
-SET l.count = edge.count
+CREATE (s)-[l:LINKS_TO {kind: edge.kind, count: edge.count}]->(t)
 RETURN count(l) AS linked

@@ -510,6 +510,23 @@ async fn contract_links<S: Store>(s: &S, group: &str) {
     // Replayed: the same links, not twice as many.
     s.apply_batch(&run1, &b).await.unwrap();
     assert_eq!(s.load_links(group).await.unwrap(), sorted);
+    // A source or an edge listed twice in one batch: the last one stands,
+    // once (Neo4j creates edges after deleting the old ones, so a store that
+    // did not pick the last would write them twice).
+    let mut twice = b.clone();
+    twice
+        .links
+        .sets
+        .insert(0, link_set("notes_a", vec![edge("notes_c", Embed, 7)]));
+    twice.links.sets.push(link_set(
+        "notes_b",
+        vec![
+            edge("notes_a", Frontmatter, 3),
+            edge("notes_a", Frontmatter, 1),
+        ],
+    ));
+    s.apply_batch(&run1, &twice).await.unwrap();
+    assert_eq!(s.load_links(group).await.unwrap(), sorted);
 
     // A new set replaces the old one whole: a removed link is gone, a changed
     // count is updated; an episode with no set keeps its links.

@@ -26,13 +26,11 @@ impl Neo4jStore {
         );
         let e = |e: neo4rs::Error| self.err(&doing, &e);
         if !changes.sets.is_empty() {
-            let sets: BoltType = changes
-                .sets
-                .iter()
+            let sets: BoltType = last_per_key(&changes.sets, |set| set.source.as_str())
+                .into_iter()
                 .map(|set| {
-                    let edges: BoltType = set
-                        .edges
-                        .iter()
+                    let edges: BoltType = last_per_key(&set.edges, |e| (e.target.as_str(), e.kind))
+                        .into_iter()
                         .map(|edge| {
                             bolt_map([
                                 ("target", BoltType::from(edge.target.as_str())),
@@ -72,6 +70,20 @@ impl Neo4jStore {
         }
         Ok(())
     }
+}
+
+/// The last item per key, in their order. The link write CREATEs edges
+/// after deleting a source's old ones (see links_replace_batch.cypher), so a
+/// source or an edge listed twice would be written twice; the embedded store
+/// replaces them (the last wins), and so does this one.
+fn last_per_key<'a, T, K: Eq + std::hash::Hash>(
+    items: &'a [T],
+    key: impl Fn(&'a T) -> K,
+) -> Vec<&'a T> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out: Vec<&T> = items.iter().rev().filter(|i| seen.insert(key(i))).collect();
+    out.reverse();
+    out
 }
 
 impl Links for Neo4jStore {
@@ -161,4 +173,29 @@ fn link_from_row(row: &neo4rs::Row) -> Result<StoredLink, Unreadable> {
             .ok_or_else(|| format!("a link has the unknown kind {kind:?}"))?,
         count: u32::try_from(count).map_err(|_| format!("a link has the count {count}"))?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_per_key;
+
+    #[test]
+    fn last_per_key_keeps_the_last_of_each_key_in_order() {
+        type Items = &'static [(&'static str, u32)];
+        let cases: &[(Items, Items)] = &[
+            (&[], &[]),
+            (&[("a", 1)], &[("a", 1)]),
+            (&[("a", 1), ("b", 2)], &[("a", 1), ("b", 2)]),
+            (&[("a", 1), ("a", 2)], &[("a", 2)]),
+            (&[("a", 1), ("b", 2), ("a", 3)], &[("b", 2), ("a", 3)]),
+            (
+                &[("b", 1), ("a", 2), ("b", 3), ("a", 4)],
+                &[("b", 3), ("a", 4)],
+            ),
+        ];
+        for (items, want) in cases {
+            let got: Vec<_> = last_per_key(items, |i| i.0).into_iter().copied().collect();
+            assert_eq!(got, *want, "{items:?}");
+        }
+    }
 }
