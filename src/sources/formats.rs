@@ -157,8 +157,19 @@ fn json_error(e: &serde_json::Error, line_offset: usize) -> ParseError {
         // serde_json stops at 128 levels instead of overflowing the stack.
         err.hint("nesting deeper than 128 levels is refused; flatten the document")
     } else {
-        err
+        err.hint(format!(
+            "fix the JSON there (a missing quote, comma or bracket is the usual cause), {LEAVE_OUT}"
+        ))
     }
+}
+
+/// The way out of a syntax error a user cannot fix at once; the episodes the
+/// file produced before stay stored either way.
+const LEAVE_OUT: &str = "or leave the file out with `exclude` (--exclude)";
+
+/// Whether an error is about a parser's limit, which has its own hint.
+fn bare_limit(err: &ParseError) -> bool {
+    err.message.contains("recursion limit")
 }
 
 fn parse_json(text: &str) -> Result<Parsed, ParseError> {
@@ -176,7 +187,10 @@ fn parse_json(text: &str) -> Result<Parsed, ParseError> {
                 "top-level JSON {} is not an object or an array of objects",
                 kind(&other)
             ),
-        )),
+        )
+        .hint(format!(
+            "a .json file holds one episode (an object) or several (an array of objects); {LEAVE_OUT}"
+        ))),
     }
 }
 
@@ -194,7 +208,10 @@ fn objects(items: Vec<Value>, container: &str) -> Result<Vec<Item>, ParseError> 
                     i + 1,
                     kind(&other)
                 ),
-            )),
+            )
+            .hint(format!(
+                "every item is one episode: make it an object (`content: ...`), {LEAVE_OUT}"
+            ))),
         })
         .collect()
 }
@@ -228,11 +245,19 @@ fn parse_json_lines(text: &str) -> Result<Parsed, ParseError> {
                     Some(line_no),
                     Some(1),
                     format!("line holds {}, not a JSON object", kind(&other)),
-                ));
+                )
+                .hint(format!(
+                    "each line of a .jsonl file is one episode, a JSON object: wrap the value as {{\"content\": ...}}, {LEAVE_OUT}"
+                )));
             }
             Err(e) => {
                 let mut err = json_error(&e, line_no - 1);
                 err.line = Some(line_no);
+                if !bare_limit(&err) {
+                    err.hint = Some(format!(
+                        "each line holds one whole JSON object: fix line {line_no}, {LEAVE_OUT}"
+                    ));
+                }
                 return Err(err);
             }
         }
@@ -245,6 +270,30 @@ fn yaml_to_json(v: serde_yaml_ng::Value) -> Result<Value, String> {
 }
 
 fn parse_yaml(text: &str, line_offset: usize) -> Result<Parsed, ParseError> {
+    match yaml_value(text, line_offset)? {
+        Value::Object(m) => Ok(single(m, Some(1 + line_offset))),
+        Value::Array(items) => Ok(Parsed {
+            items: objects(items, "sequence")?,
+            multi: true,
+        }),
+        Value::Null => Err(ParseError::at(Some(1), Some(1), "empty YAML document")
+            .hint("add a mapping, or remove the file")),
+        other => Err(ParseError::at(
+            Some(1 + line_offset),
+            Some(1),
+            format!(
+                "top-level YAML {} is not a mapping or a sequence of mappings",
+                kind(&other)
+            ),
+        )
+        .hint(format!(
+            "a YAML file holds one episode (a mapping) or several (a sequence of mappings); {LEAVE_OUT}"
+        ))),
+    }
+}
+
+/// A YAML document's JSON form; `line_offset`: lines before it in the file.
+fn yaml_value(text: &str, line_offset: usize) -> Result<Value, ParseError> {
     let value: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(|e| {
         let loc = e.location();
         let msg = e.to_string();
@@ -264,27 +313,16 @@ fn parse_yaml(text: &str, line_offset: usize) -> Result<Parsed, ParseError> {
                 "too many alias expansions (`*name`); write the values out or use fewer aliases",
             )
         } else {
-            err
+            err.hint(format!(
+                "fix the YAML there (indentation, or a value holding `: ` or `#` that needs quotes), {LEAVE_OUT}"
+            ))
         }
     })?;
-    let json = yaml_to_json(value).map_err(|m| ParseError::at(None, None, m))?;
-    match json {
-        Value::Object(m) => Ok(single(m, Some(1 + line_offset))),
-        Value::Array(items) => Ok(Parsed {
-            items: objects(items, "sequence")?,
-            multi: true,
-        }),
-        Value::Null => Err(ParseError::at(Some(1), Some(1), "empty YAML document")
-            .hint("add a mapping, or remove the file")),
-        other => Err(ParseError::at(
-            Some(1 + line_offset),
-            Some(1),
-            format!(
-                "top-level YAML {} is not a mapping or a sequence of mappings",
-                kind(&other)
-            ),
-        )),
-    }
+    yaml_to_json(value).map_err(|m| {
+        ParseError::at(None, None, m).hint(format!(
+            "give the value a JSON form (mapping keys as text, no binary or tagged values), {LEAVE_OUT}"
+        ))
+    })
 }
 
 fn parse_markdown(text: &str, stem: &str) -> Result<Parsed, ParseError> {
@@ -310,19 +348,25 @@ fn parse_markdown(text: &str, stem: &str) -> Result<Parsed, ParseError> {
     let mut fields = if front.trim().is_empty() {
         Map::new()
     } else {
-        match parse_yaml(front, 1) {
-            Ok(Parsed {
-                mut items,
-                multi: false,
-            }) => items.remove(0).fields,
-            Ok(_) => {
+        match yaml_value(front, 1)? {
+            Value::Object(fields) => fields,
+            // Only comments: as empty as no front matter at all.
+            Value::Null => Map::new(),
+            other => {
                 return Err(ParseError::at(
                     Some(2),
                     Some(1),
-                    "front matter is a sequence, not a mapping",
-                ));
+                    format!(
+                        "front matter is {}, not a mapping",
+                        if other.is_array() {
+                            "a sequence"
+                        } else {
+                            kind(&other)
+                        }
+                    ),
+                )
+                .hint("write the front matter as `key: value` lines"));
             }
-            Err(e) => return Err(e),
         }
     };
     if !fields.contains_key("name") {
@@ -359,6 +403,40 @@ mod tests {
         let err = p(Format::Json, "{\n  \"a\": 1,\n  \"b\": }\n").unwrap_err();
         assert_eq!((err.line, err.column), (Some(3), Some(8)), "{err:?}");
         assert!(err.message.starts_with("invalid JSON"));
+    }
+
+    /// Every way a file can fail to parse says what to do about it (the
+    /// README promises a hint with each error).
+    #[test]
+    fn every_parse_error_carries_a_hint() {
+        let cases: &[(Format, &str, &str)] = &[
+            (Format::Json, "{\"a\": }", "fix the JSON"),
+            (Format::Json, "42", "one episode (an object)"),
+            (Format::Json, "[{\"a\":1}, 2]", "make it an object"),
+            (Format::JsonLines, "{\"a\":1}\n{\"a\":", "fix line 2"),
+            (Format::JsonLines, "[1]", "wrap the value"),
+            (Format::Yaml, "a: [1\n", "fix the YAML"),
+            (Format::Yaml, "just text", "one episode (a mapping)"),
+            (Format::Yaml, "- 1\n", "make it an object"),
+            (Format::Yaml, "", "add a mapping"),
+            (Format::Markdown, "---\na: 1\n", "end the front matter"),
+            (
+                Format::Markdown,
+                "---\n- a\n---\nbody\n",
+                "`key: value` lines",
+            ),
+            (Format::Markdown, "---\na: [1\n---\nbody\n", "fix the YAML"),
+            (
+                Format::Json,
+                "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                "flatten",
+            ),
+        ];
+        for (format, text, want) in cases {
+            let err = p(*format, text).unwrap_err();
+            let hint = err.hint.as_deref().unwrap_or_default();
+            assert!(hint.contains(want), "{format:?} {text:?}: {err:?}");
+        }
     }
 
     #[test]
