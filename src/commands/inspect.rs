@@ -100,10 +100,12 @@ pub async fn runs(ctx: &Context, a: &RunsArgs) -> Result<Outcome, Error> {
     let store = ctx.store_for(Access::ReadOnly).await?;
     store.check_schema().await?;
     if let Some(id) = run_id {
-        let run = store
-            .get_run(id)
-            .await?
-            .ok_or_else(|| Error::NotFound(format!("no run `{id}` in {}", store.describe())))?;
+        let run = store.get_run(id).await?.ok_or_else(|| {
+            Error::NotFound(format!(
+                "no run `{id}` in {} (`graphseed runs` lists them)",
+                store.describe()
+            ))
+        })?;
         if ctx.ui.json {
             ui::json(&run_json(&run));
         } else {

@@ -54,7 +54,7 @@ pub async fn links(ctx: &Context, a: &LinksArgs) -> Result<Outcome, Error> {
         let known = !store.query_episodes(&one).await?.is_empty();
         if !known {
             return Err(Error::NotFound(format!(
-                "no episode `{}` in group `{group}` on {}",
+                "no episode `{}` in group `{group}` on {} (`graphseed provenance` lists the group's entity ids)",
                 a.entity_id,
                 store.describe()
             )));
