@@ -110,6 +110,9 @@ def parse_debug(stderr):
 
     out = {}
     m = re.search(r"loaded (\d+) stored episodes.* in ([\d.]+)(ms|s|µs)", stderr)
+    # A no-op reseed that holds nothing reads the group without loading it
+    # and makes no decision: its read is the load, and there is no plan time.
+    m = m or re.search(r"checked (\d+) stored episodes for hand edits, none held.* in ([\d.]+)(ms|s|µs)", stderr)
     if m:
         out["load_s"] = _secs(m.group(2), m.group(3))
     m = re.search(r"planned (\d+) decisions.* in ([\d.]+)(ms|s|µs)", stderr)
