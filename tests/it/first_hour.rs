@@ -138,8 +138,14 @@ fn an_unchanged_seed_names_no_run_and_unknown_run_ids_are_errors() {
     // An id that names nothing says which command lists the ids.
     for (args, lister) in [
         (vec!["runs", "nonsense"], "`graphseed runs` lists them"),
-        (vec!["changes", "--run", "nonsense"], "`graphseed runs` lists them"),
-        (vec!["links", "no_such_note"], "`graphseed provenance` lists"),
+        (
+            vec!["changes", "--run", "nonsense"],
+            "`graphseed runs` lists them",
+        ),
+        (
+            vec!["links", "no_such_note"],
+            "`graphseed provenance` lists",
+        ),
     ] {
         let out = run(&ws, &args);
         assert_eq!(out.code, Some(4), "{args:?}: {}", out.stdout);
