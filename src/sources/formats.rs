@@ -142,7 +142,8 @@ fn line_col(bytes: &[u8], offset: usize) -> (usize, usize) {
     (line, col)
 }
 
-fn json_error(e: &serde_json::Error, line_offset: usize) -> ParseError {
+/// `fix`: what to do about a syntax error there, as the hint's start.
+fn json_error(e: &serde_json::Error, line_offset: usize, fix: &str) -> ParseError {
     // serde_json appends " at line L column C" itself; keep the bare message.
     let msg = e.to_string();
     let bare = msg.split(" at line ").next().unwrap_or(&msg).to_string();
@@ -157,9 +158,7 @@ fn json_error(e: &serde_json::Error, line_offset: usize) -> ParseError {
         // serde_json stops at 128 levels instead of overflowing the stack.
         err.hint("nesting deeper than 128 levels is refused; flatten the document")
     } else {
-        err.hint(format!(
-            "fix the JSON there (a missing quote, comma or bracket is the usual cause), {LEAVE_OUT}"
-        ))
+        err.hint(format!("{fix}, {LEAVE_OUT}"))
     }
 }
 
@@ -167,13 +166,14 @@ fn json_error(e: &serde_json::Error, line_offset: usize) -> ParseError {
 /// file produced before stay stored either way.
 const LEAVE_OUT: &str = "or leave the file out with `exclude` (--exclude)";
 
-/// Whether an error is about a parser's limit, which has its own hint.
-fn bare_limit(err: &ParseError) -> bool {
-    err.message.contains("recursion limit")
-}
-
 fn parse_json(text: &str) -> Result<Parsed, ParseError> {
-    let value: Value = serde_json::from_str(text).map_err(|e| json_error(&e, 0))?;
+    let value: Value = serde_json::from_str(text).map_err(|e| {
+        json_error(
+            &e,
+            0,
+            "fix the JSON there (a missing quote, comma or bracket is the usual cause)",
+        )
+    })?;
     match value {
         Value::Object(m) => Ok(single(m, Some(1))),
         Value::Array(items) => Ok(Parsed {
@@ -251,13 +251,9 @@ fn parse_json_lines(text: &str) -> Result<Parsed, ParseError> {
                 )));
             }
             Err(e) => {
-                let mut err = json_error(&e, line_no - 1);
+                let fix = format!("each line holds one whole JSON object: fix line {line_no}");
+                let mut err = json_error(&e, line_no - 1, &fix);
                 err.line = Some(line_no);
-                if !bare_limit(&err) {
-                    err.hint = Some(format!(
-                        "each line holds one whole JSON object: fix line {line_no}, {LEAVE_OUT}"
-                    ));
-                }
                 return Err(err);
             }
         }
@@ -429,6 +425,11 @@ mod tests {
             (
                 Format::Json,
                 "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
+                "flatten",
+            ),
+            (
+                Format::JsonLines,
+                "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[",
                 "flatten",
             ),
         ];
