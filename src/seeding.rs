@@ -337,9 +337,10 @@ fn last_successful_seed(runs: Vec<RunRecord>) -> Option<RunRecord> {
 /// The `(sources_signature, graph_signature)` of that seed, if it recorded
 /// its sources (its plan was closed) at this reseed's version.
 fn closed_fingerprint(r: &RunRecord, input: &PlanInput) -> Option<(String, String)> {
-    (r.seed_version == input.version.to_string())
-        .then(|| Some((r.sources_signature.clone()?, r.graph_signature.clone()?)))
-        .flatten()
+    if r.seed_version != input.version.to_string() {
+        return None;
+    }
+    Some((r.sources_signature.clone()?, r.graph_signature.clone()?))
 }
 
 /// Whether the hash-first skip may be trusted: only while the group is as
