@@ -28,11 +28,18 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 /// Write `s` to stdout as is. Errors are never fatal here: a broken pipe
 /// means nobody reads any more; any other failure is said once on stderr.
 pub fn out(s: &str) {
+    out_with(|o| o.write_all(s.as_bytes()));
+}
+
+/// Run `write` on stdout, unless it was closed, and apply [`out`]'s rule to
+/// what it returns. Buffered: a document written piece by piece (see
+/// [`json`]) is not a system call per piece.
+pub fn out_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
     if STDOUT_CLOSED.load(Ordering::Relaxed) {
         return;
     }
-    let mut o = std::io::stdout().lock();
-    if let Err(e) = o.write_all(s.as_bytes()).and_then(|()| o.flush()) {
+    let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    if let Err(e) = write(&mut o).and_then(|()| o.flush()) {
         STDOUT_CLOSED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             err(&format!("error: cannot write to stdout: {e}\n"));
@@ -57,10 +64,13 @@ fn err(s: &str) {
 }
 
 /// A JSON document on stdout.
-pub fn json(v: &serde_json::Value) {
-    let mut s = serde_json::to_string_pretty(v).expect("JSON values serialize");
-    s.push('\n');
-    out(&s);
+/// Written as it is serialized, never held whole: a plan's JSON lists every
+/// decision (see `render::PlanJson`).
+pub fn json<T: serde::Serialize + ?Sized>(v: &T) {
+    out_with(|o| {
+        serde_json::to_writer_pretty(&mut *o, v).map_err(std::io::Error::from)?;
+        o.write_all(b"\n")
+    });
 }
 
 /// A path for a human reader: control characters (newline, escape, ...) are

@@ -197,12 +197,9 @@ pub async fn seed(ctx: &Context, a: &SeedArgs) -> Result<Outcome, Error> {
         if ctx.ui.json {
             ui::json(&render::plan_json(&outcome.plan, &target));
         } else {
-            ui::out(&render::plan_text(
-                &outcome.plan,
-                &target,
-                ctx.ui.verbose > 0,
-                "-v",
-            ));
+            ui::out_with(|w| {
+                render::write_plan_text(w, &outcome.plan, &target, ctx.ui.verbose > 0, "-v")
+            });
             ui::err_text(&render::errors_text(&outcome.plan, ctx.ui.verbose > 0));
         }
         let done = plan_code(&outcome.plan, false)?;
@@ -355,7 +352,7 @@ fn print_outcome(
         return;
     }
     if ctx.ui.verbose > 0 {
-        ui::out(&render::plan_text(p, target, ctx.ui.verbose > 1, "-vv"));
+        ui::out_with(|w| render::write_plan_text(w, p, target, ctx.ui.verbose > 1, "-vv"));
     }
     ui::err_text(&render::errors_text(p, ctx.ui.verbose > 0));
     let secs = extra["seconds"].as_f64().unwrap_or_default();

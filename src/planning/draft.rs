@@ -794,9 +794,9 @@ impl<'s> Draft<'s> {
             &self.files,
             self.input.links.strict.then_some(&mut self.errors),
         );
-        let signature_after = super::graph_signature_with_links(
+        let signature_after = super::graph_signature_with_link_tuples(
             signature_after(index.all, &self.decisions, &self.version),
-            &links_after(self.stored_links, &self.decisions),
+            links_after(self.stored_links, &self.decisions),
         );
         // Listed errors stop at MAX_LISTED_ERRORS; the rest are counted.
         let rest = self
@@ -903,47 +903,70 @@ pub(super) fn position(index: &StoredIndex<'_>, s: &StoredEpisode) -> u32 {
 }
 
 /// The group's links once every decision is applied: the stored ones, each
-/// written episode's set replacing its own, none from or to a pruned one.
+/// written episode's set replacing its own, none from or to a pruned one;
+/// borrowed, in no particular order.
 ///
 /// Every written entry carries its (often empty) link set: a map of every
 /// one was a million entries at a cold seed's finish, when the plan peaks.
-fn links_after(
-    stored: &[crate::stores::StoredLink],
-    decisions: &[PlanEntry],
-) -> Vec<crate::stores::StoredLink> {
-    let pruned: std::collections::HashSet<&str> = decisions
-        .iter()
-        .filter(|d| d.action == Action::Prune)
-        .map(|d| &*d.entity_id)
-        .collect();
+/// Sets of ids are sorted lists (16 bytes an id, where a hash set held up
+/// to twice that), and no link is copied: owned, a link with its three
+/// strings was about 100 bytes, three links a note.
+fn links_after<'a>(
+    stored: &'a [crate::stores::StoredLink],
+    decisions: &'a [PlanEntry],
+) -> Vec<crate::hashing::LinkTuple<'a>> {
+    let sorted = |mut ids: Vec<&'a str>| {
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    };
+    let has = |ids: &[&str], id: &str| ids.binary_search(&id).is_ok();
+    let pruned = sorted(
+        decisions
+            .iter()
+            .filter(|d| d.action == Action::Prune)
+            .map(|d| &*d.entity_id)
+            .collect(),
+    );
+    let stored_sources = sorted(stored.iter().map(|l| l.source.as_str()).collect());
     // Only entries that link somewhere or replace stored links matter: an
-    // empty set replacing nothing changes nothing.
-    let stored_sources: std::collections::HashSet<&str> =
-        stored.iter().map(|l| l.source.as_str()).collect();
-    let replaced: HashMap<&str, &[crate::links::Edge]> = decisions
-        .iter()
-        .filter_map(|d| {
-            let id = &*d.entity_id;
-            d.links
-                .as_deref()
-                .filter(|l| !l.edges.is_empty() || stored_sources.contains(id))
-                .map(|l| (id, &l.edges[..]))
-        })
-        .collect();
-    let mut out: Vec<crate::stores::StoredLink> = stored
-        .iter()
-        .filter(|l| !replaced.contains_key(l.source.as_str()))
-        .cloned()
-        .collect();
-    for (source, edges) in replaced {
-        out.extend(edges.iter().map(|e| crate::stores::StoredLink {
-            source: source.to_string(),
-            target: e.target.clone(),
-            kind: e.kind,
-            count: e.count,
-        }));
+    // empty set replacing nothing changes nothing. Of two entries of one
+    // id, the later one's set is what is written.
+    let mut replaced: Vec<(&str, &[crate::links::Edge])> = Vec::new();
+    for d in decisions {
+        let id = &*d.entity_id;
+        if let Some(l) = d
+            .links
+            .as_deref()
+            .filter(|l| !l.edges.is_empty() || has(&stored_sources, id))
+        {
+            replaced.push((id, &l.edges[..]));
+        }
     }
-    out.retain(|l| !pruned.contains(l.source.as_str()) && !pruned.contains(l.target.as_str()));
+    // Stable: equal ids keep plan order, and the last of each is kept.
+    replaced.sort_by(|a, b| a.0.cmp(b.0));
+    let mut last: Vec<(&str, &[crate::links::Edge])> = Vec::with_capacity(replaced.len());
+    for r in replaced {
+        match last.last_mut() {
+            Some(l) if l.0 == r.0 => *l = r,
+            _ => last.push(r),
+        }
+    }
+    let replaced = last;
+    let is_replaced = |id: &str| replaced.binary_search_by(|r| r.0.cmp(id)).is_ok();
+    let mut out: Vec<crate::hashing::LinkTuple<'a>> = stored
+        .iter()
+        .filter(|l| !is_replaced(&l.source))
+        .map(crate::stores::StoredLink::tuple)
+        .collect();
+    for (source, edges) in &replaced {
+        out.extend(
+            edges
+                .iter()
+                .map(|e| (*source, e.target.as_str(), e.kind.as_str(), e.count)),
+        );
+    }
+    out.retain(|(source, target, _, _)| !has(&pruned, source) && !has(&pruned, target));
     out
 }
 

@@ -768,23 +768,21 @@ pub fn stored_signature(stored: &[StoredEpisode]) -> String {
 /// sorted `[source, target, kind, count]` tuples, so a change of links
 /// changes the signature.
 pub fn graph_signature_with_links(episodes: String, links: &[StoredLink]) -> String {
+    graph_signature_with_link_tuples(episodes, links.iter().map(StoredLink::tuple).collect())
+}
+
+/// [`graph_signature_with_links`] of borrowed links in any order: sorted
+/// here (56 bytes a link) and hashed as they are written, never built as a
+/// JSON value.
+fn graph_signature_with_link_tuples(
+    episodes: String,
+    mut links: Vec<hashing::LinkTuple<'_>>,
+) -> String {
     if links.is_empty() {
         return episodes;
     }
-    let mut tuples: Vec<(&str, &str, &str, u32)> = links
-        .iter()
-        .map(|l| {
-            (
-                l.source.as_str(),
-                l.target.as_str(),
-                l.kind.as_str(),
-                l.count,
-            )
-        })
-        .collect();
-    tuples.sort_unstable();
-    let doc = serde_json::json!({"episodes": episodes, "links": tuples});
-    hashing::sha256_hex(hashing::canonical_json(&doc).as_bytes())
+    links.sort_unstable();
+    hashing::canonical_hash_of_episodes_and_links(&episodes, links)
 }
 
 /// Make the plan from scratch (walk, hash, decide). `stored` is the group's

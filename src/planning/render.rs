@@ -30,7 +30,7 @@ impl<'a> SnapshotLine<'a> {
 
 /// One decision, borrowed: serialized straight into the audit trail's
 /// `actions.jsonl` (100k lines must not cost 100k `Value` trees), or into
-/// the plan JSON through [`decision_json`]. Fields in key order (see above).
+/// the plan JSON (see [`PlanJson`]). Fields in key order (see above).
 #[derive(serde::Serialize)]
 pub struct DecisionLine<'a> {
     action: &'a str,
@@ -59,10 +59,6 @@ impl<'a> DecisionLine<'a> {
             source_path: plan.source_path(d),
         }
     }
-}
-
-pub fn decision_json(plan: &Plan, d: &PlanEntry) -> Value {
-    serde_json::to_value(DecisionLine::of(plan, d, None)).expect("a decision serializes")
 }
 
 pub fn error_json(e: &PlanError) -> Value {
@@ -123,21 +119,58 @@ pub fn skipped_json(plan: &Plan) -> Value {
         .collect()
 }
 
-pub fn plan_json(plan: &Plan, target: &str) -> Value {
-    json!({
-        "group_id": plan.group_id,
-        "version": plan.version.to_string(),
-        "target": target,
-        "counts": plan_counts(plan),
-        "files": files_json(plan),
-        "skipped": skipped_json(plan),
-        "decisions": plan.decisions.iter().map(|d| decision_json(plan, &d)).collect::<Vec<_>>(),
-        "errors": plan.errors.iter().map(error_json).collect::<Vec<_>>(),
-        "errors_not_listed": plan.errors_unlisted.0,
-        "reconciling": plan.reconciling,
-        "graph_signature_after": plan.signature_after,
-        "links": links_json(plan),
-    })
+/// `plan --json` (and `seed --dry-run --json`), serialized as it is
+/// written: a decision at a time, straight from the plan. Built as one
+/// `serde_json::Value` first, a decision cost about 2.5 KB (a map for it and
+/// for each snapshot) and the printed text as much again: gigabytes for a
+/// million episodes. Keys in the order a `Value` map prints them (sorted),
+/// so the bytes are the same (a test holds them to it).
+pub struct PlanJson<'a> {
+    plan: &'a Plan,
+    target: &'a str,
+}
+
+pub fn plan_json<'a>(plan: &'a Plan, target: &'a str) -> PlanJson<'a> {
+    PlanJson { plan, target }
+}
+
+impl serde::Serialize for PlanJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let plan = self.plan;
+        let mut m = s.serialize_map(Some(12))?;
+        m.serialize_entry("counts", &plan_counts(plan))?;
+        m.serialize_entry("decisions", &DecisionsJson(plan))?;
+        m.serialize_entry(
+            "errors",
+            &plan.errors.iter().map(error_json).collect::<Vec<_>>(),
+        )?;
+        m.serialize_entry("errors_not_listed", &plan.errors_unlisted.0)?;
+        m.serialize_entry("files", &files_json(plan))?;
+        m.serialize_entry("graph_signature_after", &plan.signature_after)?;
+        m.serialize_entry("group_id", &plan.group_id)?;
+        m.serialize_entry("links", &links_json(plan))?;
+        m.serialize_entry("reconciling", &plan.reconciling)?;
+        m.serialize_entry("skipped", &skipped_json(plan))?;
+        m.serialize_entry("target", self.target)?;
+        m.serialize_entry("version", &plan.version.to_string())?;
+        m.end()
+    }
+}
+
+/// Every decision of a plan, each serialized as it is reached.
+struct DecisionsJson<'a>(&'a Plan);
+
+impl serde::Serialize for DecisionsJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let plan = self.0;
+        let mut seq = s.serialize_seq(None)?;
+        for d in plan.decisions.iter() {
+            seq.serialize_element(&DecisionLine::of(plan, &d, None))?;
+        }
+        seq.end()
+    }
 }
 
 /// `links` in `plan` and `seed` JSON: what the parsed episodes link, and
@@ -216,15 +249,26 @@ pub fn counts_line(counts: &Value) -> String {
 /// reseed of 100k unchanged episodes should not print 100k lines;
 /// `list_flag` names the flag that lists them (`-v` for `plan`, `-vv` for
 /// `seed`, whose `-v` shows the plan).
-pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> String {
-    let mut out = format!(
-        "Plan for group `{}` at version {} on {}\n",
+///
+/// Written line by line (through [`crate::ui::out_with`]), never held
+/// whole: a cold seed's plan lists a million lines.
+pub fn write_plan_text(
+    out: &mut dyn std::io::Write,
+    plan: &Plan,
+    target: &str,
+    verbose: bool,
+    list_flag: &str,
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "Plan for group `{}` at version {} on {}",
         plan.group_id, plan.version, target
-    );
+    )?;
     if let Some(why) = &plan.reconciling {
-        out.push_str(&format!(
-            "Reconciling ({why}): every file parsed, stored bodies checked\n"
-        ));
+        writeln!(
+            out,
+            "Reconciling ({why}): every file parsed, stored bodies checked"
+        )?;
     }
     let width = plan
         .decisions
@@ -240,43 +284,94 @@ pub fn plan_text(plan: &Plan, target: &str, verbose: bool, list_flag: &str) -> S
             continue;
         }
         let path = plan.source_path(&d).unwrap_or("<stdin>");
-        out.push_str(&format!(
-            "  {} {:<7} {:<width$}  {}  {}\n",
+        writeln!(
+            out,
+            "  {} {:<7} {:<width$}  {}  {}",
             marker(d.action),
             d.action.as_str(),
             shown(&d.entity_id),
             shown(path),
             plan.reason(&d),
-        ));
+        )?;
     }
     // A plan made without the stored state counts its skips only.
     hidden += plan.decisions.unlisted_skips();
     if hidden > 0 {
-        out.push_str(&format!(
-            "  = {hidden} unchanged episode{} not listed ({list_flag} lists them)\n",
+        writeln!(
+            out,
+            "  = {hidden} unchanged episode{} not listed ({list_flag} lists them)",
             if hidden == 1 { "" } else { "s" }
-        ));
+        )?;
     }
-    out.push_str(&format!(
-        "{} files seen, {} unchanged, {} parsed; episodes: {}\n",
+    writeln!(
+        out,
+        "{} files seen, {} unchanged, {} parsed; episodes: {}",
         plan.stats.files_seen,
         plan.stats.files_unchanged,
         plan.stats.files_parsed,
         counts_line(&plan_counts(plan))
-    ));
+    )?;
     if plan.links.relinked > 0 {
-        out.push_str(&format!(
-            "links: {} unchanged episode(s) link differently now and are relinked\n",
+        writeln!(
+            out,
+            "links: {} unchanged episode(s) link differently now and are relinked",
             plan.links.relinked
-        ));
+        )?;
     }
     if !plan.errors.is_empty() {
-        out.push_str(&format!(
-            "{} error(s) (on stderr): nothing will be written\n",
+        writeln!(
+            out,
+            "{} error(s) (on stderr): nothing will be written",
             plan.error_count()
-        ));
+        )?;
     } else if !plan.has_changes() {
-        out.push_str("Nothing to do: the graph is in step with the sources.\n");
+        writeln!(out, "Nothing to do: the graph is in step with the sources.")?;
     }
-    out
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::planning::{self, PlanInput};
+    use crate::sources::RootSpec;
+    use crate::version::SeedVersion;
+
+    /// The plan JSON, written as it is serialized, is the text its
+    /// `serde_json::Value` prints: same keys, same order, same bytes.
+    #[test]
+    fn streamed_plan_json_prints_as_its_value() {
+        let d = tempfile::tempdir().unwrap();
+        for (name, body) in [
+            ("a.jsonl", "{\"id\":1}\n{\"id\":2}\n"),
+            (
+                "b.md",
+                "---\ntitle: B \"q\"\n---\nsee [[a]] and [[nowhere]]\n",
+            ),
+            ("bad.json", "{\"id\": "),
+        ] {
+            std::fs::write(d.path().join(name), body).unwrap();
+        }
+        let input = PlanInput {
+            group_id: "g".into(),
+            version: SeedVersion::parse("1.0.0").unwrap(),
+            roots: vec![RootSpec::for_tests(d.path())],
+            generated: None,
+            force: false,
+            allow_downgrade: false,
+            prune: false,
+            max_file_bytes: 1 << 20,
+            reconcile: None,
+            transfer_ownership: false,
+            links: Default::default(),
+        };
+        let plan = planning::plan(&input, &Default::default(), &[], &[], 0);
+        assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
+        let streamed = super::plan_json(&plan, "sqlite:x");
+        let value = serde_json::to_value(&streamed).unwrap();
+        assert_eq!(value["decisions"].as_array().unwrap().len(), 3);
+        assert_eq!(
+            serde_json::to_string_pretty(&streamed).unwrap(),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
+    }
 }

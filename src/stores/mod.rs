@@ -545,6 +545,13 @@ pub struct StoredLink {
     pub count: u32,
 }
 
+impl StoredLink {
+    /// The link as a graph signature covers it, borrowed.
+    pub fn tuple(&self) -> crate::hashing::LinkTuple<'_> {
+        (&self.source, &self.target, self.kind.as_str(), self.count)
+    }
+}
+
 /// The links between episodes, read. (They are written through
 /// [`Store::apply_batch`], as a part of the batch of their episode.)
 #[allow(async_fn_in_trait)]
