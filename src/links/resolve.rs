@@ -18,7 +18,7 @@
 //! (`all.json#fastapi`). A target that matches nothing but is a file graphseed
 //! does not read (`diagram.png`) is an asset, counted and not reported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
@@ -102,12 +102,92 @@ pub struct Resolved {
 pub struct Index {
     episodes: Vec<Episode>,
     /// (root, lowercased path) → episodes of that file.
-    by_path: HashMap<(usize, String), Vec<usize>>,
+    by_path: KeyTable,
     /// (root, lowercased path without a readable extension) → episodes.
-    by_path_stem: HashMap<(usize, String), Vec<usize>>,
-    by_id: HashMap<String, usize>,
+    by_path_stem: KeyTable,
+    /// entity_id (exact) → episodes; the last one wins (see [`Index::new`]).
+    by_id: KeyTable,
     /// Lowercased name, stem and aliases → episodes.
-    by_name: HashMap<String, Vec<usize>>,
+    by_name: KeyTable,
+}
+
+/// Keys (a text under a root) → episodes, in a few allocations: every
+/// key's text in one arena, and an entry of 16 bytes per (key, episode),
+/// sorted, found by binary search. As hash maps of owned keys to lists of
+/// positions, the four tables cost about 500 bytes an episode: at a million
+/// linked notes, half a gigabyte while a plan resolves its links.
+#[derive(Debug, Default)]
+struct KeyTable {
+    text: String,
+    entries: Vec<KeyEntry>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct KeyEntry {
+    root: u32,
+    start: u32,
+    len: u32,
+    episode: u32,
+}
+
+fn small(n: usize) -> u32 {
+    u32::try_from(n).expect("link keys and episodes fewer than 4 GB")
+}
+
+impl KeyTable {
+    fn with_capacity(entries: usize, text: usize) -> Self {
+        KeyTable {
+            text: String::with_capacity(text),
+            entries: Vec::with_capacity(entries),
+        }
+    }
+
+    fn push(&mut self, root: usize, key: &str, episode: usize) {
+        let start = small(self.text.len());
+        self.text.push_str(key);
+        self.entries.push(KeyEntry {
+            root: small(root),
+            start,
+            len: small(key.len()),
+            episode: small(episode),
+        });
+    }
+
+    fn key<'t>(text: &'t str, e: &KeyEntry) -> (u32, &'t str) {
+        let start = e.start as usize;
+        (e.root, &text[start..start + e.len as usize])
+    }
+
+    /// Sorted by key, then episode, each (key, episode) once: the order
+    /// episodes were pushed in, as the lists of a map were.
+    fn sealed(mut self) -> Self {
+        let text = &self.text;
+        self.entries.sort_unstable_by(|a, b| {
+            Self::key(text, a)
+                .cmp(&Self::key(text, b))
+                .then(a.episode.cmp(&b.episode))
+        });
+        self.entries
+            .dedup_by(|b, a| a.episode == b.episode && Self::key(text, a) == Self::key(text, b));
+        self.entries.shrink_to_fit();
+        self
+    }
+
+    /// The episodes under `key`, in the order they were pushed.
+    fn get(&self, root: usize, key: &str) -> Vec<usize> {
+        let Ok(root) = u32::try_from(root) else {
+            return Vec::new();
+        };
+        let k = (root, key);
+        let start = self
+            .entries
+            .partition_point(|e| Self::key(&self.text, e) < k);
+        self.entries[start..]
+            .iter()
+            .take_while(|e| Self::key(&self.text, e) == k)
+            .map(|e| e.episode as usize)
+            .collect()
+    }
 }
 
 /// `path` without its extension when graphseed reads that extension
@@ -150,39 +230,53 @@ fn join(dir: &str, rel: &str) -> Option<String> {
     Some(parts.join("/"))
 }
 
-fn push(map: &mut HashMap<String, Vec<usize>>, key: String, i: usize) {
-    let v = map.entry(key).or_default();
-    if v.last() != Some(&i) {
-        v.push(i);
-    }
-}
-
 impl Index {
     pub fn new(episodes: Vec<Episode>) -> Index {
-        let mut ix = Index::default();
-        let mut names: HashMap<String, Vec<usize>> = HashMap::new();
+        // Room for every key up front (a path, its stem path, an id, a name,
+        // a stem and the aliases an episode): a table grown by doubling
+        // would hold up to twice its keys while it grows.
+        let files = episodes.iter().filter(|e| e.file.is_some()).count();
+        let (mut path_bytes, mut id_bytes, mut name_bytes, mut names) = (0, 0, 0, 0);
+        for e in &episodes {
+            id_bytes += e.entity_id.len();
+            name_bytes += e.name.len() + e.aliases.iter().map(String::len).sum::<usize>();
+            names += 1 + e.aliases.len();
+            if let Some((_, p)) = &e.file {
+                path_bytes += p.len();
+                name_bytes += p.len();
+            }
+        }
+        let mut by_path = KeyTable::with_capacity(files, path_bytes);
+        let mut by_path_stem = KeyTable::with_capacity(files, path_bytes);
+        let mut by_id = KeyTable::with_capacity(episodes.len(), id_bytes);
+        let mut by_name = KeyTable::with_capacity(names + files, name_bytes);
+        // A blank name, alias or stem names nothing.
+        let mut name = |key: &str, i: usize| {
+            if !key.trim().is_empty() {
+                by_name.push(0, key, i);
+            }
+        };
         for (i, e) in episodes.iter().enumerate() {
-            ix.by_id.insert(e.entity_id.clone(), i);
-            push(&mut names, e.name.to_lowercase(), i);
+            by_id.push(0, &e.entity_id, i);
+            name(&e.name.to_lowercase(), i);
             for a in &e.aliases {
-                push(&mut names, a.to_lowercase(), i);
+                name(&a.to_lowercase(), i);
             }
             if let Some((root, path)) = &e.file {
                 let lower = path.to_lowercase();
-                let stem_path = strip_source_ext(&lower).to_string();
-                let stem = stem_path.rsplit('/').next().unwrap_or("").to_string();
-                push(&mut names, stem, i);
-                ix.by_path.entry((*root, lower)).or_default().push(i);
-                ix.by_path_stem
-                    .entry((*root, stem_path))
-                    .or_default()
-                    .push(i);
+                let stem_path = strip_source_ext(&lower);
+                name(stem_path.rsplit('/').next().unwrap_or(""), i);
+                by_path.push(*root, &lower, i);
+                by_path_stem.push(*root, stem_path, i);
             }
         }
-        names.retain(|k, _| !k.trim().is_empty());
-        ix.by_name = names;
-        ix.episodes = episodes;
-        ix
+        Index {
+            episodes,
+            by_path: by_path.sealed(),
+            by_path_stem: by_path_stem.sealed(),
+            by_id: by_id.sealed(),
+            by_name: by_name.sealed(),
+        }
     }
 
     pub fn len(&self) -> usize {
@@ -197,17 +291,9 @@ impl Index {
     /// extension when the link leaves it out).
     fn by_file(&self, root: usize, path: &str) -> Vec<usize> {
         let lower = path.to_lowercase();
-        let mut found = self
-            .by_path
-            .get(&(root, lower.clone()))
-            .cloned()
-            .unwrap_or_default();
+        let mut found = self.by_path.get(root, &lower);
         if found.is_empty() && strip_source_ext(&lower) == lower {
-            found = self
-                .by_path_stem
-                .get(&(root, lower))
-                .cloned()
-                .unwrap_or_default();
+            found = self.by_path_stem.get(root, &lower);
         }
         // Files differing only in case: the one spelled as linked wins.
         if found.len() > 1 {
@@ -284,7 +370,8 @@ impl Index {
                 join("", target.trim_start_matches('/')).map(|p| self.by_file(*root, &p))
             }),
             // 3. An entity_id.
-            self.by_id.get(target).map(|&i| vec![i]),
+            // Of two episodes with one id, the last (as a map kept it).
+            self.by_id.get(0, target).last().map(|&i| vec![i]),
         ];
         for found in tiers.into_iter().flatten() {
             if let Some(outcome) = self.decide(from, self.narrow_by_anchor(found, anchor)) {
@@ -294,18 +381,10 @@ impl Index {
         // 4. Name, stem or alias of the last segment, across the group.
         let trimmed = target.trim_end_matches('/');
         let (dirs, last) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
-        let mut found = self
-            .by_name
-            .get(&strip_source_ext(last).to_lowercase())
-            .cloned()
-            .unwrap_or_default();
+        let mut found = self.by_name.get(0, &strip_source_ext(last).to_lowercase());
         if found.is_empty() && strip_source_ext(last) != last {
             // `Release 1.md` may name a note titled exactly that.
-            found = self
-                .by_name
-                .get(&last.to_lowercase())
-                .cloned()
-                .unwrap_or_default();
+            found = self.by_name.get(0, &last.to_lowercase());
         }
         // With folders given, the episode's path must end with them: a
         // link into a folder that holds no such file is broken, not a name.
