@@ -296,29 +296,10 @@ fn file_batches<'a, 'd>(writes: &'a [&'d PlanEntry], size: usize) -> Vec<&'a [&'
 mod tests {
     use super::*;
     use crate::planning;
-    use crate::sources::RootSpec;
-    use crate::version::SeedVersion;
 
     /// A plan for `files` (name, content) under a fresh root.
     fn plan_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan, u64) {
-        let d = tempfile::tempdir().unwrap();
-        for (name, body) in files {
-            std::fs::write(d.path().join(name), body).unwrap();
-        }
-        let input = PlanInput {
-            group_id: "g".into(),
-            version: SeedVersion::parse("1.0.0").unwrap(),
-            roots: vec![RootSpec::for_tests(d.path())],
-            generated: None,
-            force: false,
-            allow_downgrade: false,
-            prune: false,
-            max_file_bytes: 1 << 20,
-            reconcile: None,
-            transfer_ownership: false,
-            links: Default::default(),
-        };
-        let plan = planning::plan(&input, &Default::default(), &[], &[], 0);
+        let (d, input, plan) = planning::for_tests::plan_of(files);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
         (d, plan, input.max_file_bytes)
     }

@@ -870,6 +870,38 @@ impl<'s> Planner<'s> {
         draft.finish(index, self.stored, revision, walk)
     }
 }
+/// Plans for unit tests.
+#[cfg(test)]
+pub(crate) mod for_tests {
+    use super::{Plan, PlanInput};
+    use crate::sources::RootSpec;
+    use crate::version::SeedVersion;
+
+    /// The plan at version 1.0.0 of `files` (name, content) under a fresh
+    /// root, against an empty group (errors included).
+    pub(crate) fn plan_of(files: &[(&str, &str)]) -> (tempfile::TempDir, PlanInput, Plan) {
+        let d = tempfile::tempdir().unwrap();
+        for (name, body) in files {
+            std::fs::write(d.path().join(name), body).unwrap();
+        }
+        let input = PlanInput {
+            group_id: "g".into(),
+            version: SeedVersion::parse("1.0.0").unwrap(),
+            roots: vec![RootSpec::for_tests(d.path())],
+            generated: None,
+            force: false,
+            allow_downgrade: false,
+            prune: false,
+            max_file_bytes: 1 << 20,
+            reconcile: None,
+            transfer_ownership: false,
+            links: Default::default(),
+        };
+        let plan = super::plan(&input, &Default::default(), &[], &[], 0);
+        (d, input, plan)
+    }
+}
+
 #[cfg(test)]
 mod sizes {
     /// One entry per episode of a cold seed or a version bump, a planned

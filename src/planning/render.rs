@@ -332,39 +332,18 @@ pub fn write_plan_text(
 
 #[cfg(test)]
 mod tests {
-    use crate::planning::{self, PlanInput};
-    use crate::sources::RootSpec;
-    use crate::version::SeedVersion;
-
     /// The plan JSON, written as it is serialized, is the text its
     /// `serde_json::Value` prints: same keys, same order, same bytes.
     #[test]
     fn streamed_plan_json_prints_as_its_value() {
-        let d = tempfile::tempdir().unwrap();
-        for (name, body) in [
+        let (_d, _, plan) = crate::planning::for_tests::plan_of(&[
             ("a.jsonl", "{\"id\":1}\n{\"id\":2}\n"),
             (
                 "b.md",
                 "---\ntitle: B \"q\"\n---\nsee [[a]] and [[nowhere]]\n",
             ),
             ("bad.json", "{\"id\": "),
-        ] {
-            std::fs::write(d.path().join(name), body).unwrap();
-        }
-        let input = PlanInput {
-            group_id: "g".into(),
-            version: SeedVersion::parse("1.0.0").unwrap(),
-            roots: vec![RootSpec::for_tests(d.path())],
-            generated: None,
-            force: false,
-            allow_downgrade: false,
-            prune: false,
-            max_file_bytes: 1 << 20,
-            reconcile: None,
-            transfer_ownership: false,
-            links: Default::default(),
-        };
-        let plan = planning::plan(&input, &Default::default(), &[], &[], 0);
+        ]);
         assert_eq!(plan.errors.len(), 1, "{:?}", plan.errors);
         let streamed = super::plan_json(&plan, "sqlite:x");
         let value = serde_json::to_value(&streamed).unwrap();
