@@ -5,14 +5,13 @@
 //! remembers, on any machine. Read-only.
 
 use clap::{ArgGroup, Args};
-use serde_json::json;
 
 use super::{Context, Outcome};
 use crate::error::Error;
 use crate::provenance::feed;
 use crate::stores::any::Access;
 use crate::stores::prelude::*;
-use crate::stores::{RunKind, RunRecord};
+use crate::stores::{RunChange, RunKind, RunRecord};
 use crate::ui::{self, outln};
 
 #[derive(Debug, Args, Clone, Default)]
@@ -77,7 +76,11 @@ pub async fn changes(ctx: &Context, a: &ChangesArgs) -> Result<Outcome, Error> {
         }
     };
     let group = &anchor.group_id;
-    let mut changes = Vec::new();
+    // The records as read (each run's changes, filtered), turned into JSON
+    // one at a time as they are written: as one `Value` document a change
+    // with its parsed body cost about ten times its stored size (a feed of
+    // a 100k-episode run peaked at 1.3 GB).
+    let mut changes: Vec<(&str, RunChange)> = Vec::new();
     for run in &runs {
         for c in store.run_changes(group, &run.run_id).await? {
             if feed::is_fed(
@@ -85,16 +88,16 @@ pub async fn changes(ctx: &Context, a: &ChangesArgs) -> Result<Outcome, Error> {
                 &c.content_hash,
                 c.previous_content_hash.as_deref(),
             ) {
-                changes.push(feed::change_json(group, &run.run_id, &c));
+                changes.push((&run.run_id, c));
             }
         }
     }
     if ctx.ui.json {
-        ui::json(&json!({
-            "group_id": group,
-            "runs": runs.iter().map(|r| r.run_id.as_str()).collect::<Vec<_>>(),
-            "changes": changes,
-        }));
+        ui::json(&ChangesJson {
+            group,
+            runs: &runs,
+            changes: &changes,
+        });
         return Ok(Outcome::Done);
     }
     outln!(
@@ -103,14 +106,13 @@ pub async fn changes(ctx: &Context, a: &ChangesArgs) -> Result<Outcome, Error> {
         "run_id",
         "uuid"
     );
-    for c in &changes {
-        let s = |k: &str| c[k].as_str().unwrap_or_default().to_string();
+    for (run_id, c) in &changes {
         outln!(
             "{:<8}  {:<36}  {:<36}  {}",
-            s("action"),
-            s("run_id"),
-            s("uuid"),
-            ui::path(&s("entity_id"))
+            c.action.as_str(),
+            run_id,
+            crate::graphiti::episode_uuid(group, &c.entity_id),
+            ui::path(&c.entity_id)
         );
     }
     outln!(
@@ -119,4 +121,43 @@ pub async fn changes(ctx: &Context, a: &ChangesArgs) -> Result<Outcome, Error> {
         runs.len()
     );
     Ok(Outcome::Done)
+}
+
+/// `changes --json`: keys in the order a `serde_json::Value` map prints
+/// them, each change made into JSON only while it is written.
+struct ChangesJson<'a> {
+    group: &'a str,
+    runs: &'a [RunRecord],
+    changes: &'a [(&'a str, RunChange)],
+}
+
+impl serde::Serialize for ChangesJson<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(3))?;
+        m.serialize_entry("changes", &Changes(self))?;
+        m.serialize_entry("group_id", self.group)?;
+        m.serialize_entry(
+            "runs",
+            &self
+                .runs
+                .iter()
+                .map(|r| r.run_id.as_str())
+                .collect::<Vec<_>>(),
+        )?;
+        m.end()
+    }
+}
+
+struct Changes<'a>(&'a ChangesJson<'a>);
+
+impl serde::Serialize for Changes<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(
+            self.0
+                .changes
+                .iter()
+                .map(|(run_id, c)| feed::change_json(self.0.group, run_id, c)),
+        )
+    }
 }
