@@ -61,6 +61,8 @@ fn every_command_exits_quietly_when_stdout_closes() {
         vec!["runs", &id],
         vec!["provenance"],
         vec!["provenance", "--json"],
+        vec!["changes", "--run", &id],
+        vec!["changes", "--run", &id, "--json"],
         vec!["validate"],
         vec!["verify"],
         vec!["unlock"],
