@@ -362,7 +362,7 @@ pub(super) struct Draft<'s> {
     unlisted: usize,
     /// Parsed episodes' links, resolved when the plan is finished.
     pub(super) pending_links: Vec<super::links::Pending>,
-    /// The names of lean pending episodes.
+    /// The names of filed pending episodes.
     pub(super) names: super::links::Names,
     /// The group's stored links, to tell which episodes link differently.
     pub(super) stored_links: &'s [crate::stores::StoredLink],
