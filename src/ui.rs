@@ -28,10 +28,14 @@ static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
 /// Write `s` to stdout as is. Errors are never fatal here: a broken pipe
 /// means nobody reads any more; any other failure is said once on stderr.
 pub fn out(s: &str) {
-    out_with(|o| o.write_all(s.as_bytes()));
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut o = std::io::stdout().lock();
+    closed_rule(o.write_all(s.as_bytes()).and_then(|()| o.flush()));
 }
 
-/// Run `write` on stdout, unless it was closed, and apply [`out`]'s rule to
+/// Run `write` on stdout, unless it was closed, with [`out`]'s rule for
 /// what it returns. Buffered: a document written piece by piece (see
 /// [`json`]) is not a system call per piece.
 pub fn out_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
@@ -39,7 +43,13 @@ pub fn out_with(write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>) {
         return;
     }
     let mut o = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-    if let Err(e) = write(&mut o).and_then(|()| o.flush()) {
+    closed_rule(write(&mut o).and_then(|()| o.flush()));
+}
+
+/// A failed write to stdout closes it for the rest of the run; only a
+/// failure other than the reader going away is said (once, on stderr).
+fn closed_rule(written: std::io::Result<()>) {
+    if let Err(e) = written {
         STDOUT_CLOSED.store(true, Ordering::Relaxed);
         if e.kind() != std::io::ErrorKind::BrokenPipe {
             err(&format!("error: cannot write to stdout: {e}\n"));
