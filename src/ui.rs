@@ -83,6 +83,22 @@ pub fn json<T: serde::Serialize + ?Sized>(v: &T) {
     });
 }
 
+/// A JSON array made one element at a time while it is written: `f` is
+/// called when the array is serialized and its items are serialized as
+/// they come, so no element outlives its own line of output.
+pub struct JsonSeq<F>(pub F);
+
+impl<F, I> serde::Serialize for JsonSeq<F>
+where
+    F: Fn() -> I,
+    I: IntoIterator,
+    I::Item: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq((self.0)())
+    }
+}
+
 /// A path for a human reader: control characters (newline, escape, ...) are
 /// shown escaped (`\n`, `\u{1b}`), everything else as is. JSON output needs
 /// no such care: serde escapes control characters itself.

@@ -135,7 +135,14 @@ impl serde::Serialize for ChangesJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(Some(3))?;
-        m.serialize_entry("changes", &Changes(self))?;
+        m.serialize_entry(
+            "changes",
+            &crate::ui::JsonSeq(|| {
+                self.changes
+                    .iter()
+                    .map(|(run_id, c)| feed::change_json(self.group, run_id, c))
+            }),
+        )?;
         m.serialize_entry("group_id", self.group)?;
         m.serialize_entry(
             "runs",
@@ -146,18 +153,5 @@ impl serde::Serialize for ChangesJson<'_> {
                 .collect::<Vec<_>>(),
         )?;
         m.end()
-    }
-}
-
-struct Changes<'a>(&'a ChangesJson<'a>);
-
-impl serde::Serialize for Changes<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(
-            self.0
-                .changes
-                .iter()
-                .map(|(run_id, c)| feed::change_json(self.0.group, run_id, c)),
-        )
     }
 }

@@ -208,7 +208,10 @@ impl serde::Serialize for ProvenanceJson<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
         let mut m = s.serialize_map(None)?;
-        m.serialize_entry("episodes", &EpisodesJson(self.episodes))?;
+        m.serialize_entry(
+            "episodes",
+            &crate::ui::JsonSeq(|| self.episodes.iter().map(episode_json)),
+        )?;
         m.serialize_entry("group_id", self.group)?;
         if let Some(h) = &self.history {
             m.serialize_entry("history", h)?;
@@ -217,13 +220,5 @@ impl serde::Serialize for ProvenanceJson<'_> {
             m.serialize_entry("links", l)?;
         }
         m.end()
-    }
-}
-
-struct EpisodesJson<'a>(&'a [EpisodeRecord]);
-
-impl serde::Serialize for EpisodesJson<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_seq(self.0.iter().map(episode_json))
     }
 }

@@ -158,7 +158,9 @@ impl serde::Serialize for PlanJson<'_> {
     }
 }
 
-/// Every decision of a plan, each serialized as it is reached.
+/// Every decision of a plan, each serialized as it is reached. Not a
+/// [`crate::ui::JsonSeq`]: an unchanged skip is built on the fly, and its
+/// line borrows it, so the line cannot outlive the loop's body.
 struct DecisionsJson<'a>(&'a Plan);
 
 impl serde::Serialize for DecisionsJson<'_> {
