@@ -218,62 +218,105 @@ impl Claim {
     }
 }
 
-/// An entity_id as the key of [`Draft::origins`]: the first 128 bits of its
-/// SHA-256. Why a digest and not the text: a million creates would hold a
-/// million copied ids. Why SHA-256: two distinct ids share a key only by a
-/// 128-bit collision (about 2^64 tries even for someone choosing ids to
-/// collide), where a fast hash could be made to report a false duplicate.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct IdKey([u8; 16]);
-
-impl IdKey {
-    fn of(entity_id: &str) -> Self {
-        let d = crate::hashing::sha256(entity_id.as_bytes());
-        let mut k = [0; 16];
-        k.copy_from_slice(&d[..16]);
-        IdKey(k)
-    }
+/// entity_id → where it was produced, for what a [`Claim`] cannot say
+/// (every create of a cold seed): a table of positions, hashed by the id
+/// and compared with the id itself where it is already kept, in the entry
+/// the item made. Its own copy of every pair, `(digest, where)`, was 28
+/// bytes an id (28 MB of a cold seed's million) beside the table's 4.
+struct Origins {
+    /// Positions: an entry's among the plan's entries, or ([`REFUSED`] set)
+    /// one in `refused`.
+    table: hashbrown::HashTable<u32>,
+    /// `(entry, line)` of the produced items that have a line (JSON Lines,
+    /// stdin), in entry order: found by binary search.
+    lines: Vec<(u32, u32)>,
+    /// Ids produced that made no entry (a refusal, said as an error), and
+    /// where: few, so kept whole.
+    refused: Vec<(Box<str>, Produced)>,
+    /// Keyed per process, as std's maps are: anyone can choose ids, and
+    /// with them which slots of the table they fall in.
+    hasher: std::hash::RandomState,
 }
 
-/// entity_id → where it was produced, for what a [`Claim`] cannot say
-/// (every create of a cold seed): the pairs in a list, and a table of
-/// their positions in it. A map of the pairs themselves held a bucket of 28
-/// bytes for each of about twice as many slots as pairs (61 MB at a
-/// million); the table's slots are 4 bytes.
-struct Origins {
-    /// Positions in `pairs`, hashed by their key.
-    table: hashbrown::HashTable<u32>,
-    pairs: Vec<(IdKey, Produced)>,
-    /// Keyed per process, as std's maps are: the keys are digests, but of
-    /// ids the sources choose, and anyone can grind ids whose digests share
-    /// the few bits a table slot is picked by.
-    hasher: std::hash::RandomState,
+/// The bit of an [`Origins`] position that points into its `refused`.
+const REFUSED: u32 = 1 << 31;
+
+/// The id at an [`Origins`] position (`entries`: the plan's).
+fn origin_id<'a>(
+    entries: &'a [PlanEntry],
+    refused: &'a [(Box<str>, Produced)],
+    at: u32,
+) -> &'a str {
+    if at & REFUSED != 0 {
+        &refused[(at & !REFUSED) as usize].0
+    } else {
+        &entries[at as usize].entity_id
+    }
 }
 
 impl Origins {
     fn with_capacity(n: usize) -> Self {
         Origins {
             table: hashbrown::HashTable::with_capacity(n),
-            pairs: Vec::with_capacity(n),
+            lines: Vec::new(),
+            refused: Vec::new(),
             hasher: Default::default(),
         }
     }
 
-    fn get(&self, k: &IdKey) -> Option<Produced> {
-        self.table
-            .find(self.hasher.hash_one(k), |&i| self.pairs[i as usize].0 == *k)
-            .map(|&i| self.pairs[i as usize].1)
+    fn get(&self, entries: &[PlanEntry], entity_id: &str) -> Option<Produced> {
+        let &at = self.table.find(self.hasher.hash_one(entity_id), |&at| {
+            origin_id(entries, &self.refused, at) == entity_id
+        })?;
+        if at & REFUSED != 0 {
+            return Some(self.refused[(at & !REFUSED) as usize].1);
+        }
+        let line = self
+            .lines
+            .binary_search_by_key(&at, |&(e, _)| e)
+            .ok()
+            .map(|i| self.lines[i].1);
+        Some(match entries[at as usize].origin {
+            Origin::File(file) => Produced::Parsed { file, line },
+            Origin::Generated(_) => Produced::Stdin { line },
+            Origin::Stored => unreachable!("a produced entry comes from a file or stdin"),
+        })
     }
 
-    /// Add a key that is not in the table (the caller asked first).
-    fn insert_new(&mut self, k: IdKey, v: Produced) {
-        debug_assert!(self.get(&k).is_none(), "each id is produced once");
-        let i = u32::try_from(self.pairs.len()).expect("fewer than 2^32 produced ids");
-        self.pairs.push((k, v));
-        let (pairs, hasher) = (&self.pairs, &self.hasher);
-        self.table.insert_unique(hasher.hash_one(k), i, |&j| {
-            hasher.hash_one(pairs[j as usize].0)
-        });
+    /// Add what `here` produced, not in the table yet (the caller asked
+    /// first): the entry it made, `entries[entry]`, or, for a refusal, its
+    /// id. Entries are added in the order they are made.
+    fn insert_new(
+        &mut self,
+        entries: &[PlanEntry],
+        entity_id: &str,
+        here: Produced,
+        entry: Option<usize>,
+    ) {
+        debug_assert!(
+            self.get(entries, entity_id).is_none(),
+            "each id is produced once"
+        );
+        let small = |n: usize| u32::try_from(n).ok().filter(|&n| n < REFUSED);
+        let at = match entry {
+            Some(e) => {
+                let at = small(e).expect("fewer than 2^31 entries in a plan");
+                if let Some(line) = here.line() {
+                    debug_assert!(self.lines.last().is_none_or(|&(l, _)| l < at));
+                    self.lines.push((at, line));
+                }
+                at
+            }
+            None => {
+                self.refused.push((entity_id.into(), here));
+                small(self.refused.len() - 1).expect("fewer than 2^31 refusals") | REFUSED
+            }
+        };
+        let (hasher, refused) = (&self.hasher, &self.refused);
+        self.table
+            .insert_unique(hasher.hash_one(entity_id), at, |&w| {
+                hasher.hash_one(origin_id(entries, refused, w))
+            });
     }
 }
 
@@ -298,6 +341,12 @@ impl Produced {
                 line: line.map(small),
             },
             Here::Unchanged { .. } => unreachable!("an unchanged file claims through its slot"),
+        }
+    }
+
+    fn line(self) -> Option<u32> {
+        match self {
+            Produced::Parsed { line, .. } | Produced::Stdin { line } => line,
         }
     }
 
@@ -340,7 +389,7 @@ pub(super) struct Draft<'s> {
     pub(super) generated: Vec<Candidate>,
     pub(super) stats: WalkStats,
     /// entity_id → where it came from, for what a [`Claim`] cannot say
-    /// (every create of a cold seed), keyed by [`IdKey`] (see [`Origins`]).
+    /// (every create of a cold seed), by position (see [`Origins`]).
     origins: Origins,
     /// The entries' reasons, each text once where they repeat.
     pub(super) reasons: super::Reasons,
@@ -408,7 +457,10 @@ impl<'s> Draft<'s> {
             found_any_source: false,
             empty_files: 0,
             unlisted: 0,
-            pending_links: Vec::new(),
+            // Room for a pending episode per file, like `decisions`: grown
+            // by doubling, a cold seed's million would hold the old and the
+            // new list at once near the plan's peak.
+            pending_links: Vec::with_capacity(files),
             names: Default::default(),
             stored_links: &[],
             link_state: None,
@@ -459,7 +511,7 @@ impl<'s> Draft<'s> {
 
     /// Where `entity_id` was produced already, if it was.
     fn first_producer(&self, index: &StoredIndex<'s>, entity_id: &str) -> Option<Here<'s>> {
-        if let Some(here) = self.origins.get(&IdKey::of(entity_id)) {
+        if let Some(here) = self.origins.get(&self.decisions, entity_id) {
             return Some(here.decode());
         }
         let at = index.position_of_id(entity_id)?;
@@ -472,39 +524,41 @@ impl<'s> Draft<'s> {
         })
     }
 
-    /// Record that `entity_id` is produced `here` (a parsed file or stdin);
-    /// `false` (and an error naming both producers) if something produced
-    /// it already.
-    pub(super) fn claim(
+    /// Record that the item `c` is produced `here` (a parsed file or stdin)
+    /// and decide it ([`Self::produce`]); `false` (and an error naming both
+    /// producers) if something produced its entity_id already. One step,
+    /// so that [`Origins`] finds the id in the entry the item made.
+    pub(super) fn claim_and_produce(
         &mut self,
         index: &StoredIndex<'s>,
-        entity_id: &str,
-        here: Here<'s>,
-        path: &str,
+        c: &Candidate,
+        (here, path): (Here<'s>, &str),
+        facts: &Facts<'_>,
+        origin: Origin,
     ) -> bool {
-        match self.first_producer(index, entity_id) {
-            Some(first) => {
-                self.duplicate(entity_id, first, here, path);
-                false
-            }
-            None => {
-                // A stored id produced by a whole file: said in its slot.
-                let slot = match here {
-                    Here::Parsed { file, line: None } => index
-                        .position_of_id(entity_id)
-                        .zip(Claim::File { file }.encode()),
-                    _ => None,
-                };
-                match slot {
-                    Some((at, code)) => self.claims[at] = code,
-                    None => {
-                        self.origins
-                            .insert_new(IdKey::of(entity_id), Produced::encode(here));
-                    }
-                }
-                true
-            }
+        let entity_id = c.entity_id.as_str();
+        if let Some(first) = self.first_producer(index, entity_id) {
+            self.duplicate(entity_id, first, here, path);
+            return false;
         }
+        // A stored id produced by a whole file: said in its slot.
+        let slot = match here {
+            Here::Parsed { file, line: None } => index
+                .position_of_id(entity_id)
+                .zip(Claim::File { file }.encode()),
+            _ => None,
+        };
+        if let Some((at, code)) = slot {
+            self.claims[at] = code;
+        }
+        let before = self.decisions.len();
+        self.produce(index, c, facts, origin);
+        if slot.is_none() {
+            let entry = (self.decisions.len() > before).then_some(before);
+            self.origins
+                .insert_new(&self.decisions, entity_id, Produced::encode(here), entry);
+        }
+        true
     }
 
     /// Record that the stored episode `index.all[at]` is produced by its
@@ -554,18 +608,12 @@ impl<'s> Draft<'s> {
         self.claims[at] != 0
             || self
                 .origins
-                .get(&IdKey::of(index.all[at].entity_id()))
+                .get(&self.decisions, index.all[at].entity_id())
                 .is_some()
     }
 
     /// Decide one produced episode and add its entry (or its error).
-    pub(super) fn produce(
-        &mut self,
-        index: &StoredIndex<'_>,
-        c: &Candidate,
-        f: &Facts<'_>,
-        origin: Origin,
-    ) {
+    fn produce(&mut self, index: &StoredIndex<'_>, c: &Candidate, f: &Facts<'_>, origin: Origin) {
         let stored = index.by_id(c.entity_id.as_str());
         let file_hash = f.source_hash.map(|h| h.hex());
         let incoming = Incoming {
@@ -1093,26 +1141,51 @@ fn signature_after_unsorted(
 mod tests {
     use super::*;
 
+    /// A produced id is found through its entry (with its line, when it
+    /// has one) or, refused, through its own copy; nothing else is found.
     #[test]
     fn origins_find_what_was_produced_and_nothing_else() {
+        let entry = |id: &str, origin: Origin| PlanEntry {
+            action: Action::Create,
+            keeps_updated_at: false,
+            entity_id: id.into(),
+            reason: super::super::Reasons::UNCHANGED,
+            before: None,
+            after: None,
+            origin,
+            links: None,
+        };
+        let mut entries = Vec::new();
         let mut o = Origins::with_capacity(4);
-        // Past the capacity given: the table grows.
+        // Past the capacity given: the table grows. Every third item makes
+        // no entry (refused), every other one has a line, a few are stdin's.
         for i in 0..1000u32 {
-            let here = Produced::Parsed {
-                file: i,
-                line: Some(i + 1),
+            let line = (i % 2 == 0).then_some(i + 1);
+            let id = format!("id-{i}");
+            let (here, origin) = if i % 7 == 0 {
+                (Produced::Stdin { line }, Origin::Generated(i))
+            } else {
+                (Produced::Parsed { file: i, line }, Origin::File(i))
             };
-            o.insert_new(IdKey::of(&format!("id-{i}")), here);
+            let made = (i % 3 != 0).then(|| {
+                entries.push(entry(&id, origin));
+                entries.len() - 1
+            });
+            o.insert_new(&entries, &id, here, made);
         }
         for i in 0..1000u32 {
-            let got = o.get(&IdKey::of(&format!("id-{i}")));
-            assert!(
-                matches!(got, Some(Produced::Parsed { file, line: Some(l) }) if file == i && l == i + 1),
-                "{i}: {got:?}"
-            );
+            let line = (i % 2 == 0).then_some(i + 1);
+            let got = o.get(&entries, &format!("id-{i}"));
+            let want = if i % 7 == 0 {
+                matches!(got, Some(Produced::Stdin { line: l }) if l == line)
+            } else {
+                matches!(got, Some(Produced::Parsed { file, line: l }) if file == i && l == line)
+            };
+            assert!(want, "{i}: {got:?}");
         }
-        assert!(o.get(&IdKey::of("id-1000")).is_none());
-        assert!(o.get(&IdKey::of("")).is_none());
+        assert!(o.get(&entries, "id-1000").is_none());
+        assert!(o.get(&entries, "").is_none());
+        assert!(o.get(&entries, "id-1").is_some());
     }
 
     #[test]

@@ -475,9 +475,6 @@ pub(super) fn add_root<'s>(
                     file: fi,
                     line: c.line,
                 };
-                if !draft.claim(index, &c.entity_id, here, &display) {
-                    continue;
-                }
                 let facts = Facts {
                     source: &root_source,
                     source_path: Some(&rel),
@@ -486,12 +483,11 @@ pub(super) fn add_root<'s>(
                     file_unchanged,
                 };
                 let before = draft.decisions.len();
-                draft.produce(
-                    index,
-                    &c,
-                    &facts,
-                    Origin::File(u32::try_from(fi).expect("fewer than 2^32 files in a plan")),
-                );
+                let origin =
+                    Origin::File(u32::try_from(fi).expect("fewer than 2^32 files in a plan"));
+                if !draft.claim_and_produce(index, &c, (here, &display), &facts, origin) {
+                    continue;
+                }
                 // Items not parsed (same bytes, new version) keep their
                 // stored links: only parsed ones are resolved again.
                 if parsed_now {

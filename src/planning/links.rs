@@ -92,76 +92,108 @@ pub(super) fn take_links(
 /// How warnings name an item read from stdin.
 const STDIN: &str = "<stdin>";
 
-/// One parsed episode's links, waiting for resolution.
+/// One parsed episode's links, waiting for resolution. A cold seed holds
+/// one per episode until the plan is finished, so it is 24 bytes: an item
+/// of a file with an entry (most items) keeps only its name, its file's and
+/// its entry's positions, and a box of its links when it has any. An
+/// `Option` per index and a three-word name made it 40 (a million items:
+/// 42 MB once grown, half as much again while it grew).
 #[derive(Debug)]
 pub(super) struct Pending {
     /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
-    /// not as text: every parsed episode waits here). `None` for an item
-    /// read from stdin, named `<stdin>`. Indexes as `u32`: one of these
-    /// waits per parsed episode.
-    file: Option<u32>,
-    /// Its entry in the plan, when one was made (not for a refusal).
-    decision: Option<u32>,
-    kind: PendingKind,
+    /// not as text). [`NONE`] for an item read from stdin, named `<stdin>`.
+    file: u32,
+    /// Its entry in the plan, [`NONE`] when none was made (a refusal).
+    decision: u32,
+    /// A filed item's name (its entity_id is its entry's and its path its
+    /// file's); unused for a [`More::Rich`] one.
+    name: NameRef,
+    /// `None`: a filed item that names nothing and declares no alias or
+    /// key (most items of most corpora).
+    more: Option<Box<More>>,
 }
 
+/// What a [`Pending`] keeps besides its name, in its box.
 #[derive(Debug)]
-enum PendingKind {
-    /// An item of a file with an entry: its entity_id is its entry's and
-    /// its path its file's, so only its name is kept, and its links when it
-    /// has any. A cold seed holds one per episode: about 50 bytes an item
-    /// that names nothing (most items of most corpora), and the links' box
-    /// besides for one that does, where an episode of its own was about
-    /// 270 bytes more (a million linked notes: 170 MB).
-    Filed {
-        name: NameRef,
-        /// `None`: it names nothing and declares no alias or key.
-        links: Option<Box<ItemLinks>>,
-    },
+enum More {
+    /// A filed item's links. A boxed episode of its own was about 270
+    /// bytes more (a million linked notes: 170 MB).
+    Links(ItemLinks),
     /// An item read from stdin, or one without an entry (a refusal).
-    Rich(Box<(Episode, ItemLinks)>),
+    Rich(Episode, ItemLinks),
 }
 
-/// Where a filed pending episode's name is in [`Names`].
+/// No file or no entry, in a [`Pending`]'s index.
+const NONE: u32 = u32::MAX;
+
+/// Where a filed pending episode's name is in [`Names`]: its length is
+/// written before it there, so a reference is two words, not three.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct NameRef {
     chunk: u32,
     at: u32,
-    len: u32,
 }
 
-/// The names of filed pending episodes, packed into chunks of a megabyte:
-/// a name each of a cold seed's million episodes, where a boxed name cost
-/// its allocation's rounding and header besides its pointer.
+/// The names of filed pending episodes, packed into chunks of a megabyte,
+/// each after its length (LEB128): a name each of a cold seed's million
+/// episodes, where a boxed name cost its allocation's rounding and header
+/// besides its pointer.
 #[derive(Debug, Default)]
 pub(super) struct Names {
-    chunks: Vec<String>,
+    chunks: Vec<Vec<u8>>,
 }
 
 impl Names {
     const CHUNK: usize = 1 << 20;
 
     fn push(&mut self, name: &str) -> NameRef {
+        let mut head = [0u8; 10];
+        let head = leb128(name.len() as u64, &mut head);
+        let need = head.len() + name.len();
         let fits = self
             .chunks
             .last()
-            .is_some_and(|c| c.capacity() - c.len() >= name.len());
+            .is_some_and(|c| c.capacity() - c.len() >= need);
         if !fits {
-            self.chunks
-                .push(String::with_capacity(Self::CHUNK.max(name.len())));
+            self.chunks.push(Vec::with_capacity(Self::CHUNK.max(need)));
         }
         let chunk = self.chunks.last_mut().expect("a chunk was just made");
         let at = chunk.len();
-        chunk.push_str(name);
+        chunk.extend_from_slice(head);
+        chunk.extend_from_slice(name.as_bytes());
         NameRef {
             chunk: small(self.chunks.len() - 1),
             at: small(at),
-            len: small(name.len()),
         }
     }
 
     fn get(&self, r: NameRef) -> &str {
-        &self.chunks[r.chunk as usize][r.at as usize..(r.at + r.len) as usize]
+        let chunk = &self.chunks[r.chunk as usize][r.at as usize..];
+        let (mut len, mut shift, mut head) = (0usize, 0, 0);
+        for &b in chunk {
+            len |= usize::from(b & 0x7f) << shift;
+            head += 1;
+            if b & 0x80 == 0 {
+                break;
+            }
+            shift += 7;
+        }
+        std::str::from_utf8(&chunk[head..head + len]).expect("a name is pushed as a str")
+    }
+}
+
+/// `n` in LEB128 (7 bits a byte, low first; the high bit says "more").
+fn leb128(mut n: u64, buf: &mut [u8; 10]) -> &[u8] {
+    let mut i = 0;
+    loop {
+        let low = (n & 0x7f) as u8;
+        n >>= 7;
+        if n == 0 {
+            buf[i] = low;
+            return &buf[..=i];
+        }
+        buf[i] = low | 0x80;
+        i += 1;
     }
 }
 
@@ -170,7 +202,7 @@ fn small(n: usize) -> u32 {
     u32::try_from(n).expect("fewer than 2^32 files and entries in a plan")
 }
 
-/// A filed item as links find it (see [`PendingKind::Filed`]).
+/// A filed item as links find it (see [`Pending`]).
 fn filed_episode(
     entity_id: &str,
     file: &super::PlannedFile,
@@ -199,49 +231,65 @@ impl Pending {
         (file, decision): (usize, Option<usize>),
         names: &mut Names,
     ) -> Pending {
-        let kind = if decision.is_some() {
+        let (name, more) = if decision.is_some() {
             let bare = links.raw == Extracted::default()
                 && links.aliases.is_empty()
                 && links.key.is_none();
-            PendingKind::Filed {
-                name: names.push(&name),
-                links: (!bare).then(|| Box::new(links)),
-            }
+            (
+                names.push(&name),
+                (!bare).then(|| Box::new(More::Links(links))),
+            )
         } else {
-            PendingKind::Rich(Box::new((
-                Episode {
-                    entity_id,
-                    file: Some((root, rel.to_string())),
-                    name,
-                    aliases: Vec::new(),
-                    key: None,
-                },
-                links,
-            )))
+            let episode = Episode {
+                entity_id,
+                file: Some((root, rel.to_string())),
+                name,
+                aliases: Vec::new(),
+                key: None,
+            };
+            (NameRef::UNUSED, Some(Box::new(More::Rich(episode, links))))
         };
         Pending {
-            file: Some(small(file)),
-            decision: decision.map(small),
-            kind,
+            file: small(file),
+            decision: decision.map_or(NONE, small),
+            name,
+            more,
         }
     }
 
     /// An item read from standard input.
     pub(super) fn of_stdin(episode: Episode, links: ItemLinks, decision: Option<usize>) -> Self {
         Pending {
-            file: None,
-            decision: decision.map(small),
-            kind: PendingKind::Rich(Box::new((episode, links))),
+            file: NONE,
+            decision: decision.map_or(NONE, small),
+            name: NameRef::UNUSED,
+            more: Some(Box::new(More::Rich(episode, links))),
+        }
+    }
+
+    /// Its file's position in the plan's files; none for stdin.
+    fn file(&self) -> Option<usize> {
+        (self.file != NONE).then_some(self.file as usize)
+    }
+
+    /// Its entry's position among the plan's entries, if it has one.
+    fn decision(&self) -> Option<usize> {
+        (self.decision != NONE).then_some(self.decision as usize)
+    }
+
+    /// The episode of an item read from stdin or without an entry.
+    fn rich(&self) -> Option<&Episode> {
+        match self.more.as_deref() {
+            Some(More::Rich(e, _)) => Some(e),
+            _ => None,
         }
     }
 
     /// Its entity_id (`decisions`: the plan's entries).
     pub(super) fn entity_id<'a>(&'a self, decisions: &'a [PlanEntry]) -> &'a str {
-        match &self.kind {
-            PendingKind::Filed { .. } => {
-                &decisions[self.decision.expect("a filed episode has an entry") as usize].entity_id
-            }
-            PendingKind::Rich(r) => &r.0.entity_id,
+        match self.rich() {
+            Some(e) => &e.entity_id,
+            None => &decisions[self.decision().expect("a filed episode has an entry")].entity_id,
         }
     }
 
@@ -252,24 +300,32 @@ impl Pending {
         files: &[super::PlannedFile],
         names: &Names,
     ) -> std::borrow::Cow<'_, Episode> {
-        match &self.kind {
-            PendingKind::Filed { name, links } => std::borrow::Cow::Owned(filed_episode(
+        match self.rich() {
+            Some(e) => std::borrow::Cow::Borrowed(e),
+            None => std::borrow::Cow::Owned(filed_episode(
                 self.entity_id(decisions),
-                &files[self.file.expect("a filed episode has a file") as usize],
-                names.get(*name),
-                links.as_deref().unwrap_or(&NO_LINKS),
+                &files[self.file().expect("a filed episode has a file")],
+                names.get(self.name),
+                self.links(),
             )),
-            PendingKind::Rich(r) => std::borrow::Cow::Borrowed(&r.0),
         }
     }
 
     /// Its links.
     pub(super) fn links(&self) -> &ItemLinks {
-        match &self.kind {
-            PendingKind::Filed { links, .. } => links.as_deref().unwrap_or(&NO_LINKS),
-            PendingKind::Rich(r) => &r.1,
+        match self.more.as_deref() {
+            None => &NO_LINKS,
+            Some(More::Links(l) | More::Rich(_, l)) => l,
         }
     }
+}
+
+impl NameRef {
+    /// The name of a pending episode that keeps its own.
+    const UNUSED: NameRef = NameRef {
+        chunk: NONE,
+        at: NONE,
+    };
 }
 
 /// A link that names no episode, or several.
@@ -373,20 +429,17 @@ pub(super) fn resolve_pending(
     let mut none: Option<Arc<EntryLinks>> = None;
     for p in pending {
         let entity_id = p.entity_id(decisions).to_string();
-        let (episode_links, resolved) = match p.kind {
+        let (file, decision) = (p.file(), p.decision());
+        let (episode_links, resolved) = match p.more.map(|m| *m) {
             // Names nothing: nothing to resolve.
-            PendingKind::Filed { links: None, .. } => (ItemLinks::default(), Default::default()),
-            PendingKind::Filed {
-                name,
-                links: Some(links),
-            } => {
-                let f = &files[p.file.expect("a filed episode has a file") as usize];
-                let episode = filed_episode(&entity_id, f, names.get(name), &links);
+            None => (ItemLinks::default(), Default::default()),
+            Some(More::Links(links)) => {
+                let f = &files[file.expect("a filed episode has a file")];
+                let episode = filed_episode(&entity_id, f, names.get(p.name), &links);
                 let resolved = resolve_links(&index, &episode, &links.raw.links);
-                (*links, resolved)
+                (links, resolved)
             }
-            PendingKind::Rich(r) => {
-                let (episode, links) = *r;
+            Some(More::Rich(episode, links)) => {
                 let resolved = resolve_links(&index, &episode, &links.raw.links);
                 (links, resolved)
             }
@@ -407,9 +460,7 @@ pub(super) fn resolve_pending(
             }
             let w = LinkWarning {
                 entity_id: entity_id.clone(),
-                path: p
-                    .file
-                    .map_or_else(|| STDIN.to_string(), |f| files[f as usize].display()),
+                path: file.map_or_else(|| STDIN.to_string(), |f| files[f].display()),
                 line: u.link.at.line,
                 column: u.link.at.column,
                 kind: u.link.kind.as_str().to_string(),
@@ -432,7 +483,7 @@ pub(super) fn resolve_pending(
             }
             summary.warnings.push(w);
         }
-        let Some(d) = p.decision.and_then(|i| decisions.get_mut(i as usize)) else {
+        let Some(d) = decision.and_then(|i| decisions.get_mut(i)) else {
             continue;
         };
         // Stored edges only join stored episodes: compare with what the
@@ -653,19 +704,35 @@ mod tests {
         use super::{NameRef, Names};
         let mut names = Names::default();
         let long = "x".repeat(Names::CHUNK + 3);
-        // Fill most of a chunk, then names that do not fit in what is left
-        // of it, one longer than a chunk, an empty one.
-        let filler = "f".repeat(Names::CHUNK - 2);
-        let pushed: Vec<(NameRef, String)> =
-            [filler, "abc".into(), long, String::new(), "é名".into()]
-                .into_iter()
-                .map(|n| (names.push(&n), n))
-                .collect();
+        // Fill most of a chunk (its name after a 3-byte length), then names
+        // that do not fit in what is left of it, one longer than a chunk,
+        // an empty one, and lengths on either side of a length byte's 7 bits.
+        let filler = "f".repeat(Names::CHUNK - 5);
+        let pushed: Vec<(NameRef, String)> = [
+            filler,
+            "abc".into(),
+            long,
+            String::new(),
+            "é名".into(),
+            "a".repeat(127),
+            "b".repeat(128),
+            "c".repeat(16_384),
+        ]
+        .into_iter()
+        .map(|n| (names.push(&n), n))
+        .collect();
         for (r, n) in &pushed {
             assert_eq!(names.get(*r), n.as_str());
         }
-        // The filler; "abc"; the long name, then the empty one in what is
-        // left of it (nothing); "é名".
+        // The filler (2 bytes left); "abc"; the long name, exactly; the
+        // empty one's length byte and all the rest.
         assert_eq!(names.chunks.len(), 4);
+    }
+
+    /// One of these waits per parsed episode until the plan is finished.
+    #[test]
+    fn a_pending_episode_is_24_bytes() {
+        assert_eq!(std::mem::size_of::<super::Pending>(), 24);
+        assert_eq!(std::mem::size_of::<super::NameRef>(), 8);
     }
 }

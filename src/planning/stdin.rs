@@ -41,9 +41,6 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
             links.resize_with(cands.len(), ItemLinks::default);
             for (c, links) in cands.into_iter().zip(links) {
                 let here = Here::Stdin { line: c.line };
-                if !draft.claim(index, &c.entity_id, here, "<stdin>") {
-                    continue;
-                }
                 let origin = Origin::Generated(
                     u32::try_from(draft.generated.len())
                         .expect("fewer than 2^32 generated episodes"),
@@ -56,7 +53,9 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                     file_unchanged: false,
                 };
                 let before = draft.decisions.len();
-                draft.produce(index, &c, &facts, origin);
+                if !draft.claim_and_produce(index, &c, (here, "<stdin>"), &facts, origin) {
+                    continue;
+                }
                 // No file: a link from stdin names its target by id, name,
                 // alias or stem, never by a path relative to itself.
                 draft.pending_links.push(Pending::of_stdin(
