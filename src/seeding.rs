@@ -287,30 +287,77 @@ async fn make_plan<S: Store>(
         None => input,
     };
     let planner = planning::Planner::new(input, scan, &stored);
-    // Only when a file changed may a link resolve differently; an unchanged
-    // reseed does without reading every episode's link names.
-    let state = if planner.needs_link_state() {
-        let t = Instant::now();
-        let state = retry::read(policy, ui, || store.load_link_state(&input.group_id)).await?;
-        ui.debug(&format!(
-            "loaded the link names of {} stored episodes in {:.2?}",
-            state.len(),
-            t.elapsed()
-        ));
-        Some(state)
-    } else {
-        None
-    };
     let t = Instant::now();
-    let plan = planner.plan(&links, state.as_deref(), revision);
+    let mut drafted = planner.draft(&links);
+    let mut planning = t.elapsed();
+    // Only when a file changed may a link resolve differently; an unchanged
+    // reseed does without reading every episode's link names, and one of a
+    // group that links nowhere reads only the episodes it touches.
+    let (mut state, mut complete) = (Vec::new(), true);
+    if let Some(wanted) = drafted.link_state_wanted() {
+        state = load_link_state(store, policy, ui, &input.group_id, &wanted).await?;
+        complete = wanted == planning::StateWanted::All;
+        let t = Instant::now();
+        drafted.relink(planning::LinkState {
+            states: &state,
+            complete,
+        });
+        planning += t.elapsed();
+        // A file read again for its links links somewhere: resolving them
+        // may name any episode, so every episode's state is read after all.
+        if drafted.needs_every_state() {
+            drop(std::mem::take(&mut state));
+            state = load_link_state(
+                store,
+                policy,
+                ui,
+                &input.group_id,
+                &planning::StateWanted::All,
+            )
+            .await?;
+            complete = true;
+        }
+    }
+    let t = Instant::now();
+    let plan = drafted.finish(
+        planning::LinkState {
+            states: &state,
+            complete,
+        },
+        revision,
+    );
+    planning += t.elapsed();
     ui.debug(&format!(
         "planned {} decisions from {} files ({} parsed) in {:.2?}",
         plan.decisions.len(),
         plan.stats.files_seen,
         plan.stats.files_parsed,
-        t.elapsed()
+        planning
     ));
     Ok(plan)
+}
+
+/// The stored link state `wanted` names, read (and retried) as a plan's
+/// other reads are.
+async fn load_link_state<S: Store>(
+    store: &S,
+    policy: RetryPolicy,
+    ui: &Ui,
+    group_id: &str,
+    wanted: &planning::StateWanted,
+) -> Result<Vec<crate::links::StoredLinkState>, Error> {
+    let t = Instant::now();
+    let state = retry::read(policy, ui, || store.load_link_state(group_id, wanted)).await?;
+    ui.debug(&format!(
+        "loaded the link names of {} stored episodes{} in {:.2?}",
+        state.len(),
+        match wanted {
+            planning::StateWanted::All => "",
+            planning::StateWanted::Some(_) => " (those this plan may concern)",
+        },
+        t.elapsed()
+    ));
+    Ok(state)
 }
 
 /// Whether this reseed may find nothing to do without holding the stored

@@ -113,7 +113,9 @@ pub async fn verify(ctx: &Context, a: &SourceSelect) -> Result<Outcome, Error> {
     // Files against the graph, through the planner: what a seed would do is
     // exactly what has drifted, and `seed` is what fixes it.
     let stored_links = store.load_links(&group).await?;
-    let link_state = store.load_link_state(&group).await?;
+    let link_state = store
+        .load_link_state(&group, &crate::links::StateWanted::All)
+        .await?;
     let plan = planning::plan(&input, &stored, &stored_links, &link_state, revision);
     for d in plan.decisions.iter() {
         let (kind, message, fix) = match d.action {

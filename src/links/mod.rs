@@ -21,7 +21,7 @@ mod target;
 
 pub use extract::{Extracted, LinkRules, extract_file};
 pub use resolve::{Edge, Episode, Index, Outcome, Resolved, Unresolved, resolve_links};
-pub use state::{LinkFacts, StoredLinkState};
+pub use state::{LinkFacts, StateWanted, StoredLinkState};
 
 use serde::{Deserialize, Serialize};
 

@@ -415,8 +415,6 @@ pub(super) struct Draft<'s> {
     pub(super) names: super::links::Names,
     /// The group's stored links, to tell which episodes link differently.
     pub(super) stored_links: &'s [crate::stores::StoredLink],
-    /// The stored link state, when it was loaded (something changed).
-    pub(super) link_state: Option<&'s [crate::links::StoredLinkState]>,
     /// The source of the episodes read from standard input, if any were.
     pub(super) stdin_source: Option<Arc<str>>,
     /// Timestamps hand edits changed, by entity_id.
@@ -463,7 +461,6 @@ impl<'s> Draft<'s> {
             pending_links: Vec::with_capacity(files),
             names: Default::default(),
             stored_links: &[],
-            link_state: None,
             stdin_source: None,
             recorded: HashMap::new(),
         }
@@ -826,6 +823,7 @@ impl<'s> Draft<'s> {
         mut self,
         index: &StoredIndex<'_>,
         stored: &Arc<Vec<StoredEpisode>>,
+        link_state: &[crate::links::StoredLinkState],
         revision: u64,
         walk: Option<crate::hashing::Sha256Hash>,
     ) -> Plan {
@@ -835,7 +833,7 @@ impl<'s> Draft<'s> {
                 std::mem::take(&mut self.names),
             ),
             index.all,
-            self.link_state.unwrap_or_default(),
+            link_state,
             &self.input.roots,
             self.stored_links,
             &mut self.decisions,

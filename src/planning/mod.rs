@@ -29,6 +29,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::hashing::{self, Sha256Hash, StoredHash};
+pub use crate::links::StateWanted;
 use crate::links::StoredLinkState;
 use crate::metadata::StoredEpisode;
 use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
@@ -837,37 +838,159 @@ impl<'s> Planner<'s> {
             || files::sources_changed(i, &self.scan, &self.index)
     }
 
-    /// Each producer in turn, orphans last (they are what no other producer
-    /// claimed), then the unchanged files whose links may resolve
-    /// differently now. `link_state`: `None` when it was not loaded
-    /// (nothing is then read again for its links).
+    /// The whole plan at once: [`Self::draft`], then [`Drafted::finish`]
+    /// with the complete `link_state` (`None` when it was not loaded:
+    /// nothing is then read again for its links).
     pub fn plan(
         self,
         stored_links: &'s [StoredLink],
-        link_state: Option<&'s [StoredLinkState]>,
+        link_state: Option<&[StoredLinkState]>,
         revision: u64,
     ) -> Plan {
-        let (input, index) = (self.input, &self.index);
+        let mut drafted = self.draft(stored_links);
+        if let Some(states) = link_state {
+            drafted.relink(LinkState {
+                states,
+                complete: true,
+            });
+        }
+        drafted.finish(
+            LinkState {
+                states: link_state.unwrap_or_default(),
+                complete: true,
+            },
+            revision,
+        )
+    }
+
+    /// Each producer in turn, orphans last (they are what no other producer
+    /// claimed): every decision the sources and the stored state make.
+    /// What links change comes after, once the stored link state
+    /// [`Drafted::link_state_wanted`] names is read: [`Drafted::relink`],
+    /// then [`Drafted::finish`].
+    pub fn draft(self, stored_links: &'s [StoredLink]) -> Drafted<'s> {
+        let needs_link_state = self.needs_link_state();
+        let input = self.input;
         let walk = self.scan.digest;
-        let mut draft = draft::Draft::new(input, index.all.len(), self.scan.files());
+        let mut draft = draft::Draft::new(input, self.index.all.len(), self.scan.files());
         draft.stored_links = stored_links;
-        draft.link_state = link_state;
         for ((ri, root), rs) in input.roots.iter().enumerate().zip(self.scan.roots) {
-            files::add_root(&mut draft, index, ri, root, rs);
+            files::add_root(&mut draft, &self.index, ri, root, rs);
         }
         if let Some(g) = &input.generated {
-            stdin::add_generated(&mut draft, index, g);
+            stdin::add_generated(&mut draft, &self.index, g);
         }
-        orphans::add_orphans(&mut draft, index);
-        // Only the files whose links may resolve differently are read again
-        // (a title or alias change included, without --force); `verify`
-        // read them all already.
-        if let Some(state) = link_state
-            && !input.links.reread
+        orphans::add_orphans(&mut draft, &self.index);
+        Drafted {
+            stored: self.stored,
+            index: self.index,
+            draft,
+            walk,
+            needs_link_state,
+            partial_state: false,
+        }
+    }
+}
+
+/// The stored link state a plan is finished with. `complete` unless it was
+/// read for [`StateWanted::Some`]: then an episode left out of `states` has
+/// known link facts and no unresolved link.
+#[derive(Debug, Clone, Copy)]
+pub struct LinkState<'a> {
+    pub states: &'a [StoredLinkState],
+    pub complete: bool,
+}
+
+/// A plan with every decision the sources make, waiting for what links
+/// change (see [`Planner::draft`]).
+pub struct Drafted<'s> {
+    stored: &'s Arc<Vec<StoredEpisode>>,
+    index: draft::StoredIndex<'s>,
+    draft: draft::Draft<'s>,
+    walk: Option<Sha256Hash>,
+    needs_link_state: bool,
+    /// [`Self::relink`] was given a partial state.
+    partial_state: bool,
+}
+
+impl Drafted<'_> {
+    /// Which episodes' stored link state the rest of the plan reads; `None`
+    /// when nothing may resolve differently (see
+    /// [`Planner::needs_link_state`]). Every episode's when links are
+    /// resolved against the group (something parsed names something) or
+    /// stored edges may point at any episode; otherwise only the parsed and
+    /// departing episodes' (and those [`StateWanted::keeps`] whoever they
+    /// are), so a reseed of a group that links nowhere holds a few
+    /// thousand states, not a million.
+    pub fn link_state_wanted(&self) -> Option<StateWanted> {
+        if !self.needs_link_state {
+            return None;
+        }
+        let d = &self.draft;
+        if !d.stored_links.is_empty()
+            || d.input.links.reread
+            || d.pending_links
+                .iter()
+                .any(|p| !p.links().raw.links.is_empty())
         {
-            relink::add_relinks(&mut draft, index, state, stored_links);
+            return Some(StateWanted::All);
         }
-        draft.finish(index, self.stored, revision, walk)
+        let mut ids: Vec<String> = d
+            .pending_links
+            .iter()
+            .map(|p| p.entity_id(&d.decisions))
+            .chain(
+                d.decisions
+                    .iter()
+                    .filter(|e| matches!(e.action, Action::Prune | Action::Orphan))
+                    .map(|e| &*e.entity_id),
+            )
+            .map(str::to_string)
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        Some(StateWanted::Some(ids))
+    }
+
+    /// Read again the unchanged files whose links may resolve differently
+    /// now, given the stored link state of [`Self::link_state_wanted`]:
+    /// what it leaves out cannot change which files those are.
+    pub fn relink(&mut self, state: LinkState<'_>) {
+        self.partial_state |= !state.complete;
+        // `verify` read them all already.
+        if !self.draft.input.links.reread {
+            let stored_links = self.draft.stored_links;
+            relink::add_relinks(&mut self.draft, &self.index, state, stored_links);
+        }
+    }
+
+    /// Whether a partial state was given to [`Self::relink`] and the links
+    /// now to resolve need every episode's: a file read again links
+    /// somewhere, and a link may now name any episode by its name.
+    pub fn needs_every_state(&self) -> bool {
+        self.partial_state
+            && self
+                .draft
+                .pending_links
+                .iter()
+                .any(|p| !p.links().raw.links.is_empty())
+    }
+
+    /// Every parsed episode's links resolved, against `link_state` (empty
+    /// when it was not loaded: nothing changed); the plan.
+    pub fn finish(self, link_state: LinkState<'_>, revision: u64) -> Plan {
+        debug_assert!(
+            link_state.complete || !self.needs_every_state(),
+            "links resolved against a partial state"
+        );
+        let Drafted {
+            stored,
+            index,
+            draft,
+            walk,
+            ..
+        } = self;
+        draft.finish(&index, stored, link_state.states, revision, walk)
     }
 }
 /// Plans for unit tests.

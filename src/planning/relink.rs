@@ -253,9 +253,10 @@ fn changes<'d>(
 pub(super) fn add_relinks(
     draft: &mut Draft<'_>,
     index: &StoredIndex<'_>,
-    state: &[StoredLinkState],
+    link_state: super::LinkState<'_>,
     stored_links: &[StoredLink],
 ) {
+    let state = link_state.states;
     // Nothing skipped (a cold seed, a version bump): nothing to read again,
     // and no set of every parsed id to build (36 MB at a million).
     if !draft.decisions.iter().any(|d| d.action == Action::Skip)
@@ -333,7 +334,12 @@ pub(super) fn add_relinks(
                     .filter(|(_, at)| **at != u32::MAX)
                     .map(|(s, _)| s.entity_id()),
             )
-            .filter(|id| by_id.get(id).is_none_or(|s| s.facts.is_none())),
+            // Left out of a partial state: its facts are known.
+            .filter(|id| {
+                by_id
+                    .get(id)
+                    .map_or(link_state.complete, |s| s.facts.is_none())
+            }),
     );
     // The files to read: (root, path) → the skipped decisions they hold.
     let mut files: HashMap<(usize, &str), Vec<Skipped>> = HashMap::new();

@@ -236,7 +236,8 @@ impl Links for AnyStore {
     async fn load_link_state(
         &self,
         group_id: &str,
+        wanted: &crate::links::StateWanted,
     ) -> Result<Vec<crate::links::StoredLinkState>, StoreError> {
-        delegate!(self, s => s.load_link_state(group_id).await)
+        delegate!(self, s => s.load_link_state(group_id, wanted).await)
     }
 }

@@ -566,12 +566,14 @@ pub trait Links {
         group_id: &str,
         entity_id: &str,
     ) -> Result<Vec<StoredLink>, StoreError>;
-    /// Every episode of a group with its name and stored link facts, in
-    /// entity_id order: what planning needs to resolve links without
-    /// reading unchanged files.
+    /// The episodes of a group `wanted` keeps, each with its name and
+    /// stored link facts, in entity_id order: what planning needs to
+    /// resolve links without reading unchanged files. Those left out are
+    /// never held, not even while the rows are read.
     async fn load_link_state(
         &self,
         group_id: &str,
+        wanted: &crate::links::StateWanted,
     ) -> Result<Vec<crate::links::StoredLinkState>, StoreError>;
 }
 

@@ -23,6 +23,8 @@ on_both_stores!(
     a_title_or_alias_change_resolves_links_without_force,
     unresolved_links_are_stored_with_their_episode_and_go_with_it,
     episodes_written_before_link_facts_were_stored_are_read_once,
+    a_partial_link_state_holds_the_listed_and_the_unresolved,
+    an_ambiguous_link_resolves_once_a_rival_goes_in_a_group_without_edges,
 );
 
 fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
@@ -494,7 +496,9 @@ fn unresolved_links_are_stored_with_their_episode_and_go_with_it(ws: &Ws) {
     let dangling = |ws: &Ws| -> Vec<(String, String)> {
         ws.with_store(async |s| {
             use graphseed::stores::prelude::*;
-            s.load_link_state(&ws.group).await.unwrap()
+            s.load_link_state(&ws.group, &graphseed::links::StateWanted::All)
+                .await
+                .unwrap()
         })
         .into_iter()
         .flat_map(|st| {
@@ -555,6 +559,59 @@ fn unresolved_links_are_stored_with_their_episode_and_go_with_it(ws: &Ws) {
     ws.remove("notes/a.md");
     ws.seed_ok(&["--prune"]);
     assert!(dangling(ws).is_empty());
+}
+
+/// A plan that needs only some episodes' link state reads those, those with
+/// unresolved links, and no other, in entity_id order, on either store.
+fn a_partial_link_state_holds_the_listed_and_the_unresolved(ws: &Ws) {
+    use graphseed::links::StateWanted;
+    ws.write("notes/a.md", "x\n\nsee [[Nope]]\n");
+    ws.write("notes/b.md", "---\naliases: [bee]\n---\nb\n");
+    ws.write("notes/c.md", "c\n");
+    ws.write("notes/d.md", "d\n");
+    ws.seed_ok(&[]);
+    let ids = |wanted: StateWanted| -> Vec<String> {
+        ws.with_store(async |s| {
+            use graphseed::stores::prelude::*;
+            s.load_link_state(&ws.group, &wanted).await.unwrap()
+        })
+        .iter()
+        .map(|st| st.entity_id().to_string())
+        .collect()
+    };
+    assert_eq!(
+        ids(StateWanted::All),
+        ["notes_a", "notes_b", "notes_c", "notes_d"]
+    );
+    assert_eq!(
+        ids(StateWanted::Some(vec!["notes_d".into()])),
+        ["notes_a", "notes_d"]
+    );
+    assert_eq!(ids(StateWanted::Some(Vec::new())), ["notes_a"]);
+    // Facts never stored: held, whoever is listed.
+    forget_link_facts(ws);
+    assert_eq!(
+        ids(StateWanted::Some(Vec::new())),
+        ["notes_a", "notes_b", "notes_c", "notes_d"]
+    );
+}
+
+/// A group with no stored edge reads only some episodes' link state; a
+/// link read again must still resolve against every episode's name: here
+/// to `x`, by the title it shared with `y` until `y` went.
+fn an_ambiguous_link_resolves_once_a_rival_goes_in_a_group_without_edges(ws: &Ws) {
+    ws.write("notes/a.md", "a\n\nsee [[Dup]]\n");
+    ws.write("notes/x.md", "---\ntitle: Dup\n---\nx\n");
+    ws.write("notes/y.md", "---\ntitle: Dup\n---\ny\n");
+    ws.write("notes/c.md", "c\n");
+    ws.seed_ok(&[]);
+    assert!(stored_links(ws).is_empty(), "ambiguous: no edge");
+    ws.remove("notes/y.md");
+    ws.seed_ok(&["--prune"]);
+    assert_eq!(
+        stored_links(ws),
+        [("notes_a".into(), "notes_x".into(), "wikilink", 1)]
+    );
 }
 
 /// What an older graphseed left: edges, but no link facts.

@@ -8,7 +8,7 @@ use super::Neo4jStore;
 use super::decode::{Unreadable, col};
 use super::params::bolt_map;
 use crate::cypher;
-use crate::links::{LinkFacts, LinkKind, StoredLinkState, state};
+use crate::links::{LinkFacts, LinkKind, StateWanted, StoredLinkState, state};
 use crate::stores::{LinkChanges, Links, RunRecord, StoreError, StoredLink};
 
 impl Neo4jStore {
@@ -87,10 +87,14 @@ fn last_per_key<'a, T, K: Eq + std::hash::Hash>(
 }
 
 impl Links for Neo4jStore {
-    async fn load_link_state(&self, group_id: &str) -> Result<Vec<StoredLinkState>, StoreError> {
+    async fn load_link_state(
+        &self,
+        group_id: &str,
+        wanted: &StateWanted,
+    ) -> Result<Vec<StoredLinkState>, StoreError> {
         let q = query(cypher::LINKS_LOAD_STATE).param("group_id", group_id);
         let mut out = self
-            .read(
+            .read_where(
                 &format!("loading the link names of group {group_id}"),
                 q,
                 |row| {
@@ -121,6 +125,7 @@ impl Links for Neo4jStore {
                         facts,
                     ))
                 },
+                |state| wanted.keeps(state),
             )
             .await?;
         // Cypher and Rust order strings alike within the BMP only.

@@ -203,7 +203,19 @@ impl Neo4jStore {
         &self,
         doing: &str,
         q: Query,
+        map: impl FnMut(&Row) -> Result<T, Unreadable>,
+    ) -> Result<Vec<T>, StoreError> {
+        self.read_where(doing, q, map, |_| true).await
+    }
+
+    /// [`Self::read`], keeping only the rows `keep` accepts: the others are
+    /// dropped as they arrive, never held.
+    async fn read_where<T>(
+        &self,
+        doing: &str,
+        q: Query,
         mut map: impl FnMut(&Row) -> Result<T, Unreadable>,
+        keep: impl Fn(&T) -> bool,
     ) -> Result<Vec<T>, StoreError> {
         let mut rows = self
             .graph()
@@ -214,7 +226,10 @@ impl Neo4jStore {
         self.tune_connections();
         let mut out = Vec::new();
         while let Some(row) = rows.next().await.map_err(|e| self.err(doing, &e))? {
-            out.push(map(&row).map_err(|m| self.corrupt(m))?);
+            let item = map(&row).map_err(|m| self.corrupt(m))?;
+            if keep(&item) {
+                out.push(item);
+            }
         }
         Ok(out)
     }

@@ -7,7 +7,7 @@ use rusqlite::{Connection, params};
 
 use super::SqliteStore;
 use super::errors::{Fail, R};
-use crate::links::{LinkFacts, LinkKind, Position, RawLink, StoredLinkState};
+use crate::links::{LinkFacts, LinkKind, Position, RawLink, StateWanted, StoredLinkState};
 use crate::sql;
 use crate::stores::{LinkChanges, Links, StoreError, StoredLink};
 
@@ -91,7 +91,11 @@ fn load_dangling(conn: &Connection, group_id: &str) -> R<Vec<(String, RawLink)>>
 }
 
 impl Links for SqliteStore {
-    async fn load_link_state(&self, group_id: &str) -> Result<Vec<StoredLinkState>, StoreError> {
+    async fn load_link_state(
+        &self,
+        group_id: &str,
+        wanted: &StateWanted,
+    ) -> Result<Vec<StoredLinkState>, StoreError> {
         self.with(|conn| {
             let mut dangling = load_dangling(conn, group_id)?.into_iter().peekable();
             let mut stmt = conn.prepare_cached(sql::LINKS_LOAD_STATE)?;
@@ -124,7 +128,10 @@ impl Links for SqliteStore {
                     None
                 };
                 let name: String = row.get(1)?;
-                out.push(StoredLinkState::new(&entity_id, &name, facts));
+                let state = StoredLinkState::new(&entity_id, &name, facts);
+                if wanted.keeps(&state) {
+                    out.push(state);
+                }
             }
             Ok(out)
         })

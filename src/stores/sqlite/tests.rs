@@ -640,7 +640,13 @@ async fn init_migrates_a_version_1_file() {
     // Layout 3's links table and layout 4's link facts and communities came
     // with it.
     assert!(store.load_links("g").await.unwrap().is_empty());
-    assert!(store.load_link_state("g").await.unwrap().is_empty());
+    assert!(
+        store
+            .load_link_state("g", &crate::links::StateWanted::All)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert!(store.load_communities("g").await.unwrap().is_empty());
     let old = store.get_run("old").await.unwrap().unwrap();
     assert_eq!(old.kind, RunKind::Seed);
