@@ -923,7 +923,8 @@ impl Drafted<'_> {
     /// are), so a reseed of a group that links nowhere holds a few
     /// thousand states, not a million.
     pub fn link_state_wanted(&self) -> Option<StateWanted> {
-        if !self.needs_link_state {
+        // Nothing stored (a first seed): there is no state to read.
+        if !self.needs_link_state || self.index.all.is_empty() {
             return None;
         }
         let d = &self.draft;
@@ -935,10 +936,13 @@ impl Drafted<'_> {
         {
             return Some(StateWanted::All);
         }
+        // Only stored episodes have a state: a copy of every parsed id
+        // would cost more than the state it saves (a cold seed's million).
         let mut ids: Vec<String> = d
             .pending_links
             .iter()
             .map(|p| p.entity_id(&d.decisions))
+            .filter(|id| self.index.by_id(id).is_some())
             .chain(
                 d.decisions
                     .iter()
@@ -949,6 +953,11 @@ impl Drafted<'_> {
             .collect();
         ids.sort_unstable();
         ids.dedup();
+        // A list of a good part of the group costs about what it saves (an
+        // id copied here against a state of 80 bytes or so read there).
+        if ids.len() > self.index.all.len() / 4 {
+            return Some(StateWanted::All);
+        }
         Some(StateWanted::Some(ids))
     }
 

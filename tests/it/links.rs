@@ -569,7 +569,18 @@ fn a_partial_link_state_holds_the_listed_and_the_unresolved(ws: &Ws) {
     ws.write("notes/b.md", "---\naliases: [bee]\n---\nb\n");
     ws.write("notes/c.md", "c\n");
     ws.write("notes/d.md", "d\n");
-    ws.seed_ok(&[]);
+    // A first seed has no state to read.
+    let (code, _, stderr) = ws.seed(&["-vv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(!stderr.contains("loaded the link names"), "{stderr}");
+    // A reseed that changed `c` reads its state and `a`'s (a dangling link).
+    ws.write("notes/c.md", "c, again\n");
+    let (code, _, stderr) = ws.seed(&["-vv"]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stderr.contains("loaded the link names of 2 stored episodes (those this plan may concern)"),
+        "{stderr}"
+    );
     let ids = |wanted: StateWanted| -> Vec<String> {
         ws.with_store(async |s| {
             use graphseed::stores::prelude::*;
