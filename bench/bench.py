@@ -231,6 +231,11 @@ class Bench:
     def tool_cwd(self, tool):
         d = os.path.join(self.scratch, tool)
         os.makedirs(d, exist_ok=True)
+        # graphseed leaves an audit trail per run in its working directory
+        # (about 550 MB per million decisions): the bench reads none of them,
+        # and kept across runs they filled the disk (15 GB, a run at 1M
+        # failed with ENOSPC). Each run starts without the earlier ones.
+        shutil.rmtree(os.path.join(d, ".graphseed", "runs"), ignore_errors=True)
         return d
 
     def corpus(self, n, small=False):
