@@ -335,6 +335,12 @@ impl NameRef {
     };
 }
 
+/// Whether any pending episode names something: only then are links
+/// resolved against the whole group (an index of every episode's names).
+pub(super) fn any_links(pending: &[Pending]) -> bool {
+    pending.iter().any(|p| !p.links().raw.links.is_empty())
+}
+
 /// A link that names no episode, or several.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LinkWarning {
@@ -423,7 +429,7 @@ pub(super) fn resolve_pending(
     // Nothing parsed names anything: every resolution would come back empty,
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
-    let index = if pending.iter().any(|p| !p.links().raw.links.is_empty()) {
+    let index = if any_links(&pending) {
         link_index((&pending, &names), stored, &state, roots, decisions, files)
     } else {
         Index::default()

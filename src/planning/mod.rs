@@ -928,11 +928,7 @@ impl Drafted<'_> {
             return None;
         }
         let d = &self.draft;
-        if !d.stored_links.is_empty()
-            || d.input.links.reread
-            || d.pending_links
-                .iter()
-                .any(|p| !p.links().raw.links.is_empty())
+        if !d.stored_links.is_empty() || d.input.links.reread || links::any_links(&d.pending_links)
         {
             return Some(StateWanted::All);
         }
@@ -977,12 +973,7 @@ impl Drafted<'_> {
     /// now to resolve need every episode's: a file read again links
     /// somewhere, and a link may now name any episode by its name.
     pub fn needs_every_state(&self) -> bool {
-        self.partial_state
-            && self
-                .draft
-                .pending_links
-                .iter()
-                .any(|p| !p.links().raw.links.is_empty())
+        self.partial_state && links::any_links(&self.draft.pending_links)
     }
 
     /// Every parsed episode's links resolved, against `link_state` (empty
