@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use crate::hashing::StoredHash;
 use crate::metadata::EpisodeRecord;
 use crate::planning::{self, Origin, Plan, PlanEntry, RereadError};
-use crate::sources::Candidate;
+use crate::sources::{Candidate, Format, RootSpec, SourceFile};
 
 /// Why an episode's body could not be written as planned.
 #[derive(Debug, thiserror::Error)]
@@ -37,28 +37,45 @@ pub enum BodyError {
 /// read once.
 #[derive(Default)]
 pub(super) struct BodyCache {
-    file: Option<usize>,
+    file: Option<Read>,
     /// entity_id → the item as read again.
     items: HashMap<String, Candidate>,
+    /// Each root's path, shared by the files of a bump read under it.
+    roots: HashMap<u16, std::sync::Arc<std::path::PathBuf>>,
+}
+
+/// The file whose items a [`BodyCache`] holds.
+#[derive(PartialEq, Eq)]
+enum Read {
+    /// `plan.files[i]`.
+    Planned(usize),
+    /// A bumped episode's stored source_path under `input.roots[root]`.
+    SameBytes(u16, Box<str>),
 }
 
 impl BodyCache {
-    /// The name and fields of a decision's episode.
+    /// The name and fields of a decision's episode (`roots`: the plan's
+    /// input's).
     pub(super) fn body(
         &mut self,
         plan: &Plan,
         d: &PlanEntry,
-        max: u64,
+        (roots, max): (&[RootSpec], u64),
     ) -> Result<(String, Map<String, Value>), BodyError> {
-        match d.origin {
+        let path = match d.origin {
             Origin::Generated(i) => {
                 let c = &plan.generated[i as usize];
-                Ok((c.name.clone(), c.fields.clone()))
+                return Ok((c.name.clone(), c.fields.clone()));
+            }
+            Origin::Stored => {
+                return Err(BodyError::NoBody {
+                    entity_id: d.entity_id.to_string(),
+                });
             }
             Origin::File(fi) => {
                 let fi = fi as usize;
-                if self.file != Some(fi) {
-                    let pf = &plan.files[fi];
+                let pf = &plan.files[fi];
+                if self.file != Some(Read::Planned(fi)) {
                     // The bytes the plan kept (those it hashed and parsed)
                     // or, beyond the read allowance, the file read again.
                     let cands =
@@ -68,30 +85,59 @@ impl BodyCache {
                                 source,
                             }
                         })?;
-                    self.items = cands
-                        .into_iter()
-                        .map(|c| (c.entity_id.clone(), c))
-                        .collect();
-                    self.file = Some(fi);
+                    self.hold(cands, Read::Planned(fi));
                 }
-                let (path, entity_id) = (plan.files[fi].display(), d.entity_id.to_string());
-                let Some(c) = self.items.remove(&*d.entity_id) else {
-                    return Err(BodyError::Left { path, entity_id });
-                };
-                // The body written must be the one whose hash was planned (and
-                // is written with it). An edit that leaves this episode's
-                // content alone is harmless: its stored source_hash is the
-                // planned one, so the next run looks at the file again.
-                let planned = plan.after(d).map(|a| a.content_hash);
-                if planned.as_deref() != Some(&StoredHash::parse(&c.content_hash)) {
-                    return Err(BodyError::Changed { path, entity_id });
-                }
-                Ok((c.name, c.fields))
+                pf.display()
             }
-            Origin::Stored => Err(BodyError::NoBody {
-                entity_id: d.entity_id.to_string(),
-            }),
+            Origin::SameBytes(root) => {
+                let rel = plan.source_path(d).unwrap_or_default();
+                let spec = &roots[root as usize];
+                let path = format!("{}/{rel}", spec.display);
+                let held =
+                    matches!(&self.file, Some(Read::SameBytes(r, p)) if *r == root && **p == *rel);
+                if !held {
+                    let file = SourceFile {
+                        root: self
+                            .roots
+                            .entry(root)
+                            .or_insert_with(|| std::sync::Arc::new(spec.path.clone()))
+                            .clone(),
+                        rel: rel.into(),
+                        // As the walk named it: by its extension.
+                        format: Format::from_name(rel).unwrap_or(Format::Text),
+                    };
+                    let cands = planning::parse_source(&file, None, max).map_err(|source| {
+                        BodyError::Reread {
+                            path: path.clone(),
+                            source,
+                        }
+                    })?;
+                    self.hold(cands, Read::SameBytes(root, rel.into()));
+                }
+                path
+            }
+        };
+        let entity_id = d.entity_id.to_string();
+        let Some(c) = self.items.remove(&*d.entity_id) else {
+            return Err(BodyError::Left { path, entity_id });
+        };
+        // The body written must be the one whose hash was planned (and
+        // is written with it). An edit that leaves this episode's
+        // content alone is harmless: its stored source_hash is the
+        // planned one, so the next run looks at the file again.
+        let planned = plan.after(d).map(|a| a.content_hash);
+        if planned.as_deref() != Some(&StoredHash::parse(&c.content_hash)) {
+            return Err(BodyError::Changed { path, entity_id });
         }
+        Ok((c.name, c.fields))
+    }
+
+    fn hold(&mut self, cands: Vec<Candidate>, file: Read) {
+        self.items = cands
+            .into_iter()
+            .map(|c| (c.entity_id.clone(), c))
+            .collect();
+        self.file = Some(file);
     }
 }
 

@@ -11,6 +11,7 @@ mod body;
 pub mod retry;
 pub mod session;
 
+use std::borrow::Cow;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
@@ -60,36 +61,15 @@ pub async fn apply_plan<S: Store>(
     batch_size: usize,
     ui: &Ui,
 ) -> Result<(), Error> {
-    // Every decision that writes is an entry (only skips are not).
-    let writes: Vec<&PlanEntry> = plan
-        .decisions
-        .entries()
-        .iter()
-        .filter(|d| d.action.writes() && d.action != Action::Prune)
-        .collect();
+    // The writes are walked twice, never collected: once to cut them into
+    // batches (below), once to write them. A version bump's are made one at
+    // a time from the stored state (see `planning::Decisions::writes`).
     let prunes: Vec<&PlanEntry> = plan
         .decisions
         .entries()
         .iter()
         .filter(|d| d.action == Action::Prune)
         .collect();
-    let planned = (writes.len() + prunes.len()) as u64;
-    session.expect_writes(planned);
-    let pb = ui.progress(planned, "applying");
-    let mut bodies = BodyCache::default();
-    let batch_size = batch_size.max(1);
-    let chunks = file_batches(&writes, batch_size);
-    // Prune last: only once every write has committed, so a failure part-way
-    // never leaves the graph with less than it started with. The first
-    // prunes ride in the transaction of the last write batch: they commit
-    // with the final writes, never before them, and a failure undoes both
-    // (one transaction fewer for a typical incremental reseed).
-    let mut prune_chunks: Vec<&[&PlanEntry]> = prunes.chunks(batch_size).collect();
-    let tail_prunes: &[&PlanEntry] = if chunks.is_empty() || prune_chunks.is_empty() {
-        &[]
-    } else {
-        prune_chunks.remove(0)
-    };
     // Unchanged episodes whose links changed: their sets ride in the batch
     // that writes their last target, or in a batch of their own.
     let relinks: Vec<&PlanEntry> = plan
@@ -98,26 +78,46 @@ pub async fn apply_plan<S: Store>(
         .iter()
         .filter(|d| d.relinks())
         .collect();
-    let mut link_sets = links_by_batch(&chunks, &relinks);
-    let relink_only = if chunks.is_empty() {
+    let batch_size = batch_size.max(1);
+    let Batching {
+        sizes,
+        links: mut link_sets,
+    } = batching(plan, batch_size, &relinks);
+    let planned = sizes.iter().sum::<usize>() as u64 + prunes.len() as u64;
+    session.expect_writes(planned);
+    let pb = ui.progress(planned, "applying");
+    let mut bodies = BodyCache::default();
+    // Prune last: only once every write has committed, so a failure part-way
+    // never leaves the graph with less than it started with. The first
+    // prunes ride in the transaction of the last write batch: they commit
+    // with the final writes, never before them, and a failure undoes both
+    // (one transaction fewer for a typical incremental reseed).
+    let mut prune_chunks: Vec<&[&PlanEntry]> = prunes.chunks(batch_size).collect();
+    let tail_prunes: &[&PlanEntry] = if sizes.is_empty() || prune_chunks.is_empty() {
+        &[]
+    } else {
+        prune_chunks.remove(0)
+    };
+    let relink_only = if sizes.is_empty() {
         std::mem::take(&mut link_sets[0])
     } else {
         Vec::new()
     };
     let deletes_with = |k: usize| -> &[&PlanEntry] {
-        if k + 1 == chunks.len() {
+        if k + 1 == sizes.len() {
             tail_prunes
         } else {
             &[]
         }
     };
+    let mut writes = plan.decisions.writes();
     let run_id = session.run().run_id.clone();
-    let mut ready = match chunks.first() {
-        Some(chunk) => Some(
+    let mut ready = match sizes.first() {
+        Some(&n) => Some(
             build_batch(
                 &mut bodies,
                 plan,
-                chunk,
+                (&mut writes, n),
                 (deletes_with(0), &link_sets[0]),
                 input,
                 &run_id,
@@ -136,11 +136,12 @@ pub async fn apply_plan<S: Store>(
         // time overlap instead of adding up. Both run on this thread; the
         // builder yields often enough that the commit is resumed as soon as
         // the server answers. At most two batches are in memory.
-        let upcoming = chunks.get(next_chunk).copied();
+        let upcoming = sizes.get(next_chunk).copied();
         let (committed, next) = tokio::join!(session.commit(&batch), async {
             match upcoming {
-                Some(chunk) => {
+                Some(n) => {
                     let extra = (deletes_with(next_chunk), &link_sets[next_chunk][..]);
+                    let chunk = (&mut writes, n);
                     Some(build_batch(&mut bodies, plan, chunk, extra, input, &run_id, now).await)
                 }
                 None => None,
@@ -155,7 +156,7 @@ pub async fn apply_plan<S: Store>(
     ui.debug(&format!(
         "wrote {} episodes in {} batches in {:.2?}",
         session.stats().episodes_written,
-        chunks.len(),
+        sizes.len(),
         t.elapsed()
     ));
 
@@ -179,13 +180,13 @@ pub async fn apply_plan<S: Store>(
     Ok(())
 }
 
-/// Read, parse and stamp the episodes of one batch. Yields to the runtime
-/// every few episodes so that a commit running alongside (see the apply
-/// loop) is not held up by this CPU work.
-async fn build_batch(
+/// Read, parse and stamp the next `n` writes, one batch. Yields to the
+/// runtime every few episodes so that a commit running alongside (see the
+/// apply loop) is not held up by this CPU work.
+async fn build_batch<'p>(
     bodies: &mut BodyCache,
-    plan: &Plan,
-    chunk: &[&PlanEntry],
+    plan: &'p Plan,
+    (writes, n): (&mut impl Iterator<Item = Cow<'p, PlanEntry>>, usize),
     (deletes, links): (&[&PlanEntry], &[&PlanEntry]),
     input: &PlanInput,
     run_id: &str,
@@ -193,20 +194,20 @@ async fn build_batch(
 ) -> Result<Batch, BodyError> {
     const YIELD_EVERY: usize = 8;
     let mut batch = Batch::of_episodes(
-        Vec::with_capacity(chunk.len()),
+        Vec::with_capacity(n),
         deletes.iter().map(|d| d.entity_id.to_string()).collect(),
     );
     // A pruned episode takes its links, both ways, with it.
     batch.links.removed = batch.episodes.deletes.clone();
     batch.links.sets = link_sets_of(links);
-    for (i, d) in chunk.iter().enumerate() {
+    for (i, d) in writes.take(n).enumerate() {
         if i % YIELD_EVERY == YIELD_EVERY - 1 {
             tokio::task::yield_now().await;
         }
-        let (name, fields) = bodies.body(plan, d, input.max_file_bytes)?;
+        let (name, fields) = bodies.body(plan, &d, (&input.roots, input.max_file_bytes))?;
         batch.episodes.writes.push(EpisodeWrite {
             action: d.action,
-            record: record_for(&input.group_id, run_id, plan, d, name, &fields, now),
+            record: record_for(&input.group_id, run_id, plan, &d, name, &fields, now),
         });
     }
     Ok(batch)
@@ -225,71 +226,89 @@ fn link_sets_of(entries: &[&PlanEntry]) -> Vec<LinkSet> {
         .collect()
 }
 
-/// Which batch writes each entry's links: its own, or the later batch that
-/// writes one of its targets. The links of an episode are written with it
-/// when they can be; a link to an episode created later in the same run
-/// lands in that episode's batch, when both ends exist, instead of being
-/// dropped (an edge needs both nodes).
-fn links_by_batch<'d>(
-    chunks: &[&[&'d PlanEntry]],
-    relinks: &[&'d PlanEntry],
-) -> Vec<Vec<&'d PlanEntry>> {
+/// How the writes are cut into batches, and which batch writes each
+/// entry's links.
+struct Batching<'p> {
+    /// How many writes each batch takes, in plan order.
+    sizes: Vec<usize>,
+    /// Per batch (at least one), the entries whose link sets it writes.
+    links: Vec<Vec<&'p PlanEntry>>,
+}
+
+/// Cut the writes into batches of `size` episodes, but never between two
+/// episodes of one file (a batch may run over to the end of its last file),
+/// and give each entry's links (and `relinks`') to a batch.
+///
+/// Why never split a file: planning skips a file unparsed when its bytes
+/// hash to the `source_hash` stored on its episodes. If a crash fell between
+/// two batches that split a file, the episodes already written would carry
+/// the new hash while an item new in the file was never created, and every
+/// later run would skip the file. A file's episodes therefore commit
+/// together.
+///
+/// The links of an episode are written with it when they can be; a link to
+/// an episode created later in the same run lands in that episode's batch,
+/// when both ends exist, instead of being dropped (an edge needs both
+/// nodes).
+fn batching<'p>(plan: &'p Plan, size: usize, relinks: &[&'p PlanEntry]) -> Batching<'p> {
     // Only episodes some link names need their batch looked up: a map of
     // every write was a million entries at a cold seed (75 MB while it grew,
-    // at the start of applying), most corpora naming a few of them.
-    let targets: std::collections::HashSet<&str> = chunks
+    // at the start of applying), most corpora naming a few of them. Only
+    // entries carry links (a bump keeps its stored ones).
+    let targets: std::collections::HashSet<&str> = plan
+        .decisions
+        .entries()
         .iter()
-        .flat_map(|c| c.iter())
-        .chain(relinks)
+        .filter(|d| d.action.writes() || d.relinks())
         .filter_map(|d| d.links.as_deref())
         .flat_map(|l| l.edges.iter().map(|e| e.target.as_str()))
         .collect();
-    let batch_of: std::collections::HashMap<&str, usize> = chunks
-        .iter()
-        .enumerate()
-        .flat_map(|(k, c)| c.iter().map(move |d| (&*d.entity_id, k)))
-        .filter(|(id, _)| targets.contains(id))
-        .collect();
-    let mut out = vec![Vec::new(); chunks.len().max(1)];
-    let own = chunks
-        .iter()
-        .enumerate()
-        .flat_map(|(k, c)| c.iter().map(move |d| (k, *d)));
-    for (k, d) in own.chain(relinks.iter().map(|d| (0, *d))) {
-        let Some(links) = &d.links else { continue };
-        let last = links
+    let mut batch_of: std::collections::HashMap<String, usize> = Default::default();
+    let mut own: Vec<(usize, &'p PlanEntry)> = Vec::new();
+    let mut sizes = Vec::new();
+    let (mut n, mut previous): (usize, Option<Cow<'p, PlanEntry>>) = (0, None);
+    for d in plan.decisions.writes() {
+        if n >= size && previous.as_ref().is_some_and(|p| !same_file(plan, p, &d)) {
+            sizes.push(n);
+            n = 0;
+        }
+        n += 1;
+        let k = sizes.len();
+        if targets.contains(&*d.entity_id) {
+            batch_of.insert(d.entity_id.to_string(), k);
+        }
+        if let Cow::Borrowed(e) = d
+            && e.links.is_some()
+        {
+            own.push((k, e));
+        }
+        previous = Some(d);
+    }
+    if n > 0 {
+        sizes.push(n);
+    }
+    let mut links = vec![Vec::new(); sizes.len().max(1)];
+    for (k, d) in own.into_iter().chain(relinks.iter().map(|d| (0, *d))) {
+        let Some(l) = &d.links else { continue };
+        let last = l
             .edges
             .iter()
             .filter_map(|e| batch_of.get(e.target.as_str()).copied())
             .fold(k, usize::max);
-        out[last].push(d);
+        links[last].push(d);
     }
-    out
+    Batching { sizes, links }
 }
 
-/// Cut the writes into batches of `size` episodes, but never between two
-/// episodes of one file (a batch may run over to the end of its last file).
-///
-/// Why: planning skips a file unparsed when its bytes hash to the
-/// `source_hash` stored on its episodes. If a crash fell between two batches
-/// that split a file, the episodes already written would carry the new hash
-/// while an item new in the file was never created, and every later run
-/// would skip the file. A file's episodes therefore commit together.
-fn file_batches<'a, 'd>(writes: &'a [&'d PlanEntry], size: usize) -> Vec<&'a [&'d PlanEntry]> {
-    let same_file = |a: &PlanEntry, b: &PlanEntry| match (a.origin, b.origin) {
+/// Whether two writes' bodies come from one file.
+fn same_file(plan: &Plan, a: &PlanEntry, b: &PlanEntry) -> bool {
+    match (a.origin, b.origin) {
         (Origin::File(x), Origin::File(y)) => x == y,
-        _ => false,
-    };
-    let mut batches = Vec::new();
-    let mut start = 0;
-    for end in 1..=writes.len() {
-        let last = end == writes.len();
-        if last || (end - start >= size && !same_file(writes[end - 1], writes[end])) {
-            batches.push(&writes[start..end]);
-            start = end;
+        (Origin::SameBytes(x), Origin::SameBytes(y)) => {
+            x == y && plan.source_path(a) == plan.source_path(b)
         }
+        _ => false,
     }
-    batches
 }
 
 #[cfg(test)]
@@ -297,11 +316,17 @@ mod tests {
     use super::*;
     use crate::planning;
 
-    /// A plan for `files` (name, content) under a fresh root.
-    fn plan_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan, u64) {
+    /// A plan for `files` (name, content) under a fresh root, and what
+    /// reading a body needs.
+    fn plan_of(files: &[(&str, &str)]) -> (tempfile::TempDir, Plan, PlanInput) {
         let (d, input, plan) = planning::for_tests::plan_of(files);
         assert!(plan.errors.is_empty(), "{:?}", plan.errors);
-        (d, plan, input.max_file_bytes)
+        (d, plan, input)
+    }
+
+    /// Batch sizes of `plan`'s writes.
+    fn sizes(plan: &Plan, size: usize) -> Vec<usize> {
+        batching(plan, size, &[]).sizes
     }
 
     #[test]
@@ -312,19 +337,50 @@ mod tests {
             ("c.jsonl", "{\"id\":4}\n{\"id\":5}\n"),
             ("d.json", "{\"k\":2}"),
         ]);
-        let writes: Vec<&PlanEntry> = plan.decisions.entries().iter().collect();
-        let sizes = |size| -> Vec<usize> {
-            file_batches(&writes, size)
-                .iter()
-                .map(|b| b.len())
-                .collect()
-        };
         // A batch runs over to the end of its last file, never splits one.
-        assert_eq!(sizes(1), [3, 1, 2, 1]);
-        assert_eq!(sizes(2), [3, 3, 1]);
-        assert_eq!(sizes(4), [4, 3]);
-        assert_eq!(sizes(1000), [7]);
-        assert!(file_batches(&[], 10).is_empty());
+        assert_eq!(sizes(&plan, 1), [3, 1, 2, 1]);
+        assert_eq!(sizes(&plan, 2), [3, 3, 1]);
+        assert_eq!(sizes(&plan, 4), [4, 3]);
+        assert_eq!(sizes(&plan, 1000), [7]);
+        let (_e, empty, _) = plan_of(&[]);
+        assert!(sizes(&empty, 10).is_empty());
+        assert_eq!(batching(&empty, 10, &[]).links.len(), 1);
+    }
+
+    /// A version bump of stored bytes holds no planned file: its episodes
+    /// are read again from their stored path, a file at a time, never
+    /// split, and checked against the stored content_hash.
+    #[test]
+    fn a_bumped_file_is_read_again_from_its_stored_path() {
+        let (d, first, input) = plan_of(&[
+            ("a.jsonl", "{\"id\":1}\n{\"id\":2}\n{\"id\":3}\n"),
+            ("b.json", "{\"k\":1}"),
+            ("c.jsonl", "{\"id\":4}\n{\"id\":5}\n"),
+        ]);
+        let stored = planning::for_tests::stored_after(&first);
+        let input = PlanInput {
+            version: crate::version::SeedVersion::parse("2.0.0").unwrap(),
+            ..input
+        };
+        let plan = planning::for_tests::plan_against(&input, stored);
+        assert!(plan.files.is_empty() && plan.decisions.entries().is_empty());
+        assert_eq!(sizes(&plan, 1), [3, 1, 2]);
+        assert_eq!(sizes(&plan, 4), [4, 2]);
+        let writes: Vec<_> = plan.decisions.writes().collect();
+        let mut bodies = BodyCache::default();
+        let read = &(&input.roots[..], input.max_file_bytes);
+        for d in &writes {
+            bodies.body(&plan, d, *read).unwrap();
+        }
+        // Changed after planning: not written over the planned hash.
+        std::fs::write(d.path().join("c.jsonl"), "{\"id\":4}\n{\"id\":5,\"x\":1}\n").unwrap();
+        let err = BodyCache::default()
+            .body(&plan, &writes[5], *read)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "src/c.jsonl: `5` changed while graphseed was running; run again"
+        );
     }
 
     /// Within the read allowance the plan keeps the bytes it hashed and
@@ -333,20 +389,21 @@ mod tests {
     /// run sees its new hash).
     #[test]
     fn a_kept_file_is_not_read_again() {
-        let (d, plan, max) = plan_of(&[
+        let (d, plan, input) = plan_of(&[
             ("a.json", r#"{"name": "x", "k": 1}"#),
             ("b.json", r#"{"name": "y", "k": 2}"#),
         ]);
+        let read = (&input.roots[..], input.max_file_bytes);
         assert_eq!(plan.kept.len(), 2);
         std::fs::remove_file(d.path().join("a.json")).unwrap();
         std::fs::write(d.path().join("b.json"), r#"{"name": "y", "k": 3}"#).unwrap();
         let mut bodies = BodyCache::default();
         let (name, fields) = bodies
-            .body(&plan, &plan.decisions.entries()[0], max)
+            .body(&plan, &plan.decisions.entries()[0], read)
             .unwrap();
         assert_eq!((name.as_str(), &fields["k"]), ("x", &serde_json::json!(1)));
         let (name, fields) = bodies
-            .body(&plan, &plan.decisions.entries()[1], max)
+            .body(&plan, &plan.decisions.entries()[1], read)
             .unwrap();
         assert_eq!((name.as_str(), &fields["k"]), ("y", &serde_json::json!(2)));
         assert!(plan.kept.is_empty(), "each file's bytes are taken once");
@@ -355,12 +412,13 @@ mod tests {
     /// Beyond the read allowance, a file is read again when applied.
     #[test]
     fn a_body_read_again_must_have_the_planned_content_hash() {
-        let (d, plan, max) = plan_of(&[("a.json", r#"{"name": "x", "k": 1}"#)]);
+        let (d, plan, input) = plan_of(&[("a.json", r#"{"name": "x", "k": 1}"#)]);
+        let read = (&input.roots[..], input.max_file_bytes);
         plan.kept.clear();
         let decision = &plan.decisions.entries()[0];
         let read = |body: &str| {
             std::fs::write(d.path().join("a.json"), body).unwrap();
-            BodyCache::default().body(&plan, decision, max)
+            BodyCache::default().body(&plan, decision, read)
         };
         let (name, fields) = read(r#"{"name": "x", "k": 1}"#).unwrap();
         assert_eq!(name, "x");

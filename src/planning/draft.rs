@@ -279,7 +279,9 @@ impl Origins {
         Some(match entries[at as usize].origin {
             Origin::File(file) => Produced::Parsed { file, line },
             Origin::Generated(_) => Produced::Stdin { line },
-            Origin::Stored => unreachable!("a produced entry comes from a file or stdin"),
+            Origin::Stored | Origin::SameBytes(_) => {
+                unreachable!("a produced entry comes from a file or stdin")
+            }
         })
     }
 
@@ -585,6 +587,78 @@ impl<'s> Draft<'s> {
         true
     }
 
+    /// Plan the stored episodes `here` of a file under root `root` whose
+    /// bytes are the stored ones (`source_hash`), at an older version: a
+    /// version bump, each a [`super::Slot::Bumped`] rather than an entry
+    /// and a planned file (a million of them were most of a bump's peak).
+    /// `false`, with nothing planned, where one needs more than a plain
+    /// replace (a duplicate id, a hand edit being reconciled, a downgrade,
+    /// a hash stored as other text): the caller plans them as entries.
+    pub(super) fn bump_same_bytes(
+        &mut self,
+        index: &StoredIndex<'s>,
+        here: &[&'s StoredEpisode],
+        (root, source): (usize, &Arc<str>),
+        source_hash: Sha256Hash,
+    ) -> bool {
+        let (Ok(root16), Some(code)) = (u16::try_from(root), Claim::Unchanged { root }.encode())
+        else {
+            return false;
+        };
+        if self.input.reconcile.is_some() {
+            return false;
+        }
+        let file_hash = source_hash.hex();
+        // The same decision as any produced episode's, so a bump is never
+        // decided twice, two ways.
+        let plain = here.iter().all(|s| {
+            let StoredHashRef::Digest(content) = s.content_hash() else {
+                return false;
+            };
+            if self.first_producer(index, s.entity_id()).is_some() {
+                return false;
+            }
+            let content = content.hex();
+            let incoming = Incoming {
+                version: &self.input.version,
+                content_hash: content.as_str(),
+                source,
+                source_path: s.source_path(),
+                source_hash: Some(file_hash.as_str()),
+                file_unchanged: true,
+            };
+            let hashes = StoredHashes::of(s);
+            decide(
+                Some(&stored_facts(s, &hashes)),
+                Some(&incoming),
+                self.options(),
+            ) == Decision::Replace(ReplaceWhy::Older)
+        });
+        if !plain {
+            return false;
+        }
+        for s in here {
+            let at = index.position(s);
+            // Claimed like an unchanged file's episode: a duplicate found
+            // later names this file the same way.
+            self.claims[at] = code;
+            if !self.reasons.has_bump(s.version()) {
+                let reason = self.reasons.add(self.bump_reason(s));
+                self.reasons.add_bump(s.version(), reason);
+            }
+            self.order.push(super::Slot::Bumped {
+                stored: position(index, s),
+                root: root16,
+            });
+        }
+        true
+    }
+
+    /// The reason of a replace of `s`'s older version.
+    fn bump_reason(&self, s: &StoredEpisode) -> Reason {
+        format!("version {} -> {}", s.version(), self.version).into()
+    }
+
     /// The error of an entity_id produced twice.
     fn duplicate(&mut self, entity_id: &str, first: Here<'_>, here: Here<'_>, path: &str) {
         if self.errors.len() >= crate::limits::MAX_LISTED_ERRORS {
@@ -733,9 +807,7 @@ impl<'s> Draft<'s> {
                 s.version()
             )
             .into(),
-            Decision::Replace(ReplaceWhy::Older) => {
-                format!("version {} -> {}", s.version(), self.version).into()
-            }
+            Decision::Replace(ReplaceWhy::Older) => self.bump_reason(s),
             Decision::Replace(ReplaceWhy::DowngradeAllowed) => format!(
                 "downgrade {} -> {} allowed by --allow-downgrade",
                 s.version(),
@@ -840,8 +912,16 @@ impl<'s> Draft<'s> {
             &self.files,
             self.input.links.strict.then_some(&mut self.errors),
         );
+        // The stored episodes a bump slot replaces at the plan's version.
+        let mut bumped = Vec::new();
+        for slot in &self.order {
+            if let super::Slot::Bumped { stored, .. } = *slot {
+                bumped.resize(index.all.len(), false);
+                bumped[stored as usize] = true;
+            }
+        }
         let signature_after = super::graph_signature_with_link_tuples(
-            signature_after(index.all, &self.decisions, &self.version),
+            signature_after(index.all, &self.decisions, &bumped, &self.version),
             links_after(self.stored_links, &self.decisions),
         );
         // Listed errors stop at MAX_LISTED_ERRORS; the rest are counted.
@@ -876,7 +956,7 @@ impl<'s> Draft<'s> {
                 .order
                 .iter()
                 .filter(|slot| match **slot {
-                    super::Slot::Unchanged(_) => true,
+                    super::Slot::Unchanged(_) | super::Slot::Bumped { .. } => true,
                     super::Slot::Entry(i) => self.decisions[i as usize].after.is_some(),
                 })
                 .count() as u64;
@@ -1023,9 +1103,17 @@ fn links_after<'a>(
 /// order) and the entries that change one, instead of a sorted map of the
 /// whole group: at the plan's peak, with every decision in memory, that map
 /// and its sorted copy cost more than a hundred bytes an episode.
-fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &str) -> String {
+///
+/// `bumped[i]`: `stored[i]` is replaced at `version` by a bump slot (empty
+/// when none is).
+fn signature_after(
+    stored: &[StoredEpisode],
+    decisions: &[PlanEntry],
+    bumped: &[bool],
+    version: &str,
+) -> String {
     if !super::by_distinct_id(stored) {
-        return signature_after_unsorted(stored, decisions, version);
+        return signature_after_unsorted(stored, decisions, bumped, version);
     }
     // (entity_id, its state after the plan; `None`: pruned), sorted by id,
     // the last entry of an id winning. A skip leaves the stored state as it
@@ -1069,11 +1157,13 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
     // state replaces the stored one (or removes it, pruned).
     let mut kept = stored
         .iter()
-        .map(|s| {
-            (
-                s.entity_id(),
-                Some((s.content_hash().text(), &**s.version())),
-            )
+        .enumerate()
+        .map(|(i, s)| {
+            let v = match bumped.get(i) {
+                Some(true) => version,
+                _ => &**s.version(),
+            };
+            (s.entity_id(), Some((s.content_hash().text(), v)))
         })
         .peekable();
     let mut changed = changed
@@ -1105,15 +1195,18 @@ fn signature_after(stored: &[StoredEpisode], decisions: &[PlanEntry], version: &
 fn signature_after_unsorted(
     stored: &[StoredEpisode],
     decisions: &[PlanEntry],
+    bumped: &[bool],
     version: &str,
 ) -> String {
     let mut state: BTreeMap<&str, (HashText<'_>, &str)> = stored
         .iter()
-        .map(|s| {
-            (
-                s.entity_id(),
-                (s.content_hash().text(), s.version().as_ref()),
-            )
+        .enumerate()
+        .map(|(i, s)| {
+            let v = match bumped.get(i) {
+                Some(true) => version,
+                _ => s.version().as_ref(),
+            };
+            (s.entity_id(), (s.content_hash().text(), v))
         })
         .collect();
     for d in decisions {
@@ -1323,10 +1416,10 @@ mod tests {
         ];
         let mut seen = std::collections::HashSet::new();
         for (what, decisions) in cases {
-            let merged = signature_after(&all, &decisions, "1.1.0");
+            let merged = signature_after(&all, &decisions, &[], "1.1.0");
             assert_eq!(
                 merged,
-                signature_after_unsorted(&all, &decisions, "1.1.0"),
+                signature_after_unsorted(&all, &decisions, &[], "1.1.0"),
                 "{what}"
             );
             seen.insert(merged);
@@ -1335,15 +1428,33 @@ mod tests {
         // the state as it is; the other five rows change it, each its way.
         assert_eq!(seen.len(), 6);
         assert_eq!(
-            signature_after(&all, &[], "1.1.0"),
+            signature_after(&all, &[], &[], "1.1.0"),
             super::super::stored_signature(&all)
+        );
+        // A bump slot puts its episode at the plan's version, content kept,
+        // beside entries, both ways; it is what a replace of the same
+        // content at that version would give.
+        let bumped = [false, true, false, true];
+        let with_bumps = signature_after(&all, &[], &bumped, "1.1.0");
+        assert!(seen.insert(with_bumps.clone()), "a bump changes the state");
+        let as_state = super::super::graph_signature([
+            ("a", "ca", "1.0.0"),
+            ("c", "cc", "1.1.0"),
+            ("e", "ce", "1.0.0"),
+            ("g", "cg", "1.1.0"),
+        ]);
+        assert_eq!(with_bumps, as_state);
+        let creates = [entry(Action::Create, "d", None, "nd")];
+        assert_eq!(
+            signature_after(&all, &creates, &bumped, "1.1.0"),
+            signature_after_unsorted(&all, &creates, &bumped, "1.1.0"),
         );
         // Stored episodes out of order still get the signature of the state.
         let mut shuffled = all.to_vec();
         shuffled.reverse();
         assert_eq!(
-            signature_after(&shuffled, &[], "1.1.0"),
-            signature_after(&all, &[], "1.1.0")
+            signature_after(&shuffled, &[], &[], "1.1.0"),
+            signature_after(&all, &[], &[], "1.1.0")
         );
     }
 }

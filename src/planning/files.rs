@@ -115,18 +115,26 @@ impl Scan {
 pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
     let t = std::time::Instant::now();
     let roots_spec = roots;
-    let allowance = AtomicU64::new(keep);
-    let roots = roots
-        .iter()
-        .map(|root| {
-            let report = sources::walk(root);
+    let reports: Vec<_> = roots.iter().map(sources::walk).collect();
+    let walked: usize = reports.iter().flatten().map(|r| r.files.len()).sum();
+    let allowance = AtomicU64::new(keep_for(keep, walked));
+    let roots = reports
+        .into_iter()
+        .map(|report| {
             let kept = Kept::default();
             let unread = std::sync::Mutex::new(Vec::new());
             let hashed = match &report {
                 Ok(r) => {
-                    let dir = r.files.first().and_then(|f| RootDir::open(&f.root));
-                    crate::parallel::map_indexed(&r.files, |i, f| {
-                        let bytes = match read_limited_in(dir.as_ref(), f, max_file_bytes) {
+                    let dir = (!r.files.is_empty())
+                        .then(|| RootDir::open(r.files.root()))
+                        .flatten();
+                    // Indexes to map over, not a list of them: `()` takes
+                    // no memory.
+                    let each = vec![(); r.files.len()];
+                    crate::parallel::map_indexed(&each, |i, ()| {
+                        let f = r.files.get(i);
+                        let file = (f.root, f.rel);
+                        let bytes = match read_limited_in(dir.as_ref(), file, max_file_bytes) {
                             Ok(bytes) => bytes,
                             Err(e) => {
                                 // A poisoned lock: another worker panicked,
@@ -170,6 +178,24 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
     }
 }
 
+/// Walks past this many files keep a share of the read allowance: the
+/// allowance covers fewer of their files, while what the plan holds per
+/// file grows with them (see [`keep_for`]).
+const KEEP_ALL_UP_TO_FILES: u64 = 100_000;
+
+/// The read allowance of a walk of `files` files: all of `keep` up to
+/// [`KEEP_ALL_UP_TO_FILES`], then shrinking with the walk. At a million
+/// files the whole allowance saved a second read of 6% of them (about a
+/// second of system time in a minute's seed) and was 32 of the run's
+/// 315 MB peak, where the plan's own state already takes most of the
+/// budget.
+fn keep_for(keep: u64, files: usize) -> u64 {
+    let files = (files as u64).max(KEEP_ALL_UP_TO_FILES);
+    // In u128: `keep` times a file count may pass u64.
+    u64::try_from(u128::from(keep) * u128::from(KEEP_ALL_UP_TO_FILES) / u128::from(files))
+        .unwrap_or(keep)
+}
+
 /// Whether any file would be parsed: one added, removed, renamed or edited
 /// since it was stored (or unreadable: planning reports it). Only then may
 /// links resolve differently, so only then is the stored link state loaded
@@ -183,7 +209,7 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
             let Some((_, digest)) = hashed.read() else {
                 return true;
             };
-            let here = stored.and_then(|m| m.get(&file.rel)).unwrap_or(&[]);
+            let here = stored.and_then(|m| m.get(file.rel)).unwrap_or(&[]);
             if here.is_empty()
                 || here
                     .iter()
@@ -292,16 +318,16 @@ pub(super) fn add_root<'s>(
     // file in scope still produces.
     let displaced: HashSet<Sha256Hash> = here_by_path
         .into_iter()
-        .flat_map(|m| m.not_at(report.files.iter().map(|f| &*f.rel)))
+        .flat_map(|m| m.not_at(report.files.iter().map(|f| f.rel)))
         .filter_map(|s| s.source_hash().and_then(StoredHashRef::digest))
         .collect();
     // Reconciling: no file is trusted for its hash alone.
     let trust_unchanged = input.reconcile.is_none();
     let reread = draft.input.links.reread;
     // The walk's files and digests, consumed a round at a time: `base` is
-    // the walk index of `files[0]`. Their storage is given back as they are
-    // consumed (below), so the plan's peak, at the end of the walk, does not
-    // also hold a husk of every walked file (about 100 bytes a file).
+    // the walk index of `hashed[0]`. Their storage is given back as they
+    // are consumed (below), so the plan's peak, at the end of the walk, does
+    // not also hold every walked file's path and digest.
     let (mut files, mut hashed, mut base) = (report.files, rs.hashed, 0usize);
     let unread = rs.unread;
     let total = files.len();
@@ -315,7 +341,7 @@ pub(super) fn add_root<'s>(
         // against the first producer); reading and parsing do not, so
         // they run on all cores, a round at a time.
         let examined = crate::parallel::map(round, |&i| {
-            let file = &files[i - base];
+            let file = files.get(i);
             // Taken either way: an unchanged file's bytes are dropped here.
             let kept = rs.kept.take(i);
             let scanned_hash = match hashed[i - base].read() {
@@ -325,7 +351,7 @@ pub(super) fn add_root<'s>(
             // Hash first: an unchanged file at the same version is not
             // parsed. graphseed always stores the canonical text of the
             // version, so text equality is semver equality here.
-            let here = stored_at(&file.rel);
+            let here = stored_at(file.rel);
             // `verify` parses every file that can hold links, for them.
             let links_needed = reread && file.format != Format::Text;
             if !input.force
@@ -351,10 +377,11 @@ pub(super) fn add_root<'s>(
             // The scan's bytes if it kept them, else read again; what is
             // parsed is hashed with it, so the two always agree.
             let from_scan = kept.is_some();
-            match kept_or_read(kept, file, input.max_file_bytes) {
+            let file = file.to_source_file();
+            match kept_or_read(kept, &file, input.max_file_bytes) {
                 Err(m) => Examined::Unreadable(m.to_string()),
                 Ok(bytes) => {
-                    let mut items = sources::parse_file(file, &bytes);
+                    let mut items = sources::parse_file(&file, &bytes);
                     // Links are read while the fields are here: bodies are
                     // read again when applied, links are resolved before.
                     let links = match &mut items {
@@ -373,17 +400,16 @@ pub(super) fn add_root<'s>(
             }
         });
         for (&i, ex) in round.iter().zip(examined) {
-            // Moved out, not cloned: the plan keeps the files it parsed.
-            let file = files[i - base].take();
+            let file = files.get(i);
             draft.found_any_source = true;
             draft.stats.files_seen += 1;
             let display = format!("{}/{}", root.display, file.rel);
-            let stored_here = stored_at(&file.rel);
+            let stored_here = stored_at(file.rel);
             if let Some((len, _)) = hashed[i - base].read() {
                 draft.stats.bytes_hashed += len;
             }
             // An index key on every store, like entity_id.
-            let ex = match crate::limits::check_key("source_path", &file.rel) {
+            let ex = match crate::limits::check_key("source_path", file.rel) {
                 Ok(()) => ex,
                 Err(m) => Examined::Unreadable(m),
             };
@@ -418,6 +444,11 @@ pub(super) fn add_root<'s>(
                 }
                 Examined::SameBytes { source_hash, kept } => {
                     draft.stats.files_unchanged += 1;
+                    // A plain bump plans no file and no entries: the bytes
+                    // are read again when applied (none kept for it).
+                    if draft.bump_same_bytes(index, stored_here, (ri, &root_source), source_hash) {
+                        continue;
+                    }
                     let items = stored_here
                         .iter()
                         .map(|s| Candidate {
@@ -456,7 +487,7 @@ pub(super) fn add_root<'s>(
             let rel = file.rel;
             draft.files.push(PlannedFile {
                 root: ri as u32,
-                rel: rel.clone(),
+                rel: rel.into(),
                 format: file.format,
                 source_hash,
                 at: planned_root.clone(),
@@ -477,7 +508,7 @@ pub(super) fn add_root<'s>(
                 };
                 let facts = Facts {
                     source: &root_source,
-                    source_path: Some(&rel),
+                    source_path: Some(rel),
                     source_hash: Some(file_hash),
                     display: &display,
                     file_unchanged,
@@ -493,7 +524,7 @@ pub(super) fn add_root<'s>(
                 if parsed_now {
                     draft.pending_links.push(Pending::of_file(
                         (c.entity_id, c.name),
-                        (ri, &rel),
+                        (ri, rel),
                         links,
                         (fi, (draft.decisions.len() > before).then_some(before)),
                         &mut draft.names,
@@ -505,9 +536,8 @@ pub(super) fn add_root<'s>(
         // copy moves at most what is left, so the whole walk is copied
         // about once in all.
         let done = round.last().map_or(base, |&i| i + 1);
-        if (total - done) * 2 <= files.capacity() {
-            files.drain(..done - base);
-            files.shrink_to_fit();
+        files.drop_before(done);
+        if (total - done) * 2 <= hashed.capacity() {
             hashed.drain(..done - base);
             hashed.shrink_to_fit();
             base = done;
@@ -571,5 +601,18 @@ mod tests {
         assert_eq!(kept(0), 0);
         assert_eq!(kept(11 * 10 + 5), 10);
         assert_eq!(kept(1 << 20), 100);
+    }
+
+    /// The whole allowance up to 100k files, then a share that shrinks
+    /// with the walk: a tenth at a million.
+    #[test]
+    fn the_read_allowance_shrinks_past_100k_files() {
+        let keep = 32 << 20;
+        assert_eq!(keep_for(keep, 0), keep);
+        assert_eq!(keep_for(keep, 100_000), keep);
+        assert_eq!(keep_for(keep, 200_000), keep / 2);
+        assert_eq!(keep_for(keep, 1_000_000), keep / 10);
+        assert_eq!(keep_for(0, 1_000_000), 0);
+        assert_eq!(keep_for(u64::MAX, usize::MAX), 100_000, "no overflow");
     }
 }

@@ -11,6 +11,7 @@
 //! it.
 
 pub mod decide;
+mod decisions;
 mod draft;
 pub mod edits;
 mod files;
@@ -37,9 +38,11 @@ use crate::stores::StoredLink;
 use crate::version::SeedVersion;
 
 pub use self::decide::{Decision, decide};
+pub use self::decisions::Decisions;
+pub(crate) use self::decisions::{Slot, unchanged_skip};
 pub use self::files::{Scan, scan};
 pub use self::links::{EntryLinks, LinkOptions, LinkSummary, LinkWarning};
-pub use self::read::{Kept, ReadError, RereadError, parse_planned};
+pub use self::read::{Kept, ReadError, RereadError, parse_planned, parse_source};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
 pub use crate::stores::Action;
@@ -90,6 +93,10 @@ pub enum Origin {
     /// Only the stored episode is involved (skips of unchanged files,
     /// orphans, prunes): nothing is read when applied.
     Stored,
+    /// The stored episode's own file under `input.roots[i]`, whose bytes
+    /// are the stored ones (a version bump, see [`Slot::Bumped`]): read
+    /// again from its stored source_path when applied.
+    SameBytes(u16),
 }
 
 /// One decision made as an entry. What the plan keeps elsewhere is not
@@ -146,7 +153,7 @@ impl<'a> EntryFacts<'a> {
             Origin::Generated(_) => self
                 .stdin_source
                 .expect("a plan with generated episodes knows their source"),
-            Origin::Stored => self.stored_of(d).source(),
+            Origin::Stored | Origin::SameBytes(_) => self.stored_of(d).source(),
         }
     }
 
@@ -154,7 +161,7 @@ impl<'a> EntryFacts<'a> {
         match d.origin {
             Origin::File(i) => Some(&self.files[i as usize].rel),
             Origin::Generated(_) => None,
-            Origin::Stored => self.stored_of(d).source_path(),
+            Origin::Stored | Origin::SameBytes(_) => self.stored_of(d).source_path(),
         }
     }
 
@@ -232,6 +239,9 @@ pub struct ReasonId(u32);
 pub(crate) struct Reasons {
     texts: Vec<Reason>,
     statics: std::collections::HashMap<&'static str, ReasonId>,
+    /// The reason of a [`Slot::Bumped`] by its stored version: a bump's
+    /// entry is made when it is listed or applied, from the stored episode.
+    bumps: std::collections::HashMap<Arc<str>, ReasonId>,
 }
 
 impl Default for Reasons {
@@ -239,6 +249,7 @@ impl Default for Reasons {
         Reasons {
             texts: vec![Reason::Static(UNCHANGED)],
             statics: [(UNCHANGED, Reasons::UNCHANGED)].into_iter().collect(),
+            bumps: Default::default(),
         }
     }
 }
@@ -273,6 +284,26 @@ impl Reasons {
 
     pub(crate) fn get(&self, id: ReasonId) -> &str {
         &self.texts[id.0 as usize]
+    }
+
+    /// Whether the bumps from the stored version `from` have a reason yet.
+    pub(crate) fn has_bump(&self, from: &str) -> bool {
+        self.bumps.contains_key(from)
+    }
+
+    /// Record `id` as the reason of the bumps from the stored version
+    /// `from` (see [`Reasons::bumped`]).
+    pub(crate) fn add_bump(&mut self, from: &Arc<str>, id: ReasonId) {
+        self.bumps.entry(from.clone()).or_insert(id);
+    }
+
+    /// The reason of a bump from the stored version `from`, recorded when
+    /// the bump was planned.
+    pub(crate) fn bumped(&self, from: &str) -> ReasonId {
+        *self
+            .bumps
+            .get(from)
+            .expect("a bump's reason is recorded when it is planned")
     }
 
     fn small(n: usize) -> u32 {
@@ -443,161 +474,6 @@ pub struct Reconcile {
     pub edited: std::collections::HashMap<String, edits::HandEdit>,
 }
 
-/// Where one decision of the plan is, in plan order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Slot {
-    /// `Decisions::entries[i]`.
-    Entry(u32),
-    /// The stored episode `stored[i]` of a file whose bytes and version are
-    /// the stored ones: skipped, and spelled out only when listed. A no-op
-    /// reseed of a million files is a million of these, eight bytes each,
-    /// where an entry (with its snapshot and copied strings) was ~300.
-    Unchanged(u32),
-}
-
-/// Every decision of a plan, in plan order: the entries that do something
-/// (or were parsed), and the skips of unchanged files as positions in the
-/// stored state the plan was made from.
-#[derive(Debug, Clone, Default)]
-pub struct Decisions {
-    entries: Vec<PlanEntry>,
-    order: Vec<Slot>,
-    stored: Arc<Vec<StoredEpisode>>,
-    /// The plan's version as text, the version of every written entry.
-    version: Arc<str>,
-    /// The source of the episodes read from standard input.
-    stdin_source: Option<Arc<str>>,
-    /// Timestamps hand edits changed, by entity_id (see [`RecordedTimes`]).
-    recorded: std::collections::HashMap<String, RecordedTimes>,
-    reasons: Reasons,
-    /// Skips of unchanged files counted without their stored episodes: a
-    /// plan made without the stored state ([`unchanged::unchanged_plan`])
-    /// is nothing else. They are counted, never spelled out: such a plan is
-    /// made only for a seed that lists no skip.
-    unlisted_skips: u64,
-}
-
-impl Decisions {
-    /// The stored episode at a position an entry's `before` names.
-    pub(crate) fn stored(&self, at: u32) -> &StoredEpisode {
-        &self.stored[at as usize]
-    }
-}
-
-impl Decisions {
-    /// `order` refers to `entries` by index; entries made from a skip late
-    /// (an unchanged file read again for its links) come last there, and
-    /// are put back in plan order here, so `entries` is in plan order.
-    pub(crate) fn new(
-        mut entries: Vec<PlanEntry>,
-        mut order: Vec<Slot>,
-        stored: Arc<Vec<StoredEpisode>>,
-        version: Arc<str>,
-        stdin_source: Option<Arc<str>>,
-        recorded: std::collections::HashMap<String, RecordedTimes>,
-        reasons: Reasons,
-    ) -> Self {
-        let in_order = order
-            .iter()
-            .filter_map(|s| match *s {
-                Slot::Entry(i) => Some(i),
-                Slot::Unchanged(_) => None,
-            })
-            .enumerate()
-            .all(|(k, i)| k == i as usize);
-        if !in_order {
-            let mut taken: Vec<Option<PlanEntry>> = entries.into_iter().map(Some).collect();
-            entries = Vec::with_capacity(taken.len());
-            for slot in &mut order {
-                if let Slot::Entry(i) = slot {
-                    entries.push(taken[*i as usize].take().expect("each entry once"));
-                    *i = (entries.len() - 1) as u32;
-                }
-            }
-        }
-        Decisions {
-            entries,
-            order,
-            stored,
-            version,
-            stdin_source,
-            recorded,
-            reasons,
-            unlisted_skips: 0,
-        }
-    }
-
-    /// `skips` skips of unchanged files, and nothing else, without the
-    /// stored episodes they are about (see [`Decisions::unlisted_skips`]).
-    pub(crate) fn unchanged(skips: u64, version: Arc<str>) -> Self {
-        Decisions {
-            version,
-            unlisted_skips: skips,
-            ..Decisions::default()
-        }
-    }
-
-    /// How many decisions, skips of unchanged files included.
-    pub fn len(&self) -> usize {
-        self.order.len() + self.unlisted_skips as usize
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    /// Skips counted but not held, so not in [`Decisions::iter`]: all of a
-    /// plan made without the stored state, none of any other.
-    pub fn unlisted_skips(&self) -> u64 {
-        self.unlisted_skips
-    }
-
-    /// The decisions that were made as entries: every one that writes,
-    /// relinks, orphans or prunes is one (only skips of unchanged files are
-    /// not), in plan order.
-    pub fn entries(&self) -> &[PlanEntry] {
-        &self.entries
-    }
-
-    /// Every decision in plan order, the skips of unchanged files spelled
-    /// out one at a time (never collected: a listing or an audit trail of a
-    /// million skips holds one at once); [`Decisions::unlisted_skips`]
-    /// are not among them.
-    pub fn iter(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
-        self.order.iter().map(|slot| match *slot {
-            Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
-            Slot::Unchanged(i) => Cow::Owned(unchanged_skip(&self.stored[i as usize], i)),
-        })
-    }
-
-    /// How many decisions of each action, without spelling any out.
-    fn count_into(&self, m: &mut BTreeMap<&'static str, u64>) {
-        for slot in &self.order {
-            let action = match *slot {
-                Slot::Entry(i) => self.entries[i as usize].action,
-                Slot::Unchanged(_) => Action::Skip,
-            };
-            *m.entry(action.as_str()).or_default() += 1;
-        }
-        *m.entry(Action::Skip.as_str()).or_default() += self.unlisted_skips;
-    }
-}
-
-/// The entry of a stored episode whose file is unchanged: what a
-/// [`Slot::Unchanged`] stands for.
-pub(crate) fn unchanged_skip(s: &StoredEpisode, at: u32) -> PlanEntry {
-    PlanEntry {
-        action: Action::Skip,
-        keeps_updated_at: true,
-        entity_id: s.entity_id().into(),
-        reason: Reasons::UNCHANGED,
-        before: Some(at),
-        after: Some(After::AsBefore),
-        origin: Origin::Stored,
-        links: None,
-    }
-}
-
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub group_id: String,
@@ -687,6 +563,8 @@ impl Plan {
                     Origin::File(i) => Some(Cow::Owned(StoredHash::Digest(
                         self.files[i as usize].source_hash,
                     ))),
+                    // Its file's bytes are the stored ones.
+                    Origin::SameBytes(_) => self.before(d).and_then(|b| b.source_hash),
                     Origin::Generated(_) | Origin::Stored => None,
                 },
             }),
@@ -701,10 +579,12 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.decisions
-            .entries()
-            .iter()
-            .any(|d| d.action.writes() || d.relinks())
+        self.decisions.any_bumped()
+            || self
+                .decisions
+                .entries()
+                .iter()
+                .any(|d| d.action.writes() || d.relinks())
     }
 
     pub fn has_input_errors(&self) -> bool {
@@ -997,6 +877,7 @@ impl Drafted<'_> {
 #[cfg(test)]
 pub(crate) mod for_tests {
     use super::{Plan, PlanInput};
+    use crate::metadata::{StoredEpisode, StoredFields};
     use crate::sources::RootSpec;
     use crate::version::SeedVersion;
 
@@ -1022,6 +903,37 @@ pub(crate) mod for_tests {
         };
         let plan = super::plan(&input, &Default::default(), &[], &[], 0);
         (d, input, plan)
+    }
+
+    /// The group's stored state once `plan` is applied, in entity_id order
+    /// as the stores load it (timestamps at the epoch).
+    pub(crate) fn stored_after(plan: &Plan) -> Vec<StoredEpisode> {
+        let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        let mut out: Vec<StoredEpisode> = plan
+            .decisions
+            .iter()
+            .filter_map(|d| {
+                let after = plan.after(&d)?;
+                let source_hash = after.source_hash.as_ref().map(|h| h.to_string());
+                Some(StoredEpisode::new(StoredFields {
+                    entity_id: &d.entity_id,
+                    source: plan.source(&d),
+                    version: after.version,
+                    created_at: t,
+                    updated_at: t,
+                    source_hash: source_hash.as_deref(),
+                    content_hash: &after.content_hash.to_string(),
+                    source_path: plan.source_path(&d),
+                }))
+            })
+            .collect();
+        out.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
+        out
+    }
+
+    /// The plan of `input` against `stored`.
+    pub(crate) fn plan_against(input: &PlanInput, stored: Vec<StoredEpisode>) -> Plan {
+        super::plan(input, &std::sync::Arc::new(stored), &[], &[], 1)
     }
 }
 

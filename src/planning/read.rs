@@ -46,7 +46,7 @@ pub enum RereadError {
 }
 
 pub(super) fn read_limited(file: &SourceFile, max: u64) -> Result<Vec<u8>, ReadError> {
-    read_limited_in(None, file, max)
+    read_limited_in(None, (&file.root, &file.rel), max)
 }
 
 /// The directory of a walk's root, held open while its files are read, so
@@ -73,9 +73,10 @@ impl RootDir {
 
 /// [`read_limited`], opening the file relative to `dir` when it is the
 /// file's root.
+/// `file`: its root and its path under it.
 pub(super) fn read_limited_in(
     dir: Option<&RootDir>,
-    file: &SourceFile,
+    (root, rel): (&std::sync::Arc<std::path::PathBuf>, &str),
     max: u64,
 ) -> Result<Vec<u8>, ReadError> {
     use std::os::unix::fs::OpenOptionsExt;
@@ -83,13 +84,13 @@ pub(super) fn read_limited_in(
     // walk would block a plain open(2) until a writer shows up, i.e. forever.
     // For a regular file the flag changes nothing.
     let f = match dir {
-        Some(d) if std::sync::Arc::ptr_eq(&d.root, &file.root) => {
-            open_at(&d.dir, &file.rel).map_err(ReadError::Io)?
+        Some(d) if std::sync::Arc::ptr_eq(&d.root, root) => {
+            open_at(&d.dir, rel).map_err(ReadError::Io)?
         }
         _ => std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_NONBLOCK)
-            .open(file.path())
+            .open(root.join(rel))
             .map_err(ReadError::Io)?,
     };
     let meta = f.metadata().map_err(ReadError::Io)?;
@@ -195,9 +196,18 @@ pub fn parse_planned(
     kept: Option<Vec<u8>>,
     max: u64,
 ) -> Result<Vec<Candidate>, RereadError> {
-    let file = pf.source_file();
-    let bytes = kept_or_read(kept, &file, max)?;
-    sources::parse_file(&file, &bytes)
+    parse_source(&pf.source_file(), kept, max)
+}
+
+/// The items of `file`, from `kept` or read again: a planned file's, or
+/// the file of a bumped episode (which the plan holds no file for).
+pub fn parse_source(
+    file: &SourceFile,
+    kept: Option<Vec<u8>>,
+    max: u64,
+) -> Result<Vec<Candidate>, RereadError> {
+    let bytes = kept_or_read(kept, file, max)?;
+    sources::parse_file(file, &bytes)
         .map_err(|errs| RereadError::Parse(errs.into_iter().map(|e| e.message).collect()))
 }
 

@@ -356,7 +356,9 @@ pub(super) fn add_relinks(
                     let s = &index.all[s as usize];
                     (s.source(), s.source_path())
                 }
-                Slot::Entry(_) => unreachable!("only unchanged slots are listed"),
+                Slot::Entry(_) | Slot::Bumped { .. } => {
+                    unreachable!("only unchanged slots are listed")
+                }
             },
         };
         let Some(rel) = rel else {

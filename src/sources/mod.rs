@@ -11,7 +11,7 @@ pub mod walk;
 use serde_json::{Map, Value};
 
 pub use formats::{Format, ParseError};
-pub use walk::{RootSpec, SourceFile, WalkReport, walk};
+pub use walk::{RootSpec, SourceFile, WalkReport, Walked, WalkedFiles, walk};
 
 /// An episode as the sources describe it, before metadata is stamped.
 #[derive(Debug, Clone, PartialEq)]

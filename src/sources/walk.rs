@@ -82,6 +82,121 @@ impl SourceFile {
     }
 }
 
+/// The files of one walk, in walk order, held as their paths' text in
+/// chunks: a million walked paths are about 23 MB here, where a
+/// [`SourceFile`] each (a pointer, a boxed path and its allocation) was
+/// about 56 MB, held beside the stored state until planning consumed them.
+/// Planning gives back the chunks it is done with ([`Self::drop_before`]).
+#[derive(Debug, Default)]
+pub struct WalkedFiles {
+    root: Arc<PathBuf>,
+    chunks: std::collections::VecDeque<Chunk>,
+    /// Files in chunks given back (the index of the first file held).
+    dropped: usize,
+    len: usize,
+}
+
+/// Files per chunk of [`WalkedFiles`].
+const CHUNK_FILES: usize = 4096;
+
+#[derive(Debug, Default)]
+struct Chunk {
+    /// Every path, one after the other.
+    text: String,
+    /// Where each path ends in `text`.
+    ends: Vec<u32>,
+    formats: Vec<Format>,
+}
+
+/// A walked file, borrowed from its [`WalkedFiles`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Walked<'w> {
+    pub root: &'w Arc<PathBuf>,
+    pub rel: &'w str,
+    pub format: Format,
+}
+
+impl Walked<'_> {
+    /// The file as a [`SourceFile`] of its own.
+    pub fn to_source_file(self) -> SourceFile {
+        SourceFile {
+            root: self.root.clone(),
+            rel: self.rel.into(),
+            format: self.format,
+        }
+    }
+}
+
+impl WalkedFiles {
+    fn new(root: Arc<PathBuf>) -> Self {
+        WalkedFiles {
+            root,
+            ..Default::default()
+        }
+    }
+
+    fn push(&mut self, rel: &str, format: Format) {
+        if self
+            .chunks
+            .back()
+            .is_none_or(|c| c.ends.len() == CHUNK_FILES)
+        {
+            self.chunks.push_back(Chunk::default());
+        }
+        let c = self.chunks.back_mut().expect("a chunk was just made");
+        c.text.push_str(rel);
+        c.ends
+            .push(u32::try_from(c.text.len()).expect("a chunk's paths are under 4 GiB"));
+        c.formats.push(format);
+        self.len += 1;
+    }
+
+    /// How many files the walk found (given-back ones included).
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The root every file is under.
+    pub fn root(&self) -> &Arc<PathBuf> {
+        &self.root
+    }
+
+    /// The file at walk index `i`; panics for one given back.
+    pub fn get(&self, i: usize) -> Walked<'_> {
+        let at = i
+            .checked_sub(self.dropped)
+            .expect("a walked file given back is not read again");
+        let c = &self.chunks[at / CHUNK_FILES];
+        let k = at % CHUNK_FILES;
+        let start = if k == 0 { 0 } else { c.ends[k - 1] as usize };
+        Walked {
+            root: &self.root,
+            rel: &c.text[start..c.ends[k] as usize],
+            format: c.formats[k],
+        }
+    }
+
+    /// Every file held, in walk order.
+    pub fn iter(&self) -> impl Iterator<Item = Walked<'_>> + '_ {
+        (self.dropped..self.len).map(|i| self.get(i))
+    }
+
+    /// Give back the chunks whose files all come before walk index `i`.
+    pub fn drop_before(&mut self, i: usize) {
+        // Every chunk is full but the last: indexes stay `at / CHUNK_FILES`.
+        while let Some(first) = self.chunks.front()
+            && self.dropped + first.ends.len() <= i
+        {
+            self.dropped += first.ends.len();
+            self.chunks.pop_front();
+        }
+    }
+}
+
 /// Something under the root that is not walked, with why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
@@ -98,7 +213,7 @@ pub struct WalkError {
 
 #[derive(Debug, Default)]
 pub struct WalkReport {
-    pub files: Vec<SourceFile>,
+    pub files: WalkedFiles,
     pub skipped: Vec<Skipped>,
     pub errors: Vec<WalkError>,
 }
@@ -144,8 +259,11 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
     if !spec.path.is_dir() {
         return Err(format!("source root `{}` is not a directory", spec.display));
     }
-    let mut report = WalkReport::default();
     let root: Arc<PathBuf> = Arc::new(spec.path.clone());
+    let mut report = WalkReport {
+        files: WalkedFiles::new(root.clone()),
+        ..Default::default()
+    };
     // Folders left out by `exclude`, reported as skipped after the walk (the
     // walker's filter cannot borrow the report it is filling).
     let pruned = std::cell::RefCell::new(Vec::new());
@@ -248,11 +366,7 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             report.skipped.push(skip("unsupported file type"));
             continue;
         };
-        report.files.push(SourceFile {
-            root: root.clone(),
-            rel: rel.into(),
-            format,
-        });
+        report.files.push(&rel, format);
     }
     for rel in pruned.into_inner() {
         report.skipped.push(Skipped {
@@ -302,12 +416,15 @@ mod tests {
         fs::write(r.join(".git/config"), "c").unwrap();
         std::os::unix::fs::symlink(r.join("top.txt"), r.join("link.txt")).unwrap();
         let rep = walk(&spec(r)).unwrap();
-        let rels: Vec<_> = rep.files.iter().map(|f| &*f.rel).collect();
+        let rels: Vec<_> = rep.files.iter().map(|f| f.rel).collect();
         assert_eq!(rels, ["a/x.yaml", "b/sub/z.md", "b/y.json", "top.txt"]);
-        assert_eq!(rep.files[1].category(), Some("b"));
-        assert_eq!(rep.files[3].category(), None);
-        assert_eq!(rep.files[1].stem(), "z");
-        assert_eq!(rep.files[3].stem(), "top");
+        let file = |i| rep.files.get(i).to_source_file();
+        assert_eq!(file(1).category(), Some("b"));
+        assert_eq!(file(3).category(), None);
+        assert_eq!(file(1).stem(), "z");
+        assert_eq!(file(3).stem(), "top");
+        assert_eq!(file(0).format, Format::Yaml);
+        assert_eq!(file(0).path(), r.join("a/x.yaml"));
         let skipped = skipped_of(&rep);
         assert_eq!(
             skipped,
@@ -330,7 +447,7 @@ mod tests {
         assert_eq!(rep.files.len(), 1);
         s.exclude.clear();
         s.include = vec!["a/drafts/*".into()];
-        assert_eq!(walk(&s).unwrap().files[0].rel.as_ref(), "a/drafts/two.md");
+        assert_eq!(walk(&s).unwrap().files.get(0).rel, "a/drafts/two.md");
     }
 
     #[test]
@@ -391,5 +508,46 @@ mod tests {
         let rep = walk(&spec(d.path())).unwrap();
         assert!(rep.files.is_empty());
         assert_eq!(rep.skipped[0].why, "not a regular file");
+    }
+
+    /// Paths read back as pushed across chunks, with their formats; chunks
+    /// wholly before an index are given back, the rest still read.
+    #[test]
+    fn walked_files_read_back_across_chunks_and_give_chunks_back() {
+        let mut w = WalkedFiles::new(Arc::new(PathBuf::from("/r")));
+        let n = CHUNK_FILES * 2 + 3;
+        let rel = |i: usize| {
+            format!(
+                "d{}/f{i}.{}",
+                i % 7,
+                if i.is_multiple_of(2) { "md" } else { "json" }
+            )
+        };
+        for i in 0..n {
+            w.push(&rel(i), Format::from_name(&rel(i)).unwrap());
+        }
+        assert_eq!(w.len(), n);
+        for i in [0, 1, CHUNK_FILES - 1, CHUNK_FILES, n - 1] {
+            let f = w.get(i);
+            assert_eq!(
+                (f.rel, f.format),
+                (&*rel(i), Format::from_name(&rel(i)).unwrap())
+            );
+        }
+        assert_eq!(w.iter().count(), n);
+        w.drop_before(CHUNK_FILES - 1);
+        assert_eq!(
+            w.get(0).rel,
+            rel(0),
+            "a chunk with a file still to come is kept"
+        );
+        w.drop_before(CHUNK_FILES + 5);
+        assert_eq!(w.get(CHUNK_FILES).rel, rel(CHUNK_FILES));
+        assert_eq!(w.iter().count(), n - CHUNK_FILES);
+        w.drop_before(n);
+        assert_eq!(w.iter().count(), 0);
+        assert_eq!(w.len(), n);
+        let empty = WalkedFiles::default();
+        assert!(empty.is_empty() && empty.iter().next().is_none());
     }
 }
