@@ -74,7 +74,7 @@ impl BodyCache {
             }
             Origin::File(fi) => {
                 let fi = fi as usize;
-                let pf = &plan.files[fi];
+                let pf = &plan.files.get(fi);
                 if self.file != Some(Read::Planned(fi)) {
                     // The bytes the plan kept (those it hashed and parsed)
                     // or, beyond the read allowance, the file read again.

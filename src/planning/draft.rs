@@ -11,7 +11,7 @@ use super::decide::{
     self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
 };
 use super::{
-    Action, After, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFile, Reason,
+    Action, After, ErrorKind, Origin, Plan, PlanEntry, PlanError, PlanInput, PlannedFiles, Reason,
     WalkStats, graph_signature,
 };
 use crate::hashing::{HashText, Sha256Hash, StoredHashRef};
@@ -168,14 +168,14 @@ pub(super) enum Here<'s> {
 }
 
 impl Here<'_> {
-    fn describe(self, roots: &[RootSpec], files: &[PlannedFile]) -> String {
+    fn describe(self, roots: &[RootSpec], files: &PlannedFiles) -> String {
         match self {
             Here::Unchanged { root, rel } => format!("{}/{rel}", roots[root].display),
-            Here::Parsed { file, line: None } => files[file].display(),
+            Here::Parsed { file, line: None } => files.get(file).display(),
             Here::Parsed {
                 file,
                 line: Some(l),
-            } => format!("{}:{l}", files[file].display()),
+            } => format!("{}:{l}", files.get(file).display()),
             Here::Stdin { line } => format!("<stdin>:{}", line.unwrap_or(0)),
         }
     }
@@ -385,7 +385,7 @@ pub(super) struct Draft<'s> {
     /// Every decision in plan order.
     pub(super) order: Vec<super::Slot>,
     pub(super) errors: Vec<PlanError>,
-    pub(super) files: Vec<PlannedFile>,
+    pub(super) files: PlannedFiles,
     /// Bytes of `files`, by index, kept from the scan for applying.
     pub(super) kept: super::read::Kept,
     pub(super) generated: Vec<Candidate>,
@@ -442,7 +442,7 @@ impl<'s> Draft<'s> {
             order: Vec::with_capacity(stored + files),
             errors: Vec::new(),
             // A planned file per walked file at most (a reseed plans few).
-            files: Vec::with_capacity(files),
+            files: PlannedFiles::with_capacity(files),
             kept: Default::default(),
             generated: Vec::new(),
             stats: WalkStats::default(),
@@ -665,7 +665,7 @@ impl<'s> Draft<'s> {
             self.unlisted += 1;
             return;
         }
-        let (roots, files) = (self.input.roots.as_slice(), self.files.as_slice());
+        let (roots, files) = (self.input.roots.as_slice(), &self.files);
         let (first, here) = (first.describe(roots, files), here.describe(roots, files));
         self.errors.push(PlanError::input(
             Some(path.to_string()),

@@ -12,7 +12,7 @@ use super::PlanInput;
 use super::draft::{Draft, Facts, Here, StoredIndex};
 use super::links::{ItemLinks, Pending, take_links};
 use super::read::{Kept, ReadError, RootDir, kept_or_read, read_limited_in};
-use super::{Origin, PlanError, PlannedFile};
+use super::{Origin, PlanError};
 use crate::hashing::{self, Sha256Hash, StoredHashRef};
 use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
@@ -274,7 +274,6 @@ pub(super) fn add_root<'s>(
     draft.scope_sources.insert(root.source.clone());
     // One shared copy per root, for all its decisions and files.
     let root_source: Arc<str> = root.source.as_str().into();
-    let planned_root = super::PlannedRoot::of(root);
     let report = match rs.report {
         Ok(r) => r,
         Err(message) => {
@@ -478,21 +477,14 @@ pub(super) fn add_root<'s>(
             // A file of no episodes is parsed again by every reseed (nothing
             // stored says it is unchanged): no plan with one is closed.
             draft.empty_files += u64::from(candidates.is_empty());
-            let fi = draft.files.len();
-            if let Some(bytes) = kept {
-                draft.kept.put(fi, bytes);
-            }
             // The walk's path names the file while it is planned; the plan
             // keeps its own copy.
             let rel = file.rel;
-            draft.files.push(PlannedFile {
-                root: ri as u32,
-                rel: rel.into(),
-                format: file.format,
-                source_hash,
-                at: planned_root.clone(),
-            });
-            let file_hash = draft.files[fi].source_hash;
+            let fi = draft.files.push((ri, root), rel, file.format, source_hash);
+            if let Some(bytes) = kept {
+                draft.kept.put(fi, bytes);
+            }
+            let file_hash = source_hash;
             // Its stored episodes carry these very bytes' hash: one that is
             // missing was deleted from the graph, not added to the file.
             let file_unchanged = !stored_here.is_empty()

@@ -208,7 +208,7 @@ fn small(n: usize) -> u32 {
 /// A filed item as links find it (see [`Pending`]).
 fn filed_episode(
     entity_id: &str,
-    file: &super::PlannedFile,
+    file: &super::PlannedFile<'_>,
     name: &str,
     links: &ItemLinks,
 ) -> Episode {
@@ -303,14 +303,14 @@ impl Pending {
     pub(super) fn episode(
         &self,
         decisions: &[PlanEntry],
-        files: &[super::PlannedFile],
+        files: &super::PlannedFiles,
         names: &Names,
     ) -> std::borrow::Cow<'_, Episode> {
         match self.rich() {
             Some(e) => std::borrow::Cow::Borrowed(e),
             None => std::borrow::Cow::Owned(filed_episode(
                 self.entity_id(decisions),
-                &files[self.file().expect("a filed episode has a file")],
+                &files.get(self.file().expect("a filed episode has a file")),
                 names.get(self.name),
                 self.links(),
             )),
@@ -421,7 +421,7 @@ pub(super) fn resolve_pending(
     roots: &[RootSpec],
     stored_links: &[StoredLink],
     decisions: &mut [PlanEntry],
-    files: &[super::PlannedFile],
+    files: &super::PlannedFiles,
     mut strict_errors: Option<&mut Vec<PlanError>>,
 ) -> LinkSummary {
     let strict = strict_errors.is_some();
@@ -447,7 +447,7 @@ pub(super) fn resolve_pending(
             // Names nothing: nothing to resolve.
             None => (ItemLinks::default(), Default::default()),
             Some(More::Links(links)) => {
-                let f = &files[file.expect("a filed episode has a file")];
+                let f = &files.get(file.expect("a filed episode has a file"));
                 let episode = filed_episode(&entity_id, f, names.get(p.name), &links);
                 let resolved = resolve_links(&index, &episode, &links.raw.links);
                 (links, resolved)
@@ -474,7 +474,7 @@ pub(super) fn resolve_pending(
             }
             let w = LinkWarning {
                 entity_id: entity_id.clone(),
-                path: file.map_or_else(|| STDIN.to_string(), |f| files[f].display()),
+                path: file.map_or_else(|| STDIN.to_string(), |f| files.get(f).display()),
                 line: u.link.at.line,
                 column: u.link.at.column,
                 kind: u.link.kind.as_str().to_string(),
@@ -609,7 +609,7 @@ fn link_index(
     state: &super::relink::StateById<'_>,
     roots: &[RootSpec],
     decisions: &[PlanEntry],
-    files: &[super::PlannedFile],
+    files: &super::PlannedFiles,
 ) -> Index {
     let parsed: std::collections::HashSet<&str> =
         pending.iter().map(|p| p.entity_id(decisions)).collect();

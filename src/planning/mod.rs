@@ -17,6 +17,7 @@ pub mod edits;
 mod files;
 pub mod links;
 mod orphans;
+mod planned;
 mod read;
 mod relink;
 pub mod render;
@@ -33,7 +34,7 @@ use crate::hashing::{self, Sha256Hash, StoredHash};
 pub use crate::links::StateWanted;
 use crate::links::StoredLinkState;
 use crate::metadata::StoredEpisode;
-use crate::sources::{Candidate, Format, ParseError, RootSpec, SourceFile};
+use crate::sources::{Candidate, ParseError, RootSpec};
 use crate::stores::StoredLink;
 use crate::version::SeedVersion;
 
@@ -42,6 +43,7 @@ pub use self::decisions::Decisions;
 pub(crate) use self::decisions::{Slot, unchanged_skip};
 pub use self::files::{Scan, scan};
 pub use self::links::{EntryLinks, LinkOptions, LinkSummary, LinkWarning};
+pub use self::planned::{PlannedFile, PlannedFiles, PlannedRoot};
 pub use self::read::{Kept, ReadError, RereadError, parse_planned, parse_source};
 /// One vocabulary for what happens to an episode: planned, printed, and
 /// recorded on its provenance links.
@@ -140,7 +142,7 @@ pub(crate) struct RecordedTimes {
 /// and the finished plan.
 #[derive(Clone, Copy)]
 pub(crate) struct EntryFacts<'a> {
-    pub files: &'a [PlannedFile],
+    pub files: &'a PlannedFiles,
     pub stored: &'a [StoredEpisode],
     pub stdin_source: Option<&'a Arc<str>>,
     pub recorded: &'a std::collections::HashMap<String, RecordedTimes>,
@@ -149,7 +151,7 @@ pub(crate) struct EntryFacts<'a> {
 impl<'a> EntryFacts<'a> {
     pub fn source(&self, d: &PlanEntry) -> &'a Arc<str> {
         match d.origin {
-            Origin::File(i) => &self.files[i as usize].at.source,
+            Origin::File(i) => &self.files.get(i as usize).at.source,
             Origin::Generated(_) => self
                 .stdin_source
                 .expect("a plan with generated episodes knows their source"),
@@ -159,7 +161,7 @@ impl<'a> EntryFacts<'a> {
 
     pub fn source_path(&self, d: &PlanEntry) -> Option<&'a str> {
         match d.origin {
-            Origin::File(i) => Some(&self.files[i as usize].rel),
+            Origin::File(i) => Some(self.files.get(i as usize).rel),
             Origin::Generated(_) => None,
             Origin::Stored | Origin::SameBytes(_) => self.stored_of(d).source_path(),
         }
@@ -374,61 +376,6 @@ impl PlanError {
     }
 }
 
-/// A file the plan read, with the hash it had then. One per parsed file,
-/// so kept to 64 bytes: its root as an index and one shared pointer.
-#[derive(Debug, Clone)]
-pub struct PlannedFile {
-    pub root: u32,
-    pub format: Format,
-    /// Relative to the root, `/`-separated (its entries' source_path).
-    pub rel: Box<str>,
-    pub source_hash: Sha256Hash,
-    /// The root's path and the root as the user wrote it, one copy per root:
-    /// a plan keeps every parsed file, so full paths are built only when a
-    /// file is read again or named in a message.
-    pub at: Arc<PlannedRoot>,
-}
-
-/// A source root as its planned files refer to it.
-#[derive(Debug)]
-pub struct PlannedRoot {
-    pub path: Arc<std::path::PathBuf>,
-    pub display: String,
-    /// The root's source label, its files' entries' source.
-    pub source: Arc<str>,
-}
-
-impl PlannedRoot {
-    pub fn of(root: &RootSpec) -> Arc<Self> {
-        Arc::new(PlannedRoot {
-            path: Arc::new(root.path.clone()),
-            display: root.display.clone(),
-            source: root.source.as_str().into(),
-        })
-    }
-}
-
-impl PlannedFile {
-    /// `root display/rel`, for messages.
-    pub fn display(&self) -> String {
-        format!("{}/{}", self.at.display, self.rel)
-    }
-
-    /// The file as walked.
-    pub fn source_file(&self) -> SourceFile {
-        SourceFile {
-            root: self.at.path.clone(),
-            rel: self.rel.clone(),
-            format: self.format,
-        }
-    }
-
-    /// Its root's index in the plan's input.
-    pub fn root(&self) -> usize {
-        self.root as usize
-    }
-}
-
 /// What the walk saw, for summaries and the tests' "parses no file" checks.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct WalkStats {
@@ -487,7 +434,7 @@ pub struct Plan {
     /// Errors beyond the listed ones: (how many, how many of them are input
     /// errors rather than refused downgrades).
     pub errors_unlisted: (usize, usize),
-    pub files: Vec<PlannedFile>,
+    pub files: PlannedFiles,
     /// The bytes of some of `files` (by index), as read and hashed by the
     /// scan: applying parses these instead of reading the file again (see
     /// [`crate::limits::KEEP_READ_BYTES`]).
@@ -561,7 +508,7 @@ impl Plan {
                 content_hash: Cow::Owned(StoredHash::Digest(*content_hash)),
                 source_hash: match d.origin {
                     Origin::File(i) => Some(Cow::Owned(StoredHash::Digest(
-                        self.files[i as usize].source_hash,
+                        self.files.get(i as usize).source_hash,
                     ))),
                     // Its file's bytes are the stored ones.
                     Origin::SameBytes(_) => self.before(d).and_then(|b| b.source_hash),
@@ -945,7 +892,6 @@ mod sizes {
     #[test]
     fn an_entry_and_a_planned_file_stay_small() {
         assert!(std::mem::size_of::<super::PlanEntry>() <= 80);
-        assert!(std::mem::size_of::<super::PlannedFile>() <= 64);
         assert_eq!(std::mem::size_of::<super::Slot>(), 8);
     }
 }

@@ -192,7 +192,7 @@ pub(crate) fn kept_or_read(
 /// planned (see `applying`): that is what keeps body and hash in agreement
 /// when the file was read again, and it costs no second SHA-256 pass.
 pub fn parse_planned(
-    pf: &PlannedFile,
+    pf: &PlannedFile<'_>,
     kept: Option<Vec<u8>>,
     max: u64,
 ) -> Result<Vec<Candidate>, RereadError> {

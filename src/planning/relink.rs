@@ -18,7 +18,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use super::draft::{Draft, StoredIndex};
 use super::links::{Pending, take_links};
 use super::read::read_limited;
-use super::{Action, PlannedFile, Slot};
+use super::{Action, Slot};
 use crate::hashing::Sha256Hash;
 use crate::links::{Episode, StoredLinkState};
 use crate::metadata::StoredEpisode;
@@ -411,14 +411,7 @@ pub(super) fn add_relinks(
             continue;
         }
         let root = &input.roots[ri];
-        let fi = draft.files.len();
-        draft.files.push(PlannedFile {
-            root: ri as u32,
-            rel: rel.as_str().into(),
-            format,
-            source_hash: hash,
-            at: super::PlannedRoot::of(root),
-        });
+        let fi = draft.files.push((ri, root), rel.as_str(), format, hash);
         // Read after all: counted as parsed, no longer as unchanged (seen =
         // unchanged + parsed + unreadable).
         draft.stats.files_parsed += 1;

@@ -142,7 +142,7 @@ pub fn unchanged_plan(
         decisions: Decisions::unchanged(episodes, version.into()),
         errors: Vec::new(),
         errors_unlisted: (0, 0),
-        files: Vec::new(),
+        files: Default::default(),
         kept: Default::default(),
         generated: Vec::new(),
         stats,
