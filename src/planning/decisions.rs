@@ -127,7 +127,7 @@ impl Decisions {
 
     /// The decisions that were made as entries, in plan order: every one
     /// that relinks, orphans or prunes is one, and every write but the
-    /// bumps of [`Slot::Bumped`] (see [`Decisions::writes`]); skips of
+    /// bumps of `Slot::Bumped` (see [`Decisions::writes`]); skips of
     /// unchanged files are not.
     pub fn entries(&self) -> &[PlanEntry] {
         &self.entries
@@ -166,7 +166,7 @@ impl Decisions {
 
     /// Every decision that writes an episode (creates, updates, replaces,
     /// refreshes, not prunes), in plan order, the bumps made one at a time
-    /// (see [`Slot::Bumped`]).
+    /// (see `Slot::Bumped`).
     pub fn writes(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
         self.order
             .iter()

@@ -96,7 +96,7 @@ pub enum Origin {
     /// orphans, prunes): nothing is read when applied.
     Stored,
     /// The stored episode's own file under `input.roots[i]`, whose bytes
-    /// are the stored ones (a version bump, see [`Slot::Bumped`]): read
+    /// are the stored ones (a version bump, see `Slot::Bumped`): read
     /// again from its stored source_path when applied.
     SameBytes(u16),
 }
