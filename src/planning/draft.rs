@@ -659,6 +659,21 @@ impl<'s> Draft<'s> {
         format!("version {} -> {}", s.version(), self.version).into()
     }
 
+    /// Read back the pending episodes' names written out while planning
+    /// (see `links::Names`); `false`, with the plan's error, if they cannot
+    /// be.
+    pub(super) fn load_names(&mut self) -> bool {
+        let Err(e) = self.names.load() else {
+            return true;
+        };
+        self.errors.push(PlanError::input(
+            None,
+            format!("could not read back the parsed episodes' names from a temporary file: {e}"),
+            Some("check the temporary directory (TMPDIR) has room, then run again"),
+        ));
+        false
+    }
+
     /// The error of an entity_id produced twice.
     fn duplicate(&mut self, entity_id: &str, first: Here<'_>, here: Here<'_>, path: &str) {
         if self.errors.len() >= crate::limits::MAX_LISTED_ERRORS {
@@ -899,6 +914,11 @@ impl<'s> Draft<'s> {
         revision: u64,
         walk: Option<crate::hashing::Sha256Hash>,
     ) -> Plan {
+        // Names are read back only to resolve links (see `Names`); if they
+        // cannot be, the plan says so and resolves nothing.
+        if super::links::any_links(&self.pending_links) && !self.load_names() {
+            self.pending_links.clear();
+        }
         let links = super::links::resolve_pending(
             (
                 std::mem::take(&mut self.pending_links),

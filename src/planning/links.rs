@@ -141,13 +141,31 @@ pub(super) struct NameRef {
 /// each after its length (LEB128): a name each of a cold seed's million
 /// episodes, where a boxed name cost its allocation's rounding and header
 /// besides its pointer.
+///
+/// Past [`Names::HELD`] chunks, each full chunk is written to an unlinked
+/// temporary file and its memory given back: names are read only to
+/// resolve links (and to find which links a reseed's changes touch), and a
+/// cold seed of a million notes that link nowhere never reads its 34 MB of
+/// titles. [`Names::load`] reads them back before any is read.
 #[derive(Debug, Default)]
 pub(super) struct Names {
     chunks: Vec<Vec<u8>>,
+    /// The chunks written out: (index in `chunks`, offset in the file).
+    spilled: Vec<(usize, u64)>,
+    file: Option<std::fs::File>,
+    /// Where the next chunk goes in `file`.
+    end: u64,
+    /// Writing failed once (no temporary directory, a full disk): the
+    /// names stay in memory, as they always did.
+    held_only: bool,
 }
 
 impl Names {
     const CHUNK: usize = 1 << 20;
+    /// Chunks kept in memory, the one being filled included, before full
+    /// ones are written out: the names of a reseed that parses a few
+    /// thousand files never touch the disk.
+    const HELD: usize = 4;
 
     fn push(&mut self, name: &str) -> NameRef {
         let mut head = [0u8; 10];
@@ -158,6 +176,9 @@ impl Names {
             .last()
             .is_some_and(|c| c.capacity() - c.len() >= need);
         if !fits {
+            if self.chunks.len() >= Self::HELD {
+                self.spill_last();
+            }
             self.chunks.push(Vec::with_capacity(Self::CHUNK.max(need)));
         }
         let chunk = self.chunks.last_mut().expect("a chunk was just made");
@@ -170,7 +191,51 @@ impl Names {
         }
     }
 
+    /// Write the last chunk (full) out and give its memory back; kept in
+    /// memory if it cannot be written.
+    fn spill_last(&mut self) {
+        use std::os::unix::fs::FileExt;
+        if self.held_only {
+            return;
+        }
+        let i = self.chunks.len() - 1;
+        if self.file.is_none() {
+            self.file = unnamed_temp_file().ok();
+        }
+        let written = self
+            .file
+            .as_ref()
+            .is_some_and(|f| f.write_all_at(&self.chunks[i], self.end).is_ok());
+        if !written {
+            self.held_only = true;
+            return;
+        }
+        self.spilled.push((i, self.end));
+        self.end += self.chunks[i].len() as u64;
+        self.chunks[i] = Vec::new();
+    }
+
+    /// Read back every chunk written out, before any name is read.
+    pub(super) fn load(&mut self) -> std::io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let (Some(file), spilled) = (&self.file, std::mem::take(&mut self.spilled)) else {
+            return Ok(());
+        };
+        let ends = spilled.iter().skip(1).map(|&(_, at)| at).chain([self.end]);
+        for (&(i, at), end) in spilled.iter().zip(ends) {
+            let mut chunk = vec![0u8; usize::try_from(end - at).expect("a chunk fits in memory")];
+            file.read_exact_at(&mut chunk, at)?;
+            self.chunks[i] = chunk;
+        }
+        self.file = None;
+        Ok(())
+    }
+
     fn get(&self, r: NameRef) -> &str {
+        debug_assert!(
+            self.spilled.iter().all(|&(i, _)| i != r.chunk as usize),
+            "names are loaded before they are read"
+        );
         let chunk = &self.chunks[r.chunk as usize][r.at as usize..];
         let (mut len, mut shift, mut head) = (0usize, 0, 0);
         for &b in chunk {
@@ -183,6 +248,20 @@ impl Names {
         }
         std::str::from_utf8(&chunk[head..head + len]).expect("a name is pushed as a str")
     }
+}
+
+/// A file in the temporary directory (`TMPDIR`) that has no name
+/// (`O_TMPFILE`): nothing is left behind, however the run ends, and no
+/// other process can open it. Where the file system cannot make one, the
+/// caller keeps its data in memory.
+fn unnamed_temp_file() -> std::io::Result<std::fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_TMPFILE)
+        .open(std::env::temp_dir())
 }
 
 /// `n` in LEB128 (7 bits a byte, low first; the high bit says "more").
@@ -741,6 +820,32 @@ mod tests {
         // The filler (2 bytes left); "abc"; the long name, exactly; the
         // empty one's length byte and all the rest.
         assert_eq!(names.chunks.len(), 4);
+        assert!(names.spilled.is_empty(), "four chunks are held");
+    }
+
+    /// Past the chunks held, full chunks go to a temporary file and come
+    /// back as they were.
+    #[test]
+    fn names_past_the_chunks_held_are_written_out_and_read_back() {
+        use super::Names;
+        let mut names = Names::default();
+        let pushed: Vec<_> = (0..200_000)
+            .map(|i| {
+                let n = format!("name {i} {}", "z".repeat(i % 90));
+                (names.push(&n), n)
+            })
+            .collect();
+        assert!(names.chunks.len() > Names::HELD + 2);
+        // The first ones and the one being filled stay.
+        assert_eq!(names.spilled.len(), names.chunks.len() - Names::HELD);
+        let held: usize = names.chunks.iter().map(Vec::capacity).sum();
+        assert!(held <= Names::HELD * Names::CHUNK, "{held}");
+        names.load().unwrap();
+        assert!(names.spilled.is_empty() && names.file.is_none());
+        for (r, n) in &pushed {
+            assert_eq!(names.get(*r), n.as_str());
+        }
+        names.load().unwrap();
     }
 
     /// One of these waits per parsed episode until the plan is finished.

@@ -264,6 +264,10 @@ pub(super) fn add_relinks(
     {
         return;
     }
+    // Which links a change touches is found by names (see `changes`).
+    if !draft.load_names() {
+        return;
+    }
     let by_id = StateById::new(state);
     // The ids of parsed episodes, sorted: 16 bytes an id, where a hash set
     // held about twice that.

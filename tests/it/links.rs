@@ -675,3 +675,52 @@ fn episodes_written_before_link_facts_were_stored_are_read_once(ws: &Ws) {
     let json = ws.seed_ok(&[]);
     assert_eq!(json["files"]["parsed"], 2, "nope and a: {json:#}");
 }
+
+/// A plan with megabytes of titles writes the names waiting for link
+/// resolution to an unnamed temporary file and reads them back when
+/// something links; with no temporary directory to write in, they stay in
+/// memory. The same plan either way, and the link resolves by title.
+#[test]
+fn names_written_out_or_kept_resolve_the_same_links() {
+    let Some(ws) = Ws::new(crate::support::workspace::Backend::Sqlite, "names_out") else {
+        return;
+    };
+    // 60,000 titles of about 100 bytes: past the four megabytes held.
+    let pad = "n".repeat(90);
+    let mut items = String::new();
+    for i in 0..60_000 {
+        items.push_str(&format!(
+            "{{\"id\":\"e{i}\",\"title\":\"T{i:05} {pad}\"}}\n"
+        ));
+    }
+    ws.write("items/all.jsonl", items);
+    ws.write("notes/last.md", format!("[[T59999 {pad}]]\n"));
+    let tmp = tempfile::tempdir().unwrap();
+    let plan = |tmpdir: &std::path::Path| {
+        let out = ws
+            .cmd()
+            .env("TMPDIR", tmpdir)
+            .args(["plan", "--json"])
+            .output()
+            .unwrap();
+        // 3: changes pending, every item being new.
+        assert_eq!(
+            out.status.code(),
+            Some(3),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    let written_out = plan(tmp.path());
+    let kept = plan(&tmp.path().join("nowhere"));
+    assert!(written_out == kept, "the same plan with the names kept");
+    let json: Value = serde_json::from_slice(&written_out).unwrap();
+    assert_eq!(json["links"]["edges"], 1, "{}", json["links"]);
+    assert_eq!(json["links"]["dangling"], 0, "{}", json["links"]);
+    assert_eq!(
+        std::fs::read_dir(tmp.path()).unwrap().count(),
+        0,
+        "nothing left in TMPDIR"
+    );
+}
