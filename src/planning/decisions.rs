@@ -29,8 +29,9 @@ pub(crate) enum Slot {
 }
 
 /// Every decision of a plan, in plan order: the entries that do something
-/// (or were parsed), and the skips of unchanged files as positions in the
-/// stored state the plan was made from.
+/// (or were parsed), and the skips of unchanged files and the bumps of
+/// files whose bytes are stored, as positions in the stored state the plan
+/// was made from.
 #[derive(Debug, Clone, Default)]
 pub struct Decisions {
     pub(super) entries: Vec<PlanEntry>,
