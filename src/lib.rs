@@ -36,5 +36,6 @@ pub mod sources;
 pub mod sql;
 mod statement_files;
 pub mod stores;
+pub mod text_list;
 pub mod ui;
 pub mod version;

@@ -441,8 +441,8 @@ impl<'s> Draft<'s> {
             // address space, not memory.
             order: Vec::with_capacity(stored + files),
             errors: Vec::new(),
-            // A planned file per walked file at most (a reseed plans few).
-            files: PlannedFiles::with_capacity(files),
+            // Grown a chunk at a time, never copied whole.
+            files: PlannedFiles::default(),
             kept: Default::default(),
             generated: Vec::new(),
             stats: WalkStats::default(),

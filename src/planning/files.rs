@@ -484,13 +484,12 @@ pub(super) fn add_root<'s>(
             if let Some(bytes) = kept {
                 draft.kept.put(fi, bytes);
             }
-            let file_hash = source_hash;
             // Its stored episodes carry these very bytes' hash: one that is
             // missing was deleted from the graph, not added to the file.
             let file_unchanged = !stored_here.is_empty()
                 && stored_here
                     .iter()
-                    .all(|s| s.source_hash().is_some_and(|h| h.is(&file_hash)));
+                    .all(|s| s.source_hash().is_some_and(|h| h.is(&source_hash)));
             let parsed_now = !item_links.is_empty();
             item_links.resize_with(candidates.len(), ItemLinks::default);
             for (c, links) in candidates.into_iter().zip(item_links) {
@@ -501,7 +500,7 @@ pub(super) fn add_root<'s>(
                 let facts = Facts {
                     source: &root_source,
                     source_path: Some(rel),
-                    source_hash: Some(file_hash),
+                    source_hash: Some(source_hash),
                     display: &display,
                     file_unchanged,
                 };

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::hashing::Sha256Hash;
 use crate::sources::{Format, RootSpec, SourceFile};
+use crate::text_list::TextList;
 
 /// A file the plan read, with the hash it had then, as borrowed from its
 /// [`PlannedFiles`].
@@ -63,61 +64,39 @@ impl PlannedFile<'_> {
 }
 
 /// Every file a plan parsed, by index (an entry's `Origin::File`). A cold
-/// seed keeps a million: each is a 48-byte row and its path's text in
-/// chunks shared with the others, where a struct of its own (a boxed path
-/// and a pointer to its root beside the hash) was 64 bytes and an
-/// allocation rounded up, about 88 bytes a file.
+/// seed keeps a million: each is a 36-byte row and its path's text in a
+/// [`TextList`], where a struct of its own (a boxed path and a pointer to
+/// its root beside the hash) was 64 bytes and an allocation rounded up,
+/// about 88 bytes a file.
 #[derive(Debug, Clone, Default)]
 pub struct PlannedFiles {
-    rows: Vec<Row>,
-    /// The paths, one after the other, in chunks of [`CHUNK_BYTES`] (a
-    /// path never spans two): one growing text would hold its old and new
-    /// copy at once each time it doubled.
-    text: Vec<String>,
+    files: TextList<Row>,
     /// By root index; a root with no planned file has none.
     roots: Vec<Option<Arc<PlannedRoot>>>,
 }
 
-/// Bytes of paths per chunk of [`PlannedFiles`] (a longer path gets a
-/// chunk of its own).
-const CHUNK_BYTES: usize = 1 << 20;
-
-/// One planned file in [`PlannedFiles`].
+/// What a [`PlannedFiles`] keeps of a file beside its path.
 #[derive(Debug, Clone, Copy)]
 struct Row {
     source_hash: Sha256Hash,
-    /// Its path's chunk, and where the path starts and ends in it.
-    chunk: u32,
-    start: u32,
-    len: u32,
     root: u16,
     format: Format,
 }
 
 impl PlannedFiles {
-    /// Room for `n` files up front: grown by doubling, a cold seed's
-    /// million would hold the old and the new rows at once near its peak.
-    pub(super) fn with_capacity(n: usize) -> Self {
-        PlannedFiles {
-            rows: Vec::with_capacity(n),
-            ..Default::default()
-        }
-    }
-
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.files.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.files.is_empty()
     }
 
     /// The file at `i`.
     pub fn get(&self, i: usize) -> PlannedFile<'_> {
-        let r = &self.rows[i];
-        let start = r.start as usize;
+        let (rel, r) = self.files.get(i);
         PlannedFile {
-            rel: &self.text[r.chunk as usize][start..start + r.len as usize],
+            rel,
             format: r.format,
             source_hash: r.source_hash,
             at: self.roots[usize::from(r.root)]
@@ -135,33 +114,17 @@ impl PlannedFiles {
         format: Format,
         source_hash: Sha256Hash,
     ) -> usize {
-        let small = |n: usize| u32::try_from(n).expect("planned paths fit in u32 offsets");
         let root16 = u16::try_from(root).expect("fewer than 65,536 source roots");
         if self.roots.len() <= root {
             self.roots.resize(root + 1, None);
         }
         self.roots[root].get_or_insert_with(|| PlannedRoot::of(spec));
-        let fits = self
-            .text
-            .last()
-            .is_some_and(|t| t.len() + rel.len() <= t.capacity());
-        if !fits {
-            self.text
-                .push(String::with_capacity(CHUNK_BYTES.max(rel.len())));
-        }
-        let chunk = self.text.len() - 1;
-        let text = &mut self.text[chunk];
-        let start = text.len();
-        text.push_str(rel);
-        self.rows.push(Row {
+        let row = Row {
             source_hash,
-            chunk: small(chunk),
-            start: small(start),
-            len: small(rel.len()),
             root: root16,
             format,
-        });
-        self.rows.len() - 1
+        };
+        self.files.push(rel, row)
     }
 }
 
@@ -169,17 +132,17 @@ impl PlannedFiles {
 mod tests {
     use super::*;
 
-    /// A row stays 48 bytes, and every file reads back as pushed, across
-    /// chunks, with a path longer than a chunk and roots out of order.
+    /// A row stays 36 bytes, and every file reads back as pushed, with a
+    /// long path and roots out of order.
     #[test]
     fn planned_files_read_back_as_pushed() {
-        assert!(std::mem::size_of::<Row>() <= 48);
+        assert!(std::mem::size_of::<Row>() <= 36);
         let d = std::path::Path::new("/r");
         let roots = [RootSpec::for_tests(d), RootSpec::for_tests(d)];
-        let mut files = PlannedFiles::with_capacity(4);
-        let long = "x/".repeat(CHUNK_BYTES) + "y.md";
+        let mut files = PlannedFiles::default();
+        let long = "x/".repeat(1 << 20) + "y.md";
         let mut pushed = Vec::new();
-        for i in 0..200_000usize {
+        for i in 0..20_000usize {
             let rel = match i {
                 7 => long.clone(),
                 _ => format!("d{}/f{i:06}.json", i % 13),
@@ -192,7 +155,6 @@ mod tests {
             );
             pushed.push((rel, root, hash));
         }
-        assert!(files.text.len() > 2, "several chunks");
         assert_eq!(files.len(), pushed.len());
         for (i, (rel, root, hash)) in pushed.iter().enumerate() {
             let f = files.get(i);

@@ -10,6 +10,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 use walkdir::WalkDir;
 
 use super::formats::Format;
+use crate::text_list::TextList;
 
 /// One configured source root.
 #[derive(Debug, Clone)]
@@ -55,16 +56,6 @@ pub struct SourceFile {
 }
 
 impl SourceFile {
-    /// Move the file out, leaving a stand-in with an empty `rel` that
-    /// allocates nothing (it shares the root).
-    pub fn take(&mut self) -> Self {
-        SourceFile {
-            root: self.root.clone(),
-            rel: std::mem::take(&mut self.rel),
-            format: self.format,
-        }
-    }
-
     /// The file's full path.
     pub fn path(&self) -> PathBuf {
         self.root.join(&*self.rel)
@@ -83,29 +74,14 @@ impl SourceFile {
 }
 
 /// The files of one walk, in walk order, held as their paths' text in
-/// chunks: a million walked paths are about 23 MB here, where a
-/// [`SourceFile`] each (a pointer, a boxed path and its allocation) was
+/// chunks ([`TextList`]): a million walked paths are about 23 MB here, where
+/// a [`SourceFile`] each (a pointer, a boxed path and its allocation) was
 /// about 56 MB, held beside the stored state until planning consumed them.
 /// Planning gives back the chunks it is done with ([`Self::drop_before`]).
 #[derive(Debug, Default)]
 pub struct WalkedFiles {
     root: Arc<PathBuf>,
-    chunks: std::collections::VecDeque<Chunk>,
-    /// Files in chunks given back (the index of the first file held).
-    dropped: usize,
-    len: usize,
-}
-
-/// Files per chunk of [`WalkedFiles`].
-const CHUNK_FILES: usize = 4096;
-
-#[derive(Debug, Default)]
-struct Chunk {
-    /// Every path, one after the other.
-    text: String,
-    /// Where each path ends in `text`.
-    ends: Vec<u32>,
-    formats: Vec<Format>,
+    files: TextList<Format>,
 }
 
 /// A walked file, borrowed from its [`WalkedFiles`].
@@ -131,33 +107,17 @@ impl WalkedFiles {
     fn new(root: Arc<PathBuf>) -> Self {
         WalkedFiles {
             root,
-            ..Default::default()
+            files: TextList::default(),
         }
-    }
-
-    fn push(&mut self, rel: &str, format: Format) {
-        if self
-            .chunks
-            .back()
-            .is_none_or(|c| c.ends.len() == CHUNK_FILES)
-        {
-            self.chunks.push_back(Chunk::default());
-        }
-        let c = self.chunks.back_mut().expect("a chunk was just made");
-        c.text.push_str(rel);
-        c.ends
-            .push(u32::try_from(c.text.len()).expect("a chunk's paths are under 4 GiB"));
-        c.formats.push(format);
-        self.len += 1;
     }
 
     /// How many files the walk found (given-back ones included).
     pub fn len(&self) -> usize {
-        self.len
+        self.files.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.files.is_empty()
     }
 
     /// The root every file is under.
@@ -167,33 +127,25 @@ impl WalkedFiles {
 
     /// The file at walk index `i`; panics for one given back.
     pub fn get(&self, i: usize) -> Walked<'_> {
-        let at = i
-            .checked_sub(self.dropped)
-            .expect("a walked file given back is not read again");
-        let c = &self.chunks[at / CHUNK_FILES];
-        let k = at % CHUNK_FILES;
-        let start = if k == 0 { 0 } else { c.ends[k - 1] as usize };
+        self.walked(self.files.get(i))
+    }
+
+    fn walked<'w>(&'w self, (rel, format): (&'w str, Format)) -> Walked<'w> {
         Walked {
             root: &self.root,
-            rel: &c.text[start..c.ends[k] as usize],
-            format: c.formats[k],
+            rel,
+            format,
         }
     }
 
     /// Every file held, in walk order.
     pub fn iter(&self) -> impl Iterator<Item = Walked<'_>> + '_ {
-        (self.dropped..self.len).map(|i| self.get(i))
+        self.files.iter().map(|f| self.walked(f))
     }
 
     /// Give back the chunks whose files all come before walk index `i`.
     pub fn drop_before(&mut self, i: usize) {
-        // Every chunk is full but the last: indexes stay `at / CHUNK_FILES`.
-        while let Some(first) = self.chunks.front()
-            && self.dropped + first.ends.len() <= i
-        {
-            self.dropped += first.ends.len();
-            self.chunks.pop_front();
-        }
+        self.files.drop_before(i);
     }
 }
 
@@ -366,7 +318,7 @@ pub fn walk(spec: &RootSpec) -> Result<WalkReport, String> {
             report.skipped.push(skip("unsupported file type"));
             continue;
         };
-        report.files.push(&rel, format);
+        report.files.files.push(&rel, format);
     }
     for rel in pruned.into_inner() {
         report.skipped.push(Skipped {
@@ -508,46 +460,5 @@ mod tests {
         let rep = walk(&spec(d.path())).unwrap();
         assert!(rep.files.is_empty());
         assert_eq!(rep.skipped[0].why, "not a regular file");
-    }
-
-    /// Paths read back as pushed across chunks, with their formats; chunks
-    /// wholly before an index are given back, the rest still read.
-    #[test]
-    fn walked_files_read_back_across_chunks_and_give_chunks_back() {
-        let mut w = WalkedFiles::new(Arc::new(PathBuf::from("/r")));
-        let n = CHUNK_FILES * 2 + 3;
-        let rel = |i: usize| {
-            format!(
-                "d{}/f{i}.{}",
-                i % 7,
-                if i.is_multiple_of(2) { "md" } else { "json" }
-            )
-        };
-        for i in 0..n {
-            w.push(&rel(i), Format::from_name(&rel(i)).unwrap());
-        }
-        assert_eq!(w.len(), n);
-        for i in [0, 1, CHUNK_FILES - 1, CHUNK_FILES, n - 1] {
-            let f = w.get(i);
-            assert_eq!(
-                (f.rel, f.format),
-                (&*rel(i), Format::from_name(&rel(i)).unwrap())
-            );
-        }
-        assert_eq!(w.iter().count(), n);
-        w.drop_before(CHUNK_FILES - 1);
-        assert_eq!(
-            w.get(0).rel,
-            rel(0),
-            "a chunk with a file still to come is kept"
-        );
-        w.drop_before(CHUNK_FILES + 5);
-        assert_eq!(w.get(CHUNK_FILES).rel, rel(CHUNK_FILES));
-        assert_eq!(w.iter().count(), n - CHUNK_FILES);
-        w.drop_before(n);
-        assert_eq!(w.iter().count(), 0);
-        assert_eq!(w.len(), n);
-        let empty = WalkedFiles::default();
-        assert!(empty.is_empty() && empty.iter().next().is_none());
     }
 }
