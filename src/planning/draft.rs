@@ -638,16 +638,16 @@ impl<'s> Draft<'s> {
             return false;
         }
         for s in here {
-            let at = index.position(s);
+            let at = position(index, s);
             // Claimed like an unchanged file's episode: a duplicate found
             // later names this file the same way.
-            self.claims[at] = code;
+            self.claims[at as usize] = code;
             if !self.reasons.has_bump(s.version()) {
                 let reason = self.reasons.add(self.bump_reason(s));
                 self.reasons.add_bump(s.version(), reason);
             }
             self.order.push(super::Slot::Bumped {
-                stored: position(index, s),
+                stored: at,
                 root: root16,
             });
         }
