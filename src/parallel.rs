@@ -43,48 +43,62 @@ where
     R: Send,
     F: Fn(usize, &T) -> R + Sync,
 {
-    let n = threads();
-    if n <= 1 || items.len() <= CHUNK {
+    if threads() <= 1 || items.len() <= CHUNK {
         return items.iter().enumerate().map(|(i, x)| f(i, x)).collect();
     }
     let mut out: Vec<Option<R>> = std::iter::repeat_with(|| None).take(items.len()).collect();
-    {
-        // A lock per chunk of 32 items: a million items take 31,250 locks,
-        // nothing beside reading and hashing a file each.
-        let work =
-            std::sync::Mutex::new(items.chunks(CHUNK).zip(out.chunks_mut(CHUNK)).enumerate());
-        std::thread::scope(|s| {
-            let workers: Vec<_> = (0..n)
-                .map(|_| {
-                    s.spawn(|| {
-                        loop {
-                            // A poisoned lock means another worker panicked;
-                            // its panic is what the caller gets (below).
-                            let next = match work.lock() {
-                                Ok(mut w) => w.next(),
-                                Err(_) => None,
-                            };
-                            let Some((k, (input, output))) = next else {
-                                break;
-                            };
-                            for (j, (x, slot)) in input.iter().zip(output).enumerate() {
-                                *slot = Some(f(k * CHUNK + j, x));
-                            }
-                        }
-                    })
-                })
-                .collect();
-            for w in workers {
-                // A panic in `f` is a bug; carry it to the caller unchanged.
-                w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
-            }
-        });
-    }
+    fill_indexed(&mut out, |i| Some(f(i, &items[i])));
     // Collected in place where the layouts allow it (the standard library
     // reuses the allocation when `R` fits in an `Option<R>`'s slot).
     out.into_iter()
         .map(|r| r.expect("every index is claimed exactly once"))
         .collect()
+}
+
+/// Set each `out[i]` to `f(i)`, on [`threads`] threads: for results with no
+/// spare value for an `Option` to use (a 32-byte digest in an `Option` is
+/// 33 bytes, and a list of them is not collected in place).
+pub fn fill_indexed<R, F>(out: &mut [R], f: F)
+where
+    R: Send,
+    F: Fn(usize) -> R + Sync,
+{
+    let n = threads();
+    if n <= 1 || out.len() <= CHUNK {
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = f(i);
+        }
+        return;
+    }
+    // A lock per chunk of 32 items: a million items take 31,250 locks,
+    // nothing beside reading and hashing a file each.
+    let work = std::sync::Mutex::new(out.chunks_mut(CHUNK).enumerate());
+    std::thread::scope(|s| {
+        let workers: Vec<_> = (0..n)
+            .map(|_| {
+                s.spawn(|| {
+                    loop {
+                        // A poisoned lock means another worker panicked;
+                        // its panic is what the caller gets (below).
+                        let next = match work.lock() {
+                            Ok(mut w) => w.next(),
+                            Err(_) => None,
+                        };
+                        let Some((k, output)) = next else {
+                            break;
+                        };
+                        for (j, slot) in output.iter_mut().enumerate() {
+                            *slot = f(k * CHUNK + j);
+                        }
+                    }
+                })
+            })
+            .collect();
+        for w in workers {
+            // A panic in `f` is a bug; carry it to the caller unchanged.
+            w.join().unwrap_or_else(|p| std::panic::resume_unwind(p));
+        }
+    });
 }
 
 #[cfg(test)]
@@ -95,6 +109,19 @@ mod tests {
         let out = super::map(&items, |x| x * 2);
         assert_eq!(out, items.iter().map(|x| x * 2).collect::<Vec<_>>());
         assert!(super::map(&[] as &[u8], |x| *x).is_empty());
+    }
+
+    #[test]
+    fn filling_sets_every_slot_by_its_index() {
+        for len in [0usize, 5, 10_007] {
+            let mut out = vec![[0u8; 32]; len];
+            super::fill_indexed(&mut out, |i| [(i % 251) as u8; 32]);
+            assert!(
+                out.iter()
+                    .enumerate()
+                    .all(|(i, d)| *d == [(i % 251) as u8; 32])
+            );
+        }
     }
 
     #[test]

@@ -400,7 +400,7 @@ fn closed_fingerprint(r: &RunRecord, input: &PlanInput) -> Option<(String, Strin
 /// any edit found reconciles too.
 fn trust_check(
     input: &PlanInput,
-    stored: &[crate::metadata::StoredEpisode],
+    stored: &crate::metadata::StoredEpisodes,
     links: &[crate::stores::StoredLink],
     edited: HashMap<String, planning::edits::HandEdit>,
     last: Option<&RunRecord>,

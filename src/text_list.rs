@@ -40,11 +40,21 @@ impl<T> Default for TextList<T> {
 impl<T: Copy> TextList<T> {
     /// Add an item; its index.
     pub fn push(&mut self, text: &str, value: T) -> usize {
+        self.push_parts(&[text], value)
+    }
+
+    /// Add an item whose text is `parts` one after the other; its index.
+    pub fn push_parts(&mut self, parts: &[&str], value: T) -> usize {
         if self
             .chunks
             .back()
             .is_none_or(|c| c.ends.len() == CHUNK_ITEMS)
         {
+            // A full chunk's text keeps no room to grow: it grew by
+            // doubling, so up to half of it was spare.
+            if let Some(full) = self.chunks.back_mut() {
+                full.text.shrink_to_fit();
+            }
             self.chunks.push_back(Chunk {
                 text: String::new(),
                 ends: Vec::with_capacity(CHUNK_ITEMS),
@@ -52,12 +62,23 @@ impl<T: Copy> TextList<T> {
             });
         }
         let c = self.chunks.back_mut().expect("a chunk was just made");
-        c.text.push_str(text);
+        for part in parts {
+            c.text.push_str(part);
+        }
         c.ends
             .push(u32::try_from(c.text.len()).expect("a chunk's texts are under 4 GiB"));
         c.values.push(value);
         self.len += 1;
         self.len - 1
+    }
+
+    /// Give back the last chunk's spare room (the others have none).
+    pub fn shrink_to_fit(&mut self) {
+        if let Some(last) = self.chunks.back_mut() {
+            last.text.shrink_to_fit();
+            last.ends.shrink_to_fit();
+            last.values.shrink_to_fit();
+        }
     }
 
     /// How many items were pushed (given-back ones included).

@@ -187,7 +187,7 @@ async fn build_batch<'p>(
     bodies: &mut BodyCache,
     plan: &'p Plan,
     (writes, n): (&mut impl Iterator<Item = Cow<'p, PlanEntry>>, usize),
-    (deletes, links): (&[&PlanEntry], &[&PlanEntry]),
+    (deletes, links): (&[&PlanEntry], &[Linked<'_>]),
     input: &PlanInput,
     run_id: &str,
     now: DateTime<Utc>,
@@ -213,26 +213,28 @@ async fn build_batch<'p>(
     Ok(batch)
 }
 
-fn link_sets_of(entries: &[&PlanEntry]) -> Vec<LinkSet> {
-    entries
+fn link_sets_of(linked: &[Linked<'_>]) -> Vec<LinkSet> {
+    linked
         .iter()
-        .filter_map(|d| {
-            d.links.as_ref().map(|l| LinkSet {
-                source: d.entity_id.to_string(),
-                edges: l.edges.clone(),
-                facts: l.facts.clone(),
-            })
+        .map(|(source, l)| LinkSet {
+            source: source.to_string(),
+            edges: l.edges.clone(),
+            facts: l.facts.clone(),
         })
         .collect()
 }
+
+/// An episode's entity_id and the links written with it, borrowed from the
+/// plan.
+type Linked<'p> = (&'p str, &'p crate::planning::EntryLinks);
 
 /// How the writes are cut into batches, and which batch writes each
 /// entry's links.
 struct Batching<'p> {
     /// How many writes each batch takes, in plan order.
     sizes: Vec<usize>,
-    /// Per batch (at least one), the entries whose link sets it writes.
-    links: Vec<Vec<&'p PlanEntry>>,
+    /// Per batch (at least one), the episodes whose link sets it writes.
+    links: Vec<Vec<Linked<'p>>>,
 }
 
 /// Cut the writes into batches of `size` episodes, but never between two
@@ -254,20 +256,17 @@ fn batching<'p>(plan: &'p Plan, size: usize, relinks: &[&'p PlanEntry]) -> Batch
     // Only episodes some link names need their batch looked up: a map of
     // every write was a million entries at a cold seed (75 MB while it grew,
     // at the start of applying), most corpora naming a few of them. Only
-    // entries carry links (a bump keeps its stored ones).
+    // entries and created rows carry links (a bump keeps its stored ones).
     let targets: std::collections::HashSet<&str> = plan
         .decisions
-        .entries()
-        .iter()
-        .filter(|d| d.action.writes() || d.relinks())
-        .filter_map(|d| d.links.as_deref())
+        .written_links()
         .flat_map(|l| l.edges.iter().map(|e| e.target.as_str()))
         .collect();
     let mut batch_of: std::collections::HashMap<String, usize> = Default::default();
-    let mut own: Vec<(usize, &'p PlanEntry)> = Vec::new();
+    let mut own: Vec<(usize, Linked<'p>)> = Vec::new();
     let mut sizes = Vec::new();
     let (mut n, mut previous): (usize, Option<Cow<'p, PlanEntry>>) = (0, None);
-    for d in plan.decisions.writes() {
+    for (d, linked) in plan.decisions.writes().zip(plan.decisions.write_links()) {
         if n >= size && previous.as_ref().is_some_and(|p| !same_file(plan, p, &d)) {
             sizes.push(n);
             n = 0;
@@ -277,10 +276,8 @@ fn batching<'p>(plan: &'p Plan, size: usize, relinks: &[&'p PlanEntry]) -> Batch
         if targets.contains(&*d.entity_id) {
             batch_of.insert(d.entity_id.to_string(), k);
         }
-        if let Cow::Borrowed(e) = d
-            && e.links.is_some()
-        {
-            own.push((k, e));
+        if let Some(linked) = linked {
+            own.push((k, linked));
         }
         previous = Some(d);
     }
@@ -288,14 +285,16 @@ fn batching<'p>(plan: &'p Plan, size: usize, relinks: &[&'p PlanEntry]) -> Batch
         sizes.push(n);
     }
     let mut links = vec![Vec::new(); sizes.len().max(1)];
-    for (k, d) in own.into_iter().chain(relinks.iter().map(|d| (0, *d))) {
-        let Some(l) = &d.links else { continue };
+    let relinked = relinks
+        .iter()
+        .filter_map(|d| Some((0, (&*d.entity_id, d.links.as_deref()?))));
+    for (k, (id, l)) in own.into_iter().chain(relinked) {
         let last = l
             .edges
             .iter()
             .filter_map(|e| batch_of.get(e.target.as_str()).copied())
             .fold(k, usize::max);
-        links[last].push(d);
+        links[last].push((id, l));
     }
     Batching { sizes, links }
 }
@@ -398,13 +397,10 @@ mod tests {
         std::fs::remove_file(d.path().join("a.json")).unwrap();
         std::fs::write(d.path().join("b.json"), r#"{"name": "y", "k": 3}"#).unwrap();
         let mut bodies = BodyCache::default();
-        let (name, fields) = bodies
-            .body(&plan, &plan.decisions.entries()[0], read)
-            .unwrap();
+        let writes: Vec<_> = plan.decisions.writes().collect();
+        let (name, fields) = bodies.body(&plan, &writes[0], read).unwrap();
         assert_eq!((name.as_str(), &fields["k"]), ("x", &serde_json::json!(1)));
-        let (name, fields) = bodies
-            .body(&plan, &plan.decisions.entries()[1], read)
-            .unwrap();
+        let (name, fields) = bodies.body(&plan, &writes[1], read).unwrap();
         assert_eq!((name.as_str(), &fields["k"]), ("y", &serde_json::json!(2)));
         assert!(plan.kept.is_empty(), "each file's bytes are taken once");
     }
@@ -415,7 +411,7 @@ mod tests {
         let (d, plan, input) = plan_of(&[("a.json", r#"{"name": "x", "k": 1}"#)]);
         let read = (&input.roots[..], input.max_file_bytes);
         plan.kept.clear();
-        let decision = &plan.decisions.entries()[0];
+        let decision = &plan.decisions.writes().next().unwrap();
         let read = |body: &str| {
             std::fs::write(d.path().join("a.json"), body).unwrap();
             BodyCache::default().body(&plan, decision, read)

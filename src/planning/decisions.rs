@@ -6,8 +6,9 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use super::created::Created;
 use super::{Action, After, Origin, PlanEntry, Reasons, RecordedTimes};
-use crate::metadata::StoredEpisode;
+use crate::metadata::{StoredEpisode, StoredEpisodes};
 
 /// Where one decision of the plan is, in plan order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,6 +27,10 @@ pub(crate) enum Slot {
     /// is a million of these; as entries, with a planned file each, they
     /// were about 180 bytes an episode beside the stored state.
     Bumped { stored: u32, root: u16 },
+    /// `Decisions::created`'s row `i`: a create of a whole file's item,
+    /// spelled out only when listed (see [`super::created`]). A cold seed of
+    /// a million files is a million of these.
+    Created(u32),
 }
 
 /// Every decision of a plan, in plan order: the entries that do something
@@ -36,7 +41,8 @@ pub(crate) enum Slot {
 pub struct Decisions {
     pub(super) entries: Vec<PlanEntry>,
     pub(super) order: Vec<Slot>,
-    pub(super) stored: Arc<Vec<StoredEpisode>>,
+    pub(super) stored: Arc<StoredEpisodes>,
+    pub(super) created: Created,
     /// The plan's version as text, the version of every written entry.
     pub(super) version: Arc<str>,
     /// The source of the episodes read from standard input.
@@ -53,8 +59,8 @@ pub struct Decisions {
 
 impl Decisions {
     /// The stored episode at a position an entry's `before` names.
-    pub(crate) fn stored(&self, at: u32) -> &StoredEpisode {
-        &self.stored[at as usize]
+    pub(crate) fn stored(&self, at: u32) -> StoredEpisode<'_> {
+        self.stored.get(at as usize)
     }
 }
 
@@ -63,9 +69,9 @@ impl Decisions {
     /// (an unchanged file read again for its links) come last there, and
     /// are put back in plan order here, so `entries` is in plan order.
     pub(crate) fn new(
-        mut entries: Vec<PlanEntry>,
+        (mut entries, created): (Vec<PlanEntry>, Created),
         mut order: Vec<Slot>,
-        stored: Arc<Vec<StoredEpisode>>,
+        stored: Arc<StoredEpisodes>,
         version: Arc<str>,
         stdin_source: Option<Arc<str>>,
         recorded: std::collections::HashMap<String, RecordedTimes>,
@@ -75,7 +81,7 @@ impl Decisions {
             .iter()
             .filter_map(|s| match *s {
                 Slot::Entry(i) => Some(i),
-                Slot::Unchanged(_) | Slot::Bumped { .. } => None,
+                Slot::Unchanged(_) | Slot::Bumped { .. } | Slot::Created(_) => None,
             })
             .enumerate()
             .all(|(k, i)| k == i as usize);
@@ -93,6 +99,7 @@ impl Decisions {
             entries,
             order,
             stored,
+            created,
             version,
             stdin_source,
             recorded,
@@ -128,8 +135,8 @@ impl Decisions {
 
     /// The decisions that were made as entries, in plan order: every one
     /// that relinks, orphans or prunes is one, and every write but the
-    /// bumps of `Slot::Bumped` (see [`Decisions::writes`]); skips of
-    /// unchanged files are not.
+    /// bumps of `Slot::Bumped` and the creates of `Slot::Created` (see
+    /// [`Decisions::writes`]); skips of unchanged files are not.
     pub fn entries(&self) -> &[PlanEntry] {
         &self.entries
     }
@@ -141,14 +148,15 @@ impl Decisions {
     pub fn iter(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
         self.order.iter().map(|slot| match *slot {
             Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
-            Slot::Unchanged(i) => Cow::Owned(unchanged_skip(&self.stored[i as usize], i)),
+            Slot::Unchanged(i) => Cow::Owned(unchanged_skip(self.stored.get(i as usize), i)),
             Slot::Bumped { stored, root } => Cow::Owned(self.bumped(stored, root)),
+            Slot::Created(k) => Cow::Owned(self.created.entry(k)),
         })
     }
 
     /// The entry a [`Slot::Bumped`] stands for.
     fn bumped(&self, at: u32, root: u16) -> PlanEntry {
-        let s = &self.stored[at as usize];
+        let s = self.stored.get(at as usize);
         let crate::hashing::StoredHashRef::Digest(content) = s.content_hash() else {
             unreachable!("only an episode whose content_hash is a digest is bumped in a slot")
         };
@@ -165,30 +173,60 @@ impl Decisions {
         }
     }
 
-    /// Every decision that writes an episode (creates, updates, replaces,
-    /// refreshes, not prunes), in plan order, the bumps made one at a time
-    /// (see `Slot::Bumped`).
-    pub fn writes(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
-        self.order
-            .iter()
-            .filter(move |slot| match **slot {
-                Slot::Entry(i) => {
-                    let d = &self.entries[i as usize];
-                    d.action.writes() && d.action != Action::Prune
-                }
-                Slot::Unchanged(_) => false,
-                Slot::Bumped { .. } => true,
-            })
-            .map(move |slot| match *slot {
-                Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
-                Slot::Bumped { stored, root } => Cow::Owned(self.bumped(stored, root)),
-                Slot::Unchanged(_) => unreachable!("skips write nothing"),
-            })
+    /// The slots of [`Decisions::writes`].
+    fn write_slots(&self) -> impl Iterator<Item = &Slot> + '_ {
+        self.order.iter().filter(move |slot| match **slot {
+            Slot::Entry(i) => {
+                let d = &self.entries[i as usize];
+                d.action.writes() && d.action != Action::Prune
+            }
+            Slot::Unchanged(_) => false,
+            Slot::Bumped { .. } | Slot::Created(_) => true,
+        })
     }
 
-    /// Whether any decision is a bump held as a [`Slot::Bumped`].
-    pub(super) fn any_bumped(&self) -> bool {
-        self.order.iter().any(|s| matches!(s, Slot::Bumped { .. }))
+    /// Per write of [`Decisions::writes`], in the same order, its episode's
+    /// entity_id and links when it writes links, borrowed from the plan
+    /// (a created row's entry is made anew each time it is spelled out).
+    pub(crate) fn write_links(
+        &self,
+    ) -> impl Iterator<Item = Option<(&str, &super::EntryLinks)>> + '_ {
+        self.write_slots().map(move |slot| match *slot {
+            Slot::Entry(i) => {
+                let d = &self.entries[i as usize];
+                Some((&*d.entity_id, d.links.as_deref()?))
+            }
+            Slot::Created(k) => Some((self.created.id(k), &**self.created.links(k)?)),
+            Slot::Bumped { .. } | Slot::Unchanged(_) => None,
+        })
+    }
+
+    /// Every decision that writes an episode (creates, updates, replaces,
+    /// refreshes, not prunes), in plan order, the bumps and the created
+    /// rows made one at a time (see `Slot::Bumped`, `Slot::Created`).
+    pub fn writes(&self) -> impl Iterator<Item = Cow<'_, PlanEntry>> + '_ {
+        self.write_slots().map(move |slot| match *slot {
+            Slot::Entry(i) => Cow::Borrowed(&self.entries[i as usize]),
+            Slot::Bumped { stored, root } => Cow::Owned(self.bumped(stored, root)),
+            Slot::Created(k) => Cow::Owned(self.created.entry(k)),
+            Slot::Unchanged(_) => unreachable!("skips write nothing"),
+        })
+    }
+
+    /// Whether any decision is a write held as a slot ([`Slot::Bumped`],
+    /// [`Slot::Created`]).
+    pub(super) fn any_slot_writes(&self) -> bool {
+        self.created.len() > 0 || self.order.iter().any(|s| matches!(s, Slot::Bumped { .. }))
+    }
+
+    /// The links of every decision that writes or relinks: the entries'
+    /// and the created rows'.
+    pub(crate) fn written_links(&self) -> impl Iterator<Item = &super::EntryLinks> + '_ {
+        self.entries
+            .iter()
+            .filter(|d| d.action.writes() || d.relinks())
+            .filter_map(|d| d.links.as_deref())
+            .chain(self.created.with_links().map(|(_, l)| &**l))
     }
 
     /// How many decisions of each action, without spelling any out.
@@ -198,6 +236,7 @@ impl Decisions {
                 Slot::Entry(i) => self.entries[i as usize].action,
                 Slot::Unchanged(_) => Action::Skip,
                 Slot::Bumped { .. } => Action::Replace,
+                Slot::Created(_) => Action::Create,
             };
             *m.entry(action.as_str()).or_default() += 1;
         }
@@ -207,7 +246,7 @@ impl Decisions {
 
 /// The entry of a stored episode whose file is unchanged: what a
 /// [`Slot::Unchanged`] stands for.
-pub(crate) fn unchanged_skip(s: &StoredEpisode, at: u32) -> PlanEntry {
+pub(crate) fn unchanged_skip(s: StoredEpisode<'_>, at: u32) -> PlanEntry {
     PlanEntry {
         action: Action::Skip,
         keeps_updated_at: true,
@@ -287,6 +326,55 @@ mod tests {
         assert_eq!(writes, ["a", "1", "2", "3", "c"]);
         assert_eq!(plan.signature_after, stored_signature(&stored_after(&plan)));
         assert_ne!(plan.signature_after, stored_signature(&stored));
+    }
+
+    /// A cold seed's creates are rows, no entries: listed, counted, written
+    /// and signed as the creates they are. Items past a file's first line
+    /// stay entries; an id produced again names the row's file and line as
+    /// its first producer.
+    #[test]
+    fn a_cold_seeds_creates_are_rows_spelled_out_as_creates() {
+        let (d, input, plan) = plan_of(&FILES);
+        assert!(plan.errors.is_empty(), "{:?}", plan.errors);
+        let entries: Vec<&str> = plan
+            .decisions
+            .entries()
+            .iter()
+            .map(|e| &*e.entity_id)
+            .collect();
+        assert_eq!(entries, ["2", "3"], "the items past line 1");
+        assert_eq!(plan.decisions.created.len(), 3);
+        let listed: Vec<_> = plan.decisions.iter().collect();
+        let ids: Vec<&str> = listed.iter().map(|d| &*d.entity_id).collect();
+        assert_eq!(ids, ["a", "1", "2", "3", "c"], "walk order");
+        for (d, file) in [(&listed[0], "a.json"), (&listed[4], "c.json")] {
+            assert_eq!(d.action, Action::Create);
+            assert_eq!(plan.reason(d), "new episode");
+            assert_eq!(d.before, None);
+            assert!(d.links.as_deref().is_none_or(|l| l.edges.is_empty()));
+            assert_eq!(plan.source_path(d), Some(file));
+            assert!(matches!(d.origin, Origin::File(_)));
+            let after = plan.after(d).unwrap();
+            assert_eq!(after.version, "1.0.0");
+            assert!(after.source_hash.is_some());
+        }
+        assert_eq!(plan.counts()["create"], 5);
+        assert!(plan.has_changes());
+        let writes: Vec<String> = plan
+            .decisions
+            .writes()
+            .map(|d| d.entity_id.to_string())
+            .collect();
+        assert_eq!(writes, ["a", "1", "2", "3", "c"]);
+        assert_eq!(plan.signature_after, stored_signature(&stored_after(&plan)));
+        // Produced twice: the row's file and line are named first.
+        std::fs::write(d.path().join("z.json"), r#"{"entity_id": "c"}"#).unwrap();
+        let plan = plan_against(&input, Default::default());
+        let messages: Vec<&str> = plan.errors.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(
+            messages,
+            ["duplicate entity_id `c`: produced by src/c.json:1 and by src/z.json:1"]
+        );
     }
 
     /// A bump that is more than a plain replace goes the way of any

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
+use super::created::{CREATED, Created, Made, MadeMut};
 use super::decide::{
     self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
 };
@@ -15,7 +16,7 @@ use super::{
     WalkStats, graph_signature,
 };
 use crate::hashing::{HashText, Sha256Hash, StoredHashRef};
-use crate::metadata::StoredEpisode;
+use crate::metadata::{StoredEpisode, StoredEpisodes};
 use crate::sources::{Candidate, RootSpec};
 
 /// The group's stored episodes, indexed the two ways producers look them up.
@@ -23,39 +24,96 @@ use crate::sources::{Candidate, RootSpec};
 /// allocation of their own per path: a million-episode group is indexed
 /// while every decision of its plan is in memory.
 pub(super) struct StoredIndex<'s> {
-    pub(super) all: &'s [StoredEpisode],
+    pub(super) all: &'s StoredEpisodes,
     /// By entity_id, only when `all` is not in entity_id order (both stores
     /// load it in that order; then a binary search needs no map).
-    by_id: Option<HashMap<&'s str, &'s StoredEpisode>>,
+    by_id: Option<HashMap<&'s str, u32>>,
     /// source → its stored paths.
     by_path: HashMap<&'s str, SourcePaths<'s>>,
 }
 
-/// The stored episodes of one source by source_path: sorted by path, then
-/// entity_id (the order decisions for an unparsed file are made in), so a
-/// path's episodes are a run found by binary search. No map of paths: at a
-/// million paths a hash map of them cost about 50 bytes a path.
+/// The stored episodes of one source by source_path, as their positions in
+/// the stored state: sorted by path, then entity_id (the order decisions
+/// for an unparsed file are made in), so a path's episodes are a run found
+/// by binary search. No map of paths: at a million paths a hash map of them
+/// cost about 50 bytes a path.
 pub(super) struct SourcePaths<'s> {
-    episodes: Vec<&'s StoredEpisode>,
+    all: &'s StoredEpisodes,
+    episodes: Vec<u32>,
     /// How many distinct paths.
     paths: usize,
 }
 
+/// The stored episodes at one path (see [`SourcePaths::get`]).
+#[derive(Clone, Copy)]
+pub(super) struct AtPath<'a, 's> {
+    all: &'s StoredEpisodes,
+    at: &'a [u32],
+}
+
+impl<'a, 's> AtPath<'a, 's> {
+    /// No episode.
+    pub(super) fn empty(all: &'s StoredEpisodes) -> Self {
+        AtPath { all, at: &[] }
+    }
+
+    pub(super) fn iter(self) -> impl Iterator<Item = StoredEpisode<'s>> + 'a
+    where
+        's: 'a,
+    {
+        self.at.iter().map(move |&i| self.all.get(i as usize))
+    }
+
+    pub(super) fn is_empty(self) -> bool {
+        self.at.is_empty()
+    }
+}
+
 impl<'s> SourcePaths<'s> {
-    /// The stored episodes at `path`, if any.
-    pub(super) fn get(&self, path_: &str) -> Option<&[&'s StoredEpisode]> {
-        let at = self.range(path_);
-        (!at.is_empty()).then(|| &self.episodes[at])
+    /// The stored episodes at `path`, if any. Asked for in about the paths'
+    /// sorted order (the walk visits a directory's files sorted by name):
+    /// the run at `next`, the one after the last path found, is tried
+    /// before a binary search. At a
+    /// million files the binary searches were about 20 million looks at a
+    /// stored episode's text.
+    pub(super) fn get_near(&self, path_: &str, next: &mut usize) -> Option<AtPath<'_, 's>> {
+        let starts_at = |at: usize| {
+            self.episodes
+                .get(at)
+                .is_some_and(|&s| self.path(s) == path_)
+                && (at == 0 || self.path(self.episodes[at - 1]) != path_)
+        };
+        let at = if starts_at(*next) {
+            let len = self.episodes[*next..]
+                .iter()
+                .take_while(|&&s| self.path(s) == path_)
+                .count();
+            *next..*next + len
+        } else {
+            self.range(path_)
+        };
+        if at.is_empty() {
+            return None;
+        }
+        *next = at.end;
+        Some(AtPath {
+            all: self.all,
+            at: &self.episodes[at],
+        })
+    }
+
+    fn path(&self, i: u32) -> &'s str {
+        path(self.all.get(i as usize))
     }
 
     /// Where the run of `path_` is in `episodes` (empty if none).
     fn range(&self, path_: &str) -> std::ops::Range<usize> {
-        let start = self.episodes.partition_point(|s| path(s) < path_);
+        let start = self.episodes.partition_point(|&s| self.path(s) < path_);
         // A path's run is short (its file's items): a scan, not a second
         // binary search over the rest.
         let len = self.episodes[start..]
             .iter()
-            .take_while(|s| path(s) == path_)
+            .take_while(|&&s| self.path(s) == path_)
             .count();
         start..start + len
     }
@@ -65,7 +123,7 @@ impl<'s> SourcePaths<'s> {
     pub(super) fn not_at<'p>(
         &self,
         paths: impl IntoIterator<Item = &'p str>,
-    ) -> impl Iterator<Item = &'s StoredEpisode> + '_ {
+    ) -> impl Iterator<Item = StoredEpisode<'s>> + '_ {
         let mut at = vec![false; self.episodes.len()];
         for p in paths {
             at[self.range(p)].fill(true);
@@ -74,7 +132,7 @@ impl<'s> SourcePaths<'s> {
             .iter()
             .zip(at)
             .filter(|(_, at)| !at)
-            .map(|(s, _)| *s)
+            .map(|(&s, _)| self.all.get(s as usize))
     }
 
     /// How many distinct paths.
@@ -84,28 +142,47 @@ impl<'s> SourcePaths<'s> {
 }
 
 /// An indexed episode's path (only episodes with one are indexed by path).
-fn path(s: &StoredEpisode) -> &str {
+fn path(s: StoredEpisode<'_>) -> &str {
     s.source_path().unwrap_or_default()
 }
 
 impl<'s> StoredIndex<'s> {
-    pub(super) fn new(all: &'s [StoredEpisode]) -> Self {
-        let by_id =
-            (!super::by_distinct_id(all)).then(|| all.iter().map(|s| (s.entity_id(), s)).collect());
-        let mut sources: HashMap<&str, Vec<&StoredEpisode>> = HashMap::new();
-        for s in all.iter().filter(|s| s.source_path().is_some()) {
-            sources.entry(s.source().as_ref()).or_default().push(s);
+    pub(super) fn new(all: &'s StoredEpisodes) -> Self {
+        let at = |i: usize| u32::try_from(i).expect("fewer than 2^32 stored episodes");
+        let by_id = (!super::by_distinct_id(all)).then(|| {
+            all.iter()
+                .enumerate()
+                .map(|(i, s)| (s.entity_id(), at(i)))
+                .collect()
+        });
+        let mut sources: HashMap<&str, Vec<u32>> = HashMap::new();
+        for (i, s) in all.iter().enumerate() {
+            if s.source_path().is_some() {
+                sources.entry(s.source().as_ref()).or_default().push(at(i));
+            }
         }
         let by_path = sources
             .into_iter()
             .map(|(source, mut episodes)| {
+                let get = |i: &u32| all.get(*i as usize);
                 episodes.sort_unstable_by(|a, b| {
+                    let (a, b) = (get(a), get(b));
                     path(a)
                         .cmp(path(b))
                         .then_with(|| a.entity_id().cmp(b.entity_id()))
                 });
-                let paths = episodes.chunk_by(|a, b| path(a) == path(b)).count();
-                (source, SourcePaths { episodes, paths })
+                let paths = episodes
+                    .chunk_by(|a, b| path(get(a)) == path(get(b)))
+                    .count();
+                episodes.shrink_to_fit();
+                (
+                    source,
+                    SourcePaths {
+                        all,
+                        episodes,
+                        paths,
+                    },
+                )
             })
             .collect();
         StoredIndex {
@@ -116,30 +193,21 @@ impl<'s> StoredIndex<'s> {
     }
 
     /// The stored episode with this entity_id.
-    pub(super) fn by_id(&self, entity_id: &str) -> Option<&'s StoredEpisode> {
-        match &self.by_id {
-            Some(map) => map.get(entity_id).copied(),
-            None => self
-                .all
-                .binary_search_by(|s| s.entity_id().cmp(entity_id))
-                .ok()
-                .map(|i| &self.all[i]),
-        }
+    pub(super) fn by_id(&self, entity_id: &str) -> Option<StoredEpisode<'s>> {
+        self.position_of_id(entity_id).map(|i| self.all.get(i))
     }
 
     /// Where `s`, an episode of this index, is in the stored state.
-    pub(super) fn position(&self, s: &StoredEpisode) -> usize {
-        // Every episode handed out by this index is an element of `all`:
-        // its address says where (no map from episode to position needed).
-        let at = (s as *const StoredEpisode as usize - self.all.as_ptr() as usize)
-            / std::mem::size_of::<StoredEpisode>();
-        debug_assert!(std::ptr::eq(&self.all[at], s));
-        at
+    pub(super) fn position(&self, s: StoredEpisode<'_>) -> usize {
+        self.all.position(s)
     }
 
     /// Where the stored episode with this entity_id is, if it is stored.
     pub(super) fn position_of_id(&self, entity_id: &str) -> Option<usize> {
-        self.by_id(entity_id).map(|s| self.position(s))
+        match &self.by_id {
+            Some(map) => map.get(entity_id).map(|&i| i as usize),
+            None => self.all.binary_search_by_id(entity_id),
+        }
     }
 
     /// The stored episodes of one source, by path.
@@ -224,11 +292,11 @@ impl Claim {
 /// the item made. Its own copy of every pair, `(digest, where)`, was 28
 /// bytes an id (28 MB of a cold seed's million) beside the table's 4.
 struct Origins {
-    /// Positions: an entry's among the plan's entries, or ([`REFUSED`] set)
-    /// one in `refused`.
+    /// Positions: a decision's (see [`Made`]), or ([`REFUSED`] set) one in
+    /// `refused`.
     table: hashbrown::HashTable<u32>,
     /// `(entry, line)` of the produced items that have a line (JSON Lines,
-    /// stdin), in entry order: found by binary search.
+    /// stdin; always entries), in entry order: found by binary search.
     lines: Vec<(u32, u32)>,
     /// Ids produced that made no entry (a refusal, said as an error), and
     /// where: few, so kept whole.
@@ -241,16 +309,12 @@ struct Origins {
 /// The bit of an [`Origins`] position that points into its `refused`.
 const REFUSED: u32 = 1 << 31;
 
-/// The id at an [`Origins`] position (`entries`: the plan's).
-fn origin_id<'a>(
-    entries: &'a [PlanEntry],
-    refused: &'a [(Box<str>, Produced)],
-    at: u32,
-) -> &'a str {
+/// The id at an [`Origins`] position (`made`: the plan's decisions).
+fn origin_id<'a>(made: Made<'a>, refused: &'a [(Box<str>, Produced)], at: u32) -> &'a str {
     if at & REFUSED != 0 {
         &refused[(at & !REFUSED) as usize].0
     } else {
-        &entries[at as usize].entity_id
+        made.id(at)
     }
 }
 
@@ -264,9 +328,9 @@ impl Origins {
         }
     }
 
-    fn get(&self, entries: &[PlanEntry], entity_id: &str) -> Option<Produced> {
+    fn get(&self, made: Made<'_>, entity_id: &str) -> Option<Produced> {
         let &at = self.table.find(self.hasher.hash_one(entity_id), |&at| {
-            origin_id(entries, &self.refused, at) == entity_id
+            origin_id(made, &self.refused, at) == entity_id
         })?;
         if at & REFUSED != 0 {
             return Some(self.refused[(at & !REFUSED) as usize].1);
@@ -276,7 +340,12 @@ impl Origins {
             .binary_search_by_key(&at, |&(e, _)| e)
             .ok()
             .map(|i| self.lines[i].1);
-        Some(match entries[at as usize].origin {
+        // A created row keeps its own line.
+        let line = match at & CREATED {
+            0 => line,
+            _ => made.created.line(at & !CREATED),
+        };
+        Some(match made.origin(at) {
             Origin::File(file) => Produced::Parsed { file, line },
             Origin::Generated(_) => Produced::Stdin { line },
             Origin::Stored | Origin::SameBytes(_) => {
@@ -286,24 +355,18 @@ impl Origins {
     }
 
     /// Add what `here` produced, not in the table yet (the caller asked
-    /// first): the entry it made, `entries[entry]`, or, for a refusal, its
-    /// id. Entries are added in the order they are made.
-    fn insert_new(
-        &mut self,
-        entries: &[PlanEntry],
-        entity_id: &str,
-        here: Produced,
-        entry: Option<usize>,
-    ) {
+    /// first): the decision it made, at `made` position `at`, or, for a
+    /// refusal, its id. Decisions are added in the order they are made.
+    fn insert_new(&mut self, made: Made<'_>, entity_id: &str, here: Produced, at: Option<u32>) {
         debug_assert!(
-            self.get(entries, entity_id).is_none(),
+            self.get(made, entity_id).is_none(),
             "each id is produced once"
         );
         let small = |n: usize| u32::try_from(n).ok().filter(|&n| n < REFUSED);
-        let at = match entry {
-            Some(e) => {
-                let at = small(e).expect("fewer than 2^31 entries in a plan");
-                if let Some(line) = here.line() {
+        let at = match at {
+            Some(at) => {
+                debug_assert!(at < REFUSED, "fewer than 2^30 decisions in a plan");
+                if let (0, Some(line)) = (at & CREATED, here.line()) {
                     debug_assert!(self.lines.last().is_none_or(|&(l, _)| l < at));
                     self.lines.push((at, line));
                 }
@@ -317,7 +380,7 @@ impl Origins {
         let (hasher, refused) = (&self.hasher, &self.refused);
         self.table
             .insert_unique(hasher.hash_one(entity_id), at, |&w| {
-                hasher.hash_one(origin_id(entries, refused, w))
+                hasher.hash_one(origin_id(made, refused, w))
             });
     }
 }
@@ -382,6 +445,8 @@ pub(super) struct Draft<'s> {
     pub(super) version: Arc<str>,
     /// The decisions made as entries (see [`super::Decisions`]).
     pub(super) decisions: Vec<PlanEntry>,
+    /// The creates made as rows (see [`super::created`]).
+    pub(super) created: Created,
     /// Every decision in plan order.
     pub(super) order: Vec<super::Slot>,
     pub(super) errors: Vec<PlanError>,
@@ -429,11 +494,13 @@ impl<'s> Draft<'s> {
         Draft {
             input,
             version: input.version.to_string().into(),
-            // Room for an entry per file (a cold seed parses every one):
+            // Room for an entry per file (a reseed may parse every one):
             // grown by doubling, a million entries would hold up to half
             // again in unused capacity. Untouched capacity costs address
-            // space, not memory (a no-op reseed makes no entries).
+            // space, not memory (a no-op reseed makes no entries, a cold
+            // seed of whole files makes rows).
             decisions: Vec::with_capacity(files),
+            created: Created::default(),
             // Room for a decision per file plus one per stored episode
             // (orphans and prunes come last): growing this Vec past its
             // capacity near the end would hold the old and the new copy at
@@ -469,7 +536,7 @@ impl<'s> Draft<'s> {
     }
 
     /// Where the entries' source, path and kept timestamps are.
-    pub(super) fn facts<'a>(&'a self, stored: &'a [StoredEpisode]) -> super::EntryFacts<'a> {
+    pub(super) fn facts<'a>(&'a self, stored: &'a StoredEpisodes) -> super::EntryFacts<'a> {
         super::EntryFacts {
             files: &self.files,
             stored,
@@ -495,6 +562,30 @@ impl<'s> Draft<'s> {
         i
     }
 
+    /// The decisions made so far, by position.
+    pub(super) fn made(&self) -> Made<'_> {
+        Made {
+            entries: &self.decisions,
+            created: &self.created,
+        }
+    }
+
+    /// Where the decisions made so far end (see [`Self::made_since`]).
+    pub(super) fn mark(&self) -> (usize, usize) {
+        (self.decisions.len(), self.created.len())
+    }
+
+    /// The position (see [`Made`]) of the decision made since `mark`, if
+    /// one was (producing an item makes at most one).
+    pub(super) fn made_since(&self, (entries, created): (usize, usize)) -> Option<u32> {
+        let small = |n: usize| u32::try_from(n).expect("fewer than 2^30 decisions in a plan");
+        if self.created.len() > created {
+            Some(small(created) | CREATED)
+        } else {
+            (self.decisions.len() > entries).then(|| small(entries))
+        }
+    }
+
     /// Turn the skip at `order[at]` (an unchanged file's) into an entry;
     /// its index among the entries.
     pub(super) fn materialise(&mut self, index: &StoredIndex<'_>, at: usize) -> usize {
@@ -503,21 +594,32 @@ impl<'s> Draft<'s> {
         };
         let i = self.decisions.len();
         self.decisions
-            .push(super::unchanged_skip(&index.all[s as usize], s));
+            .push(super::unchanged_skip(index.all.get(s as usize), s));
         self.order[at] = super::Slot::Entry(i as u32);
         i
     }
 
     /// Where `entity_id` was produced already, if it was.
     fn first_producer(&self, index: &StoredIndex<'s>, entity_id: &str) -> Option<Here<'s>> {
-        if let Some(here) = self.origins.get(&self.decisions, entity_id) {
+        match index.position_of_id(entity_id) {
+            Some(at) => self.first_producer_of(index, at),
+            None => self
+                .origins
+                .get(self.made(), entity_id)
+                .map(|here| here.decode()),
+        }
+    }
+
+    /// Where the stored episode `index.all[at]` was produced already, if it
+    /// was (its position known: no search for its id).
+    fn first_producer_of(&self, index: &StoredIndex<'s>, at: usize) -> Option<Here<'s>> {
+        if let Some(here) = self.origins.get(self.made(), index.all.get(at).entity_id()) {
             return Some(here.decode());
         }
-        let at = index.position_of_id(entity_id)?;
         Claim::decode(self.claims[at]).map(|c| match c {
             Claim::Unchanged { root } => Here::Unchanged {
                 root,
-                rel: path(&index.all[at]),
+                rel: path(index.all.get(at)),
             },
             Claim::File { file } => Here::Parsed { file, line: None },
         })
@@ -550,17 +652,27 @@ impl<'s> Draft<'s> {
         if let Some((at, code)) = slot {
             self.claims[at] = code;
         }
-        let before = self.decisions.len();
-        self.produce(index, c, facts, origin);
+        let mark = self.mark();
+        // Only an item on a file's first line (or without one) may be a
+        // created row (see `created`).
+        let line = match here {
+            Here::Parsed { line, .. } if Created::takes_line(line) => Some(line),
+            _ => None,
+        };
+        self.produce(index, c, facts, origin, line);
         if slot.is_none() {
-            let entry = (self.decisions.len() > before).then_some(before);
+            let at = self.made_since(mark);
+            let made = Made {
+                entries: &self.decisions,
+                created: &self.created,
+            };
             self.origins
-                .insert_new(&self.decisions, entity_id, Produced::encode(here), entry);
+                .insert_new(made, entity_id, Produced::encode(here), at);
         }
         true
     }
 
-    /// Record that the stored episode `index.all[at]` is produced by its
+    /// Record that the stored episode `index.all.get(at)` is produced by its
     /// unchanged file under root `root`, and add its skip; `false` (and an
     /// error naming both producers) if something produced it already.
     pub(super) fn claim_unchanged(
@@ -570,8 +682,8 @@ impl<'s> Draft<'s> {
         root: usize,
         path: &str,
     ) -> bool {
-        let s = &index.all[at];
-        if let Some(first) = self.first_producer(index, s.entity_id()) {
+        let s = index.all.get(at);
+        if let Some(first) = self.first_producer_of(index, at) {
             let here = Here::Unchanged {
                 root,
                 rel: s.source_path().unwrap_or_default(),
@@ -597,7 +709,7 @@ impl<'s> Draft<'s> {
     pub(super) fn bump_same_bytes(
         &mut self,
         index: &StoredIndex<'s>,
-        here: &[&'s StoredEpisode],
+        here: AtPath<'_, 's>,
         (root, source): (usize, &Arc<str>),
         source_hash: Sha256Hash,
     ) -> bool {
@@ -615,7 +727,7 @@ impl<'s> Draft<'s> {
             let StoredHashRef::Digest(content) = s.content_hash() else {
                 return false;
             };
-            if self.first_producer(index, s.entity_id()).is_some() {
+            if self.first_producer_of(index, index.position(s)).is_some() {
                 return false;
             }
             let content = content.hex();
@@ -637,7 +749,7 @@ impl<'s> Draft<'s> {
         if !plain {
             return false;
         }
-        for s in here {
+        for s in here.iter() {
             let at = position(index, s);
             // Claimed like an unchanged file's episode: a duplicate found
             // later names this file the same way.
@@ -655,7 +767,7 @@ impl<'s> Draft<'s> {
     }
 
     /// The reason of a replace of `s`'s older version.
-    fn bump_reason(&self, s: &StoredEpisode) -> Reason {
+    fn bump_reason(&self, s: StoredEpisode<'_>) -> Reason {
         format!("version {} -> {}", s.version(), self.version).into()
     }
 
@@ -689,17 +801,24 @@ impl<'s> Draft<'s> {
         ));
     }
 
-    /// Whether the stored episode `index.all[at]` is produced by anything.
+    /// Whether the stored episode `index.all.get(at)` is produced by anything.
     pub(super) fn is_produced(&self, index: &StoredIndex<'_>, at: usize) -> bool {
         self.claims[at] != 0
             || self
                 .origins
-                .get(&self.decisions, index.all[at].entity_id())
+                .get(self.made(), index.all.get(at).entity_id())
                 .is_some()
     }
 
     /// Decide one produced episode and add its entry (or its error).
-    fn produce(&mut self, index: &StoredIndex<'_>, c: &Candidate, f: &Facts<'_>, origin: Origin) {
+    fn produce(
+        &mut self,
+        index: &StoredIndex<'_>,
+        c: &Candidate,
+        f: &Facts<'_>,
+        origin: Origin,
+        row_line: Option<Option<usize>>,
+    ) {
         let stored = index.by_id(c.entity_id.as_str());
         let file_hash = f.source_hash.map(|h| h.hex());
         let incoming = Incoming {
@@ -770,6 +889,16 @@ impl<'s> Draft<'s> {
                 self.recorded.insert(c.entity_id.clone(), times);
             }
         }
+        // A plain create of a file's item: a row, not an entry.
+        if let (Decision::Create, None, None, Origin::File(file), Some(line)) =
+            (&decision, stored, edit, origin, row_line)
+        {
+            let k = self
+                .created
+                .push(&c.entity_id, (file, line), written, reason);
+            self.order.push(super::Slot::Created(k));
+            return;
+        }
         self.push(PlanEntry {
             action,
             // Only where the content did not change: its time stands.
@@ -792,7 +921,7 @@ impl<'s> Draft<'s> {
     fn reason(
         &self,
         decision: &Decision,
-        stored: Option<&StoredEpisode>,
+        stored: Option<StoredEpisode<'_>>,
         c: &Candidate,
         edit: Option<&super::edits::HandEdit>,
     ) -> Reason {
@@ -861,7 +990,7 @@ impl<'s> Draft<'s> {
     fn refusal(
         &self,
         decision: &Decision,
-        s: &StoredEpisode,
+        s: StoredEpisode<'_>,
         c: &Candidate,
         f: &Facts<'_>,
     ) -> PlanError {
@@ -909,7 +1038,7 @@ impl<'s> Draft<'s> {
     pub(super) fn finish(
         mut self,
         index: &StoredIndex<'_>,
-        stored: &Arc<Vec<StoredEpisode>>,
+        stored: &Arc<StoredEpisodes>,
         link_state: &[crate::links::StoredLinkState],
         revision: u64,
         walk: Option<crate::hashing::Sha256Hash>,
@@ -928,7 +1057,10 @@ impl<'s> Draft<'s> {
             link_state,
             &self.input.roots,
             self.stored_links,
-            &mut self.decisions,
+            MadeMut {
+                entries: &mut self.decisions,
+                created: &mut self.created,
+            },
             &self.files,
             self.input.links.strict.then_some(&mut self.errors),
         );
@@ -941,8 +1073,8 @@ impl<'s> Draft<'s> {
             }
         }
         let signature_after = super::graph_signature_with_link_tuples(
-            signature_after(index.all, &self.decisions, &bumped, &self.version),
-            links_after(self.stored_links, &self.decisions),
+            signature_after(index.all, self.made(), &bumped, &self.version),
+            links_after(self.stored_links, self.made()),
         );
         // Listed errors stop at MAX_LISTED_ERRORS; the rest are counted.
         let rest = self
@@ -976,7 +1108,9 @@ impl<'s> Draft<'s> {
                 .order
                 .iter()
                 .filter(|slot| match **slot {
-                    super::Slot::Unchanged(_) | super::Slot::Bumped { .. } => true,
+                    super::Slot::Unchanged(_)
+                    | super::Slot::Bumped { .. }
+                    | super::Slot::Created(_) => true,
                     super::Slot::Entry(i) => self.decisions[i as usize].after.is_some(),
                 })
                 .count() as u64;
@@ -988,7 +1122,7 @@ impl<'s> Draft<'s> {
             version: self.input.version.clone(),
             revision,
             decisions: super::Decisions::new(
-                self.decisions,
+                (self.decisions, self.created),
                 self.order,
                 stored.clone(),
                 self.version,
@@ -1019,7 +1153,7 @@ pub(super) struct StoredHashes<'a> {
 }
 
 impl<'a> StoredHashes<'a> {
-    pub(super) fn of(s: &'a StoredEpisode) -> Self {
+    pub(super) fn of(s: StoredEpisode<'a>) -> Self {
         StoredHashes {
             content: s.content_hash().text(),
             source: s.source_hash().map(StoredHashRef::text),
@@ -1029,7 +1163,7 @@ impl<'a> StoredHashes<'a> {
 
 /// A stored episode as [`decide`] sees it.
 pub(super) fn stored_facts<'a>(
-    s: &'a StoredEpisode,
+    s: StoredEpisode<'a>,
     h: &'a StoredHashes<'_>,
 ) -> decide::Stored<'a> {
     decide::Stored {
@@ -1044,7 +1178,7 @@ pub(super) fn stored_facts<'a>(
 
 /// An entry's `before`: where its stored episode is. A plan holds fewer
 /// than 2^32 stored episodes (the slots of unchanged files are `u32` too).
-pub(super) fn position(index: &StoredIndex<'_>, s: &StoredEpisode) -> u32 {
+pub(super) fn position(index: &StoredIndex<'_>, s: StoredEpisode<'_>) -> u32 {
     u32::try_from(index.position(s)).expect("fewer than 2^32 stored episodes")
 }
 
@@ -1059,8 +1193,9 @@ pub(super) fn position(index: &StoredIndex<'_>, s: &StoredEpisode) -> u32 {
 /// strings was about 100 bytes, three links a note.
 fn links_after<'a>(
     stored: &'a [crate::stores::StoredLink],
-    decisions: &'a [PlanEntry],
+    made: Made<'a>,
 ) -> Vec<crate::hashing::LinkTuple<'a>> {
+    let decisions = made.entries;
     let sorted = |mut ids: Vec<&'a str>| {
         ids.sort_unstable();
         ids.dedup();
@@ -1079,13 +1214,12 @@ fn links_after<'a>(
     // empty set replacing nothing changes nothing. Of two entries of one
     // id, the later one's set is what is written.
     let mut replaced: Vec<(&str, &[crate::links::Edge])> = Vec::new();
-    for d in decisions {
-        let id = &*d.entity_id;
-        if let Some(l) = d
-            .links
-            .as_deref()
-            .filter(|l| !l.edges.is_empty() || has(&stored_sources, id))
-        {
+    let with_links = decisions
+        .iter()
+        .filter_map(|d| Some((&*d.entity_id, d.links.as_deref()?)))
+        .chain(made.created.with_links().map(|(id, l)| (id, &**l)));
+    for (id, l) in with_links {
+        if !l.edges.is_empty() || has(&stored_sources, id) {
             replaced.push((id, &l.edges[..]));
         }
     }
@@ -1127,14 +1261,15 @@ fn links_after<'a>(
 /// `bumped[i]`: `stored[i]` is replaced at `version` by a bump slot (empty
 /// when none is).
 fn signature_after(
-    stored: &[StoredEpisode],
-    decisions: &[PlanEntry],
+    stored: &StoredEpisodes,
+    made: Made<'_>,
     bumped: &[bool],
     version: &str,
 ) -> String {
     if !super::by_distinct_id(stored) {
-        return signature_after_unsorted(stored, decisions, bumped, version);
+        return signature_after_unsorted(stored, made, bumped, version);
     }
+    let decisions = made.entries;
     // (entity_id, its state after the plan; `None`: pruned), sorted by id,
     // the last entry of an id winning. A skip leaves the stored state as it
     // is (its after-snapshot is its before). A sorted Vec, not a map: a
@@ -1151,7 +1286,10 @@ fn signature_after(
             (Action::Prune, _) | (_, Some(After::Written(_)))
         )
     };
-    let mut changed: Vec<u32> = Vec::with_capacity(decisions.iter().filter(|d| changes(d)).count());
+    // Created rows are all changes, and their ids are no entry's (each
+    // would be the other's duplicate).
+    let mut changed: Vec<u32> =
+        Vec::with_capacity(decisions.iter().filter(|d| changes(d)).count() + made.created.len());
     changed.extend(
         decisions
             .iter()
@@ -1159,17 +1297,21 @@ fn signature_after(
             .filter(|(_, d)| changes(d))
             .map(|(i, _)| u32::try_from(i).expect("fewer than 4 billion entries")),
     );
+    changed.extend((0..made.created.len()).map(|k| k as u32 | CREATED));
     // By id, and the last entry of an id in plan order first, so that
     // dedup (which keeps the first of equal neighbours) keeps it: the last
     // one wins.
-    let id = |i: u32| &*decisions[i as usize].entity_id;
+    let id = |i: u32| made.id(i);
     changed.sort_unstable_by(|&a, &b| id(a).cmp(id(b)).then(b.cmp(&a)));
     changed.dedup_by(|later, earlier| id(*later) == id(*earlier));
     let changed = changed.into_iter().map(|i| {
+        if i & CREATED != 0 {
+            return (made.id(i), Some(made.created.content(i & !CREATED)));
+        }
         let d = &decisions[i as usize];
         match (&d.action, &d.after) {
             (Action::Prune, _) => (&*d.entity_id, None),
-            (_, Some(After::Written(content))) => (&*d.entity_id, Some(content)),
+            (_, Some(After::Written(content))) => (&*d.entity_id, Some(*content)),
             _ => unreachable!("only changes are listed"),
         }
     });
@@ -1213,11 +1355,12 @@ fn signature_after(
 /// [`signature_after`] for stored episodes not in entity_id order (never
 /// loaded so; kept for callers that build the stored state by hand).
 fn signature_after_unsorted(
-    stored: &[StoredEpisode],
-    decisions: &[PlanEntry],
+    stored: &StoredEpisodes,
+    made: Made<'_>,
     bumped: &[bool],
     version: &str,
 ) -> String {
+    let decisions = made.entries;
     let mut state: BTreeMap<&str, (HashText<'_>, &str)> = stored
         .iter()
         .enumerate()
@@ -1238,12 +1381,15 @@ fn signature_after_unsorted(
                 state.insert(&d.entity_id, (HashText::Hex(content.hex()), version));
             }
             (_, Some(After::AsBefore)) => {
-                if let Some(s) = d.before.map(|at| &stored[at as usize]) {
+                if let Some(s) = d.before.map(|at| stored.get(at as usize)) {
                     state.insert(&d.entity_id, (s.content_hash().text(), s.version()));
                 }
             }
             _ => {}
         }
+    }
+    for (id, content) in made.created.ids_and_contents() {
+        state.insert(id, (HashText::Hex(content.hex()), version));
     }
     graph_signature(state.into_iter().map(|(e, (c, v))| (e, c, v)))
 }
@@ -1266,10 +1412,11 @@ mod tests {
             origin,
             links: None,
         };
-        let mut entries = Vec::new();
+        let (mut entries, mut created) = (Vec::new(), Created::default());
         let mut o = Origins::with_capacity(4);
         // Past the capacity given: the table grows. Every third item makes
-        // no entry (refused), every other one has a line, a few are stdin's.
+        // no decision (refused), every other one has a line, a few are
+        // stdin's, and some of whole files are created rows.
         for i in 0..1000u32 {
             let line = (i % 2 == 0).then_some(i + 1);
             let id = format!("id-{i}");
@@ -1278,15 +1425,31 @@ mod tests {
             } else {
                 (Produced::Parsed { file: i, line }, Origin::File(i))
             };
-            let made = (i % 3 != 0).then(|| {
-                entries.push(entry(&id, origin));
-                entries.len() - 1
-            });
-            o.insert_new(&entries, &id, here, made);
+            let at = match (i % 3, line, origin) {
+                (0, _, _) => None,
+                (_, None, Origin::File(file)) if i % 5 == 0 => {
+                    let reason = super::super::Reasons::UNCHANGED;
+                    Some(created.push(&id, (file, None), Sha256Hash([0; 32]), reason) | CREATED)
+                }
+                _ => {
+                    entries.push(entry(&id, origin));
+                    Some(entries.len() as u32 - 1)
+                }
+            };
+            let made = Made {
+                entries: &entries,
+                created: &created,
+            };
+            o.insert_new(made, &id, here, at);
         }
+        assert!(created.len() > 10);
+        let made = Made {
+            entries: &entries,
+            created: &created,
+        };
         for i in 0..1000u32 {
             let line = (i % 2 == 0).then_some(i + 1);
-            let got = o.get(&entries, &format!("id-{i}"));
+            let got = o.get(made, &format!("id-{i}"));
             let want = if i % 7 == 0 {
                 matches!(got, Some(Produced::Stdin { line: l }) if l == line)
             } else {
@@ -1294,9 +1457,9 @@ mod tests {
             };
             assert!(want, "{i}: {got:?}");
         }
-        assert!(o.get(&entries, "id-1000").is_none());
-        assert!(o.get(&entries, "").is_none());
-        assert!(o.get(&entries, "id-1").is_some());
+        assert!(o.get(made, "id-1000").is_none());
+        assert!(o.get(made, "").is_none());
+        assert!(o.get(made, "id-1").is_some());
     }
 
     #[test]
@@ -1332,18 +1495,27 @@ mod tests {
         assert_eq!(Claim::decode(0), None);
     }
 
-    fn stored(id: &str, content: &str) -> StoredEpisode {
+    /// Stored episodes `(id, content hash)`, each at `{id}.json`.
+    fn stored(episodes: &[(&str, &str)]) -> StoredEpisodes {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
-        StoredEpisode::new(crate::metadata::StoredFields {
-            entity_id: id,
-            source: "s",
-            version: "1.0.0",
-            created_at: t,
-            updated_at: t,
-            source_hash: Some("f"),
-            content_hash: content,
-            source_path: Some(&format!("{id}.json")),
-        })
+        let paths: Vec<String> = episodes
+            .iter()
+            .map(|(id, _)| format!("{id}.json"))
+            .collect();
+        episodes
+            .iter()
+            .zip(&paths)
+            .map(|(&(id, content), path)| crate::metadata::StoredFields {
+                entity_id: id,
+                source: "s",
+                version: "1.0.0",
+                created_at: t,
+                updated_at: t,
+                source_hash: Some("f"),
+                content_hash: content,
+                source_path: Some(path),
+            })
+            .collect()
     }
 
     /// An entry about `id`, decided against the stored episode `before`
@@ -1369,14 +1541,71 @@ mod tests {
         }
     }
 
+    /// A path's stored episodes are found whatever order paths are asked
+    /// in: in sorted order (from where the last run ended), out of it, or
+    /// never stored; the ones at no walked path are the rest.
+    #[test]
+    fn stored_paths_are_found_in_any_order() {
+        let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
+        // (entity_id, path): "a.json" holds two episodes; "a-b/x" sorts
+        // before "a/y" by byte, after it in a walk by directory.
+        let rows = [
+            ("1", "a-b/x.json"),
+            ("2", "a.json"),
+            ("3", "a.json"),
+            ("4", "a/y.json"),
+            ("5", "b.json"),
+        ];
+        let all: StoredEpisodes = rows
+            .iter()
+            .map(|&(id, path)| crate::metadata::StoredFields {
+                entity_id: id,
+                source: "s",
+                version: "1.0.0",
+                created_at: t,
+                updated_at: t,
+                source_hash: Some("f"),
+                content_hash: "c",
+                source_path: Some(path),
+            })
+            .collect();
+        let index = StoredIndex::new(&all);
+        let paths = index.of_source("s").unwrap();
+        assert_eq!(paths.len(), 4);
+        fn ids(p: Option<AtPath<'_, '_>>) -> Vec<String> {
+            p.map_or(vec![], |p| p.iter().map(|s| s.entity_id().into()).collect())
+        }
+        let mut next = 0;
+        for (path, want) in [
+            ("a.json", vec!["2", "3"]),
+            ("a/y.json", vec!["4"]),
+            ("a-b/x.json", vec!["1"]),
+            ("gone.json", vec![]),
+            ("b.json", vec!["5"]),
+            ("a.json", vec!["2", "3"]),
+            ("a.json", vec!["2", "3"]),
+        ] {
+            assert_eq!(ids(paths.get_near(path, &mut next)), want, "{path}");
+        }
+        let rest: Vec<&str> = paths
+            .not_at(["a.json", "b.json"])
+            .map(|s| s.entity_id())
+            .collect();
+        assert_eq!(rest, ["1", "4"]);
+    }
+
+    /// Entries made, and no created row.
+    fn made(entries: &[PlanEntry]) -> Made<'_> {
+        static NONE: std::sync::LazyLock<Created> = std::sync::LazyLock::new(Created::default);
+        Made {
+            entries,
+            created: &NONE,
+        }
+    }
+
     #[test]
     fn the_signature_after_merged_in_order_is_the_one_of_the_whole_state() {
-        let all = [
-            stored("a", "ca"),
-            stored("c", "cc"),
-            stored("e", "ce"),
-            stored("g", "cg"),
-        ];
+        let all = stored(&[("a", "ca"), ("c", "cc"), ("e", "ce"), ("g", "cg")]);
         // (what the plan does) per row; each is compared with the sorted
         // map of the whole state that the merge replaces.
         let cases: Vec<(&str, Vec<PlanEntry>)> = vec![
@@ -1436,10 +1665,10 @@ mod tests {
         ];
         let mut seen = std::collections::HashSet::new();
         for (what, decisions) in cases {
-            let merged = signature_after(&all, &decisions, &[], "1.1.0");
+            let merged = signature_after(&all, made(&decisions), &[], "1.1.0");
             assert_eq!(
                 merged,
-                signature_after_unsorted(&all, &decisions, &[], "1.1.0"),
+                signature_after_unsorted(&all, made(&decisions), &[], "1.1.0"),
                 "{what}"
             );
             seen.insert(merged);
@@ -1448,14 +1677,14 @@ mod tests {
         // the state as it is; the other five rows change it, each its way.
         assert_eq!(seen.len(), 6);
         assert_eq!(
-            signature_after(&all, &[], &[], "1.1.0"),
+            signature_after(&all, made(&[]), &[], "1.1.0"),
             super::super::stored_signature(&all)
         );
         // A bump slot puts its episode at the plan's version, content kept,
         // beside entries, both ways; it is what a replace of the same
         // content at that version would give.
         let bumped = [false, true, false, true];
-        let with_bumps = signature_after(&all, &[], &bumped, "1.1.0");
+        let with_bumps = signature_after(&all, made(&[]), &bumped, "1.1.0");
         assert!(seen.insert(with_bumps.clone()), "a bump changes the state");
         let as_state = super::super::graph_signature([
             ("a", "ca", "1.0.0"),
@@ -1466,15 +1695,14 @@ mod tests {
         assert_eq!(with_bumps, as_state);
         let creates = [entry(Action::Create, "d", None, "nd")];
         assert_eq!(
-            signature_after(&all, &creates, &bumped, "1.1.0"),
-            signature_after_unsorted(&all, &creates, &bumped, "1.1.0"),
+            signature_after(&all, made(&creates), &bumped, "1.1.0"),
+            signature_after_unsorted(&all, made(&creates), &bumped, "1.1.0"),
         );
         // Stored episodes out of order still get the signature of the state.
-        let mut shuffled = all.to_vec();
-        shuffled.reverse();
+        let shuffled = stored(&[("g", "cg"), ("e", "ce"), ("c", "cc"), ("a", "ca")]);
         assert_eq!(
-            signature_after(&shuffled, &[], &[], "1.1.0"),
-            signature_after(&all, &[], &[], "1.1.0")
+            signature_after(&shuffled, made(&[]), &[], "1.1.0"),
+            signature_after(&all, made(&[]), &[], "1.1.0")
         );
     }
 }

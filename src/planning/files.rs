@@ -9,12 +9,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::PlanInput;
-use super::draft::{Draft, Facts, Here, StoredIndex};
+use super::draft::{AtPath, Draft, Facts, Here, StoredIndex};
 use super::links::{ItemLinks, Pending, take_links};
 use super::read::{Kept, ReadError, RootDir, kept_or_read, read_limited_in};
 use super::{Origin, PlanError};
 use crate::hashing::{self, Sha256Hash, StoredHashRef};
-use crate::metadata::StoredEpisode;
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
 
 /// The sources as walked and hashed: everything planning needs from the disk
@@ -32,57 +31,38 @@ pub struct Scan {
 #[derive(Debug)]
 pub(super) struct RootScan {
     pub(super) report: Result<sources::WalkReport, String>,
-    /// Per walked file, in walk order: its length and SHA-256, or that it
-    /// could not be read. Raw digests: 100k hex strings would be 100k
-    /// allocations held through planning.
-    pub(super) hashed: Vec<Hashed>,
-    /// Why each file marked unread could not be read, by walk index, in
+    /// Per walked file, in walk order: its SHA-256 (zeros for a file that
+    /// could not be read: `unread` lists those). Raw digests: 100k hex
+    /// strings would be 100k allocations held through planning, and a
+    /// million digests are held until planning consumes them.
+    pub(super) digests: Vec<Sha256Hash>,
+    /// Why each file that could not be read could not be, by walk index, in
     /// order: few, so kept beside the digests rather than in each.
     pub(super) unread: Vec<(usize, ReadError)>,
+    /// The bytes of the files read and hashed, all together.
+    pub(super) bytes_hashed: u64,
     /// The bytes of the files read while the run's allowance lasted, by
     /// walk index: planning parses these instead of reading them again.
     kept: Kept,
 }
 
-/// A walked file's length and SHA-256 in 36 bytes, without a tag of its
-/// own: a million are held until planning consumes them, and a `Result`
-/// with the read error took 48. The length is stored plus one, so that an
-/// `Option<Hashed>` (how `parallel::map_indexed` fills its output) is also
-/// 36 bytes, and [`Hashed::UNREAD`] marks a file that could not be read.
-/// Files are at most 1 GiB (`[limits] max_file_mb`), far below either end.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Hashed {
-    len_plus_one: std::num::NonZeroU32,
-    digest: [u8; 32],
+/// The digest of the file at walk index `i`, or `None` if it could not be
+/// read: `digests` holds the walk's digests from index `base` on, `unread`
+/// (a [`RootScan`]'s) the files that could not be read.
+fn digest_at(
+    digests: &[Sha256Hash],
+    base: usize,
+    unread: &[(usize, ReadError)],
+    i: usize,
+) -> Option<Sha256Hash> {
+    let readable = unread.is_empty() || unread.binary_search_by_key(&i, |(j, _)| *j).is_err();
+    readable.then(|| digests[i - base])
 }
 
-impl Hashed {
-    const UNREAD: Hashed = Hashed {
-        len_plus_one: std::num::NonZeroU32::MAX,
-        digest: [0; 32],
-    };
-
-    fn of(bytes: &[u8]) -> Self {
-        let len = u32::try_from(bytes.len())
-            .ok()
-            .and_then(|n| n.checked_add(1))
-            .and_then(std::num::NonZeroU32::new)
-            .filter(|&n| n != std::num::NonZeroU32::MAX)
-            .expect("a file read is at most 1 GiB ([limits] max_file_mb)");
-        Hashed {
-            len_plus_one: len,
-            digest: hashing::sha256(bytes),
-        }
-    }
-
-    /// The length and digest, or `None` for a file that could not be read.
-    pub(super) fn read(&self) -> Option<(u64, Sha256Hash)> {
-        (self.len_plus_one != Self::UNREAD.len_plus_one).then(|| {
-            (
-                u64::from(self.len_plus_one.get() - 1),
-                Sha256Hash(self.digest),
-            )
-        })
+impl RootScan {
+    /// The digest of walked file `i`, or `None` if it could not be read.
+    pub(super) fn digest(&self, i: usize) -> Option<Sha256Hash> {
+        digest_at(&self.digests, 0, &self.unread, i)
     }
 }
 
@@ -103,7 +83,7 @@ impl Scan {
     }
 
     pub fn files(&self) -> usize {
-        self.roots.iter().map(|r| r.hashed.len()).sum()
+        self.roots.iter().map(|r| r.digests.len()).sum()
     }
 }
 
@@ -123,49 +103,46 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
         .map(|report| {
             let kept = Kept::default();
             let unread = std::sync::Mutex::new(Vec::new());
-            let hashed = match &report {
-                Ok(r) => {
-                    let dir = (!r.files.is_empty())
-                        .then(|| RootDir::open(r.files.root()))
-                        .flatten();
-                    // Indexes to map over, not a list of them: `()` takes
-                    // no memory.
-                    let each = vec![(); r.files.len()];
-                    crate::parallel::map_indexed(&each, |i, ()| {
-                        let f = r.files.get(i);
-                        let file = (f.root, f.rel);
-                        let bytes = match read_limited_in(dir.as_ref(), file, max_file_bytes) {
-                            Ok(bytes) => bytes,
-                            Err(e) => {
-                                // A poisoned lock: another worker panicked,
-                                // and its panic is what the caller gets.
-                                if let Ok(mut u) = unread.lock() {
-                                    u.push((i, e));
-                                }
-                                return Hashed::UNREAD;
+            let bytes_hashed = AtomicU64::new(0);
+            let mut digests = Vec::new();
+            if let Ok(r) = &report {
+                let dir = (!r.files.is_empty())
+                    .then(|| RootDir::open(r.files.root()))
+                    .flatten();
+                digests = vec![Sha256Hash([0; 32]); r.files.len()];
+                crate::parallel::fill_indexed(&mut digests, |i| {
+                    let f = r.files.get(i);
+                    let file = (f.root, f.rel);
+                    let bytes = match read_limited_in(dir.as_ref(), file, max_file_bytes) {
+                        Ok(bytes) => bytes,
+                        Err(e) => {
+                            // A poisoned lock: another worker panicked, and
+                            // its panic is what the caller gets.
+                            if let Ok(mut u) = unread.lock() {
+                                u.push((i, e));
                             }
-                        };
-                        let hashed = Hashed::of(&bytes);
-                        let len = bytes.len() as u64;
-                        if allowance
-                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
-                                a.checked_sub(len)
-                            })
-                            .is_ok()
-                        {
-                            kept.put(i, bytes);
+                            return Sha256Hash([0; 32]);
                         }
-                        hashed
-                    })
-                }
-                Err(_) => Vec::new(),
-            };
+                    };
+                    let digest = Sha256Hash(hashing::sha256(&bytes));
+                    let len = bytes.len() as u64;
+                    bytes_hashed.fetch_add(len, Ordering::Relaxed);
+                    if allowance
+                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(len))
+                        .is_ok()
+                    {
+                        kept.put(i, bytes);
+                    }
+                    digest
+                });
+            }
             let mut unread = unread.into_inner().unwrap_or_else(|e| e.into_inner());
             unread.sort_unstable_by_key(|(i, _)| *i);
             RootScan {
                 report,
-                hashed,
+                digests,
                 unread,
+                bytes_hashed: bytes_hashed.into_inner(),
                 kept,
             }
         })
@@ -205,11 +182,14 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
     for (root, rs) in input.roots.iter().zip(&scan.roots) {
         let Ok(report) = &rs.report else { return true };
         let stored = index.of_source(root.source.as_str());
-        for (file, hashed) in report.files.iter().zip(&rs.hashed) {
-            let Some((_, digest)) = hashed.read() else {
+        let mut next = 0;
+        for (i, file) in report.files.iter().enumerate() {
+            let Some(digest) = rs.digest(i) else {
                 return true;
             };
-            let here = stored.and_then(|m| m.get(file.rel)).unwrap_or(&[]);
+            let here = stored
+                .and_then(|m| m.get_near(file.rel, &mut next))
+                .unwrap_or(AtPath::empty(index.all));
             if here.is_empty()
                 || here
                     .iter()
@@ -308,8 +288,8 @@ pub(super) fn add_root<'s>(
     }
     let here_by_path = index.of_source(root.source.as_str());
     let version_text = draft.version.clone();
-    let stored_at =
-        |rel: &str| -> &[&StoredEpisode] { here_by_path.and_then(|m| m.get(rel)).unwrap_or(&[]) };
+    // Where the last file's stored episodes ended (see `get_near`).
+    let mut next_stored = 0;
     // Stored episodes of this source whose path is no file of the walk
     // (moved, or their source_path edited by hand): a file with their
     // source_hash may still produce them, so it is parsed, never skipped.
@@ -327,7 +307,8 @@ pub(super) fn add_root<'s>(
     // the walk index of `hashed[0]`. Their storage is given back as they
     // are consumed (below), so the plan's peak, at the end of the walk, does
     // not also hold every walked file's path and digest.
-    let (mut files, mut hashed, mut base) = (report.files, rs.hashed, 0usize);
+    let (mut files, mut hashed, mut base) = (report.files, rs.digests, 0usize);
+    draft.stats.bytes_hashed += rs.bytes_hashed;
     let unread = rs.unread;
     let total = files.len();
     // Rounds of walk indices (not a list of every index: 8 bytes a file).
@@ -336,6 +317,16 @@ pub(super) fn add_root<'s>(
         .map(|start| (start..total.min(start + EXAMINE_ROUND)).collect::<Vec<usize>>());
     for round in rounds {
         let round = &round[..];
+        // Each file's stored episodes, looked up in walk order.
+        let stored_in_round: Vec<AtPath<'_, '_>> = round
+            .iter()
+            .map(|&i| {
+                here_by_path
+                    .and_then(|m| m.get_near(files.get(i).rel, &mut next_stored))
+                    .unwrap_or(AtPath::empty(index.all))
+            })
+            .collect();
+        let stored_at = |i: usize| stored_in_round[i - round[0]];
         // Deciding needs the files in walk order (duplicates are reported
         // against the first producer); reading and parsing do not, so
         // they run on all cores, a round at a time.
@@ -343,14 +334,14 @@ pub(super) fn add_root<'s>(
             let file = files.get(i);
             // Taken either way: an unchanged file's bytes are dropped here.
             let kept = rs.kept.take(i);
-            let scanned_hash = match hashed[i - base].read() {
-                Some((_, digest)) => digest,
+            let scanned_hash = match digest_at(&hashed, base, &unread, i) {
+                Some(digest) => digest,
                 None => return Examined::Unreadable(unread_because(&unread, i).to_string()),
             };
             // Hash first: an unchanged file at the same version is not
             // parsed. graphseed always stores the canonical text of the
             // version, so text equality is semver equality here.
-            let here = stored_at(file.rel);
+            let here = stored_at(i);
             // `verify` parses every file that can hold links, for them.
             let links_needed = reread && file.format != Format::Text;
             if !input.force
@@ -403,10 +394,7 @@ pub(super) fn add_root<'s>(
             draft.found_any_source = true;
             draft.stats.files_seen += 1;
             let display = format!("{}/{}", root.display, file.rel);
-            let stored_here = stored_at(file.rel);
-            if let Some((len, _)) = hashed[i - base].read() {
-                draft.stats.bytes_hashed += len;
-            }
+            let stored_here = stored_at(i);
             // An index key on every store, like entity_id.
             let ex = match crate::limits::check_key("source_path", file.rel) {
                 Ok(()) => ex,
@@ -427,7 +415,7 @@ pub(super) fn add_root<'s>(
                 Examined::Unchanged => {
                     draft.stats.files_unchanged += 1;
                     // Skips, not entries: spelled out only when listed.
-                    for &s in stored_here {
+                    for s in stored_here.iter() {
                         draft.claim_unchanged(index, index.position(s), ri, &display);
                     }
                     continue;
@@ -504,7 +492,7 @@ pub(super) fn add_root<'s>(
                     display: &display,
                     file_unchanged,
                 };
-                let before = draft.decisions.len();
+                let mark = draft.mark();
                 let origin =
                     Origin::File(u32::try_from(fi).expect("fewer than 2^32 files in a plan"));
                 if !draft.claim_and_produce(index, &c, (here, &display), &facts, origin) {
@@ -517,7 +505,7 @@ pub(super) fn add_root<'s>(
                         (c.entity_id, c.name),
                         (ri, rel),
                         links,
-                        (fi, (draft.decisions.len() > before).then_some(before)),
+                        (fi, draft.made_since(mark)),
                         &mut draft.names,
                     ));
                 }
@@ -540,22 +528,6 @@ pub(super) fn add_root<'s>(
 mod tests {
     use super::*;
 
-    /// A walked file's digest is 36 bytes, also inside an `Option`, and
-    /// reads back its length (an empty file's too) and digest; an unread
-    /// file reads back as none.
-    #[test]
-    fn a_hashed_file_is_36_bytes_and_reads_back() {
-        assert_eq!(std::mem::size_of::<Hashed>(), 36);
-        assert_eq!(std::mem::size_of::<Option<Hashed>>(), 36);
-        for bytes in [&b""[..], b"{}", &[7u8; 5000]] {
-            assert_eq!(
-                Hashed::of(bytes).read(),
-                Some((bytes.len() as u64, Sha256Hash(hashing::sha256(bytes))))
-            );
-        }
-        assert_eq!(Hashed::UNREAD.read(), None);
-    }
-
     /// The scan keeps the bytes it read only while its allowance lasts,
     /// and exactly the bytes it hashed.
     #[test]
@@ -576,13 +548,10 @@ mod tests {
             let mut n = 0;
             for (i, f) in report.files.iter().enumerate() {
                 if let Some(bytes) = rs.kept.take(i) {
-                    let Some((len, digest)) = rs.hashed[i].read() else {
+                    let Some(digest) = rs.digest(i) else {
                         panic!("{} was kept but not hashed", f.rel)
                     };
-                    assert_eq!(
-                        (bytes.len() as u64, hashing::sha256(&bytes)),
-                        (len, digest.0)
-                    );
+                    assert_eq!(hashing::sha256(&bytes), digest.0);
                     n += 1;
                 }
             }

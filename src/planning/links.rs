@@ -8,11 +8,12 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use super::created::{Made, MadeMut};
 use super::{Action, PlanEntry, PlanError};
 use crate::links::{
     self, Edge, Episode, Extracted, Index, LinkFacts, LinkRules, StoredLinkState, resolve_links,
 };
-use crate::metadata::StoredEpisode;
+use crate::metadata::StoredEpisodes;
 use crate::sources::{Candidate, Format, RootSpec};
 use crate::stores::StoredLink;
 
@@ -103,7 +104,8 @@ pub(super) struct Pending {
     /// Its file, `Plan::files[file]`: named in warnings (kept as an index,
     /// not as text). [`NONE`] for an item read from stdin, named `<stdin>`.
     file: u32,
-    /// Its entry in the plan, [`NONE`] when none was made (a refusal).
+    /// Its decision in the plan (a position, see `created::Made`), [`NONE`]
+    /// when none was made (a refusal).
     decision: u32,
     /// A filed item's name (its entity_id is its entry's and its path its
     /// file's); unused for a [`More::Rich`] one.
@@ -310,7 +312,7 @@ impl Pending {
         (entity_id, name): (String, String),
         (root, rel): (usize, &str),
         links: ItemLinks,
-        (file, decision): (usize, Option<usize>),
+        (file, decision): (usize, Option<u32>),
         names: &mut Names,
     ) -> Pending {
         let (name, more) = if decision.is_some() {
@@ -336,17 +338,17 @@ impl Pending {
         };
         Pending {
             file: small(file),
-            decision: decision.map_or(NONE, small),
+            decision: decision.unwrap_or(NONE),
             name,
             more,
         }
     }
 
     /// An item read from standard input.
-    pub(super) fn of_stdin(episode: Episode, links: ItemLinks, decision: Option<usize>) -> Self {
+    pub(super) fn of_stdin(episode: Episode, links: ItemLinks, decision: Option<u32>) -> Self {
         Pending {
             file: NONE,
-            decision: decision.map_or(NONE, small),
+            decision: decision.unwrap_or(NONE),
             name: NameRef::UNUSED,
             more: Some(Box::new(More::Rich(Box::new((episode, links))))),
         }
@@ -357,9 +359,9 @@ impl Pending {
         (self.file != NONE).then_some(self.file as usize)
     }
 
-    /// Its entry's position among the plan's entries, if it has one.
-    fn decision(&self) -> Option<usize> {
-        (self.decision != NONE).then_some(self.decision as usize)
+    /// Its decision's position (see `created::Made`), if it has one.
+    fn decision(&self) -> Option<u32> {
+        (self.decision != NONE).then_some(self.decision)
     }
 
     /// The episode of an item read from stdin or without an entry.
@@ -370,25 +372,25 @@ impl Pending {
         }
     }
 
-    /// Its entity_id (`decisions`: the plan's entries).
-    pub(super) fn entity_id<'a>(&'a self, decisions: &'a [PlanEntry]) -> &'a str {
+    /// Its entity_id (`made`: the plan's decisions).
+    pub(super) fn entity_id<'a>(&'a self, made: Made<'a>) -> &'a str {
         match self.rich() {
             Some(e) => &e.entity_id,
-            None => &decisions[self.decision().expect("a filed episode has an entry")].entity_id,
+            None => made.id(self.decision().expect("a filed episode has a decision")),
         }
     }
 
     /// The episode as links see it (`files`: the plan's files).
     pub(super) fn episode(
         &self,
-        decisions: &[PlanEntry],
+        made: Made<'_>,
         files: &super::PlannedFiles,
         names: &Names,
     ) -> std::borrow::Cow<'_, Episode> {
         match self.rich() {
             Some(e) => std::borrow::Cow::Borrowed(e),
             None => std::borrow::Cow::Owned(filed_episode(
-                self.entity_id(decisions),
+                self.entity_id(made),
                 &files.get(self.file().expect("a filed episode has a file")),
                 names.get(self.name),
                 self.links(),
@@ -495,11 +497,11 @@ pub struct EntryLinks {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn resolve_pending(
     (pending, names): (Vec<Pending>, Names),
-    stored: &[StoredEpisode],
+    stored: &StoredEpisodes,
     state: &[StoredLinkState],
     roots: &[RootSpec],
     stored_links: &[StoredLink],
-    decisions: &mut [PlanEntry],
+    mut made: MadeMut<'_>,
     files: &super::PlannedFiles,
     mut strict_errors: Option<&mut Vec<PlanError>>,
 ) -> LinkSummary {
@@ -509,7 +511,14 @@ pub(super) fn resolve_pending(
     // so the index over the whole group (a few hundred bytes an episode, the
     // largest thing a no-op reseed would otherwise hold) is not built.
     let index = if any_links(&pending) {
-        link_index((&pending, &names), stored, &state, roots, decisions, files)
+        link_index(
+            (&pending, &names),
+            stored,
+            &state,
+            roots,
+            made.as_made(),
+            files,
+        )
     } else {
         Index::default()
     };
@@ -520,7 +529,7 @@ pub(super) fn resolve_pending(
     };
     let mut none: Option<Arc<EntryLinks>> = None;
     for p in pending {
-        let entity_id = p.entity_id(decisions).to_string();
+        let entity_id = p.entity_id(made.as_made()).to_string();
         let (file, decision) = (p.file(), p.decision());
         let (episode_links, resolved) = match p.more.map(|m| *m) {
             // Names nothing: nothing to resolve.
@@ -576,7 +585,7 @@ pub(super) fn resolve_pending(
             }
             summary.warnings.push(w);
         }
-        let Some(d) = decision.and_then(|i| decisions.get_mut(i)) else {
+        let Some(decision) = decision else {
             continue;
         };
         // Stored edges only join stored episodes: compare with what the
@@ -599,11 +608,10 @@ pub(super) fn resolve_pending(
         } else {
             Arc::new(EntryLinks { edges: now, facts })
         };
-        if d.action.writes() {
-            d.links = Some(links);
-        } else if d.action == Action::Skip && (!same_edges(&links.edges, &was) || facts_changed) {
+        if made.set_links(decision, links, |l| {
+            !same_edges(&l.edges, &was) || facts_changed
+        }) {
             summary.relinked += 1;
-            d.links = Some(links);
         }
     }
     summary
@@ -684,17 +692,18 @@ fn same_edges(now: &[Edge], was: &[(&str, crate::links::LinkKind, u32)]) -> bool
 /// keeps.
 fn link_index(
     (pending, names): (&[Pending], &Names),
-    stored: &[StoredEpisode],
+    stored: &StoredEpisodes,
     state: &super::relink::StateById<'_>,
     roots: &[RootSpec],
-    decisions: &[PlanEntry],
+    made: Made<'_>,
     files: &super::PlannedFiles,
 ) -> Index {
     let parsed: std::collections::HashSet<&str> =
-        pending.iter().map(|p| p.entity_id(decisions)).collect();
+        pending.iter().map(|p| p.entity_id(made)).collect();
     // Orphans are stored but no source produces them any more: a link to
     // their old path or name is broken, even before they are pruned.
-    let gone: std::collections::HashSet<&str> = decisions
+    let gone: std::collections::HashSet<&str> = made
+        .entries
         .iter()
         .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
         .map(|d| &*d.entity_id)
@@ -715,7 +724,7 @@ fn link_index(
     episodes.extend(pending.iter().map(|p| Episode {
         aliases: p.links().aliases.clone(),
         key: p.links().key.clone(),
-        ..p.episode(decisions, files, names).into_owned()
+        ..p.episode(made, files, names).into_owned()
     }));
     Index::new(episodes)
 }

@@ -10,6 +10,7 @@
 //! any more). `draft` holds the plan while they fill it; [`render`] prints
 //! it.
 
+mod created;
 pub mod decide;
 mod decisions;
 mod draft;
@@ -33,7 +34,7 @@ use chrono::{DateTime, Utc};
 use crate::hashing::{self, Sha256Hash, StoredHash};
 pub use crate::links::StateWanted;
 use crate::links::StoredLinkState;
-use crate::metadata::StoredEpisode;
+use crate::metadata::{StoredEpisode, StoredEpisodes};
 use crate::sources::{Candidate, ParseError, RootSpec};
 use crate::stores::StoredLink;
 use crate::version::SeedVersion;
@@ -61,7 +62,7 @@ pub struct Snapshot<'a> {
 }
 
 impl<'a> Snapshot<'a> {
-    fn of(s: &'a StoredEpisode) -> Self {
+    fn of(s: StoredEpisode<'a>) -> Self {
         Snapshot {
             version: s.version(),
             content_hash: Cow::Owned(s.content_hash().to_stored()),
@@ -143,7 +144,7 @@ pub(crate) struct RecordedTimes {
 #[derive(Clone, Copy)]
 pub(crate) struct EntryFacts<'a> {
     pub files: &'a PlannedFiles,
-    pub stored: &'a [StoredEpisode],
+    pub stored: &'a StoredEpisodes,
     pub stdin_source: Option<&'a Arc<str>>,
     pub recorded: &'a std::collections::HashMap<String, RecordedTimes>,
 }
@@ -169,7 +170,7 @@ impl<'a> EntryFacts<'a> {
 
     /// Kept from the stored episode; `None` means "now" (a create).
     pub fn created_at(&self, d: &PlanEntry) -> Option<DateTime<Utc>> {
-        let s = &self.stored[d.before? as usize];
+        let s = self.stored.get(d.before? as usize);
         Some(self.recorded(d).created_at.unwrap_or(s.created_at()))
     }
 
@@ -178,7 +179,7 @@ impl<'a> EntryFacts<'a> {
         if !d.keeps_updated_at {
             return None;
         }
-        let s = &self.stored[d.before? as usize];
+        let s = self.stored.get(d.before? as usize);
         Some(self.recorded(d).updated_at.unwrap_or(s.updated_at()))
     }
 
@@ -192,8 +193,9 @@ impl<'a> EntryFacts<'a> {
             .unwrap_or_default()
     }
 
-    fn stored_of(&self, d: &PlanEntry) -> &'a StoredEpisode {
-        &self.stored[d.before.expect("an entry of the stored state names it") as usize]
+    fn stored_of(&self, d: &PlanEntry) -> StoredEpisode<'a> {
+        self.stored
+            .get(d.before.expect("an entry of the stored state names it") as usize)
     }
 }
 
@@ -526,7 +528,7 @@ impl Plan {
     }
 
     pub fn has_changes(&self) -> bool {
-        self.decisions.any_bumped()
+        self.decisions.any_slot_writes()
             || self
                 .decisions
                 .entries()
@@ -570,14 +572,12 @@ fn graph_signature_sorted<'a, H: AsRef<str>>(
 
 /// Whether episodes are in strictly increasing entity_id order, as both
 /// stores load them.
-fn by_distinct_id(stored: &[StoredEpisode]) -> bool {
-    stored
-        .windows(2)
-        .all(|w| w[0].entity_id() < w[1].entity_id())
+fn by_distinct_id(stored: &StoredEpisodes) -> bool {
+    stored.is_sorted_by_id(true)
 }
 
 /// The `graph_signature` of stored episodes as they are now.
-pub fn stored_signature(stored: &[StoredEpisode]) -> String {
+pub fn stored_signature(stored: &StoredEpisodes) -> String {
     let tuples = stored
         .iter()
         .map(|e| (e.entity_id(), e.content_hash().text(), &**e.version()));
@@ -618,7 +618,7 @@ fn graph_signature_with_link_tuples(
 /// `link_state` the stored link facts (see [`Planner::needs_link_state`]).
 pub fn plan(
     input: &PlanInput,
-    stored: &Arc<Vec<StoredEpisode>>,
+    stored: &Arc<StoredEpisodes>,
     stored_links: &[StoredLink],
     link_state: &[StoredLinkState],
     revision: u64,
@@ -639,12 +639,12 @@ pub struct Planner<'s> {
     input: &'s PlanInput,
     scan: Scan,
     /// Shared with the plan, whose skips of unchanged files point into it.
-    stored: &'s Arc<Vec<StoredEpisode>>,
+    stored: &'s Arc<StoredEpisodes>,
     index: draft::StoredIndex<'s>,
 }
 
 impl<'s> Planner<'s> {
-    pub fn new(input: &'s PlanInput, scan: Scan, stored: &'s Arc<Vec<StoredEpisode>>) -> Self {
+    pub fn new(input: &'s PlanInput, scan: Scan, stored: &'s Arc<StoredEpisodes>) -> Self {
         Planner {
             input,
             scan,
@@ -731,7 +731,7 @@ pub struct LinkState<'a> {
 /// A plan with every decision the sources make, waiting for what links
 /// change (see [`Planner::draft`]).
 pub struct Drafted<'s> {
-    stored: &'s Arc<Vec<StoredEpisode>>,
+    stored: &'s Arc<StoredEpisodes>,
     index: draft::StoredIndex<'s>,
     draft: draft::Draft<'s>,
     walk: Option<Sha256Hash>,
@@ -764,7 +764,7 @@ impl Drafted<'_> {
         let mut ids: Vec<String> = d
             .pending_links
             .iter()
-            .map(|p| p.entity_id(&d.decisions))
+            .map(|p| p.entity_id(d.made()))
             .filter(|id| self.index.by_id(id).is_some())
             .chain(
                 d.decisions
@@ -824,7 +824,7 @@ impl Drafted<'_> {
 #[cfg(test)]
 pub(crate) mod for_tests {
     use super::{Plan, PlanInput};
-    use crate::metadata::{StoredEpisode, StoredFields};
+    use crate::metadata::{StoredEpisodes, StoredFields};
     use crate::sources::RootSpec;
     use crate::version::SeedVersion;
 
@@ -854,32 +854,31 @@ pub(crate) mod for_tests {
 
     /// The group's stored state once `plan` is applied, in entity_id order
     /// as the stores load it (timestamps at the epoch).
-    pub(crate) fn stored_after(plan: &Plan) -> Vec<StoredEpisode> {
+    pub(crate) fn stored_after(plan: &Plan) -> StoredEpisodes {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
-        let mut out: Vec<StoredEpisode> = plan
-            .decisions
-            .iter()
-            .filter_map(|d| {
-                let after = plan.after(&d)?;
-                let source_hash = after.source_hash.as_ref().map(|h| h.to_string());
-                Some(StoredEpisode::new(StoredFields {
-                    entity_id: &d.entity_id,
-                    source: plan.source(&d),
-                    version: after.version,
-                    created_at: t,
-                    updated_at: t,
-                    source_hash: source_hash.as_deref(),
-                    content_hash: &after.content_hash.to_string(),
-                    source_path: plan.source_path(&d),
-                }))
-            })
-            .collect();
-        out.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
+        let mut out = StoredEpisodes::default();
+        for d in plan.decisions.iter() {
+            let Some(after) = plan.after(&d) else {
+                continue;
+            };
+            let source_hash = after.source_hash.as_ref().map(|h| h.to_string());
+            out.push(StoredFields {
+                entity_id: &d.entity_id,
+                source: plan.source(&d),
+                version: after.version,
+                created_at: t,
+                updated_at: t,
+                source_hash: source_hash.as_deref(),
+                content_hash: &after.content_hash.to_string(),
+                source_path: plan.source_path(&d),
+            });
+        }
+        out.sort_by_id();
         out
     }
 
     /// The plan of `input` against `stored`.
-    pub(crate) fn plan_against(input: &PlanInput, stored: Vec<StoredEpisode>) -> Plan {
+    pub(crate) fn plan_against(input: &PlanInput, stored: StoredEpisodes) -> Plan {
         super::plan(input, &std::sync::Arc::new(stored), &[], &[], 1)
     }
 }

@@ -12,7 +12,7 @@ use crate::metadata::StoredEpisode;
 /// Plan what is stored and gone from the sources; after every other
 /// producer has claimed what it produces.
 pub(super) fn add_orphans(draft: &mut Draft<'_>, index: &StoredIndex<'_>) {
-    let mut orphans: Vec<&StoredEpisode> = index
+    let mut orphans: Vec<StoredEpisode<'_>> = index
         .all
         .iter()
         .enumerate()

@@ -180,7 +180,7 @@ impl<'s> StateById<'s> {
 /// An unparsed stored episode as links find it: its name, and its aliases
 /// and key when they were stored.
 pub(super) fn stored_episode(
-    s: &StoredEpisode,
+    s: StoredEpisode<'_>,
     state: Option<&StoredLinkState>,
     file: Option<(usize, String)>,
 ) -> Episode {
@@ -196,7 +196,7 @@ pub(super) fn stored_episode(
 
 /// The keys of a stored episode: its path and id, and the name and
 /// aliases stored with its link facts.
-fn stored_keys(s: &StoredEpisode, state: &StateById<'_>) -> BTreeSet<String> {
+fn stored_keys(s: StoredEpisode<'_>, state: &StateById<'_>) -> BTreeSet<String> {
     let st = state.get(s.entity_id());
     let name = st.map_or("", |st| st.name());
     let aliases = st
@@ -213,11 +213,11 @@ fn changes<'d>(
     index: &StoredIndex<'_>,
     state: &StateById<'_>,
 ) -> Vec<Change<'d>> {
-    let stored_keys = |s: &StoredEpisode| stored_keys(s, state);
+    let stored_keys = |s: StoredEpisode<'_>| stored_keys(s, state);
     let mut out = Vec::new();
     for p in &draft.pending_links {
-        let e = p.episode(&draft.decisions, &draft.files, &draft.names);
-        let entity_id = p.entity_id(&draft.decisions);
+        let e = p.episode(draft.made(), &draft.files, &draft.names);
+        let entity_id = p.entity_id(draft.made());
         let after = keys_of(
             entity_id,
             e.file.as_ref().map(|(_, p)| p.as_str()),
@@ -274,7 +274,7 @@ pub(super) fn add_relinks(
     let mut parsed: Vec<&str> = draft
         .pending_links
         .iter()
-        .map(|p| p.entity_id(&draft.decisions))
+        .map(|p| p.entity_id(draft.made()))
         .collect();
     parsed.sort_unstable();
     parsed.dedup();
@@ -296,7 +296,7 @@ pub(super) fn add_relinks(
     let mut unchanged = 0usize;
     for (at, slot) in draft.order.iter().enumerate() {
         if let Slot::Unchanged(s) = *slot
-            && !is_parsed(index.all[s as usize].entity_id())
+            && !is_parsed(index.all.get(s as usize).entity_id())
         {
             slot_of[s as usize] = u32::try_from(at).expect("fewer than 2^32 decisions");
             unchanged += 1;
@@ -357,10 +357,10 @@ pub(super) fn add_relinks(
             }
             Skipped::Slot(o) => match draft.order[o] {
                 Slot::Unchanged(s) => {
-                    let s = &index.all[s as usize];
+                    let s = index.all.get(s as usize);
                     (s.source(), s.source_path())
                 }
-                Slot::Entry(_) | Slot::Bumped { .. } => {
+                Slot::Entry(_) | Slot::Bumped { .. } | Slot::Created(_) => {
                     unreachable!("only unchanged slots are listed")
                 }
             },
@@ -410,7 +410,7 @@ pub(super) fn add_relinks(
             .collect();
         let stored_hash = draft.decisions[entries[0]]
             .before
-            .and_then(|at| index.all[at as usize].source_hash());
+            .and_then(|at| index.all.get(at as usize).source_hash());
         if !stored_hash.is_some_and(|h| h.is(&hash)) {
             continue;
         }
@@ -433,7 +433,10 @@ pub(super) fn add_relinks(
                 (c.entity_id, c.name),
                 (ri, &rel),
                 links,
-                (fi, Some(decision)),
+                (
+                    fi,
+                    Some(u32::try_from(decision).expect("fewer than 2^30 entries")),
+                ),
                 &mut draft.names,
             ));
         }
@@ -451,7 +454,7 @@ enum Skipped {
 
 /// The root a stored episode's path is under, for the link index.
 pub(super) fn stored_file(
-    s: &StoredEpisode,
+    s: StoredEpisode<'_>,
     roots: &[crate::sources::RootSpec],
 ) -> Option<(usize, String)> {
     s.source_path().and_then(|p| {

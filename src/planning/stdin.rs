@@ -52,7 +52,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                     display: "<stdin>",
                     file_unchanged: false,
                 };
-                let before = draft.decisions.len();
+                let mark = draft.mark();
                 if !draft.claim_and_produce(index, &c, (here, "<stdin>"), &facts, origin) {
                     continue;
                 }
@@ -67,7 +67,7 @@ pub(super) fn add_generated<'s>(draft: &mut Draft<'s>, index: &StoredIndex<'s>, 
                         key: None,
                     },
                     links,
-                    (draft.decisions.len() > before).then_some(before),
+                    draft.made_since(mark),
                 ));
                 draft.generated.push(c);
             }

@@ -12,7 +12,7 @@ use super::joined;
 use super::sink::{Gate, Sink, Walked};
 use crate::applying::{RetryPolicy, retry};
 use crate::error::Error;
-use crate::metadata::StoredEpisode;
+use crate::metadata::StoredEpisodes;
 use crate::planning;
 use crate::stores::Store;
 use crate::ui::Ui;
@@ -57,13 +57,7 @@ pub(crate) async fn read_stored<S: Store>(
     group: &str,
     policy: RetryPolicy,
     ui: &Ui,
-) -> Result<
-    (
-        Vec<StoredEpisode>,
-        HashMap<String, planning::edits::HandEdit>,
-    ),
-    Error,
-> {
+) -> Result<(StoredEpisodes, HashMap<String, planning::edits::HandEdit>), Error> {
     match read_group(store, group, policy, ui, "", None).await? {
         GroupRead::Held(stored, edited) => Ok((stored, edited)),
         GroupRead::Unchanged { .. } => unreachable!("no gate, nothing unchanged"),
@@ -73,10 +67,7 @@ pub(crate) async fn read_stored<S: Store>(
 /// What [`read_group`] read.
 pub(super) enum GroupRead {
     /// The group's stored state, and its hand edits.
-    Held(
-        Vec<StoredEpisode>,
-        HashMap<String, planning::edits::HandEdit>,
-    ),
+    Held(StoredEpisodes, HashMap<String, planning::edits::HandEdit>),
     /// The walk was the one the gate's seed recorded: nothing was held.
     /// `signature` is the episodes' graph_signature, `None` when the pages
     /// could not stand for the group (a writer between them, an order
@@ -201,14 +192,14 @@ pub(super) async fn read_group<S: Store>(
     // by UTF-16 code unit, which differs beyond the BMP, and two ranges'
     // pages arrive interleaved. In place: entity_ids are unique in a group
     // (checked next), so an unstable sort gives the one order.
-    if !stored.is_sorted_by(|a, b| a.entity_id() < b.entity_id()) {
-        stored.sort_unstable_by(|a, b| a.entity_id().cmp(b.entity_id()));
+    if !stored.is_sorted_by_id(true) {
+        stored.sort_by_id();
     }
     if let Some(gap) = pass_gap(expected, met, &stored) {
         ui.debug(&format!("{gap}; loading it whole"));
         stored = retry::read(policy, ui, || store.load_episodes(group)).await?;
-        if !stored.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
-            stored.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
+        if !stored.is_sorted_by_id(false) {
+            stored.sort_by_id();
         }
     }
     Ok(GroupRead::Held(stored, edited))
@@ -244,12 +235,9 @@ async fn follow_walk(
 /// (`met`). Each catches a writer between the count and the pages: an
 /// episode added or removed, or the split's key shifted so the ranges
 /// overlap or leave a gap.
-fn pass_gap(expected: u64, met: bool, stored: &[StoredEpisode]) -> Option<String> {
+fn pass_gap(expected: u64, met: bool, stored: &StoredEpisodes) -> Option<String> {
     let held = stored.len();
-    if stored
-        .windows(2)
-        .any(|w| w[0].entity_id() == w[1].entity_id())
-    {
+    if stored.has_adjacent_duplicates() {
         Some(format!(
             "the pages held some of the group's episodes twice ({held} read, {expected} counted)"
         ))
@@ -374,7 +362,7 @@ async fn read_range<S: Store>(
 mod tests {
     use super::*;
 
-    fn episodes(ids: &[&str]) -> Vec<StoredEpisode> {
+    fn episodes(ids: &[&str]) -> StoredEpisodes {
         ids.iter()
             .map(|id| super::super::sink::tests::episode(id, "c"))
             .collect()

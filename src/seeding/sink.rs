@@ -13,7 +13,7 @@
 //! group is as that seed left it.
 
 use crate::hashing::{Sha256Hash, StoredHashRef, TriplesHasher};
-use crate::metadata::StoredEpisode;
+use crate::metadata::StoredEpisodes;
 
 /// Episodes held at most while the walk has not ended (about 130 bytes
 /// each, so about 50 MB): a group read faster than its sources are walked
@@ -64,15 +64,17 @@ struct Signature {
 }
 
 impl Signature {
-    fn feed(&mut self, range: usize, page: &[StoredEpisode]) {
-        let Some(last) = page.last() else { return };
+    fn feed(&mut self, range: usize, page: &StoredEpisodes) {
+        let (Some(first), Some(last)) = (page.first(), page.last()) else {
+            return;
+        };
         let (prev, first_of_range) = if range == 0 {
             (&self.first_last, None)
         } else {
             (&self.second_last, Some(&mut self.second_first))
         };
-        let ordered = prev.as_deref().is_none_or(|p| p < page[0].entity_id())
-            && page.windows(2).all(|w| w[0].entity_id() < w[1].entity_id());
+        let ordered =
+            prev.as_deref().is_none_or(|p| p < first.entity_id()) && page.is_sorted_by_id(true);
         if !ordered {
             self.out_of_order = true;
             return;
@@ -80,9 +82,9 @@ impl Signature {
         if let Some(f) = first_of_range
             && f.is_none()
         {
-            *f = Some(page[0].entity_id().into());
+            *f = Some(first.entity_id().into());
         }
-        for s in page {
+        for s in page.iter() {
             if range == 0 {
                 self.first
                     .push(s.entity_id(), s.content_hash().text().as_ref(), s.version());
@@ -182,20 +184,20 @@ fn take<'a>(rest: &mut &'a [u8]) -> &'a [u8] {
 /// The pages' episodes: held, or (once the walk proved the sources
 /// unchanged) only counted into the signature.
 pub(super) struct Sink {
-    pub held: Vec<StoredEpisode>,
+    pub held: StoredEpisodes,
     lean: Option<(Gate, Mode, Signature)>,
 }
 
 impl Sink {
     pub fn new(capacity: usize, gate: Option<Gate>) -> Self {
         Sink {
-            held: Vec::with_capacity(capacity),
+            held: StoredEpisodes::with_capacity(capacity),
             lean: gate.map(|g| (g, Mode::Walking, Signature::default())),
         }
     }
 
     /// A page of range `range` (0 or 1) read.
-    pub fn take(&mut self, range: usize, page: Vec<StoredEpisode>) {
+    pub fn take(&mut self, range: usize, page: StoredEpisodes) {
         if let Some((_, mode, sig)) = &mut self.lean {
             sig.feed(range, &page);
             if sig.out_of_order && *mode == Mode::Walking {
@@ -204,7 +206,7 @@ impl Sink {
             }
         }
         if !self.unchanged() {
-            self.held.extend(page);
+            self.held.append(&page);
         }
     }
 
@@ -239,7 +241,7 @@ impl Sink {
                 *mode = Mode::Unchanged;
             }
             // Given back, not cleared: nothing more is held.
-            self.held = Vec::new();
+            self.held = StoredEpisodes::default();
         } else {
             self.lean = None;
         }
@@ -269,9 +271,9 @@ pub(super) mod tests {
     use crate::metadata::StoredFields;
 
     /// A stored episode with this id and content hash (the rest fixed).
-    pub(in crate::seeding) fn episode(id: &str, hash: &str) -> StoredEpisode {
+    pub(in crate::seeding) fn episode<'a>(id: &'a str, hash: &'a str) -> StoredFields<'a> {
         let t = chrono::DateTime::<chrono::Utc>::from_timestamp(0, 0).unwrap();
-        StoredEpisode::new(StoredFields {
+        StoredFields {
             entity_id: id,
             source: "s",
             version: "1.0.0",
@@ -280,7 +282,12 @@ pub(super) mod tests {
             source_hash: None,
             content_hash: hash,
             source_path: Some("p"),
-        })
+        }
+    }
+
+    /// These episodes, as a page.
+    pub(in crate::seeding) fn page(episodes: &[StoredFields<'_>]) -> StoredEpisodes {
+        episodes.iter().cloned().collect()
     }
 
     fn gate() -> Gate {
@@ -300,24 +307,25 @@ pub(super) mod tests {
     #[test]
     fn the_streamed_signature_is_the_whole_states() {
         let digest = "ab".repeat(32);
+        let cd = "cd".repeat(32);
         let all = vec![
             episode("a", &digest),
             episode("b", "edited by hand"),
             episode("bb", ""),
             episode("c", &digest),
-            episode("d", &"cd".repeat(32)),
+            episode("d", &cd),
         ];
         let mut sink = Sink::new(0, Some(gate()));
-        sink.take(0, all[..1].to_vec());
+        sink.take(0, page(&all[..1]));
         sink.walked(Some(Some(Sha256Hash([7; 32]))));
         assert!(sink.unchanged() && sink.held.is_empty());
-        sink.take(1, all[3..4].to_vec());
-        sink.take(0, all[1..3].to_vec());
-        sink.take(1, all[4..].to_vec());
+        sink.take(1, page(&all[3..4]));
+        sink.take(0, page(&all[1..3]));
+        sink.take(1, page(&all[4..]));
         assert!(sink.held.is_empty(), "nothing held once unchanged");
         assert_eq!(
             sink.signature().as_deref(),
-            Some(crate::planning::stored_signature(&all).as_str())
+            Some(crate::planning::stored_signature(&page(&all)).as_str())
         );
     }
 
@@ -326,9 +334,9 @@ pub(super) mod tests {
     #[test]
     fn the_lean_read_gives_up_on_anything_but_the_recorded_walk() {
         let d = "ab".repeat(32);
-        let e = |id: &str| episode(id, &d);
+        let e = |id: &'static str| episode(id, &d);
         let ok = Some(Sha256Hash([7; 32]));
-        type Pages = Vec<(usize, Vec<StoredEpisode>)>;
+        type Pages<'a> = Vec<(usize, Vec<StoredFields<'a>>)>;
         let table: Vec<(&str, Option<Sha256Hash>, Pages, usize, bool)> = vec![
             (
                 "the recorded walk",
@@ -378,11 +386,11 @@ pub(super) mod tests {
             let mut pages = pages.into_iter();
             // The first page arrives before the walk ends, the rest after.
             if let Some((r, p)) = pages.next() {
-                sink.take(r, p);
+                sink.take(r, page(&p));
             }
             sink.walked(Some(digest));
             for (r, p) in pages {
-                sink.take(r, p);
+                sink.take(r, page(&p));
             }
             assert_eq!(sink.held.len(), held, "{what}");
             assert_eq!(sink.signature().is_some(), signed, "{what}");
@@ -394,9 +402,8 @@ pub(super) mod tests {
     fn the_read_waits_for_the_walk_only_past_its_allowance() {
         let mut sink = Sink::new(0, Some(gate()));
         assert!(!sink.waits());
-        sink.held = (0..HOLD_WHILE_WALKING)
-            .map(|i| episode(&format!("{i:07}"), "h"))
-            .collect();
+        let ids: Vec<String> = (0..HOLD_WHILE_WALKING).map(|i| format!("{i:07}")).collect();
+        sink.held = ids.iter().map(|id| episode(id, "h")).collect();
         assert!(sink.waits());
         sink.walked(Some(Some(Sha256Hash([8; 32]))));
         assert!(!sink.waits(), "another walk: read on, holding");

@@ -148,7 +148,10 @@ impl Runs for AnyStore {
 }
 
 impl Episodes for AnyStore {
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+    async fn load_episodes(
+        &self,
+        group_id: &str,
+    ) -> Result<crate::metadata::StoredEpisodes, StoreError> {
         delegate!(self, s => s.load_episodes(group_id).await)
     }
 

@@ -23,7 +23,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::metadata::{EpisodeRecord, StoredEpisode};
+use crate::metadata::{EpisodeRecord, StoredEpisodes};
 
 pub use batch::{
     Batch, BatchBackend, BatchPart, CommunityChanges, CommunityWrite, EpisodeChanges, LinkChanges,
@@ -458,7 +458,7 @@ pub trait Runs {
 #[allow(async_fn_in_trait)]
 pub trait Episodes {
     /// Every episode of a group, without bodies, in `entity_id` order.
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError>;
+    async fn load_episodes(&self, group_id: &str) -> Result<StoredEpisodes, StoreError>;
 
     /// How many episodes [`Self::load_episodes`] would return now.
     async fn count_episodes(&self, group_id: &str) -> Result<u64, StoreError>;
@@ -533,7 +533,7 @@ pub struct EditPage {
     /// Every episode read, as [`Episodes::load_episodes`] gives it (the
     /// same values, the same errors): a reseed builds its stored state from
     /// the pages instead of reading the group a second time.
-    pub episodes: Vec<StoredEpisode>,
+    pub episodes: StoredEpisodes,
 }
 
 /// One stored `LINKS_TO` edge.

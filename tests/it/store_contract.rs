@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, TimeDelta, Utc};
 use graphseed::links::{Edge, LinkKind};
-use graphseed::metadata::{EpisodeRecord, StoredEpisode, StoredFields};
+use graphseed::metadata::{EpisodeRecord, StoredEpisodes, StoredFields};
 use graphseed::stores::neo4j::{self as neo4j_store, Neo4jOptions, Neo4jStore};
 use graphseed::stores::prelude::*;
 use graphseed::stores::sqlite::SqliteStore;
@@ -138,17 +138,27 @@ impl<'a> Ep<'a> {
     }
 }
 
-fn stored(r: &EpisodeRecord) -> StoredEpisode {
-    StoredEpisode::new(StoredFields {
-        entity_id: &r.entity_id,
-        source: &r.source,
-        version: &r.version.to_string(),
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-        source_hash: r.source_hash.as_deref(),
-        content_hash: &r.content_hash,
-        source_path: r.source_path.as_deref(),
-    })
+/// The stored state of these records, as a store loads it.
+fn stored<'r>(records: impl IntoIterator<Item = &'r EpisodeRecord>) -> StoredEpisodes {
+    let mut out = StoredEpisodes::default();
+    for r in records {
+        out.push(StoredFields {
+            entity_id: &r.entity_id,
+            source: &r.source,
+            version: &r.version.to_string(),
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            source_hash: r.source_hash.as_deref(),
+            content_hash: &r.content_hash,
+            source_path: r.source_path.as_deref(),
+        });
+    }
+    out
+}
+
+/// The entity_ids of a stored state, in its order.
+fn stored_ids(s: &StoredEpisodes) -> Vec<String> {
+    s.iter().map(|e| e.entity_id().to_string()).collect()
 }
 
 fn batch(writes: Vec<EpisodeWrite>, deletes: &[&str]) -> Batch {
@@ -217,7 +227,7 @@ async fn contract_round_trip<S: Store>(s: &S, group: &str) {
     let mut expected: Vec<EpisodeRecord> = records.to_vec();
     expected.sort_by(|x, y| x.entity_id.cmp(&y.entity_id));
     let loaded = s.load_episodes(group).await.unwrap();
-    assert_eq!(loaded, expected.iter().map(stored).collect::<Vec<_>>());
+    assert_eq!(loaded, stored(&expected));
     let queried = s.query_episodes(&by_group(group)).await.unwrap();
     assert_eq!(queried, expected);
     let beta = loaded
@@ -269,9 +279,9 @@ async fn contract_update_keeps_created_at<S: Store>(s: &S, group: &str) {
     .unwrap();
 
     let loaded = s.load_episodes(group).await.unwrap();
-    assert_eq!(loaded, vec![stored(&v2.record())]);
-    assert_eq!(loaded[0].created_at(), created);
-    assert_eq!(loaded[0].updated_at(), later);
+    assert_eq!(loaded, stored(&[v2.record()]));
+    assert_eq!(loaded.get(0).created_at(), created);
+    assert_eq!(loaded.get(0).updated_at(), later);
     let queried = s.query_episodes(&by_group(group)).await.unwrap();
     assert_eq!(queried[0].run_id, r2);
     assert_eq!(queried, vec![v2.record()]);
@@ -365,7 +375,7 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
     let run2 = run_record(group, &r2, t0() + secs(60));
     s.apply_batch(&run2, &prune).await.unwrap();
     assert_eq!(
-        ids(&s.load_episodes(group).await.unwrap(), |e| e.entity_id()),
+        stored_ids(&s.load_episodes(group).await.unwrap()),
         ["guides_a", "guides_c"]
     );
     // The pruned episode's history outlives it and ends with the prune, which
@@ -420,7 +430,7 @@ async fn contract_deletes<S: Store>(s: &S, group: &str) {
     .await
     .unwrap();
     assert_eq!(
-        ids(&s.load_episodes(group).await.unwrap(), |e| e.entity_id()),
+        stored_ids(&s.load_episodes(group).await.unwrap()),
         ["guides_a", "guides_b", "guides_c"]
     );
     let runs: Vec<String> = ids(&s.episode_history(group, "guides_b").await.unwrap(), |h| {
@@ -1437,7 +1447,7 @@ struct HandEditPass {
     /// The entity_ids read in full, in order.
     unsealed: Vec<String>,
     /// Every episode as the pages carry it.
-    episodes: Vec<StoredEpisode>,
+    episodes: StoredEpisodes,
 }
 
 impl HandEditPass {
@@ -1445,7 +1455,7 @@ impl HandEditPass {
         let mut pass = HandEditPass {
             pages: Vec::new(),
             unsealed: Vec::new(),
-            episodes: Vec::new(),
+            episodes: StoredEpisodes::default(),
         };
         let mut after = None::<String>;
         loop {
@@ -1461,7 +1471,7 @@ impl HandEditPass {
                 }
             }
             assert_eq!(page.episodes.len(), page.read);
-            pass.episodes.extend(page.episodes);
+            pass.episodes.append(&page.episodes);
             match page.last {
                 Some(last) if page.read == 2 => after = Some(last),
                 _ => return pass,
@@ -1671,7 +1681,7 @@ async fn neo4j_load_100k_episodes() {
     for (i, e) in loaded.iter().enumerate() {
         assert_eq!(e.entity_id(), format!("bulk_{i:06}"));
     }
-    assert_eq!(loaded[TOTAL - 1].created_at(), template.created_at);
+    assert_eq!(loaded.get(TOTAL - 1).created_at(), template.created_at);
     assert_eq!(
         store.group_revision(&group).await.unwrap(),
         (TOTAL / BATCH) as u64
@@ -2119,8 +2129,7 @@ async fn neo4j_lost_connection_is_transient_and_recovers() {
         }
     }
     assert_eq!(
-        ids(&store.load_episodes(group).await.unwrap(), |e| e
-            .entity_id()),
+        stored_ids(&store.load_episodes(group).await.unwrap()),
         ["guides_b", "guides_c"]
     );
     assert_eq!(store.group_revision(group).await.unwrap(), 2);

@@ -8,7 +8,7 @@ use chrono::{DateTime, FixedOffset, Utc};
 use neo4rs::{BoltType, Row};
 use serde::Deserialize;
 
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, StoredFields};
+use crate::metadata::{EpisodeRecord, StoredFields};
 use crate::stores::{
     Action, HistoryEntry, LockInfo, RawValue, RunChange, RunKind, RunRecord, RunStatus,
 };
@@ -144,16 +144,8 @@ pub(super) fn run_from_row(row: &Row) -> Result<RunRecord, Unreadable> {
     inner().map_err(|e| e.of(format!("run {run_id}")))
 }
 
-pub(super) fn stored_from_row(
-    row: &Row,
-    group_id: &str,
-    interner: &mut Interner,
-) -> Result<StoredEpisode, Unreadable> {
-    stored_values(row, group_id, |v| Ok(v.stored(interner)))
-}
-
 /// The values of a stored-state row (`episode_load_group`'s columns), as
-/// text borrowed from the row, before they are made a [`StoredEpisode`]:
+/// text borrowed from the row, before they are pushed to the stored state:
 /// a reseed reads every stored episode, and a `String` per column was a
 /// million allocations per column at 1M.
 pub(super) struct StoredValues<'r> {
@@ -168,8 +160,8 @@ pub(super) struct StoredValues<'r> {
 }
 
 impl StoredValues<'_> {
-    pub(super) fn stored(&self, interner: &mut Interner) -> StoredEpisode {
-        interner.stored(StoredFields {
+    pub(super) fn fields(&self) -> StoredFields<'_> {
+        StoredFields {
             entity_id: self.entity_id,
             source: self.source,
             version: self.version,
@@ -178,7 +170,7 @@ impl StoredValues<'_> {
             source_hash: self.source_hash,
             content_hash: self.content_hash,
             source_path: self.source_path,
-        })
+        }
     }
 }
 

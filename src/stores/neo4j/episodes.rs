@@ -9,7 +9,7 @@ use super::Neo4jStore;
 use super::decode::*;
 use super::params::write_map;
 use crate::cypher;
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode};
+use crate::metadata::{EpisodeRecord, StoredEpisodes};
 use crate::stores::{
     EditPage, EpisodeChanges, EpisodeFilter, EpisodeSeek, Episodes, HistoryEntry, RawEpisode,
     RunChange, RunRecord, StatusRow, StoreError,
@@ -79,18 +79,25 @@ impl Neo4jStore {
 }
 
 impl Episodes for Neo4jStore {
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+    async fn load_episodes(&self, group_id: &str) -> Result<StoredEpisodes, StoreError> {
         let q = query(cypher::EPISODE_LOAD_GROUP).param("group_id", group_id);
-        let mut episodes = self
-            .read(&format!("loading the episodes of group {group_id}"), q, {
-                let mut interner = Interner::default();
-                move |row| stored_from_row(row, group_id, &mut interner)
-            })
-            .await?;
+        let mut episodes = StoredEpisodes::default();
+        // Each row is pushed as it arrives; `read` collects only `()`s.
+        self.read(
+            &format!("loading the episodes of group {group_id}"),
+            q,
+            |row| {
+                stored_values(row, group_id, |v| {
+                    episodes.push(v.fields());
+                    Ok(())
+                })
+            },
+        )
+        .await?;
         // Cypher orders strings by UTF-16 code unit, Rust by code point; they
         // differ only beyond the BMP, but planning relies on this order.
-        if !episodes.is_sorted_by(|a, b| a.entity_id() <= b.entity_id()) {
-            episodes.sort_by(|a, b| a.entity_id().cmp(b.entity_id()));
+        if !episodes.is_sorted_by_id(false) {
+            episodes.sort_by_id();
         }
         // Held whole while planning: without the slack of its last doubling.
         episodes.shrink_to_fit();
@@ -250,7 +257,7 @@ impl Episodes for Neo4jStore {
             .param("group_id", group_id)
             .param("limit", i64::from(limit));
         let doing = format!("reading a page of the stored episodes of group {group_id}");
-        let mut interner = Interner::default();
+        let mut episodes = StoredEpisodes::default();
         let rows = self
             .read(&doing, q, |row| {
                 stored_values(row, group_id, |v| {
@@ -261,14 +268,17 @@ impl Episodes for Neo4jStore {
                         .ok()
                         .flatten()
                         .is_some_and(|s| seal_matches(&v, s));
-                    Ok((v.stored(&mut interner), sealed))
+                    episodes.push(v.fields());
+                    Ok(sealed)
                 })
             })
             .await?;
-        let last = rows.last().map(|(s, _)| s.entity_id().to_string());
-        let suspects: Vec<&str> = rows
+        // `rows[i]`: whether episode `i`'s seal vouches for it.
+        let last = episodes.last().map(|s| s.entity_id().to_string());
+        let suspects: Vec<&str> = episodes
             .iter()
-            .filter(|(_, sealed)| !sealed)
+            .zip(&rows)
+            .filter(|(_, sealed)| !**sealed)
             .map(|(s, _)| s.entity_id())
             .collect();
         let unsealed = if suspects.is_empty() {
@@ -283,7 +293,7 @@ impl Episodes for Neo4jStore {
             read: rows.len(),
             last,
             unsealed,
-            episodes: rows.into_iter().map(|(s, _)| s).collect(),
+            episodes,
         })
     }
 }

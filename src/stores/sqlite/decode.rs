@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 
 use super::errors::{Fail, R};
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, StoredFields, format_time};
+use crate::metadata::{EpisodeRecord, StoredEpisodes, StoredFields, format_time};
 use crate::stores::{LockInfo, RunKind, RunRecord, RunStatus};
 use crate::version::SeedVersion;
 
@@ -91,14 +91,14 @@ pub(super) fn read_stored_row(
     group_id: &str,
     row: &Row<'_>,
     at: &StoredColumns,
-    interner: &mut Interner,
-) -> R<StoredEpisode> {
+    into: &mut StoredEpisodes,
+) -> R<()> {
     let entity_id: String = row.get(at[0])?;
     let what = |col: &str| format!("episode `{group_id}/{entity_id}`: {col}");
     let source_hash: Option<String> = row.get(at[5])?;
     let content_hash: String = row.get(at[6])?;
     let source_path: Option<String> = row.get(at[7])?;
-    Ok(interner.stored(StoredFields {
+    into.push(StoredFields {
         source: &row.get::<_, String>(at[1])?,
         version: &row.get::<_, String>(at[2])?,
         created_at: parse_time(&what("created_at"), &row.get::<_, String>(at[3])?)?,
@@ -107,7 +107,8 @@ pub(super) fn read_stored_row(
         content_hash: &content_hash,
         source_path: source_path.as_deref(),
         entity_id: &entity_id,
-    }))
+    });
+    Ok(())
 }
 
 pub(super) fn read_record_row(row: &Row<'_>) -> R<EpisodeRecord> {

@@ -8,7 +8,7 @@ use super::decode::{
     LOAD_COLUMNS, StoredColumns, opt_time, parse_time, read_record_row, read_stored_row, to_i64,
 };
 use super::errors::{Fail, R};
-use crate::metadata::{EpisodeRecord, Interner, StoredEpisode, format_time, truncate_micros};
+use crate::metadata::{EpisodeRecord, StoredEpisodes, format_time, truncate_micros};
 use crate::sql;
 use crate::stores::{
     Action, EditPage, EpisodeChanges, EpisodeFilter, EpisodeSeek, Episodes, HistoryEntry,
@@ -123,19 +123,13 @@ pub(super) fn query_episodes_in(
 }
 
 impl Episodes for SqliteStore {
-    async fn load_episodes(&self, group_id: &str) -> Result<Vec<StoredEpisode>, StoreError> {
+    async fn load_episodes(&self, group_id: &str) -> Result<StoredEpisodes, StoreError> {
         self.with(|conn| {
             let mut stmt = conn.prepare_cached(sql::EPISODE_LOAD_GROUP)?;
             let mut rows = stmt.query(params![group_id])?;
-            let mut out = Vec::new();
-            let mut interner = Interner::default();
+            let mut out = StoredEpisodes::default();
             while let Some(row) = rows.next()? {
-                out.push(read_stored_row(
-                    group_id,
-                    row,
-                    &LOAD_COLUMNS,
-                    &mut interner,
-                )?);
+                read_stored_row(group_id, row, &LOAD_COLUMNS, &mut out)?;
             }
             // Held whole while planning: without the slack of its last
             // doubling (up to half of it).
@@ -338,11 +332,10 @@ fn sealed_page(
     }
     // The stored state's columns, in `read_stored_row`'s order.
     let stored_at: StoredColumns = [at[0], at[1], at[2], at[7], at[8], at[4], at[3], at[5]];
-    let mut interner = Interner::default();
     let mut rows = stmt.query(params)?;
-    let (mut unsealed, mut episodes) = (Vec::new(), Vec::new());
+    let (mut unsealed, mut episodes) = (Vec::new(), StoredEpisodes::default());
     while let Some(row) = rows.next()? {
-        episodes.push(read_stored_row(group_id, row, &stored_at, &mut interner)?);
+        read_stored_row(group_id, row, &stored_at, &mut episodes)?;
         let value = |i: usize| row.get_ref(at[i]).ok();
         // Anything unexpected (another type, a missing value) only means
         // "not vouched for": the full check says what is wrong.

@@ -381,7 +381,7 @@ async fn unreadable_stored_values_are_corrupt() {
         .execute_batch("UPDATE episodes SET version = 'one'")
         .unwrap();
     assert_eq!(
-        &**store.load_episodes("g").await.unwrap()[0].version(),
+        &**store.load_episodes("g").await.unwrap().get(0).version(),
         "one"
     );
     let err = store.query_episodes(&all("g")).await.unwrap_err();
