@@ -259,7 +259,10 @@ fn batching<'p>(plan: &'p Plan, size: usize, relinks: &[&'p PlanEntry]) -> Batch
     // entries and created rows carry links (a bump keeps its stored ones).
     let targets: std::collections::HashSet<&str> = plan
         .decisions
-        .written_links()
+        .write_links()
+        .flatten()
+        .map(|(_, l)| l)
+        .chain(relinks.iter().filter_map(|d| d.links.as_deref()))
         .flat_map(|l| l.edges.iter().map(|e| e.target.as_str()))
         .collect();
     let mut batch_of: std::collections::HashMap<String, usize> = Default::default();

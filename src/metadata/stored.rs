@@ -155,9 +155,14 @@ impl StoredEpisodes {
     pub fn position(&self, s: StoredEpisode<'_>) -> usize {
         // Every view handed out borrows a row of `rows`: its address says
         // where (no map from episode to position needed).
-        let at = (s.row as *const Row as usize - self.rows.as_ptr() as usize)
+        // A view of other episodes (a page's) would give a wrong position
+        // silently: checked, for the price of a comparison.
+        let at = (s.row as *const Row as usize).wrapping_sub(self.rows.as_ptr() as usize)
             / std::mem::size_of::<Row>();
-        debug_assert!(std::ptr::eq(&self.rows[at], s.row));
+        assert!(
+            self.rows.get(at).is_some_and(|r| std::ptr::eq(r, s.row)),
+            "a position is asked of these episodes' own views"
+        );
         at
     }
 

@@ -29,9 +29,8 @@ pub(super) const CREATED: u32 = 1 << 30;
 pub(crate) struct Created {
     /// Each row's entity_id, with its file and content hash.
     rows: TextList<Row>,
-    /// Each row's links once resolved (see `links::resolve_pending`): empty
-    /// until a row gets some, so a corpus without links holds nothing here.
-    links: Vec<Option<Arc<super::EntryLinks>>>,
+    /// Each row's links once resolved (see `links::resolve_pending`).
+    links: RowLinks,
     /// The reason every create gives ("new episode"), once there is a row.
     reason: Option<ReasonId>,
 }
@@ -47,8 +46,51 @@ struct Row {
 /// The bit of a row's `file` saying its item starts on line 1.
 const LINE_ONE: u32 = 1 << 31;
 
+/// The rows' links. Resolving gives every parsed item a set, most of them
+/// one shared empty set (an item that links nowhere): those are a bit each,
+/// and only a row with a set of its own takes a slot in `own` (made, for
+/// every row, once the first one does). A slot per row from the start was
+/// 8 MB at a million creates, at the plan's peak.
+#[derive(Debug, Clone, Default)]
+struct RowLinks {
+    shared: Option<Arc<super::EntryLinks>>,
+    /// Bit `k`: row `k` has the shared set.
+    has_shared: Vec<u64>,
+    own: Vec<Option<Arc<super::EntryLinks>>>,
+}
+
+impl RowLinks {
+    fn get(&self, k: usize) -> Option<&Arc<super::EntryLinks>> {
+        if let Some(l) = self.own.get(k).and_then(Option::as_ref) {
+            return Some(l);
+        }
+        let bit = self
+            .has_shared
+            .get(k / 64)
+            .is_some_and(|w| w & (1 << (k % 64)) != 0);
+        bit.then_some(self.shared.as_ref()).flatten()
+    }
+
+    fn set(&mut self, k: usize, rows: usize, links: Arc<super::EntryLinks>) {
+        let shared = self.shared.get_or_insert_with(|| links.clone());
+        if Arc::ptr_eq(shared, &links) {
+            if self.has_shared.len() <= k / 64 {
+                self.has_shared.resize(rows.div_ceil(64), 0);
+            }
+            self.has_shared[k / 64] |= 1 << (k % 64);
+            if let Some(own) = self.own.get_mut(k) {
+                *own = None;
+            }
+        } else {
+            if self.own.len() < rows {
+                self.own.resize(rows, None);
+            }
+            self.own[k] = Some(links);
+        }
+    }
+}
+
 impl Created {
-    /// Add a row; its index.
     /// Whether an item on `line` of its file may be a row (see the module's
     /// doc).
     pub(super) fn takes_line(line: Option<usize>) -> bool {
@@ -108,14 +150,12 @@ impl Created {
 
     /// Its links, once resolved.
     pub(super) fn links(&self, k: u32) -> Option<&Arc<super::EntryLinks>> {
-        self.links.get(k as usize).and_then(Option::as_ref)
+        self.links.get(k as usize)
     }
 
     fn set_links(&mut self, k: u32, links: Arc<super::EntryLinks>) {
-        if self.links.len() < self.len() {
-            self.links.resize(self.len(), None);
-        }
-        self.links[k as usize] = Some(links);
+        let rows = self.len();
+        self.links.set(k as usize, rows, links);
     }
 
     /// The entry row `k` stands for.
@@ -140,10 +180,7 @@ impl Created {
 
     /// Every row's id and links, for rows that have links.
     pub(super) fn with_links(&self) -> impl Iterator<Item = (&str, &Arc<super::EntryLinks>)> + '_ {
-        self.links
-            .iter()
-            .enumerate()
-            .filter_map(|(k, l)| Some((self.id(k as u32), l.as_ref()?)))
+        (0..self.len() as u32).filter_map(|k| Some((self.id(k), self.links(k)?)))
     }
 }
 
@@ -245,14 +282,33 @@ mod tests {
             created: &mut c,
         };
         assert!(!made.set_links(2 | CREATED, links.clone(), |_| true));
+        // The first set given is the shared one; another is a row's own.
+        let own = Arc::new(super::super::EntryLinks {
+            edges: vec![],
+            facts: Default::default(),
+        });
+        made.set_links(1 | CREATED, own.clone(), |_| true);
+        made.set_links(CREATED, links.clone(), |_| true);
         assert_eq!(made.as_made().id(2 | CREATED), "");
         assert_eq!(made.as_made().id(0), "a");
         assert_eq!(made.as_made().origin(1 | CREATED), Origin::File(7));
-        assert!(c.entry(2).links.is_some() && c.entry(1).links.is_none());
-        assert_eq!(c.with_links().map(|(id, _)| id).collect::<Vec<_>>(), [""]);
+        assert!(Arc::ptr_eq(c.entry(2).links.as_ref().unwrap(), &links));
+        assert!(Arc::ptr_eq(c.entry(1).links.as_ref().unwrap(), &own));
+        assert!(Arc::ptr_eq(c.entry(0).links.as_ref().unwrap(), &links));
+        assert_eq!(
+            c.with_links().map(|(id, _)| id).collect::<Vec<_>>(),
+            ["a", "bb", ""]
+        );
         assert_eq!(
             c.ids_and_contents().map(|(id, _)| id).collect::<Vec<_>>(),
             ["a", "bb", ""]
         );
+    }
+
+    /// A row per create of a cold seed: a byte here is a megabyte at a
+    /// million (with its id's text and four bytes for where it ends).
+    #[test]
+    fn a_row_stays_small() {
+        assert_eq!(std::mem::size_of::<Row>(), 36);
     }
 }

@@ -219,16 +219,6 @@ impl Decisions {
         self.created.len() > 0 || self.order.iter().any(|s| matches!(s, Slot::Bumped { .. }))
     }
 
-    /// The links of every decision that writes or relinks: the entries'
-    /// and the created rows'.
-    pub(crate) fn written_links(&self) -> impl Iterator<Item = &super::EntryLinks> + '_ {
-        self.entries
-            .iter()
-            .filter(|d| d.action.writes() || d.relinks())
-            .filter_map(|d| d.links.as_deref())
-            .chain(self.created.with_links().map(|(_, l)| &**l))
-    }
-
     /// How many decisions of each action, without spelling any out.
     pub(super) fn count_into(&self, m: &mut BTreeMap<&'static str, u64>) {
         for slot in &self.order {
@@ -279,6 +269,20 @@ mod tests {
         }
     }
 
+    /// `plan` writes each of `FILES`' five episodes, by `action`, in walk
+    /// order, and its signature is the state it leaves.
+    fn writes_every_file(plan: &super::super::Plan, action: &str) {
+        assert_eq!(plan.counts()[action], 5);
+        assert!(plan.has_changes());
+        let writes: Vec<String> = plan
+            .decisions
+            .writes()
+            .map(|d| d.entity_id.to_string())
+            .collect();
+        assert_eq!(writes, ["a", "1", "2", "3", "c"]);
+        assert_eq!(plan.signature_after, stored_signature(&stored_after(plan)));
+    }
+
     /// A version bump of files whose bytes are stored plans no file and no
     /// entry for them: each is a slot, spelled out as the replace it is
     /// when listed, counted and applied, and in the signature.
@@ -316,15 +320,7 @@ mod tests {
             );
             assert_eq!(plan.before(d).unwrap().version, "1.0.0");
         }
-        assert_eq!(plan.counts()["replace"], 5);
-        assert!(plan.has_changes());
-        let writes: Vec<String> = plan
-            .decisions
-            .writes()
-            .map(|d| d.entity_id.to_string())
-            .collect();
-        assert_eq!(writes, ["a", "1", "2", "3", "c"]);
-        assert_eq!(plan.signature_after, stored_signature(&stored_after(&plan)));
+        writes_every_file(&plan, "replace");
         assert_ne!(plan.signature_after, stored_signature(&stored));
     }
 
@@ -358,15 +354,7 @@ mod tests {
             assert_eq!(after.version, "1.0.0");
             assert!(after.source_hash.is_some());
         }
-        assert_eq!(plan.counts()["create"], 5);
-        assert!(plan.has_changes());
-        let writes: Vec<String> = plan
-            .decisions
-            .writes()
-            .map(|d| d.entity_id.to_string())
-            .collect();
-        assert_eq!(writes, ["a", "1", "2", "3", "c"]);
-        assert_eq!(plan.signature_after, stored_signature(&stored_after(&plan)));
+        writes_every_file(&plan, "create");
         // Produced twice: the row's file and line are named first.
         std::fs::write(d.path().join("z.json"), r#"{"entity_id": "c"}"#).unwrap();
         let plan = plan_against(&input, Default::default());

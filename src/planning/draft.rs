@@ -1495,17 +1495,12 @@ mod tests {
         assert_eq!(Claim::decode(0), None);
     }
 
-    /// Stored episodes `(id, content hash)`, each at `{id}.json`.
-    fn stored(episodes: &[(&str, &str)]) -> StoredEpisodes {
+    /// Stored episodes `(id, content hash, path)` of source `s`.
+    fn stored(episodes: &[(&str, &str, &str)]) -> StoredEpisodes {
         let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
-        let paths: Vec<String> = episodes
-            .iter()
-            .map(|(id, _)| format!("{id}.json"))
-            .collect();
         episodes
             .iter()
-            .zip(&paths)
-            .map(|(&(id, content), path)| crate::metadata::StoredFields {
+            .map(|&(id, content, path)| crate::metadata::StoredFields {
                 entity_id: id,
                 source: "s",
                 version: "1.0.0",
@@ -1546,29 +1541,16 @@ mod tests {
     /// never stored; the ones at no walked path are the rest.
     #[test]
     fn stored_paths_are_found_in_any_order() {
-        let t = chrono::DateTime::from_timestamp(0, 0).unwrap();
-        // (entity_id, path): "a.json" holds two episodes; "a-b/x" sorts
+        // (entity_id, content, path): "a.json" holds two episodes; "a-b/x" sorts
         // before "a/y" by byte, after it in a walk by directory.
         let rows = [
-            ("1", "a-b/x.json"),
-            ("2", "a.json"),
-            ("3", "a.json"),
-            ("4", "a/y.json"),
-            ("5", "b.json"),
+            ("1", "c", "a-b/x.json"),
+            ("2", "c", "a.json"),
+            ("3", "c", "a.json"),
+            ("4", "c", "a/y.json"),
+            ("5", "c", "b.json"),
         ];
-        let all: StoredEpisodes = rows
-            .iter()
-            .map(|&(id, path)| crate::metadata::StoredFields {
-                entity_id: id,
-                source: "s",
-                version: "1.0.0",
-                created_at: t,
-                updated_at: t,
-                source_hash: Some("f"),
-                content_hash: "c",
-                source_path: Some(path),
-            })
-            .collect();
+        let all = stored(&rows);
         let index = StoredIndex::new(&all);
         let paths = index.of_source("s").unwrap();
         assert_eq!(paths.len(), 4);
@@ -1605,7 +1587,12 @@ mod tests {
 
     #[test]
     fn the_signature_after_merged_in_order_is_the_one_of_the_whole_state() {
-        let all = stored(&[("a", "ca"), ("c", "cc"), ("e", "ce"), ("g", "cg")]);
+        let all = stored(&[
+            ("a", "ca", "a.json"),
+            ("c", "cc", "c.json"),
+            ("e", "ce", "e.json"),
+            ("g", "cg", "g.json"),
+        ]);
         // (what the plan does) per row; each is compared with the sorted
         // map of the whole state that the merge replaces.
         let cases: Vec<(&str, Vec<PlanEntry>)> = vec![
@@ -1699,7 +1686,12 @@ mod tests {
             signature_after_unsorted(&all, made(&creates), &bumped, "1.1.0"),
         );
         // Stored episodes out of order still get the signature of the state.
-        let shuffled = stored(&[("g", "cg"), ("e", "ce"), ("c", "cc"), ("a", "ca")]);
+        let shuffled = stored(&[
+            ("g", "cg", "g.json"),
+            ("e", "ce", "e.json"),
+            ("c", "cc", "c.json"),
+            ("a", "ca", "a.json"),
+        ]);
         assert_eq!(
             signature_after(&shuffled, made(&[]), &[], "1.1.0"),
             signature_after(&all, made(&[]), &[], "1.1.0")
