@@ -300,23 +300,31 @@ impl StoredEpisodes {
     /// entity_id order.
     pub fn binary_search_by_id(&self, entity_id: &str) -> Option<usize> {
         self.rows
-            .binary_search_by(|r| self.view(r).entity_id().cmp(entity_id))
+            .binary_search_by(|r| self.id_of(r).cmp(entity_id))
             .ok()
+    }
+
+    /// A row's entity_id (without making a whole view: sorts and searches
+    /// read nothing else).
+    fn id_of(&self, r: &Row) -> &str {
+        id_in(r, self.texts.get(r.text as usize).0)
     }
 
     /// Put the episodes in entity_id order, equal ids in the order they were
     /// pushed. In place: a merge sort's buffer would be half the rows.
     pub fn sort_by_id(&mut self) {
         let texts = &self.texts;
-        let id = |r: &Row| {
-            let t = texts.get(r.text as usize).0;
-            match r.path_at {
-                NO_PATH => &t[..id_end(r, t)],
-                at => &t[..at as usize],
-            }
-        };
+        let id = |r: &Row| id_in(r, texts.get(r.text as usize).0);
         self.rows
             .sort_unstable_by(|a, b| id(a).cmp(id(b)).then(a.text.cmp(&b.text)));
+    }
+}
+
+/// The entity_id in a row's text.
+fn id_in<'t>(row: &Row, text: &'t str) -> &'t str {
+    match row.path_at {
+        NO_PATH => &text[..id_end(row, text)],
+        at => &text[..at as usize],
     }
 }
 
@@ -413,10 +421,7 @@ impl<'a> StoredEpisode<'a> {
     }
 
     pub fn entity_id(&self) -> &'a str {
-        match self.row.path_at {
-            NO_PATH => &self.text[..id_end(self.row, self.text)],
-            at => &self.text[..at as usize],
-        }
+        id_in(self.row, self.text)
     }
 
     pub fn source_path(&self) -> Option<&'a str> {

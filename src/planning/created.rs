@@ -24,6 +24,15 @@ use crate::text_list::TextList;
 /// entries would not fit in memory anyway.
 pub(super) const CREATED: u32 = 1 << 30;
 
+/// The position of entry `i` (see [`Made`]): below the row bit, so that it
+/// never reads as a row's.
+pub(super) fn entry_at(i: usize) -> u32 {
+    u32::try_from(i)
+        .ok()
+        .filter(|&i| i < CREATED)
+        .expect("fewer than 2^30 entries in a plan")
+}
+
 /// The created rows of a plan.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Created {

@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::BuildHasher;
 use std::sync::Arc;
 
-use super::created::{CREATED, Created, Made, MadeMut};
+use super::created::{CREATED, Created, Made, MadeMut, entry_at};
 use super::decide::{
     self, DecideOptions, Decision, Incoming, RefreshWhy, Refusal, ReplaceWhy, UpdateWhy, decide,
 };
@@ -578,11 +578,11 @@ impl<'s> Draft<'s> {
     /// The position (see [`Made`]) of the decision made since `mark`, if
     /// one was (producing an item makes at most one).
     pub(super) fn made_since(&self, (entries, created): (usize, usize)) -> Option<u32> {
-        let small = |n: usize| u32::try_from(n).expect("fewer than 2^30 decisions in a plan");
         if self.created.len() > created {
-            Some(small(created) | CREATED)
+            // A row's index is below the bit too (`Created::push`).
+            Some(created as u32 | CREATED)
         } else {
-            (self.decisions.len() > entries).then(|| small(entries))
+            (self.decisions.len() > entries).then(|| entry_at(entries))
         }
     }
 

@@ -433,10 +433,7 @@ pub(super) fn add_relinks(
                 (c.entity_id, c.name),
                 (ri, &rel),
                 links,
-                (
-                    fi,
-                    Some(u32::try_from(decision).expect("fewer than 2^30 entries")),
-                ),
+                (fi, Some(super::created::entry_at(decision))),
                 &mut draft.names,
             ));
         }
