@@ -24,6 +24,7 @@ pub mod detecting;
 pub mod error;
 pub mod graphiti;
 pub mod hashing;
+mod leb128;
 pub mod limits;
 pub mod links;
 pub mod metadata;

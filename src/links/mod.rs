@@ -14,13 +14,17 @@
 //! | `field` | a declared field (`links`, `related`) of a JSON, JSONL or YAML item |
 
 pub mod extract;
+pub mod index;
 mod locate;
+pub mod packed;
 pub mod resolve;
 pub mod state;
 mod target;
 
 pub use extract::{Extracted, LinkRules, extract_file};
-pub use resolve::{Edge, Episode, Index, Outcome, Resolved, Unresolved, resolve_links};
+pub use index::Index;
+pub use packed::PackedLinks;
+pub use resolve::{Edge, Episode, Outcome, Resolved, Unresolved, resolve_links};
 pub use state::{LinkFacts, StateWanted, StoredLinkState};
 
 use serde::{Deserialize, Serialize};

@@ -22,7 +22,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use super::{LinkKind, RawLink};
+use super::{Index, LinkKind, RawLink};
 use crate::sources::Format;
 use crate::sources::entity_id::snake_case;
 
@@ -97,102 +97,9 @@ pub struct Resolved {
     pub assets: usize,
 }
 
-/// The group's episodes by every way a link can name them.
-#[derive(Debug, Default)]
-pub struct Index {
-    episodes: Vec<Episode>,
-    /// (root, lowercased path) → episodes of that file.
-    by_path: KeyTable,
-    /// (root, lowercased path without a readable extension) → episodes.
-    by_path_stem: KeyTable,
-    /// entity_id (exact) → episodes; the last one wins (see [`Index::new`]).
-    by_id: KeyTable,
-    /// Lowercased name, stem and aliases → episodes.
-    by_name: KeyTable,
-}
-
-/// Keys (a text under a root) → episodes, in a few allocations: every
-/// key's text in one arena, and an entry of 16 bytes per (key, episode),
-/// sorted, found by binary search. As hash maps of owned keys to lists of
-/// positions, the four tables cost about 500 bytes an episode: at a million
-/// linked notes, half a gigabyte while a plan resolves its links.
-#[derive(Debug, Default)]
-struct KeyTable {
-    text: String,
-    entries: Vec<KeyEntry>,
-}
-
-#[derive(Debug, Clone, Copy)]
-struct KeyEntry {
-    root: u32,
-    start: u32,
-    len: u32,
-    episode: u32,
-}
-
-fn small(n: usize) -> u32 {
-    u32::try_from(n).expect("link keys and episodes fewer than 4 GB")
-}
-
-impl KeyTable {
-    fn with_capacity(entries: usize, text: usize) -> Self {
-        KeyTable {
-            text: String::with_capacity(text),
-            entries: Vec::with_capacity(entries),
-        }
-    }
-
-    fn push(&mut self, root: usize, key: &str, episode: usize) {
-        let start = small(self.text.len());
-        self.text.push_str(key);
-        self.entries.push(KeyEntry {
-            root: small(root),
-            start,
-            len: small(key.len()),
-            episode: small(episode),
-        });
-    }
-
-    fn key<'t>(text: &'t str, e: &KeyEntry) -> (u32, &'t str) {
-        let start = e.start as usize;
-        (e.root, &text[start..start + e.len as usize])
-    }
-
-    /// Sorted by key, then episode, each (key, episode) once: the order
-    /// episodes were pushed in, as the lists of a map were.
-    fn sealed(mut self) -> Self {
-        let text = &self.text;
-        self.entries.sort_unstable_by(|a, b| {
-            Self::key(text, a)
-                .cmp(&Self::key(text, b))
-                .then(a.episode.cmp(&b.episode))
-        });
-        self.entries
-            .dedup_by(|b, a| a.episode == b.episode && Self::key(text, a) == Self::key(text, b));
-        self.entries.shrink_to_fit();
-        self
-    }
-
-    /// The episodes under `key`, in the order they were pushed.
-    fn get(&self, root: usize, key: &str) -> Vec<usize> {
-        let Ok(root) = u32::try_from(root) else {
-            return Vec::new();
-        };
-        let k = (root, key);
-        let start = self
-            .entries
-            .partition_point(|e| Self::key(&self.text, e) < k);
-        self.entries[start..]
-            .iter()
-            .take_while(|e| Self::key(&self.text, e) == k)
-            .map(|e| e.episode as usize)
-            .collect()
-    }
-}
-
 /// `path` without its extension when graphseed reads that extension
 /// (`notes/atlas.md` → `notes/atlas`); unchanged otherwise.
-fn strip_source_ext(path: &str) -> &str {
+pub(super) fn strip_source_ext(path: &str) -> &str {
     let name_start = path.rfind('/').map_or(0, |i| i + 1);
     match path[name_start..].rfind('.') {
         Some(dot) if Format::from_name(&path[name_start..]).is_some() => &path[..name_start + dot],
@@ -231,69 +138,13 @@ fn join(dir: &str, rel: &str) -> Option<String> {
 }
 
 impl Index {
-    pub fn new(episodes: Vec<Episode>) -> Index {
-        // Room for every key up front (a path, its stem path, an id, a name,
-        // a stem and the aliases an episode): a table grown by doubling
-        // would hold up to twice its keys while it grows.
-        let files = episodes.iter().filter(|e| e.file.is_some()).count();
-        let (mut path_bytes, mut id_bytes, mut name_bytes, mut names) = (0, 0, 0, 0);
-        for e in &episodes {
-            id_bytes += e.entity_id.len();
-            name_bytes += e.name.len() + e.aliases.iter().map(String::len).sum::<usize>();
-            names += 1 + e.aliases.len();
-            if let Some((_, p)) = &e.file {
-                path_bytes += p.len();
-                name_bytes += p.len();
-            }
-        }
-        let mut by_path = KeyTable::with_capacity(files, path_bytes);
-        let mut by_path_stem = KeyTable::with_capacity(files, path_bytes);
-        let mut by_id = KeyTable::with_capacity(episodes.len(), id_bytes);
-        let mut by_name = KeyTable::with_capacity(names + files, name_bytes);
-        // A blank name, alias or stem names nothing.
-        let mut name = |key: &str, i: usize| {
-            if !key.trim().is_empty() {
-                by_name.push(0, key, i);
-            }
-        };
-        for (i, e) in episodes.iter().enumerate() {
-            by_id.push(0, &e.entity_id, i);
-            name(&e.name.to_lowercase(), i);
-            for a in &e.aliases {
-                name(&a.to_lowercase(), i);
-            }
-            if let Some((root, path)) = &e.file {
-                let lower = path.to_lowercase();
-                let stem_path = strip_source_ext(&lower);
-                name(stem_path.rsplit('/').next().unwrap_or(""), i);
-                by_path.push(*root, &lower, i);
-                by_path_stem.push(*root, stem_path, i);
-            }
-        }
-        Index {
-            episodes,
-            by_path: by_path.sealed(),
-            by_path_stem: by_path_stem.sealed(),
-            by_id: by_id.sealed(),
-            by_name: by_name.sealed(),
-        }
-    }
-
-    pub fn len(&self) -> usize {
-        self.episodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.episodes.is_empty()
-    }
-
     /// The episodes of the file at `path` (case-insensitive; without its
     /// extension when the link leaves it out).
     fn by_file(&self, root: usize, path: &str) -> Vec<usize> {
         let lower = path.to_lowercase();
-        let mut found = self.by_path.get(root, &lower);
+        let mut found = self.by_path(root, &lower);
         if found.is_empty() && strip_source_ext(&lower) == lower {
-            found = self.by_path_stem.get(root, &lower);
+            found = self.by_path_stem(root, &lower);
         }
         // Files differing only in case: the one spelled as linked wins.
         if found.len() > 1 {
@@ -301,10 +152,8 @@ impl Index {
                 .iter()
                 .copied()
                 .filter(|&i| {
-                    self.episodes[i]
-                        .file
-                        .as_ref()
-                        .is_some_and(|(_, p)| p == path || strip_source_ext(p) == path)
+                    self.path(i)
+                        .is_some_and(|p| p == path || strip_source_ext(p) == path)
                 })
                 .collect();
             if !exact.is_empty() {
@@ -326,10 +175,10 @@ impl Index {
             .iter()
             .copied()
             .filter(|&i| {
-                let e = &self.episodes[i];
-                e.entity_id == anchor
-                    || e.key.as_ref().is_some_and(|k| k.to_lowercase() == lower)
-                    || (!snake.is_empty() && e.entity_id.ends_with(&format!("_{snake}")))
+                let id = self.entity_id(i);
+                id == anchor
+                    || self.key(i).is_some_and(|k| k.to_lowercase() == lower)
+                    || (!snake.is_empty() && id.ends_with(&format!("_{snake}")))
             })
             .collect();
         if picked.is_empty() { found } else { picked }
@@ -338,12 +187,12 @@ impl Index {
     fn decide(&self, from: &Episode, found: Vec<usize>) -> Option<Outcome> {
         match found.as_slice() {
             [] => None,
-            [i] if self.episodes[*i].entity_id == from.entity_id => Some(Outcome::SelfLink),
-            [i] => Some(Outcome::Linked(self.episodes[*i].entity_id.clone())),
+            [i] if self.entity_id(*i) == from.entity_id => Some(Outcome::SelfLink),
+            [i] => Some(Outcome::Linked(self.entity_id(*i).to_string())),
             many => {
                 let mut ids: Vec<String> = many
                     .iter()
-                    .map(|&i| self.episodes[i].entity_id.clone())
+                    .map(|&i| self.entity_id(i).to_string())
                     .collect();
                 ids.sort();
                 ids.dedup();
@@ -371,7 +220,7 @@ impl Index {
             }),
             // 3. An entity_id.
             // Of two episodes with one id, the last (as a map kept it).
-            self.by_id.get(0, target).last().map(|&i| vec![i]),
+            self.by_id(target).last().map(|&i| vec![i]),
         ];
         for found in tiers.into_iter().flatten() {
             if let Some(outcome) = self.decide(from, self.narrow_by_anchor(found, anchor)) {
@@ -381,10 +230,10 @@ impl Index {
         // 4. Name, stem or alias of the last segment, across the group.
         let trimmed = target.trim_end_matches('/');
         let (dirs, last) = trimmed.rsplit_once('/').unwrap_or(("", trimmed));
-        let mut found = self.by_name.get(0, &strip_source_ext(last).to_lowercase());
+        let mut found = self.by_name(&strip_source_ext(last).to_lowercase());
         if found.is_empty() && strip_source_ext(last) != last {
             // `Release 1.md` may name a note titled exactly that.
-            found = self.by_name.get(0, &last.to_lowercase());
+            found = self.by_name(&last.to_lowercase());
         }
         // With folders given, the episode's path must end with them: a
         // link into a folder that holds no such file is broken, not a name.
@@ -392,7 +241,7 @@ impl Index {
             let wanted = strip_source_ext(trimmed.trim_start_matches(['.', '/'])).to_lowercase();
             let suffix = format!("/{wanted}");
             found.retain(|&i| {
-                self.episodes[i].file.as_ref().is_some_and(|(_, p)| {
+                self.path(i).is_some_and(|p| {
                     let p = p.to_lowercase();
                     let p = strip_source_ext(&p);
                     p == wanted || p.ends_with(&suffix)
@@ -463,8 +312,9 @@ mod tests {
         }
     }
 
-    fn group() -> Index {
-        Index::new(vec![
+    /// The group's episodes, and its index.
+    fn group() -> (Vec<Episode>, Index) {
+        let episodes = vec![
             ep("notes_index", 0, "notes/index.md", "Index", &[], None),
             ep(
                 "notes_atlas",
@@ -526,7 +376,9 @@ mod tests {
                 aliases: vec![],
                 key: None,
             },
-        ])
+        ];
+        let ix = Index::new(&episodes);
+        (episodes, ix)
     }
 
     fn link(target: &str, anchor: Option<&str>) -> RawLink {
@@ -548,8 +400,8 @@ mod tests {
 
     #[test]
     fn resolution_rules() {
-        let ix = group();
-        let from = ix.episodes[0].clone();
+        let (episodes, ix) = group();
+        let from = episodes[0].clone();
         let table: &[(&str, Option<&str>, Outcome)] = &[
             // 1. Relative to the linking file beats a name elsewhere.
             ("../projects/atlas.md", None, linked("projects_atlas")),
@@ -635,8 +487,8 @@ mod tests {
 
     #[test]
     fn generated_episodes_resolve_by_id_and_name_only() {
-        let ix = group();
-        let from = ix.episodes.last().unwrap().clone();
+        let (episodes, ix) = group();
+        let from = episodes.last().unwrap().clone();
         assert_eq!(
             ix.resolve(&from, &link("people_alice", None)),
             linked("people_alice")
@@ -662,12 +514,13 @@ mod tests {
 
     #[test]
     fn files_differing_only_in_case_prefer_the_exact_spelling() {
-        let ix = Index::new(vec![
+        let episodes = [
             ep("a_from", 0, "a/from.md", "from", &[], None),
             ep("a_note_upper", 0, "a/Note.md", "x", &[], None),
             ep("a_note_lower", 0, "a/note.md", "y", &[], None),
-        ]);
-        let from = ix.episodes[0].clone();
+        ];
+        let ix = Index::new(&episodes);
+        let from = episodes[0].clone();
         assert_eq!(
             ix.resolve(&from, &link("Note.md", None)),
             linked("a_note_upper")
@@ -684,8 +537,8 @@ mod tests {
 
     #[test]
     fn links_aggregate_into_edges_per_target_and_kind() {
-        let ix = group();
-        let from = ix.episodes[0].clone();
+        let (episodes, ix) = group();
+        let from = episodes[0].clone();
         let mut links = vec![
             link("Alice", None),
             link("people_alice", None),

@@ -1072,9 +1072,9 @@ impl<'s> Draft<'s> {
                 bumped[stored as usize] = true;
             }
         }
-        let signature_after = super::graph_signature_with_link_tuples(
+        let signature_after = super::graph_signature_with_sorted_links(
             signature_after(index.all, self.made(), &bumped, &self.version),
-            links_after(self.stored_links, self.made()),
+            super::links_after::LinksAfter::new(self.stored_links, self.made()).tuples(),
         );
         // Listed errors stop at MAX_LISTED_ERRORS; the rest are counted.
         let rest = self
@@ -1180,74 +1180,6 @@ pub(super) fn stored_facts<'a>(
 /// than 2^32 stored episodes (the slots of unchanged files are `u32` too).
 pub(super) fn position(index: &StoredIndex<'_>, s: StoredEpisode<'_>) -> u32 {
     u32::try_from(index.position(s)).expect("fewer than 2^32 stored episodes")
-}
-
-/// The group's links once every decision is applied: the stored ones, each
-/// written episode's set replacing its own, none from or to a pruned one;
-/// borrowed, in no particular order.
-///
-/// Every written entry carries its (often empty) link set: a map of every
-/// one was a million entries at a cold seed's finish, when the plan peaks.
-/// Sets of ids are sorted lists (16 bytes an id, where a hash set held up
-/// to twice that), and no link is copied: owned, a link with its three
-/// strings was about 100 bytes, three links a note.
-fn links_after<'a>(
-    stored: &'a [crate::stores::StoredLink],
-    made: Made<'a>,
-) -> Vec<crate::hashing::LinkTuple<'a>> {
-    let decisions = made.entries;
-    let sorted = |mut ids: Vec<&'a str>| {
-        ids.sort_unstable();
-        ids.dedup();
-        ids
-    };
-    let has = |ids: &[&str], id: &str| ids.binary_search(&id).is_ok();
-    let pruned = sorted(
-        decisions
-            .iter()
-            .filter(|d| d.action == Action::Prune)
-            .map(|d| &*d.entity_id)
-            .collect(),
-    );
-    let stored_sources = sorted(stored.iter().map(|l| l.source.as_str()).collect());
-    // Only entries that link somewhere or replace stored links matter: an
-    // empty set replacing nothing changes nothing. Of two entries of one
-    // id, the later one's set is what is written.
-    let mut replaced: Vec<(&str, &[crate::links::Edge])> = Vec::new();
-    let with_links = decisions
-        .iter()
-        .filter_map(|d| Some((&*d.entity_id, d.links.as_deref()?)))
-        .chain(made.created.with_links().map(|(id, l)| (id, &**l)));
-    for (id, l) in with_links {
-        if !l.edges.is_empty() || has(&stored_sources, id) {
-            replaced.push((id, &l.edges[..]));
-        }
-    }
-    // Stable: equal ids keep plan order, and the last of each is kept.
-    replaced.sort_by(|a, b| a.0.cmp(b.0));
-    let mut last: Vec<(&str, &[crate::links::Edge])> = Vec::with_capacity(replaced.len());
-    for r in replaced {
-        match last.last_mut() {
-            Some(l) if l.0 == r.0 => *l = r,
-            _ => last.push(r),
-        }
-    }
-    let replaced = last;
-    let is_replaced = |id: &str| replaced.binary_search_by(|r| r.0.cmp(id)).is_ok();
-    let mut out: Vec<crate::hashing::LinkTuple<'a>> = stored
-        .iter()
-        .filter(|l| !is_replaced(&l.source))
-        .map(crate::stores::StoredLink::tuple)
-        .collect();
-    for (source, edges) in &replaced {
-        out.extend(
-            edges
-                .iter()
-                .map(|e| (*source, e.target.as_str(), e.kind.as_str(), e.count)),
-        );
-    }
-    out.retain(|(source, target, _, _)| !has(&pruned, source) && !has(&pruned, target));
-    out
 }
 
 /// The group's signature once every decision is applied (errors leave their

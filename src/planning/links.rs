@@ -3,6 +3,7 @@
 //! file walked later, or one only stored), attached to the entries that
 //! write their episode, and reported where they name no episode or several.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use serde::Serialize;
@@ -11,7 +12,7 @@ use serde_json::{Map, Value};
 use super::created::{Made, MadeMut};
 use super::{Action, PlanEntry, PlanError};
 use crate::links::{
-    self, Edge, Episode, Extracted, Index, LinkFacts, LinkRules, StoredLinkState, resolve_links,
+    self, Edge, Episode, Index, LinkFacts, LinkRules, PackedLinks, StoredLinkState, resolve_links,
 };
 use crate::metadata::StoredEpisodes;
 use crate::sources::{Candidate, Format, RootSpec};
@@ -31,7 +32,8 @@ pub struct LinkOptions {
 /// dropped (bodies are read again when applied).
 #[derive(Debug, Clone, Default)]
 pub(super) struct ItemLinks {
-    pub(super) raw: Extracted,
+    /// Packed until resolved (see [`PackedLinks`]).
+    pub(super) raw: PackedLinks,
     pub(super) aliases: Vec<String>,
     /// The item's own `id` or `name` in a multi-episode file.
     pub(super) key: Option<String>,
@@ -52,14 +54,9 @@ pub(super) fn item_links(
     links::extract_file(format, &text, &items, rules)
         .into_iter()
         .zip(candidates)
-        .map(|(mut raw, c)| ItemLinks {
-            raw: {
-                // Held until the whole plan resolves: a list grown by
-                // doubling kept a quarter to a half of it unused (about
-                // 70 bytes a slot, three links a note).
-                raw.links.shrink_to_fit();
-                raw
-            },
+        .map(|(raw, c)| ItemLinks {
+            // Held until the whole plan resolves.
+            raw: PackedLinks::pack(&raw),
             aliases: Episode::aliases_from(&c.fields),
             key: multi
                 .then(|| {
@@ -170,9 +167,7 @@ impl Names {
     const HELD: usize = 4;
 
     fn push(&mut self, name: &str) -> NameRef {
-        let mut head = [0u8; 10];
-        let head = leb128(name.len() as u64, &mut head);
-        let need = head.len() + name.len();
+        let need = crate::leb128::len(name.len() as u64) + name.len();
         let fits = self
             .chunks
             .last()
@@ -185,7 +180,7 @@ impl Names {
         }
         let chunk = self.chunks.last_mut().expect("a chunk was just made");
         let at = chunk.len();
-        chunk.extend_from_slice(head);
+        crate::leb128::push(name.len() as u64, chunk);
         chunk.extend_from_slice(name.as_bytes());
         NameRef {
             chunk: small(self.chunks.len() - 1),
@@ -239,16 +234,8 @@ impl Names {
             "names are loaded before they are read"
         );
         let chunk = &self.chunks[r.chunk as usize][r.at as usize..];
-        let (mut len, mut shift, mut head) = (0usize, 0, 0);
-        for &b in chunk {
-            len |= usize::from(b & 0x7f) << shift;
-            head += 1;
-            if b & 0x80 == 0 {
-                break;
-            }
-            shift += 7;
-        }
-        std::str::from_utf8(&chunk[head..head + len]).expect("a name is pushed as a str")
+        let (len, head) = crate::leb128::read(chunk);
+        std::str::from_utf8(&chunk[head..head + len as usize]).expect("a name is pushed as a str")
     }
 }
 
@@ -264,21 +251,6 @@ fn unnamed_temp_file() -> std::io::Result<std::fs::File> {
         .mode(0o600)
         .custom_flags(libc::O_TMPFILE)
         .open(std::env::temp_dir())
-}
-
-/// `n` in LEB128 (7 bits a byte, low first; the high bit says "more").
-fn leb128(mut n: u64, buf: &mut [u8; 10]) -> &[u8] {
-    let mut i = 0;
-    loop {
-        let low = (n & 0x7f) as u8;
-        n >>= 7;
-        if n == 0 {
-            buf[i] = low;
-            return &buf[..=i];
-        }
-        buf[i] = low | 0x80;
-        i += 1;
-    }
 }
 
 /// A plan's count of files or entries as a pending episode keeps it.
@@ -316,7 +288,7 @@ impl Pending {
         names: &mut Names,
     ) -> Pending {
         let (name, more) = if decision.is_some() {
-            let bare = links.raw == Extracted::default()
+            let bare = links.raw == PackedLinks::default()
                 && links.aliases.is_empty()
                 && links.key.is_none();
             (
@@ -419,7 +391,7 @@ impl NameRef {
 /// Whether any pending episode names something: only then are links
 /// resolved against the whole group (an index of every episode's names).
 pub(super) fn any_links(pending: &[Pending]) -> bool {
-    pending.iter().any(|p| !p.links().raw.links.is_empty())
+    pending.iter().any(|p| !p.links().raw.is_empty())
 }
 
 /// A link that names no episode, or several.
@@ -537,16 +509,16 @@ pub(super) fn resolve_pending(
             Some(More::Links(links)) => {
                 let f = &files.get(file.expect("a filed episode has a file"));
                 let episode = filed_episode(&entity_id, f, names.get(p.name), &links);
-                let resolved = resolve_links(&index, &episode, &links.raw.links);
+                let resolved = resolve_links(&index, &episode, &links.raw.unpack());
                 (links, resolved)
             }
             Some(More::Rich(r)) => {
                 let (episode, links) = *r;
-                let resolved = resolve_links(&index, &episode, &links.raw.links);
+                let resolved = resolve_links(&index, &episode, &links.raw.unpack());
                 (links, resolved)
             }
         };
-        summary.external += episode_links.raw.external as u64;
+        summary.external += episode_links.raw.external() as u64;
         summary.assets += resolved.assets as u64;
         summary.edges += resolved.edges.len() as u64;
         let mut facts = LinkFacts {
@@ -698,19 +670,27 @@ fn link_index(
     made: Made<'_>,
     files: &super::PlannedFiles,
 ) -> Index {
-    let parsed: std::collections::HashSet<&str> =
-        pending.iter().map(|p| p.entity_id(made)).collect();
-    // Orphans are stored but no source produces them any more: a link to
-    // their old path or name is broken, even before they are pruned.
-    let gone: std::collections::HashSet<&str> = made
-        .entries
-        .iter()
-        .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
-        .map(|d| &*d.entity_id)
-        .collect();
+    // A cold seed has nothing stored: no set of every parsed id is needed
+    // (a million ids: about 30 MB).
+    let (parsed, gone): (HashSet<&str>, HashSet<&str>) = if stored.is_empty() {
+        Default::default()
+    } else {
+        (
+            pending.iter().map(|p| p.entity_id(made)).collect(),
+            // Orphans are stored but no source produces them any more: a
+            // link to their old path or name is broken, even before they
+            // are pruned.
+            made.entries
+                .iter()
+                .filter(|d| matches!(d.action, Action::Prune | Action::Orphan))
+                .map(|d| &*d.entity_id)
+                .collect(),
+        )
+    };
     // Stored episodes of unparsed files are found by path, stem and
-    // entity_id, and by the name, aliases and key stored with them.
-    let mut episodes: Vec<Episode> = stored
+    // entity_id, and by the name, aliases and key stored with them. Each
+    // episode is made, indexed and dropped in turn.
+    let kept = stored
         .iter()
         .filter(|s| !parsed.contains(s.entity_id()) && !gone.contains(s.entity_id()))
         .map(|s| {
@@ -719,14 +699,13 @@ fn link_index(
                 state.get(s.entity_id()),
                 super::relink::stored_file(s, roots),
             )
-        })
-        .collect();
-    episodes.extend(pending.iter().map(|p| Episode {
+        });
+    let parsed = pending.iter().map(|p| Episode {
         aliases: p.links().aliases.clone(),
         key: p.links().key.clone(),
         ..p.episode(made, files, names).into_owned()
-    }));
-    Index::new(episodes)
+    });
+    Index::new(kept.chain(parsed))
 }
 
 /// The edges an entry writes, when it writes any (see `resolve_pending`).

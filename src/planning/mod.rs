@@ -17,6 +17,7 @@ mod draft;
 pub mod edits;
 mod files;
 pub mod links;
+mod links_after;
 mod orphans;
 mod planned;
 mod read;
@@ -600,16 +601,25 @@ pub fn graph_signature_with_links(episodes: String, links: &[StoredLink]) -> Str
 }
 
 /// [`graph_signature_with_links`] of borrowed links in any order: sorted
-/// here (56 bytes a link) and hashed as they are written, never built as a
-/// JSON value.
+/// here (56 bytes a link).
 fn graph_signature_with_link_tuples(
     episodes: String,
     mut links: Vec<hashing::LinkTuple<'_>>,
 ) -> String {
-    if links.is_empty() {
+    links.sort_unstable();
+    graph_signature_with_sorted_links(episodes, links)
+}
+
+/// [`graph_signature_with_links`] of borrowed links already in tuple order,
+/// hashed as they come, never built as a list or a JSON value.
+fn graph_signature_with_sorted_links<'a>(
+    episodes: String,
+    links: impl IntoIterator<Item = hashing::LinkTuple<'a>>,
+) -> String {
+    let mut links = links.into_iter().peekable();
+    if links.peek().is_none() {
         return episodes;
     }
-    links.sort_unstable();
     hashing::canonical_hash_of_episodes_and_links(&episodes, links)
 }
 
