@@ -121,7 +121,7 @@ async fn read_projection<S: Store>(
         episodes.iter().map(|e| e.entity_id().to_string()),
         links
             .iter()
-            .map(|l| (l.source.as_str(), l.target.as_str(), u64::from(l.count))),
+            .map(|l| (&*l.source, &*l.target, u64::from(l.count))),
     );
     let mut content_hashes = vec![String::new(); projection.nodes.len()];
     for e in &episodes {

@@ -219,7 +219,7 @@ fn link_sets_of(linked: &[Linked<'_>]) -> Vec<LinkSet> {
         .map(|(source, l)| LinkSet {
             source: source.to_string(),
             edges: l.edges.clone(),
-            facts: l.facts.clone(),
+            facts: l.facts().clone(),
         })
         .collect()
 }

@@ -23,8 +23,8 @@ pub fn links_of<'l>(
     entity_id: &str,
 ) -> (Vec<&'l StoredLink>, Vec<&'l StoredLink>) {
     (
-        all.iter().filter(|l| l.source == entity_id).collect(),
-        all.iter().filter(|l| l.target == entity_id).collect(),
+        all.iter().filter(|l| *l.source == *entity_id).collect(),
+        all.iter().filter(|l| *l.target == *entity_id).collect(),
     )
 }
 
@@ -74,9 +74,9 @@ pub async fn links(ctx: &Context, a: &LinksArgs) -> Result<Outcome, Error> {
         (
             "links to",
             &out,
-            (|l: &StoredLink| l.target.clone()) as fn(&StoredLink) -> String,
+            (|l: &StoredLink| l.target.to_string()) as fn(&StoredLink) -> String,
         ),
-        ("linked from", &inc, |l: &StoredLink| l.source.clone()),
+        ("linked from", &inc, |l: &StoredLink| l.source.to_string()),
     ] {
         outln!("  {title} ({}):", links.len());
         for l in links.iter() {

@@ -292,10 +292,7 @@ mod tests {
         };
         assert!(!made.set_links(2 | CREATED, links.clone(), |_| true));
         // The first set given is the shared one; another is a row's own.
-        let own = Arc::new(super::super::EntryLinks {
-            edges: vec![],
-            facts: Default::default(),
-        });
+        let own = Arc::new(super::super::EntryLinks::new(vec![], Default::default()));
         made.set_links(1 | CREATED, own.clone(), |_| true);
         made.set_links(CREATED, links.clone(), |_| true);
         assert_eq!(made.as_made().id(2 | CREATED), "");

@@ -42,7 +42,7 @@ impl<'a> LinksAfter<'a> {
                 .map(|d| &*d.entity_id)
                 .collect(),
         );
-        let stored_sources = sorted(stored.iter().map(|l| l.source.as_str()).collect());
+        let stored_sources = sorted(stored.iter().map(|l| &*l.source).collect());
         let has = |ids: &[&str], id: &str| ids.binary_search(&id).is_ok();
         // Only entries that link somewhere or replace stored links matter:
         // an empty set replacing nothing changes nothing.
@@ -174,7 +174,7 @@ mod tests {
             .collect();
         let mut out: Vec<_> = stored
             .iter()
-            .filter(|l| !written.iter().any(|w| w.0 == l.source))
+            .filter(|l| !written.iter().any(|w| w.0 == &*l.source))
             .map(|l| l.tuple())
             .chain(written.iter().flat_map(|&(s, edges)| {
                 edges
@@ -194,12 +194,7 @@ mod tests {
     /// list, link for link.
     #[test]
     fn the_merged_links_are_the_sorted_list() {
-        let links = |edges: Vec<Edge>| {
-            Some(Arc::new(EntryLinks {
-                edges,
-                ..Default::default()
-            }))
-        };
+        let links = |edges: Vec<Edge>| Some(Arc::new(EntryLinks::new(edges, Default::default())));
         let mut entries = vec![
             entry("b", Action::Update),
             entry("d", Action::Create),

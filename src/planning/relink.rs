@@ -132,8 +132,8 @@ pub(super) fn must_reresolve<'a>(
         }
     }
     for l in edges {
-        if targets.contains(&l.target) {
-            out.insert(l.source.as_str());
+        if targets.contains(&*l.target) {
+            out.insert(&*l.source);
         }
     }
     for (source, target) in unresolved {

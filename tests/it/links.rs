@@ -36,7 +36,7 @@ fn stored_links(ws: &Ws) -> Vec<(String, String, &'static str, u32)> {
                  target,
                  kind,
                  count,
-             }| (source, target, kind.as_str(), count),
+             }| (source.to_string(), target.to_string(), kind.as_str(), count),
         )
         .collect()
 }

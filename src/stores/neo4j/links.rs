@@ -144,6 +144,7 @@ impl Links for Neo4jStore {
             .await?;
         // Cypher and Rust order strings alike within the BMP only.
         links.sort();
+        StoredLink::share_sources(&mut links);
         // Held through planning: the doubling's unused half, given back.
         links.shrink_to_fit();
         Ok(links)
@@ -174,8 +175,8 @@ fn link_from_row(row: &neo4rs::Row) -> Result<StoredLink, Unreadable> {
     let kind: String = col(row, "kind")?;
     let count: i64 = col(row, "count")?;
     Ok(StoredLink {
-        source: col(row, "source")?,
-        target: col(row, "target")?,
+        source: col::<String>(row, "source")?.into(),
+        target: col::<String>(row, "target")?.into(),
         kind: LinkKind::parse(&kind)
             .ok_or_else(|| format!("a link has the unknown kind {kind:?}"))?,
         count: u32::try_from(count).map_err(|_| format!("a link has the count {count}"))?,

@@ -158,12 +158,19 @@ impl Links for SqliteStore {
 
 /// Rows of (source_id, target_id, kind, count) as links of `group_id`.
 fn read_links(group_id: &str, mut rows: rusqlite::Rows<'_>) -> R<Vec<StoredLink>> {
-    let mut out = Vec::new();
+    let mut out: Vec<StoredLink> = Vec::new();
     while let Some(row) = rows.next()? {
         let kind: String = row.get(2)?;
         let count: i64 = row.get(3)?;
+        // Rows come sorted by source: a run of one source's links shares
+        // its text (see `StoredLink::share_sources`), compared before any
+        // copy is made.
+        let source = match (out.last(), row.get_ref(0)?.as_str()) {
+            (Some(prev), Ok(s)) if *prev.source == *s => prev.source.clone(),
+            _ => row.get(0)?,
+        };
         out.push(StoredLink {
-            source: row.get(0)?,
+            source,
             target: row.get(1)?,
             kind: LinkKind::parse(&kind).ok_or_else(|| {
                 Fail::Corrupt(format!(
@@ -176,7 +183,7 @@ fn read_links(group_id: &str, mut rows: rusqlite::Rows<'_>) -> R<Vec<StoredLink>
         });
     }
     // Held through planning: the doubling's unused half, given back (a
-    // link is 56 bytes; three a note).
+    // link is 40 bytes; three a note).
     out.shrink_to_fit();
     Ok(out)
 }
