@@ -205,14 +205,6 @@ impl Index {
         });
     }
 
-    pub fn len(&self) -> usize {
-        self.episodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.episodes.is_empty()
-    }
-
     /// The `i`th episode's entity_id.
     pub(super) fn entity_id(&self, i: usize) -> &str {
         text_at(&self.text, self.episodes[i].entity_id)
@@ -279,7 +271,7 @@ mod tests {
             },
             ep("a", Some((0, "notes/atlas.md")), "Second", &[]),
         ]);
-        assert_eq!(ix.len(), 4);
+        assert_eq!(ix.episodes.len(), 4);
         assert_eq!(ix.entity_id(1), "B");
         assert_eq!(ix.path(0), Some("notes/atlas.md"));
         assert_eq!(ix.path(1), Some("Docs/Read Me.MD"));

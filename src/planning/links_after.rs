@@ -55,16 +55,17 @@ impl<'a> LinksAfter<'a> {
             .map(|(id, l)| (id, &l.edges[..]))
             .collect();
         // Stable: of two entries of one id, the later one's set is what is
-        // written, and it is the one kept.
+        // written, and it is the one kept, in place (a second list was 32
+        // bytes a linked episode).
         written.sort_by(|a, b| a.0.cmp(b.0));
-        let mut last: Vec<(&str, &[Edge])> = Vec::with_capacity(written.len());
-        for w in written {
-            match last.last_mut() {
-                Some(l) if l.0 == w.0 => *l = w,
-                _ => last.push(w),
+        written.dedup_by(|later, kept| {
+            let same = later.0 == kept.0;
+            if same {
+                *kept = *later;
             }
-        }
-        let written = last;
+            same
+        });
+        written.shrink_to_fit();
         let is_written = |id: &str| written.binary_search_by(|w| w.0.cmp(id)).is_ok();
         let mut kept: Vec<u32> = (0..stored.len())
             .filter(|&i| {
