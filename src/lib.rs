@@ -34,6 +34,7 @@ pub mod provenance;
 pub mod redact;
 pub mod seeding;
 pub mod sources;
+pub mod spill;
 pub mod sql;
 mod statement_files;
 pub mod stores;

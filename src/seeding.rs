@@ -231,7 +231,7 @@ async fn make_plan<S: Store>(
         read_group(store, &input.group_id, policy, ui, &version, gate)
     )?;
     let (stored, edited) = match read {
-        GroupRead::Held(stored, edited) => (stored, edited),
+        GroupRead::Held(stored, edited) => (*stored, edited),
         GroupRead::Unchanged {
             episodes,
             signature,

@@ -171,8 +171,16 @@ impl Ui {
     pub fn debug(&self, msg: &str) {
         if self.verbose >= 2 {
             let msg = message(msg);
+            // Planning lists moved to temporary files are memory the
+            // process no longer holds: said beside what it does.
+            let in_files = match crate::spill::bytes_in_files() {
+                0 => String::new(),
+                b => format!(", {:.1} MB in temporary files", b as f64 / (1 << 20) as f64),
+            };
             match memory() {
-                Some((rss, peak)) => err(&format!("debug: {msg} [rss {rss} MB, peak {peak} MB]\n")),
+                Some((rss, peak)) => err(&format!(
+                    "debug: {msg} [rss {rss} MB, peak {peak} MB{in_files}]\n"
+                )),
                 None => err(&format!("debug: {msg}\n")),
             }
         }

@@ -4,8 +4,12 @@
 //! in its memory: at a million episodes each byte an episode is a megabyte.
 //!
 //! Held as columns, not as a value per episode:
-//! - a fixed 76-byte row each ([`Row`]): both hashes binary (parsed once,
-//!   when read), where the episode's text is, and its stamp's number;
+//! - a fixed 16-byte row each ([`Row`]): where the episode's text is and
+//!   where its parts end, and its stamp's number;
+//! - both hashes binary (parsed once, when read), 64 bytes an episode in a
+//!   [`Spilled`] list: past a few megabytes they wait in a temporary file
+//!   (the largest column, read a few times per plan, and never by a sort
+//!   or a search);
 //! - the text of every episode (entity_id, then source_path, then the text of
 //!   any hash that is no digest) one after the other in a
 //!   [`TextList`]: four bytes an episode for where it ends, no allocation
@@ -24,6 +28,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 
 use crate::hashing::{Sha256Hash, StoredHashRef};
+use crate::spill::Spilled;
 use crate::text_list::TextList;
 
 /// The stored episodes of a group (or of a page of it), in the order they
@@ -34,6 +39,9 @@ pub struct StoredEpisodes {
     /// Row `r`'s text is item `r.text`: pushed in order, so rows sorted
     /// later still find theirs.
     texts: TextList<()>,
+    /// Row `r`'s two hash slots (source, content) are record `r.text`,
+    /// pushed with its text.
+    hashes: Spilled<64>,
     stamps: Vec<Arc<Stamp>>,
     /// Each stamp's number, and one copy of each source and version text,
     /// while rows are pushed.
@@ -50,12 +58,22 @@ struct Row {
     path_at: u32,
     /// Its index in `stamps` in the low 29 bits; in the top three,
     /// [`SOURCE_HASH_NONE`], [`SOURCE_HASH_TEXT`], [`CONTENT_HASH_TEXT`]
-    /// (a byte of its own made the row 80 bytes instead of 76).
+    /// (a byte of its own would pad the row to 20 bytes).
     stamp_kinds: u32,
-    /// The digests; for a hash kept as text, its start and end in the
-    /// episode's text (two `u32`s) instead.
-    source_hash: [u8; 32],
-    content_hash: [u8; 32],
+    /// Where the entity_id and source_path end in its text: the rest is
+    /// the text of any hash that is no digest. Here, not read from the
+    /// hash slots, so that sorts and searches never read those.
+    ids_end: u32,
+}
+
+/// A row's hash slots: the digests; for a hash kept as text, its start and
+/// end in the episode's text (two `u32`s) instead.
+fn slots(record: &[u8; 64]) -> (&[u8; 32], &[u8; 32]) {
+    let (source, content) = record.split_at(32);
+    (
+        source.try_into().expect("32 bytes"),
+        content.try_into().expect("32 bytes"),
+    )
 }
 
 const SOURCE_HASH_NONE: u32 = 1 << 29;
@@ -148,6 +166,7 @@ impl StoredEpisodes {
             row,
             text: self.texts.get(row.text as usize).0,
             stamp: &self.stamps[(row.stamp_kinds & STAMP) as usize],
+            hashes: &self.hashes,
         }
     }
 
@@ -203,13 +222,18 @@ impl StoredEpisodes {
         if f.source_hash.is_none() {
             hash_kinds |= SOURCE_HASH_NONE;
         }
+        let ids_end = u32::try_from(f.entity_id.len() + f.source_path.map_or(0, str::len))
+            .expect("stored texts shorter than 4 GB");
         self.texts.push_parts(&parts, ());
+        let mut record = [0u8; 64];
+        record[..32].copy_from_slice(&source_hash);
+        record[32..].copy_from_slice(&content_hash);
+        self.hashes.push(record);
         self.rows.push(Row {
             text,
             path_at,
             stamp_kinds: stamp | hash_kinds,
-            source_hash,
-            content_hash,
+            ids_end,
         });
     }
 
@@ -269,6 +293,7 @@ impl StoredEpisodes {
         for r in &other.rows {
             let text = u32::try_from(self.texts.len()).expect("fewer than 2^32 stored episodes");
             self.texts.push(other.texts.get(r.text as usize).0, ());
+            self.hashes.push(other.hashes.get(r.text as usize));
             self.rows.push(Row {
                 text,
                 stamp_kinds: stamps[(r.stamp_kinds & STAMP) as usize] | (r.stamp_kinds & !STAMP),
@@ -323,21 +348,15 @@ impl StoredEpisodes {
 /// The entity_id in a row's text.
 fn id_in<'t>(row: &Row, text: &'t str) -> &'t str {
     match row.path_at {
-        NO_PATH => &text[..id_end(row, text)],
+        NO_PATH => &text[..id_end(row)],
         at => &text[..at as usize],
     }
 }
 
 /// Where the path (or, without one, the entity_id) ends in an episode's
 /// text: where the first hash kept as text starts, or the end.
-fn id_end(row: &Row, text: &str) -> usize {
-    [
-        (SOURCE_HASH_TEXT, &row.source_hash),
-        (CONTENT_HASH_TEXT, &row.content_hash),
-    ]
-    .into_iter()
-    .find(|(kind, _)| row.stamp_kinds & kind != 0)
-    .map_or(text.len(), |(_, slot)| slot_range(slot).start)
+fn id_end(row: &Row) -> usize {
+    row.ids_end as usize
 }
 
 impl<'f> FromIterator<StoredFields<'f>> for StoredEpisodes {
@@ -398,10 +417,12 @@ pub struct StoredEpisode<'a> {
     row: &'a Row,
     text: &'a str,
     stamp: &'a Stamp,
+    /// Read only when a hash is (see `StoredEpisodes::hashes`).
+    hashes: &'a Spilled<64>,
 }
 
 impl<'a> StoredEpisode<'a> {
-    fn hash(&self, slot: &'a [u8; 32], text_kind: u32) -> StoredHashRef<'a> {
+    fn hash(&self, slot: &[u8; 32], text_kind: u32) -> StoredHashRef<'a> {
         if self.row.stamp_kinds & text_kind == 0 {
             StoredHashRef::Digest(Sha256Hash(*slot))
         } else {
@@ -412,12 +433,15 @@ impl<'a> StoredEpisode<'a> {
     /// The hash of the file the episode came from; `None` for a generated
     /// episode.
     pub fn source_hash(&self) -> Option<StoredHashRef<'a>> {
-        (self.row.stamp_kinds & SOURCE_HASH_NONE == 0)
-            .then(|| self.hash(&self.row.source_hash, SOURCE_HASH_TEXT))
+        (self.row.stamp_kinds & SOURCE_HASH_NONE == 0).then(|| {
+            let record = self.hashes.get(self.row.text as usize);
+            self.hash(slots(&record).0, SOURCE_HASH_TEXT)
+        })
     }
 
     pub fn content_hash(&self) -> StoredHashRef<'a> {
-        self.hash(&self.row.content_hash, CONTENT_HASH_TEXT)
+        let record = self.hashes.get(self.row.text as usize);
+        self.hash(slots(&record).1, CONTENT_HASH_TEXT)
     }
 
     pub fn entity_id(&self) -> &'a str {
@@ -427,7 +451,7 @@ impl<'a> StoredEpisode<'a> {
     pub fn source_path(&self) -> Option<&'a str> {
         match self.row.path_at {
             NO_PATH => None,
-            at => Some(&self.text[at as usize..id_end(self.row, self.text)]),
+            at => Some(&self.text[at as usize..id_end(self.row)]),
         }
     }
 
@@ -514,10 +538,32 @@ mod tests {
                 source_path,
             }
         };
-        let all: StoredEpisodes = (0..cases.len()).map(fields).collect();
-        let mut appended = StoredEpisodes::default();
-        appended.push(fields(3));
-        appended.append(&all);
+        // Hashes in memory, and in a temporary file from the first.
+        for spill_after in [usize::MAX, 0] {
+            let with = || StoredEpisodes {
+                hashes: Spilled::with_threshold(spill_after),
+                ..Default::default()
+            };
+            let mut all = with();
+            (0..cases.len()).for_each(|i| all.push(fields(i)));
+            let mut appended = with();
+            appended.push(fields(3));
+            appended.append(&all);
+            assert_eq!(all.hashes.spilled(), spill_after == 0);
+            assert_eq!(appended.hashes.spilled(), spill_after == 0);
+            read_back(&cases, &ids, &d2, &all, appended);
+        }
+    }
+
+    type Case<'a> = (Option<&'a str>, Option<&'a str>, &'a str);
+
+    fn read_back(
+        cases: &[Case<'_>],
+        ids: &[String],
+        d2: &str,
+        all: &StoredEpisodes,
+        mut appended: StoredEpisodes,
+    ) {
         appended.sort_by_id();
         assert!(!all.is_sorted_by_id(true));
         assert!(appended.is_sorted_by_id(false) && !appended.is_sorted_by_id(true));
@@ -590,6 +636,6 @@ mod tests {
     /// One row per stored episode: a byte here is a megabyte at a million.
     #[test]
     fn a_row_stays_small() {
-        assert_eq!(std::mem::size_of::<Row>(), 76);
+        assert_eq!(std::mem::size_of::<Row>(), 16);
     }
 }

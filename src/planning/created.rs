@@ -1,8 +1,9 @@
 //! The creates of parsed items, as rows rather than entries: a cold
 //! seed of a million files is a million of them, and as a [`PlanEntry`] each
 //! (80 bytes and its id's allocation, about 100 bytes in all) they were
-//! the largest part of its plan. A row is its id's text, its file and its
-//! content hash (about 55 bytes at a short id), and a
+//! the largest part of its plan. A row is its id's text and its file (about
+//! 23 bytes at a short id) and its content hash, 32 bytes in a [`Spilled`]
+//! list (in a temporary file past a few megabytes), and a
 //! [`super::Slot::Created`] of 8 bytes places it in plan order.
 //!
 //! Only a plain create is a row: an item of a parsed file with no stored
@@ -17,6 +18,7 @@ use std::sync::Arc;
 
 use super::{Action, After, Origin, PlanEntry, ReasonId};
 use crate::hashing::Sha256Hash;
+use crate::spill::Spilled;
 use crate::text_list::TextList;
 
 /// The bit of a made decision's position (see [`Made`]) that says it is a
@@ -36,8 +38,10 @@ pub(super) fn entry_at(i: usize) -> u32 {
 /// The created rows of a plan.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Created {
-    /// Each row's entity_id, with its file and content hash.
+    /// Each row's entity_id, with its file.
     rows: TextList<Row>,
+    /// Each row's content hash, by row.
+    contents: Spilled<32>,
     /// Each row's links once resolved (see `links::resolve_pending`).
     links: RowLinks,
     /// The reason every create gives ("new episode"), once there is a row.
@@ -49,7 +53,6 @@ struct Row {
     /// `Plan::files[file]`; [`LINE_ONE`] set when the item starts on line 1
     /// (a JSON object), unset for an item without a line.
     file: u32,
-    content: [u8; 32],
 }
 
 /// The bit of a row's `file` saying its item starts on line 1.
@@ -126,9 +129,10 @@ impl Created {
                 } else {
                     file
                 },
-                content: content.0,
             },
         );
+        self.contents.push(content.0);
+        debug_assert_eq!(self.contents.len(), self.rows.len());
         u32::try_from(k)
             .ok()
             .filter(|&k| k < CREATED)
@@ -154,7 +158,7 @@ impl Created {
     }
 
     pub(super) fn content(&self, k: u32) -> Sha256Hash {
-        Sha256Hash(self.rows.get(k as usize).1.content)
+        Sha256Hash(self.contents.get(k as usize))
     }
 
     /// Its links, once resolved.
@@ -176,7 +180,7 @@ impl Created {
             entity_id: id.into(),
             reason: self.reason.expect("a row was pushed with its reason"),
             before: None,
-            after: Some(After::Written(Sha256Hash(row.content))),
+            after: Some(After::Written(self.content(k))),
             origin: Origin::File(row.file & !LINE_ONE),
             links: self.links(k).cloned(),
         }
@@ -184,7 +188,7 @@ impl Created {
 
     /// Every row's id and content hash, in order.
     pub(super) fn ids_and_contents(&self) -> impl Iterator<Item = (&str, Sha256Hash)> + '_ {
-        self.rows.iter().map(|(id, r)| (id, Sha256Hash(r.content)))
+        (self.rows.iter().zip(self.contents.iter())).map(|((id, _), c)| (id, Sha256Hash(c)))
     }
 
     /// Every row's id and links, for rows that have links.
@@ -315,6 +319,6 @@ mod tests {
     /// million (with its id's text and four bytes for where it ends).
     #[test]
     fn a_row_stays_small() {
-        assert_eq!(std::mem::size_of::<Row>(), 36);
+        assert_eq!(std::mem::size_of::<Row>(), 4);
     }
 }

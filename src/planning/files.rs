@@ -15,6 +15,7 @@ use super::read::{Kept, ReadError, RootDir, kept_or_read, read_limited_in};
 use super::{Origin, PlanError};
 use crate::hashing::{self, Sha256Hash, StoredHashRef};
 use crate::sources::{self, Candidate, Format, ParseError, RootSpec};
+use crate::spill::Spilled;
 
 /// The sources as walked and hashed: everything planning needs from the disk
 /// before it sees the stored state, so it can run while that state loads.
@@ -33,9 +34,11 @@ pub(super) struct RootScan {
     pub(super) report: Result<sources::WalkReport, String>,
     /// Per walked file, in walk order: its SHA-256 (zeros for a file that
     /// could not be read: `unread` lists those). Raw digests: 100k hex
-    /// strings would be 100k allocations held through planning, and a
-    /// million digests are held until planning consumes them.
-    pub(super) digests: Vec<Sha256Hash>,
+    /// strings would be 100k allocations held through planning. A million
+    /// digests are held until planning consumes them, so past a few
+    /// megabytes they wait in a temporary file ([`Spilled`]), read a round
+    /// at a time.
+    pub(super) digests: Spilled<32>,
     /// Why each file that could not be read could not be, by walk index, in
     /// order: few, so kept beside the digests rather than in each.
     pub(super) unread: Vec<(usize, ReadError)>,
@@ -50,19 +53,24 @@ pub(super) struct RootScan {
 /// read: `digests` holds the walk's digests from index `base` on, `unread`
 /// (a [`RootScan`]'s) the files that could not be read.
 fn digest_at(
-    digests: &[Sha256Hash],
+    digests: &[[u8; 32]],
     base: usize,
     unread: &[(usize, ReadError)],
     i: usize,
 ) -> Option<Sha256Hash> {
     let readable = unread.is_empty() || unread.binary_search_by_key(&i, |(j, _)| *j).is_err();
-    readable.then(|| digests[i - base])
+    readable.then(|| Sha256Hash(digests[i - base]))
 }
 
 impl RootScan {
-    /// The digest of walked file `i`, or `None` if it could not be read.
-    pub(super) fn digest(&self, i: usize) -> Option<Sha256Hash> {
-        digest_at(&self.digests, 0, &self.unread, i)
+    /// Every walked file's digest, or `None` for one that could not be
+    /// read, in walk order.
+    pub(super) fn digests(&self) -> impl Iterator<Item = Option<Sha256Hash>> + '_ {
+        let mut unread = self.unread.iter().map(|(i, _)| *i).peekable();
+        self.digests.iter().enumerate().map(move |(i, d)| {
+            let readable = unread.next_if_eq(&i).is_none();
+            readable.then_some(Sha256Hash(d))
+        })
     }
 }
 
@@ -104,37 +112,48 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
             let kept = Kept::default();
             let unread = std::sync::Mutex::new(Vec::new());
             let bytes_hashed = AtomicU64::new(0);
-            let mut digests = Vec::new();
+            let mut digests = Spilled::new();
             if let Ok(r) = &report {
                 let dir = (!r.files.is_empty())
                     .then(|| RootDir::open(r.files.root()))
                     .flatten();
-                digests = vec![Sha256Hash([0; 32]); r.files.len()];
-                crate::parallel::fill_indexed(&mut digests, |i| {
-                    let f = r.files.get(i);
-                    let file = (f.root, f.rel);
-                    let bytes = match read_limited_in(dir.as_ref(), file, max_file_bytes) {
-                        Ok(bytes) => bytes,
-                        Err(e) => {
-                            // A poisoned lock: another worker panicked, and
-                            // its panic is what the caller gets.
-                            if let Ok(mut u) = unread.lock() {
-                                u.push((i, e));
+                // Hashed a part at a time on all cores, each part then added
+                // to the list (which may move it to its file): only one part
+                // is ever in memory besides it.
+                let mut part = Vec::new();
+                for start in (0..r.files.len()).step_by(HASH_PART) {
+                    part.clear();
+                    part.resize(HASH_PART.min(r.files.len() - start), Sha256Hash([0; 32]));
+                    crate::parallel::fill_indexed(&mut part, |j| {
+                        let i = start + j;
+                        let f = r.files.get(i);
+                        let file = (f.root, f.rel);
+                        let bytes = match read_limited_in(dir.as_ref(), file, max_file_bytes) {
+                            Ok(bytes) => bytes,
+                            Err(e) => {
+                                // A poisoned lock: another worker panicked, and
+                                // its panic is what the caller gets.
+                                if let Ok(mut u) = unread.lock() {
+                                    u.push((i, e));
+                                }
+                                return Sha256Hash([0; 32]);
                             }
-                            return Sha256Hash([0; 32]);
+                        };
+                        let digest = Sha256Hash(hashing::sha256(&bytes));
+                        let len = bytes.len() as u64;
+                        bytes_hashed.fetch_add(len, Ordering::Relaxed);
+                        if allowance
+                            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| {
+                                a.checked_sub(len)
+                            })
+                            .is_ok()
+                        {
+                            kept.put(i, bytes);
                         }
-                    };
-                    let digest = Sha256Hash(hashing::sha256(&bytes));
-                    let len = bytes.len() as u64;
-                    bytes_hashed.fetch_add(len, Ordering::Relaxed);
-                    if allowance
-                        .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |a| a.checked_sub(len))
-                        .is_ok()
-                    {
-                        kept.put(i, bytes);
-                    }
-                    digest
-                });
+                        digest
+                    });
+                    part.iter().for_each(|d| digests.push(d.0));
+                }
             }
             let mut unread = unread.into_inner().unwrap_or_else(|e| e.into_inner());
             unread.sort_unstable_by_key(|(i, _)| *i);
@@ -154,6 +173,9 @@ pub fn scan(roots: &[RootSpec], max_file_bytes: u64, keep: u64) -> Scan {
         digest,
     }
 }
+
+/// Files hashed together before their digests join the walk's list.
+const HASH_PART: usize = 16_384;
 
 /// Walks past this many files keep a share of the read allowance: the
 /// allowance covers fewer of their files, while what the plan holds per
@@ -183,8 +205,8 @@ pub(super) fn sources_changed(input: &PlanInput, scan: &Scan, index: &StoredInde
         let Ok(report) = &rs.report else { return true };
         let stored = index.of_source(root.source.as_str());
         let mut next = 0;
-        for (i, file) in report.files.iter().enumerate() {
-            let Some(digest) = rs.digest(i) else {
+        for (file, digest) in report.files.iter().zip(rs.digests()) {
+            let Some(digest) = digest else {
                 return true;
             };
             let here = stored
@@ -304,10 +326,12 @@ pub(super) fn add_root<'s>(
     let trust_unchanged = input.reconcile.is_none();
     let reread = draft.input.links.reread;
     // The walk's files and digests, consumed a round at a time: `base` is
-    // the walk index of `hashed[0]`. Their storage is given back as they
-    // are consumed (below), so the plan's peak, at the end of the walk, does
-    // not also hold every walked file's path and digest.
-    let (mut files, mut hashed, mut base) = (report.files, rs.digests, 0usize);
+    // the walk index of `hashed[0]`, the round's digests read from the
+    // walk's list. The files' storage is given back as they are consumed
+    // (below), so the plan's peak, at the end of the walk, does not also
+    // hold every walked file's path.
+    let (mut files, digests) = (report.files, rs.digests);
+    let mut hashed = Vec::with_capacity(EXAMINE_ROUND);
     draft.stats.bytes_hashed += rs.bytes_hashed;
     let unread = rs.unread;
     let total = files.len();
@@ -317,6 +341,9 @@ pub(super) fn add_root<'s>(
         .map(|start| (start..total.min(start + EXAMINE_ROUND)).collect::<Vec<usize>>());
     for round in rounds {
         let round = &round[..];
+        let base = round[0];
+        hashed.clear();
+        digests.read_range(base..base + round.len(), &mut hashed);
         // Each file's stored episodes, looked up in walk order.
         let stored_in_round: Vec<AtPath<'_, '_>> = round
             .iter()
@@ -516,11 +543,6 @@ pub(super) fn add_root<'s>(
         // about once in all.
         let done = round.last().map_or(base, |&i| i + 1);
         files.drop_before(done);
-        if (total - done) * 2 <= hashed.capacity() {
-            hashed.drain(..done - base);
-            hashed.shrink_to_fit();
-            base = done;
-        }
     }
 }
 
@@ -546,9 +568,9 @@ mod tests {
             let rs = &s.roots[0];
             let report = rs.report.as_ref().unwrap();
             let mut n = 0;
-            for (i, f) in report.files.iter().enumerate() {
+            for ((i, f), digest) in report.files.iter().enumerate().zip(rs.digests()) {
                 if let Some(bytes) = rs.kept.take(i) {
-                    let Some(digest) = rs.digest(i) else {
+                    let Some(digest) = digest else {
                         panic!("{} was kept but not hashed", f.rel)
                     };
                     assert_eq!(hashing::sha256(&bytes), digest.0);
@@ -561,6 +583,40 @@ mod tests {
         assert_eq!(kept(0), 0);
         assert_eq!(kept(11 * 10 + 5), 10);
         assert_eq!(kept(1 << 20), 100);
+    }
+
+    /// Files are hashed a part at a time: every digest lands at its file's
+    /// index across parts, and a file that cannot be read (here, too
+    /// large) has none.
+    #[test]
+    fn digests_follow_their_files_across_hash_parts() {
+        let d = tempfile::tempdir().unwrap();
+        let n = HASH_PART + 3;
+        let too_large = HASH_PART + 1;
+        for i in 0..n {
+            let body = match i {
+                _ if i == too_large => format!("{{\"k\": \"{}\"}}", "x".repeat(100)),
+                _ => format!("{{\"k\": {i}}}"),
+            };
+            std::fs::write(d.path().join(format!("f{i:06}.json")), body).unwrap();
+        }
+        let root = RootSpec::for_tests(d.path());
+        let s = scan(std::slice::from_ref(&root), 50, 0);
+        let rs = &s.roots[0];
+        let report = rs.report.as_ref().unwrap();
+        assert_eq!(s.files(), n);
+        assert_eq!(
+            rs.unread.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+            [too_large]
+        );
+        let mut seen = 0;
+        for ((i, f), digest) in report.files.iter().enumerate().zip(rs.digests()) {
+            let bytes = std::fs::read(d.path().join(f.rel)).unwrap();
+            let want = (i != too_large).then(|| Sha256Hash(hashing::sha256(&bytes)));
+            assert_eq!(digest, want, "{}", f.rel);
+            seen += 1;
+        }
+        assert_eq!(seen, n);
     }
 
     /// The whole allowance up to 100k files, then a share that shrinks

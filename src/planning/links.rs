@@ -197,7 +197,7 @@ impl Names {
         }
         let i = self.chunks.len() - 1;
         if self.file.is_none() {
-            self.file = unnamed_temp_file().ok();
+            self.file = crate::spill::unnamed_temp_file().ok();
         }
         let written = self
             .file
@@ -237,20 +237,6 @@ impl Names {
         let (len, head) = crate::leb128::read(chunk);
         std::str::from_utf8(&chunk[head..head + len as usize]).expect("a name is pushed as a str")
     }
-}
-
-/// A file in the temporary directory (`TMPDIR`) that has no name
-/// (`O_TMPFILE`): nothing is left behind, however the run ends, and no
-/// other process can open it. Where the file system cannot make one, the
-/// caller keeps its data in memory.
-fn unnamed_temp_file() -> std::io::Result<std::fs::File> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_TMPFILE)
-        .open(std::env::temp_dir())
 }
 
 /// A plan's count of files or entries as a pending episode keeps it.

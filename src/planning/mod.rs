@@ -511,7 +511,7 @@ impl Plan {
                 content_hash: Cow::Owned(StoredHash::Digest(*content_hash)),
                 source_hash: match d.origin {
                     Origin::File(i) => Some(Cow::Owned(StoredHash::Digest(
-                        self.files.get(i as usize).source_hash,
+                        self.files.get(i as usize).source_hash(),
                     ))),
                     // Its file's bytes are the stored ones.
                     Origin::SameBytes(_) => self.before(d).and_then(|b| b.source_hash),

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use crate::hashing::Sha256Hash;
 use crate::sources::{Format, RootSpec, SourceFile};
+use crate::spill::Spilled;
 use crate::text_list::TextList;
 
 /// A file the plan read, with the hash it had then, as borrowed from its
@@ -15,12 +16,14 @@ pub struct PlannedFile<'p> {
     /// Relative to the root, `/`-separated (its entries' source_path).
     pub rel: &'p str,
     pub format: Format,
-    pub source_hash: Sha256Hash,
     /// Its root: full paths are built only when a file is read again or
     /// named in a message.
     pub at: &'p Arc<PlannedRoot>,
     /// Its root's index in the plan's input.
     root: u32,
+    /// Its index, for its hash (read only when asked for).
+    at_index: usize,
+    hashes: &'p Spilled<32>,
 }
 
 /// A source root as its planned files refer to it.
@@ -43,6 +46,11 @@ impl PlannedRoot {
 }
 
 impl PlannedFile<'_> {
+    /// The file's SHA-256 when the plan read it.
+    pub fn source_hash(&self) -> Sha256Hash {
+        Sha256Hash(self.hashes.get(self.at_index))
+    }
+
     /// `root display/rel`, for messages.
     pub fn display(&self) -> String {
         format!("{}/{}", self.at.display, self.rel)
@@ -64,13 +72,16 @@ impl PlannedFile<'_> {
 }
 
 /// Every file a plan parsed, by index (an entry's `Origin::File`). A cold
-/// seed keeps a million: each is a 36-byte row and its path's text in a
-/// [`TextList`], where a struct of its own (a boxed path and a pointer to
-/// its root beside the hash) was 64 bytes and an allocation rounded up,
-/// about 88 bytes a file.
+/// seed keeps a million: each is a 4-byte row and its path's text in a
+/// [`TextList`], and its hash in a [`Spilled`] list (in a temporary file
+/// past a few megabytes), where a struct of its own (a boxed path and a
+/// pointer to its root beside the hash) was 64 bytes and an allocation
+/// rounded up, about 88 bytes a file.
 #[derive(Debug, Clone, Default)]
 pub struct PlannedFiles {
     files: TextList<Row>,
+    /// File `i`'s hash.
+    hashes: Spilled<32>,
     /// By root index; a root with no planned file has none.
     roots: Vec<Option<Arc<PlannedRoot>>>,
 }
@@ -78,7 +89,6 @@ pub struct PlannedFiles {
 /// What a [`PlannedFiles`] keeps of a file beside its path.
 #[derive(Debug, Clone, Copy)]
 struct Row {
-    source_hash: Sha256Hash,
     root: u16,
     format: Format,
 }
@@ -98,11 +108,12 @@ impl PlannedFiles {
         PlannedFile {
             rel,
             format: r.format,
-            source_hash: r.source_hash,
             at: self.roots[usize::from(r.root)]
                 .as_ref()
                 .expect("a planned file's root is kept"),
             root: u32::from(r.root),
+            at_index: i,
+            hashes: &self.hashes,
         }
     }
 
@@ -120,10 +131,10 @@ impl PlannedFiles {
         }
         self.roots[root].get_or_insert_with(|| PlannedRoot::of(spec));
         let row = Row {
-            source_hash,
             root: root16,
             format,
         };
+        self.hashes.push(source_hash.0);
         self.files.push(rel, row)
     }
 }
@@ -132,11 +143,11 @@ impl PlannedFiles {
 mod tests {
     use super::*;
 
-    /// A row stays 36 bytes, and every file reads back as pushed, with a
+    /// A row stays 4 bytes, and every file reads back as pushed, with a
     /// long path and roots out of order.
     #[test]
     fn planned_files_read_back_as_pushed() {
-        assert!(std::mem::size_of::<Row>() <= 36);
+        assert!(std::mem::size_of::<Row>() <= 4);
         let d = std::path::Path::new("/r");
         let roots = [RootSpec::for_tests(d), RootSpec::for_tests(d)];
         let mut files = PlannedFiles::default();
@@ -159,7 +170,7 @@ mod tests {
         for (i, (rel, root, hash)) in pushed.iter().enumerate() {
             let f = files.get(i);
             assert_eq!(
-                (f.rel, f.root(), f.source_hash),
+                (f.rel, f.root(), f.source_hash()),
                 (rel.as_str(), *root, *hash)
             );
             assert_eq!(f.display(), format!("src/{rel}"));

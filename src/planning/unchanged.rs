@@ -50,10 +50,10 @@ pub(super) fn walk_digest(specs: &[RootSpec], roots: &[RootScan]) -> Option<Sha2
         h.update(spec.source.as_bytes());
         h.update((report.files.len() as u64).to_le_bytes());
         // No file is unread (checked above): every digest is one.
-        for (file, digest) in report.files.iter().zip(&root.digests) {
+        for (file, digest) in report.files.iter().zip(root.digests.iter()) {
             h.update((file.rel.len() as u64).to_le_bytes());
             h.update(file.rel.as_bytes());
-            h.update(digest.0);
+            h.update(digest);
         }
     }
     Some(Sha256Hash(h.finalize().into()))

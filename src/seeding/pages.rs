@@ -59,7 +59,7 @@ pub(crate) async fn read_stored<S: Store>(
     ui: &Ui,
 ) -> Result<(StoredEpisodes, HashMap<String, planning::edits::HandEdit>), Error> {
     match read_group(store, group, policy, ui, "", None).await? {
-        GroupRead::Held(stored, edited) => Ok((stored, edited)),
+        GroupRead::Held(stored, edited) => Ok((*stored, edited)),
         GroupRead::Unchanged { .. } => unreachable!("no gate, nothing unchanged"),
     }
 }
@@ -67,7 +67,10 @@ pub(crate) async fn read_stored<S: Store>(
 /// What [`read_group`] read.
 pub(super) enum GroupRead {
     /// The group's stored state, and its hand edits.
-    Held(StoredEpisodes, HashMap<String, planning::edits::HandEdit>),
+    Held(
+        Box<StoredEpisodes>,
+        HashMap<String, planning::edits::HandEdit>,
+    ),
     /// The walk was the one the gate's seed recorded: nothing was held.
     /// `signature` is the episodes' graph_signature, `None` when the pages
     /// could not stand for the group (a writer between them, an order
@@ -202,7 +205,7 @@ pub(super) async fn read_group<S: Store>(
             stored.sort_by_id();
         }
     }
-    Ok(GroupRead::Held(stored, edited))
+    Ok(GroupRead::Held(Box::new(stored), edited))
 }
 
 /// The walk's end as far as it is known given to `sink`, then waited for

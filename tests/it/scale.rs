@@ -59,3 +59,117 @@ fn a_hundred_thousand_episodes_seed_in_batches_and_reseed_write_free() {
         "scale: {n} episodes: cold seed {cold_s:.1}s in {batches} batches; no-op reseed {noop_s:.1}s, 0 writes, 0 files parsed"
     );
 }
+
+/// A plan whose lists wait in temporary files (`GRAPHSEED_SPILL_AFTER=0`:
+/// every list from its first record, where by default only plans of more
+/// than about a hundred thousand episodes spill) is byte for byte the plan
+/// held in memory: cold, then after edits, additions and deletions, with
+/// `--prune`, `--force`, `--reconcile` and a version bump, on notes with
+/// links, JSON Lines files of several items and JSON files. A seed made
+/// with spilled lists then leaves nothing to do.
+#[test]
+fn a_plan_spilled_to_temporary_files_is_the_plan_held_in_memory() {
+    let ws = Ws::new(Backend::Sqlite, "spill").unwrap();
+    for i in 0..400 {
+        ws.write(
+            &format!("notes/n{i:03}.md"),
+            format!(
+                "---\ntitle: Note {i}\naliases: [alias{i}]\n---\n# Note {i}\n\nSee [[n{:03}]], [[alias{}]] and [the other](n{:03}.md).\n",
+                (i + 1) % 400,
+                (i + 7) % 400,
+                (i * 3) % 500
+            ),
+        );
+    }
+    for f in 0..40 {
+        let items: String = (0..5)
+            .map(|k| format!("{{\"id\":\"j{f}_{k}\",\"text\":\"item {k} of {f}\",\"related\":[\"j{f}_{}\"]}}\n", (k + 1) % 5))
+            .collect();
+        ws.write(&format!("log/f{f:02}.jsonl"), items);
+        ws.write(
+            &format!("facts/x{f:02}.json"),
+            format!("{{\"id\":\"x{f}\",\"n\":{f}}}"),
+        );
+    }
+    let plan = |spill: bool, args: &[&str]| -> String {
+        let mut cmd = ws.cmd();
+        if spill {
+            cmd.env("GRAPHSEED_SPILL_AFTER", "0");
+        } else {
+            cmd.env_remove("GRAPHSEED_SPILL_AFTER");
+        }
+        let out = cmd
+            .env("GRAPHSEED_NOW", "2024-01-01T00:00:00Z")
+            .args(["-vv", "plan", "--json"])
+            .args(args)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || out.status.code() == Some(3),
+            "{args:?}: {stderr}"
+        );
+        // The spilled plan says where its lists went; the other holds them.
+        assert_eq!(
+            stderr.contains("MB in temporary files"),
+            spill,
+            "{args:?}: {stderr}"
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let same = |args: &[&str]| {
+        let (held, spilled) = (plan(false, args), plan(true, args));
+        assert!(held.len() > 1000, "{args:?}: {held}");
+        assert!(held == spilled, "{args:?}: the spilled plan differs");
+    };
+    same(&[]);
+    ws.seed_ok(&[]);
+    for i in (0..400).step_by(37) {
+        ws.write(
+            &format!("notes/n{i:03}.md"),
+            format!("# Edited {i}\n\n[[n{:03}]]\n", (i + 2) % 400),
+        );
+    }
+    for i in [5, 55, 155] {
+        ws.remove(&format!("notes/n{i:03}.md"));
+    }
+    ws.remove("log/f07.jsonl");
+    for i in 400..410 {
+        ws.write(
+            &format!("notes/n{i:03}.md"),
+            format!("# New {i}\n\n[[n{:03}]]\n", i - 400),
+        );
+    }
+    for args in [&[][..], &["--prune"], &["--force"], &["--reconcile"]] {
+        same(args);
+    }
+    ws.set_version("1.1.0");
+    same(&[]);
+    same(&["--prune"]);
+
+    let mut cmd = ws.cmd();
+    cmd.env("GRAPHSEED_SPILL_AFTER", "0")
+        .args(["seed", "--json", "--prune"]);
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let after: serde_json::Value =
+        serde_json::from_slice(&plan(false, &["--prune"]).into_bytes()).unwrap();
+    let counts = after["counts"].as_object().unwrap();
+    for (action, n) in counts {
+        let want = if action == "skip" {
+            n.as_u64().unwrap()
+        } else {
+            0
+        };
+        assert_eq!(
+            n.as_u64().unwrap(),
+            want,
+            "{action} after the spilled seed: {after}"
+        );
+    }
+    assert!(counts["skip"].as_u64().unwrap() > 500);
+}
