@@ -327,10 +327,10 @@ pub(super) fn add_root<'s>(
     let reread = draft.input.links.reread;
     // The walk's files and digests, consumed a round at a time: `base` is
     // the walk index of `hashed[0]`, the round's digests read from the
-    // walk's list. The files' storage is given back as they are consumed
+    // walk's list. Their storage is given back as they are consumed
     // (below), so the plan's peak, at the end of the walk, does not also
-    // hold every walked file's path.
-    let (mut files, digests) = (report.files, rs.digests);
+    // hold every walked file's path and digest.
+    let (mut files, mut digests) = (report.files, rs.digests);
     let mut hashed = Vec::with_capacity(EXAMINE_ROUND);
     draft.stats.bytes_hashed += rs.bytes_hashed;
     let unread = rs.unread;
@@ -543,6 +543,7 @@ pub(super) fn add_root<'s>(
         // about once in all.
         let done = round.last().map_or(base, |&i| i + 1);
         files.drop_before(done);
+        digests.forget_before(done);
     }
 }
 
