@@ -56,6 +56,17 @@ pub fn bytes_in_files() -> u64 {
     IN_FILES.load(Ordering::Relaxed)
 }
 
+/// Count `bytes` written to a temporary file by another spill than a
+/// [`Spilled`] list (the parsed names'), until [`files_given_back`].
+pub(crate) fn written_to_file(bytes: u64) {
+    IN_FILES.fetch_add(bytes, Ordering::Relaxed);
+}
+
+/// Those `bytes` are gone with their file.
+pub(crate) fn files_given_back(bytes: u64) {
+    IN_FILES.fetch_sub(bytes, Ordering::Relaxed);
+}
+
 /// A list of `N`-byte records (see the module).
 pub struct Spilled<const N: usize> {
     /// The records not in the file: every record until the list spills,
@@ -217,7 +228,7 @@ impl<const N: usize> Spilled<N> {
             }
             at += bytes.len() as u64;
         }
-        IN_FILES.fetch_add((self.mem.len * N) as u64, Ordering::Relaxed);
+        written_to_file((self.mem.len * N) as u64);
         self.in_file += self.mem.len;
         self.mem.clear();
     }
@@ -330,7 +341,7 @@ pub(crate) fn unnamed_temp_file() -> std::io::Result<File> {
 
 impl<const N: usize> Drop for Spilled<N> {
     fn drop(&mut self) {
-        IN_FILES.fetch_sub((self.in_file * N) as u64, Ordering::Relaxed);
+        files_given_back((self.in_file * N) as u64);
     }
 }
 

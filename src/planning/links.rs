@@ -159,6 +159,16 @@ pub(super) struct Names {
     held_only: bool,
 }
 
+/// Names never read back (a plan that failed first) give their file back
+/// here.
+impl Drop for Names {
+    fn drop(&mut self) {
+        if self.file.is_some() {
+            crate::spill::files_given_back(self.end);
+        }
+    }
+}
+
 impl Names {
     const CHUNK: usize = 1 << 20;
     /// Chunks kept in memory, the one being filled included, before full
@@ -209,6 +219,7 @@ impl Names {
         }
         self.spilled.push((i, self.end));
         self.end += self.chunks[i].len() as u64;
+        crate::spill::written_to_file(self.chunks[i].len() as u64);
         self.chunks[i] = Vec::new();
     }
 
@@ -225,6 +236,7 @@ impl Names {
             self.chunks[i] = chunk;
         }
         self.file = None;
+        crate::spill::files_given_back(std::mem::take(&mut self.end));
         Ok(())
     }
 
