@@ -7,9 +7,9 @@
 //! A list stays in memory up to [`spill_after`] bytes. Past that, its
 //! records are written to an unnamed temporary file (`O_TMPFILE`), in
 //! blocks, and read back with positioned reads. The kernel's page cache
-//! then holds them:
-//! memory the system can reclaim under pressure, unlike the process's own,
-//! and gone with the file when the list is dropped or the process dies.
+//! then holds them: memory the system can reclaim under pressure, unlike
+//! the process's own, and gone with the file when the list is dropped or
+//! the process dies.
 //!
 //! A file that cannot be made or written (no temporary directory, a full
 //! disk) is not an error: the list keeps its records in memory from there
@@ -128,9 +128,11 @@ impl<const N: usize> Chunks<N> {
             })
     }
 
-    /// Give back the room of the whole chunks before record `k`.
+    /// Give back the room of the whole chunks before record `k`. The last
+    /// chunk stays: records pushed later go after it.
     fn forget_before(&mut self, k: usize) {
-        for c in &mut self.chunks[..k / CHUNK] {
+        let whole = (k / CHUNK).min(self.chunks.len().saturating_sub(1));
+        for c in &mut self.chunks[..whole] {
             *c = Vec::new();
         }
     }
@@ -410,6 +412,20 @@ mod tests {
             // Forgetting the records read keeps the rest.
             s.forget_before(n - 5);
             assert!((n - 5..n).all(|i| s.get(i) == rec(i)), "{threshold}");
+        }
+    }
+
+    /// Records pushed after the ones before them were forgotten read back,
+    /// also when the forgotten ones filled their chunks exactly.
+    #[test]
+    fn records_pushed_after_a_forget_read_back() {
+        for n in [CHUNK * 2, CHUNK * 2 + 7] {
+            let mut s = Spilled::<8>::with_threshold(usize::MAX);
+            (0..n).for_each(|i| s.push(rec(i)));
+            s.forget_before(n);
+            (n..n + CHUNK + 3).for_each(|i| s.push(rec(i)));
+            assert!((n..n + CHUNK + 3).all(|i| s.get(i) == rec(i)), "{n}");
+            assert_eq!(s.len(), n + CHUNK + 3);
         }
     }
 
